@@ -1,0 +1,107 @@
+/**
+ * Batched generation with a preallocated KV cache (nanochat's engine shape): prefill each prompt once,
+ * replicate its cache across the G samples of its group, then decode one token column per step.
+ *
+ * Prompts of different lengths are left-padded to P; padding is masked out of attention and positions
+ * start at 0 at each prompt's first real token, so a prompt's continuation does not depend on what
+ * it was batched with. Every generated token's log-probability under the sampler is returned.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import { CausalLM } from '../model/model.js';
+import { forward } from '../model/forward.js';
+import { DecodeWeights, decodeStep } from './decode-step.js';
+import { KvCache } from './kv-cache.js';
+import { sampleToken, type SamplingOptions } from './sampling.js';
+
+export interface GenerateOptions extends SamplingOptions {
+  maxNewTokens: number;
+  /** Samples per prompt (the GRPO group size G). */
+  numSamples: number;
+  /** Generation of a row ends when it emits one of these (the stop token is kept in the output). */
+  stopTokens: number[];
+  /** Uniform [0, 1) source; seed it to repeat a run. */
+  rng: () => number;
+  /** Called after every decode step with the new token of each row (-1 for finished rows). */
+  onStep?: (step: number, tokens: Int32Array) => void;
+}
+
+export interface GeneratedSequence {
+  promptIndex: number;
+  sample: number;
+  /** Generated token ids (prompt excluded), including the stop token if one was emitted. */
+  tokens: number[];
+  /** log-prob of each generated token under the sampling distribution (0 for greedy). */
+  logprobs: number[];
+  /** True if a stop token ended the row; false if it ran out of maxNewTokens. */
+  finished: boolean;
+}
+
+export function generate(model: CausalLM, prompts: number[][], opts: GenerateOptions): GeneratedSequence[] {
+  if (prompts.length === 0) return [];
+  if (prompts.some((p) => p.length === 0)) throw new Error('generate: every prompt needs at least one token (e.g. BOS)');
+  const V = model.config.vocab_size;
+  const G = opts.numSamples;
+  const nP = prompts.length;
+  const P = Math.max(...prompts.map((p) => p.length));
+  const Tmax = P + opts.maxNewTokens;
+  if (Tmax > model.config.max_position_embeddings) {
+    throw new Error(`generate: prompt (${P}) + maxNewTokens (${opts.maxNewTokens}) exceeds max_position_embeddings (${model.config.max_position_embeddings}); shorten one of them`);
+  }
+  const stop = new Set(opts.stopTokens);
+
+  // Prefill: left-padded prompts, positions from each prompt's first real token.
+  const ids = new Int32Array(nP * P);
+  const positions = new Int32Array(nP * P);
+  const keyMask = new Uint8Array(nP * P);
+  const pad = prompts.map((p) => P - p.length);
+  prompts.forEach((p, i) => {
+    for (let t = 0; t < P; t++) {
+      const real = t >= pad[i];
+      ids[i * P + t] = real ? p[t - pad[i]] : 0;
+      positions[i * P + t] = real ? t - pad[i] : 0;
+      keyMask[i * P + t] = real ? 1 : 0;
+    }
+  });
+  const pre = forward(model, { ids, B: nP, T: P, positions, keyMask: pad.some((n) => n > 0) ? keyMask : undefined }, { kv: true });
+  // Last-position log-probs per prompt; each prompt's keys/values copied to its G rows (b = i*G + s).
+  const c = model.config;
+  const B = nP * G;
+  const lastLogp = tf.tidy(() => tf.gather(pre.logp, tf.tensor1d(Int32Array.from({ length: nP }, (_, i) => i * P + P - 1), 'int32')));
+  const firstLogp = lastLogp.dataSync() as Float32Array;
+  const cache = new KvCache(c.num_hidden_layers, B, c.num_key_value_heads, c.head_dim, Tmax, Int32Array.from({ length: B }, (_, r) => pad[Math.floor(r / G)]));
+  pre.kv!.forEach(({ k, v }, l) => cache.fill(l, k.dataSync() as Float32Array, v.dataSync() as Float32Array, P, (b) => Math.floor(b / G)));
+  tf.dispose([pre.logp, lastLogp, ...pre.kv!.flatMap((e) => [e.k, e.v])]);
+
+  const out: GeneratedSequence[] = Array.from({ length: B }, (_, r) => ({ promptIndex: Math.floor(r / G), sample: r % G, tokens: [], logprobs: [], finished: false }));
+
+  let logp: Float32Array = firstLogp;
+  let rowOffset = (r: number) => Math.floor(r / G) * V; // first step reads the per-prompt rows
+  const tokens = new Int32Array(B);
+  const pos = new Int32Array(B);
+  const weights = new DecodeWeights(model);
+  try {
+  for (let step = 0; step < opts.maxNewTokens; step++) {
+      let alive = 0;
+      for (let r = 0; r < B; r++) {
+        if (out[r].finished) { tokens[r] = -1; continue; }
+        const { token, logprob } = sampleToken(logp, rowOffset(r), V, opts, opts.rng);
+        out[r].tokens.push(token);
+        out[r].logprobs.push(logprob);
+        tokens[r] = token;
+        if (stop.has(token)) out[r].finished = true;
+        else alive++;
+      }
+      opts.onStep?.(step, tokens);
+      if (alive === 0 || step === opts.maxNewTokens - 1) break;
+      // Feed the new column (finished rows feed a dummy token; their outputs are ignored).
+      const col = P + step;
+      for (let r = 0; r < B; r++) pos[r] = prompts[Math.floor(r / G)].length + step;
+      const feed = Int32Array.from(tokens, (t) => Math.max(t, 0));
+      logp = decodeStep(weights, cache, feed, pos, col);
+      rowOffset = (r: number) => r * V;
+  }
+  } finally {
+    weights.dispose();
+  }
+  return out;
+}

@@ -1,0 +1,301 @@
+/**
+ * Hugging Face checkpoint folders: `config.json` plus `model.safetensors`, or a sharded
+ * `model.safetensors.index.json` ({"weight_map": {tensor: shard file}}) plus its shards.
+ *
+ * Tensors stay in HF names and HF layout (linear weights [out, in]); converting to the engine's
+ * layout is the model code's job. Saves are all-or-nothing: everything is written and fsynced in a
+ * sibling temp folder, which is then renamed onto the final name, so a crash or a full disk never
+ * leaves a half-written checkpoint under that name and never damages the previous one.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import { ConfigError, parseHfConfig, toHfConfig, type ModelConfig } from '../model/config.js';
+import { CheckpointError, diskErrorReason, errnoCode } from './errors.js';
+import { fsyncDir, tempSuffix, writeFileDurable } from './durable.js';
+import { checkWritable, readSafetensors, writeSafetensors, type RawTensor, type WritableDtype } from './safetensors.js';
+
+export { CheckpointError } from './errors.js';
+export type { RawTensor } from './safetensors.js';
+
+export const CONFIG_FILE = 'config.json';
+export const WEIGHTS_FILE = 'model.safetensors';
+export const INDEX_FILE = 'model.safetensors.index.json';
+
+export interface LoadedCheckpoint {
+  config: ModelConfig;
+  /** HF names -> HF-layout tensors, in file (or weight_map) order. */
+  tensors: Map<string, RawTensor>;
+  /** config.json as parsed, including fields ModelConfig does not keep. */
+  rawConfig: Record<string, unknown>;
+}
+
+export interface SaveCheckpointOptions {
+  /** On-disk dtype of the weights; default F32 (bit-exact), BF16 halves the size. */
+  dtype?: WritableDtype;
+  /** More files for the folder, by plain file name (tokenizer.json, generation_config.json, ...). */
+  extraFiles?: Record<string, string | Uint8Array>;
+  /** Extra safetensors metadata; {"format": "pt"} is always set, as transformers requires it. */
+  metadata?: Record<string, string>;
+}
+
+const fmtShape = (shape: readonly number[]) => `[${shape.join(',')}]`;
+
+/** HF tensor names and HF shapes ([out, in] for linear weights) of a Llama / Qwen2 decoder. */
+export function hfTensorShapes(c: ModelConfig): Map<string, number[]> {
+  const d = c.hidden_size;
+  const qDim = c.num_attention_heads * c.head_dim;
+  const kvDim = c.num_key_value_heads * c.head_dim;
+  const I = c.intermediate_size;
+  const shapes = new Map<string, number[]>();
+  shapes.set('model.embed_tokens.weight', [c.vocab_size, d]);
+  for (let i = 0; i < c.num_hidden_layers; i++) {
+    const p = `model.layers.${i}.`;
+    shapes.set(p + 'input_layernorm.weight', [d]);
+    shapes.set(p + 'self_attn.q_proj.weight', [qDim, d]);
+    shapes.set(p + 'self_attn.k_proj.weight', [kvDim, d]);
+    shapes.set(p + 'self_attn.v_proj.weight', [kvDim, d]);
+    if (c.attention_bias) {
+      shapes.set(p + 'self_attn.q_proj.bias', [qDim]);
+      shapes.set(p + 'self_attn.k_proj.bias', [kvDim]);
+      shapes.set(p + 'self_attn.v_proj.bias', [kvDim]);
+    }
+    shapes.set(p + 'self_attn.o_proj.weight', [d, qDim]);
+    shapes.set(p + 'post_attention_layernorm.weight', [d]);
+    shapes.set(p + 'mlp.gate_proj.weight', [I, d]);
+    shapes.set(p + 'mlp.up_proj.weight', [I, d]);
+    shapes.set(p + 'mlp.down_proj.weight', [d, I]);
+  }
+  shapes.set('model.norm.weight', [d]);
+  if (!c.tie_word_embeddings) shapes.set('lm_head.weight', [c.vocab_size, d]);
+  return shapes;
+}
+
+/** Why an expected tensor can be missing, in terms of the config field most likely wrong. */
+function missingHint(name: string): string {
+  if (name === 'lm_head.weight') return 'the checkpoint is from a different model or tie_word_embeddings is wrong';
+  if (name.endsWith('_proj.bias')) return 'the checkpoint is from a different model or attention_bias / model_type is wrong';
+  if (name.startsWith('model.layers.')) return 'the checkpoint is from a different model or num_hidden_layers is wrong';
+  return 'the checkpoint is from a different model';
+}
+
+/**
+ * Check that every expected tensor is present with exactly the expected shape. Extra tensors are
+ * allowed (HF checkpoints sometimes carry e.g. a tied lm_head). Throws one line for the first problem.
+ */
+export function expectTensors(tensors: Map<string, RawTensor>, expected: Map<string, number[]>, source: string): void {
+  const problems: string[] = [];
+  for (const [name, shape] of expected) {
+    const t = tensors.get(name);
+    if (!t) {
+      problems.push(`missing tensor '${name}' ${fmtShape(shape)} — ${missingHint(name)}`);
+    } else if (t.shape.length !== shape.length || t.shape.some((dim, i) => dim !== shape[i])) {
+      problems.push(`tensor '${name}' has shape ${fmtShape(t.shape)} but ${fmtShape(shape)} is expected — config.json does not match the weights`);
+    }
+  }
+  if (problems.length > 0) {
+    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
+    throw new CheckpointError(`${source}: ${problems[0]}${more}`);
+  }
+}
+
+/** Load config.json and all weights of an HF checkpoint folder. */
+export function loadCheckpoint(dir: string): LoadedCheckpoint {
+  checkFolderExists(dir);
+  const rawConfig = readJsonFile(path.join(dir, CONFIG_FILE), `a checkpoint folder needs the model's ${CONFIG_FILE} next to its weights; copy it from the original model`);
+  let config: ModelConfig;
+  try {
+    config = parseHfConfig(rawConfig);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    throw new CheckpointError(`${path.join(dir, CONFIG_FILE)}: ${e.message.replace(/^config\.json: /, '')}`, { cause: e });
+  }
+  return { config, tensors: loadWeights(dir), rawConfig };
+}
+
+function checkFolderExists(dir: string): void {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    // A crash between the two renames of a save leaves the previous checkpoint under `<dir>.old-*`.
+    const base = path.basename(path.resolve(dir));
+    const parent = path.dirname(path.resolve(dir));
+    const leftover = fs.existsSync(parent) ? fs.readdirSync(parent).find((f) => f.startsWith(`${base}.old-`)) : undefined;
+    if (leftover) {
+      throw new CheckpointError(`checkpoint folder ${dir} does not exist, but ${path.join(parent, leftover)} does (a save was interrupted); rename it to ${dir}`);
+    }
+    throw new CheckpointError(`checkpoint folder ${dir} does not exist; pass a folder holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
+  }
+  if (!stat.isDirectory()) throw new CheckpointError(`${dir} is a file, not a checkpoint folder; pass the folder holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
+}
+
+function readJsonFile(file: string, ifMissing: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (errnoCode(e) === 'ENOENT') throw new CheckpointError(`${file} is missing; ${ifMissing}`);
+    throw new CheckpointError(`cannot read ${file}: ${diskErrorReason(e)}`, { cause: e });
+  }
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message}); fix it or copy it again from the original model`);
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+    throw new CheckpointError(`${file} must hold a JSON object; fix it or copy it again from the original model`);
+  }
+  return json as Record<string, unknown>;
+}
+
+function loadWeights(dir: string): Map<string, RawTensor> {
+  if (fs.existsSync(path.join(dir, WEIGHTS_FILE))) return readSafetensors(path.join(dir, WEIGHTS_FILE));
+  if (fs.existsSync(path.join(dir, INDEX_FILE))) return loadSharded(dir);
+  if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
+    throw new CheckpointError(`${dir} holds pytorch_model.bin but thinktune loads only safetensors; re-save it with transformers' save_pretrained(dir, safe_serialization=True)`);
+  }
+  throw new CheckpointError(`${dir} has no ${WEIGHTS_FILE} or ${INDEX_FILE}; pass the folder that holds the model's safetensors weights`);
+}
+
+/** Shard names from the index, validated as plain file names inside `dir`. */
+function readWeightMap(dir: string): Map<string, string> {
+  const indexPath = path.join(dir, INDEX_FILE);
+  const index = readJsonFile(indexPath, 'it lists which shard holds each tensor');
+  const weightMap = index.weight_map;
+  if (typeof weightMap !== 'object' || weightMap === null || Array.isArray(weightMap)) {
+    throw new CheckpointError(`${indexPath}: "weight_map" must map tensor names to shard files; re-download the index`);
+  }
+  const map = new Map<string, string>();
+  for (const [name, file] of Object.entries(weightMap)) {
+    if (typeof file !== 'string' || file !== path.basename(file) || file === '..' || file === '.' || file.includes('\\')) {
+      throw new CheckpointError(`${indexPath}: tensor '${name}' points to ${JSON.stringify(file)}, which is not a shard file name in this folder; re-download the index`);
+    }
+    map.set(name, file);
+  }
+  return map;
+}
+
+/** Read every shard once and collect the tensors the index assigns to it, in weight_map order. */
+function loadSharded(dir: string): Map<string, RawTensor> {
+  const weightMap = readWeightMap(dir);
+  const found = new Map<string, RawTensor>();
+  for (const shard of new Set(weightMap.values())) {
+    const shardPath = path.join(dir, shard);
+    if (!fs.existsSync(shardPath)) {
+      throw new CheckpointError(`${path.join(dir, INDEX_FILE)} lists shard ${shard} but ${shardPath} is missing; the download is incomplete — re-download it`);
+    }
+    const inShard = readSafetensors(shardPath);
+    for (const [name, file] of weightMap) {
+      if (file !== shard) continue;
+      const t = inShard.get(name);
+      if (!t) throw new CheckpointError(`${shardPath}: tensor '${name}' is listed in ${INDEX_FILE} but not in this shard; re-download the checkpoint`);
+      found.set(name, t);
+    }
+  }
+  const ordered = new Map<string, RawTensor>();
+  for (const name of weightMap.keys()) ordered.set(name, found.get(name)!);
+  return ordered;
+}
+
+const RESERVED_FILES = new Set([CONFIG_FILE, WEIGHTS_FILE, INDEX_FILE]);
+
+function checkExtraFileNames(dir: string, extraFiles: Record<string, string | Uint8Array>): void {
+  for (const name of Object.keys(extraFiles)) {
+    if (RESERVED_FILES.has(name)) throw new CheckpointError(`${dir}: extra file ${name} would overwrite the checkpoint's own ${name}; drop it from extraFiles`);
+    if (name !== path.basename(name) || name === '.' || name === '..' || name.includes('\\') || name === '') {
+      throw new CheckpointError(`${dir}: extra file name ${JSON.stringify(name)} must be a plain file name (no folders)`);
+    }
+  }
+}
+
+/** Refuse to replace a folder that is not a checkpoint: the save would delete whatever is in it. */
+function checkReplaceable(dir: string): boolean {
+  let stat: fs.Stats;
+  try {
+    stat = fs.statSync(dir);
+  } catch {
+    return false;
+  }
+  if (!stat.isDirectory()) throw new CheckpointError(`cannot save checkpoint to ${dir}: it is a file; choose another path`);
+  const entries = fs.readdirSync(dir);
+  if (entries.length > 0 && !entries.includes(CONFIG_FILE)) {
+    throw new CheckpointError(`cannot save checkpoint to ${dir}: the folder exists and is not a checkpoint (no ${CONFIG_FILE}), and saving would replace it; choose another path or empty it`);
+  }
+  return true;
+}
+
+/**
+ * Write config.json (via toHfConfig), model.safetensors and any extra files to `dir`, all or nothing.
+ * The folder is built as `<dir>.tmp-<pid>-<rand>`, fsynced, and renamed into place; an existing
+ * checkpoint at `dir` is renamed away first and deleted only after the new one is in place.
+ */
+export function saveCheckpoint(dir: string, config: ModelConfig, tensors: Map<string, RawTensor>, opts: SaveCheckpointOptions = {}): void {
+  const target = path.resolve(dir);
+  const extraFiles = opts.extraFiles ?? {};
+  const saveOpts = { dtype: opts.dtype, metadata: { format: 'pt', ...opts.metadata } };
+  checkWritable(tensors, saveOpts, path.join(dir, WEIGHTS_FILE));
+  checkExtraFileNames(dir, extraFiles);
+  const hadPrevious = checkReplaceable(target);
+  const suffix = tempSuffix();
+  const tmp = `${target}.tmp-${suffix}`;
+  try {
+    fs.mkdirSync(path.dirname(target), { recursive: true });
+    fs.mkdirSync(tmp);
+    writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(toHfConfig(config), null, 2) + '\n');
+    writeSafetensors(path.join(tmp, WEIGHTS_FILE), tensors, saveOpts);
+    for (const [name, content] of Object.entries(extraFiles)) writeFileDurable(path.join(tmp, name), content);
+    fsyncDir(tmp);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw saveError(dir, e, hadPrevious);
+  }
+  commitFolder(dir, target, tmp, hadPrevious ? `${target}.old-${suffix}` : null);
+}
+
+/** Rename `tmp` onto `target`, moving an existing `target` to `old` first and deleting it afterwards. */
+function commitFolder(dir: string, target: string, tmp: string, old: string | null): void {
+  try {
+    if (old) fs.renameSync(target, old);
+  } catch (e) {
+    removeQuietly(tmp);
+    throw saveError(dir, e, true);
+  }
+  try {
+    fs.renameSync(tmp, target);
+  } catch (e) {
+    removeQuietly(tmp);
+    if (old && !restore(old, target)) {
+      throw new CheckpointError(`cannot save checkpoint to ${dir}: ${diskErrorReason(e)}; the previous checkpoint is intact at ${old} — rename it back to ${dir}`, { cause: e });
+    }
+    throw saveError(dir, e, old !== null);
+  }
+  fsyncDir(path.dirname(target));
+  // The new checkpoint is durable; a leftover old folder wastes space but harms nothing.
+  if (old) removeQuietly(old);
+}
+
+function restore(old: string, target: string): boolean {
+  try {
+    fs.renameSync(old, target);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** One line for a failed save; non-file-system errors (bugs) pass through unchanged. */
+function saveError(dir: string, e: unknown, hadPrevious: boolean): unknown {
+  const cause = e instanceof CheckpointError && e.cause !== undefined ? e.cause : e;
+  if (errnoCode(cause) === null) return e;
+  const previous = hadPrevious ? 'the previous checkpoint is untouched' : 'nothing was written';
+  return new CheckpointError(`cannot save checkpoint to ${dir}: ${diskErrorReason(cause)}; ${previous} — free space or pick a writable folder`, { cause });
+}
+
+function removeQuietly(p: string): void {
+  try {
+    fs.rmSync(p, { recursive: true, force: true });
+  } catch {
+    // already failing or already committed; the caller reports what matters
+  }
+}
