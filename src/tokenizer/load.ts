@@ -29,20 +29,25 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   );
 }
 
+/** The files that hold `tok`, by name, as text (what `loadTokenizer` reads back). */
+export function tokenizerFiles(tok: Tokenizer): Record<string, string> {
+  const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
+  if (tok instanceof CharTokenizer) return { [TOKENIZER_FILE]: json(tok.toJSON()) };
+  if (tok instanceof HfTokenizer) {
+    const { tokenizer, config, specialTokensMap, chatTemplate } = tok.files;
+    const files: Record<string, string> = { [TOKENIZER_FILE]: json(tokenizer), [HF_CONFIG_FILE]: json(config) };
+    if (specialTokensMap) files[HF_SPECIAL_MAP_FILE] = json(specialTokensMap);
+    if (chatTemplate !== undefined) files[HF_TEMPLATE_FILE] = chatTemplate;
+    return files;
+  }
+  throw new TokenizerError(`saveTokenizer: cannot save a ${tok.constructor.name}; pass a CharTokenizer or HfTokenizer`);
+}
+
 /** Write `tok` into `dir` (created if needed) so `loadTokenizer(dir)` gives it back. */
 export async function saveTokenizer(tok: Tokenizer, dir: string): Promise<void> {
+  const files = tokenizerFiles(tok);
   await mkdir(dir, { recursive: true });
-  if (tok instanceof CharTokenizer) {
-    await writeJson(join(dir, TOKENIZER_FILE), tok.toJSON());
-  } else if (tok instanceof HfTokenizer) {
-    const { tokenizer, config, specialTokensMap, chatTemplate } = tok.files;
-    await writeJson(join(dir, TOKENIZER_FILE), tokenizer);
-    await writeJson(join(dir, HF_CONFIG_FILE), config);
-    if (specialTokensMap) await writeJson(join(dir, HF_SPECIAL_MAP_FILE), specialTokensMap);
-    if (chatTemplate !== undefined) await writeFile(join(dir, HF_TEMPLATE_FILE), chatTemplate);
-  } else {
-    throw new TokenizerError(`saveTokenizer: cannot save a ${tok.constructor.name}; pass a CharTokenizer or HfTokenizer`);
-  }
+  for (const [name, text] of Object.entries(files)) await writeFile(join(dir, name), text);
 }
 
 async function loadHf(dir: string, tokenizer: Record<string, unknown>): Promise<HfTokenizer> {
@@ -89,9 +94,6 @@ async function readJson(file: string, fixIfMissing: string | null): Promise<unkn
   }
 }
 
-async function writeJson(file: string, value: unknown): Promise<void> {
-  await writeFile(file, JSON.stringify(value, null, 2) + '\n');
-}
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

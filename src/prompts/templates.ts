@@ -1,0 +1,199 @@
+/**
+ * Teacher prompt templates: the plain-text files under `prompts/` that a person edits, loaded, checked,
+ * rendered, and swapped at step boundaries while a run goes on.
+ *
+ *   teacher-instruction.txt   the shared system instruction (spec step 4) and the tagged answer format (step 5)
+ *   teacher-prompt.txt        the layout: {{instruction}} {{style_examples}} {{question}} {{response}}
+ *   self-*.txt                one per feedback style: Style:, Question:, Response:, Feedback: (a worked example)
+ *
+ * Lines starting with `#` are comments for the editor and never reach the teacher.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { STYLE_NAMES, type StyleName } from './styles.js';
+import { TemplateError, checkAscii, checkPlaceholders, parseStyleExample, stripComments, type StyleExample } from './template-check.js';
+
+export { STYLE_NAMES, STYLE_MIXES, chooseStyles, type StyleName, type StyleMix, type StyleSetting } from './styles.js';
+export { TemplateError, FEEDBACK_FORMAT, type StyleExample } from './template-check.js';
+
+export const INSTRUCTION_FILE = 'teacher-instruction.txt';
+export const LAYOUT_FILE = 'teacher-prompt.txt';
+export const LAYOUT_PLACEHOLDERS = ['instruction', 'style_examples', 'question', 'response'] as const;
+export const styleFile = (style: StyleName): string => `${style}.txt`;
+/** Every file a prompts folder must hold. */
+export const TEMPLATE_FILES: readonly string[] = [INSTRUCTION_FILE, LAYOUT_FILE, ...STYLE_NAMES.map(styleFile)];
+
+export interface TemplateFile {
+  /** File name inside the prompts folder, e.g. `self-conflict.txt`. */
+  name: string;
+  /** The text with `#` comment lines removed and trimmed: what reaches the teacher. */
+  text: string;
+  /** First 12 hex digits of sha256(text): the file's content version. Comment-only edits keep it. */
+  hash: string;
+}
+
+export interface StyleTemplate extends TemplateFile {
+  style: StyleName;
+  example: StyleExample;
+}
+
+export interface TemplateSet {
+  dir: string;
+  instruction: TemplateFile;
+  layout: TemplateFile;
+  styles: Record<StyleName, StyleTemplate>;
+  /** Hash over all file hashes: one id for the whole set, to record beside each guided rollout. */
+  hash: string;
+}
+
+export interface LoadOptions {
+  /** Reject characters outside printable ASCII and newline (default true: the char-level alphabet). */
+  asciiOnly?: boolean;
+}
+
+const sha12 = (s: string): string => createHash('sha256').update(s).digest('hex').slice(0, 12);
+
+function readTemplate(dir: string, name: string, opts: LoadOptions): TemplateFile {
+  const path = join(dir, name);
+  let raw: string;
+  try {
+    raw = readFileSync(path, 'utf8');
+  } catch {
+    throw new TemplateError(path, `cannot read the file; create it (a prompts folder needs ${TEMPLATE_FILES.join(', ')})`);
+  }
+  if (opts.asciiOnly ?? true) checkAscii(path, raw);
+  const text = stripComments(raw);
+  if (text === '') throw new TemplateError(path, 'is empty once # comment lines are removed; write the template text');
+  return { name, text, hash: sha12(text) };
+}
+
+/** Read and check every template file in `dir`; throws `TemplateError` on the first problem. */
+export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet {
+  const instruction = readTemplate(dir, INSTRUCTION_FILE, opts);
+  checkPlaceholders(join(dir, INSTRUCTION_FILE), instruction.text, [], []);
+  const layout = readTemplate(dir, LAYOUT_FILE, opts);
+  checkPlaceholders(join(dir, LAYOUT_FILE), layout.text, LAYOUT_PLACEHOLDERS, LAYOUT_PLACEHOLDERS);
+  const styles = {} as Record<StyleName, StyleTemplate>;
+  for (const style of STYLE_NAMES) {
+    const file = readTemplate(dir, styleFile(style), opts);
+    const path = join(dir, file.name);
+    checkPlaceholders(path, file.text, [], []);
+    styles[style] = { ...file, style, example: parseStyleExample(path, file.text) };
+  }
+  const all = [instruction, layout, ...STYLE_NAMES.map((s) => styles[s])];
+  return { dir, instruction, layout, styles, hash: sha12(all.map((f) => `${f.name}:${f.hash}`).join('\n')) };
+}
+
+export interface TeacherPromptInput {
+  question: string;
+  /** The student's full response, end-of-sequence token removed. */
+  response: string;
+  /** Style examples to include, in order (see `chooseStyles`). */
+  styles: readonly StyleName[];
+}
+
+/** Fill placeholders in one pass, so a `{{...}}` inside a question or response is left as written. */
+function fill(layout: string, values: Record<string, string>): string {
+  return layout.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
+}
+
+/** The full teacher prompt as one text: instruction, style examples, question, response. */
+export function renderTeacherPrompt(set: TemplateSet, input: TeacherPromptInput): string {
+  return fill(set.layout.text, {
+    instruction: set.instruction.text,
+    style_examples: input.styles.map((s) => set.styles[s].text).join('\n\n'),
+    question: input.question,
+    response: input.response,
+  });
+}
+
+/**
+ * The same prompt split for a chat API (teacher kind `openai`): the instruction as the system message,
+ * the rest of the layout as the user message.
+ */
+export function renderTeacherChat(set: TemplateSet, input: TeacherPromptInput): { system: string; user: string } {
+  const user = renderTeacherPrompt({ ...set, instruction: { ...set.instruction, text: '' } }, input);
+  return { system: set.instruction.text, user: user.trim() };
+}
+
+/** mtime and size of each template file ('-' when missing): a cheap test for "something may have changed". */
+function fingerprint(dir: string): string {
+  return TEMPLATE_FILES.map((name) => {
+    try {
+      const st = statSync(join(dir, name));
+      return `${name}:${st.mtimeMs}:${st.size}`;
+    } catch {
+      return `${name}:-`;
+    }
+  }).join('|');
+}
+
+export type RefreshResult =
+  | { changed: true; version: number; /** names of the files whose content changed */ files: string[] }
+  | { changed: false; version: number; /** set while the files on disk are invalid; the previous set stays in force */ error?: string };
+
+/**
+ * The template set in force during a run. The trainer calls `refresh()` between steps (never inside one),
+ * so every teacher prompt of a step comes from the same set. An invalid edit is reported and ignored:
+ * the previous set stays in force until the files are valid again.
+ */
+export class TemplateStore {
+  private set: TemplateSet;
+  private ver = 1;
+  private seen: string;
+  private lastError: string | undefined;
+
+  /** Loads `dir` at once; throws `TemplateError` if the files are invalid at the start of a run. */
+  constructor(
+    readonly dir: string,
+    private readonly opts: LoadOptions = {},
+  ) {
+    this.seen = fingerprint(dir);
+    this.set = loadTemplates(dir, opts);
+  }
+
+  get current(): TemplateSet {
+    return this.set;
+  }
+
+  /** Starts at 1; +1 for every accepted change. */
+  get version(): number {
+    return this.ver;
+  }
+
+  /**
+   * Re-read the files if their mtime or size changed (or always, with `force`). A valid change whose
+   * content hash differs replaces the set; an invalid one returns the error and keeps the set in force.
+   */
+  refresh(opts: { force?: boolean } = {}): RefreshResult {
+    const now = fingerprint(this.dir);
+    if (!opts.force && now === this.seen) return this.unchanged();
+    // Record the fingerprint before reading: an edit landing during the read shows up next time.
+    this.seen = now;
+    let next: TemplateSet;
+    try {
+      next = loadTemplates(this.dir, this.opts);
+    } catch (err) {
+      if (!(err instanceof TemplateError)) throw err;
+      this.lastError = err.message;
+      return this.unchanged();
+    }
+    this.lastError = undefined;
+    const files = filesOf(next).filter((f, i) => f.hash !== filesOf(this.set)[i].hash).map((f) => f.name);
+    if (files.length === 0) return this.unchanged();
+    this.set = next;
+    this.ver += 1;
+    return { changed: true, version: this.ver, files };
+  }
+
+  render(input: TeacherPromptInput): string {
+    return renderTeacherPrompt(this.set, input);
+  }
+
+  private unchanged(): RefreshResult {
+    return this.lastError === undefined ? { changed: false, version: this.ver } : { changed: false, version: this.ver, error: this.lastError };
+  }
+}
+
+const filesOf = (s: TemplateSet): TemplateFile[] => [s.instruction, s.layout, ...STYLE_NAMES.map((n) => s.styles[n])];
