@@ -39,7 +39,7 @@ export function packSequences(seqs: number[][], padId = 0): PackedBatch {
 export function gatherTargets(logp: tf.Tensor2D, targets: tf.Tensor1D): tf.Tensor1D {
   const [N, V] = logp.shape;
   return tf.tidy(() => {
-    const flatIdx = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), V), targets);
+    const flatIdx = tf.add(tf.mul(tf.range(0, N, 1, 'int32'), tf.scalar(V, 'int32')), targets);
     return tf.gather(tf.reshape(logp, [N * V]), flatIdx) as tf.Tensor1D;
   });
 }

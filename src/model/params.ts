@@ -67,7 +67,7 @@ export function initParams(c: ModelConfig, seed: number): Params {
       const std = residualOut ? 0.02 / Math.sqrt(2 * c.num_hidden_layers) : 0.02;
       init = tf.randomNormal(shape, 0, std, 'float32', s++);
     }
-    params[name] = tf.variable(init, true, name);
+    params[name] = tf.variable(init, true);
     init.dispose();
   }
   return params;
@@ -93,7 +93,9 @@ export function paramsFromHf(c: ModelConfig, tensors: Map<string, HostTensor>): 
     if (ours.shape.join(',') !== shape.join(',')) {
       throw new Error(`tensor '${name}' has shape [${hf.shape}] but config.json implies [${isLinearWeight(name) ? [shape[1], shape[0]] : shape}]`);
     }
-    params[name] = tf.variable(tf.tensor(ours.data, shape, 'float32'), true, name);
+    const init = tf.tensor(ours.data, shape, 'float32');
+    params[name] = tf.variable(init, true);
+    init.dispose(); // the variable holds its own reference to the data
   }
   return params;
 }

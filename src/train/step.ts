@@ -2,9 +2,10 @@
  * One optimisation step on the decoder: forward with saved activations, the caller's loss over the
  * target log-probs, the hand-written backward pass, global-norm clipping, AdamW.
  *
- * The loss is any differentiable function of token log-probs [B, T] (cross-entropy, the GRPO/PPO
- * surrogate, the ThinkTuning shaping): tfjs autograd differentiates that small function, and
- * `backward` carries dLoss/dlogp through the model.
+ * The loss is a function of the target tokens' log-probs [B*T] evaluated on the host together with its
+ * derivative (cross-entropy, the GRPO/PPO surrogate, the ThinkTuning shaping are all sums of per-token
+ * terms with closed-form derivatives, see src/rl/shaping.ts); `backward` carries dLoss/dlogp through
+ * the model. No tfjs autograd is involved (tfjs-core's Node bundle registers no gradients anyway).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '../model/model.js';
@@ -14,8 +15,8 @@ import type { Grads } from '../model/params.js';
 import { gatherTargets, type PackedBatch } from '../engine/score.js';
 import { AdamW, clipByGlobalNorm } from './optim.js';
 
-/** Loss over token log-probs [B, T]; must return a scalar. Extra outputs are returned as numbers. */
-export type TokenLoss = (tokenLogp: tf.Tensor2D) => tf.Scalar;
+/** Loss over token log-probs [B*T] (row-major [B, T]) and dLoss/dlogp for each token. */
+export type TokenLoss = (tokenLogp: Float32Array) => { loss: number; dLogp: Float32Array };
 
 export interface LossAndGrads {
   loss: number;
@@ -32,16 +33,17 @@ export function lossAndGrads(model: CausalLM, batch: PackedBatch, lossFn: TokenL
   const targets = tf.tensor1d(batch.targets, 'int32');
   try {
     const tok = gatherTargets(out.logp, targets);
-    const { value, grad } = tf.valueAndGrad((t: tf.Tensor) => lossFn(tf.reshape(t, [B, T])))(tok);
-    const dTok = tf.reshape(grad, [B * T]) as tf.Tensor1D;
+    const tokenLogp = tok.dataSync() as Float32Array;
+    const { loss, dLogp } = lossFn(tokenLogp);
+    const dTok = tf.tensor1d(dLogp);
     const grads = backward(model, out.saved!, out.logp, targets, dTok);
     const entropy = tf.tidy(() => {
       const mask = tf.tensor1d(batch.mask);
       const h = tf.neg(tf.sum(tf.mul(tf.exp(out.logp), out.logp), -1));
       return tf.div(tf.sum(tf.mul(h, mask)), tf.maximum(tf.sum(mask), 1));
     });
-    const result = { loss: value.dataSync()[0], grads, tokenLogp: tok.dataSync() as Float32Array, entropy: entropy.dataSync()[0] };
-    tf.dispose([tok, value, grad, dTok, entropy]);
+    const result = { loss, grads, tokenLogp, entropy: entropy.dataSync()[0] };
+    tf.dispose([tok, dTok, entropy]);
     return result;
   } finally {
     targets.dispose();
@@ -72,8 +74,14 @@ export function trainStep(model: CausalLM, opt: AdamW, batch: PackedBatch, lossF
 
 /** Masked mean negative log-likelihood: the pretraining / SFT loss. */
 export function crossEntropyLoss(mask: Float32Array): TokenLoss {
-  return (tokenLogp) => tf.tidy(() => {
-    const m = tf.tensor2d(mask, tokenLogp.shape);
-    return tf.div(tf.neg(tf.sum(tf.mul(tokenLogp, m))), Math.max(1, mask.reduce((a, b) => a + b, 0))) as tf.Scalar;
-  });
+  const n = Math.max(1, mask.reduce((a, b) => a + b, 0));
+  return (tokenLogp) => {
+    let loss = 0;
+    const dLogp = new Float32Array(tokenLogp.length);
+    for (let i = 0; i < tokenLogp.length; i++) {
+      loss -= (mask[i] * tokenLogp[i]) / n;
+      dLogp[i] = -mask[i] / n;
+    }
+    return { loss, dLogp };
+  };
 }

@@ -1,0 +1,149 @@
+/**
+ * A minimal WebAssembly binary writer: just enough to emit the decode-time attention kernel
+ * (attention-kernel.ts) as a readable sequence of named instructions instead of a checked-in blob.
+ *
+ * Encoding follows the WebAssembly core spec 2.0 (binary format, chapter 5) and the fixed-width SIMD
+ * proposal (now part of 2.0): integers are LEB128, floats little-endian IEEE 754, SIMD instructions are
+ * the prefix 0xFD followed by a LEB128 u32 opcode.
+ */
+
+export const I32 = 0x7f;
+export const F32 = 0x7d;
+export const F64 = 0x7c;
+export const V128 = 0x7b;
+export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    const done = (n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0);
+    out.push(done ? byte : byte | 0x80);
+    if (done) return out;
+  }
+}
+
+function utf8(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+/** Instruction stream of one function body. Memory offsets are in bytes; loads/stores are unaligned-safe. */
+export class Code {
+  readonly bytes: number[] = [];
+
+  private op(...b: number[]): this {
+    this.bytes.push(...b);
+    return this;
+  }
+  private simd(opcode: number, ...imm: number[]): this {
+    return this.op(0xfd, ...uleb(opcode), ...imm);
+  }
+
+  get(local: number): this { return this.op(0x20, ...uleb(local)); }
+  set(local: number): this { return this.op(0x21, ...uleb(local)); }
+  tee(local: number): this { return this.op(0x22, ...uleb(local)); }
+  call(func: number): this { return this.op(0x10, ...uleb(func)); }
+
+  /** `block ... end` (a `br` to it jumps past its end). */
+  block(body: () => void): this { this.op(0x02, 0x40); body(); return this.op(0x0b); }
+  /** `loop ... end` (a `br` to it jumps back to its start). */
+  loop(body: () => void): this { this.op(0x03, 0x40); body(); return this.op(0x0b); }
+  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
+  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
+
+  i32Const(n: number): this { return this.op(0x41, ...sleb(n | 0)); }
+  i32Load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
+  i32Add(): this { return this.op(0x6a); }
+  i32Sub(): this { return this.op(0x6b); }
+  i32Mul(): this { return this.op(0x6c); }
+  i32Eq(): this { return this.op(0x46); }
+  i32LtS(): this { return this.op(0x48); }
+  i32LtU(): this { return this.op(0x49); }
+  i32GeU(): this { return this.op(0x4f); }
+
+  f32Const(x: number): this {
+    const b = new Uint8Array(new Float32Array([x]).buffer);
+    return this.op(0x43, ...b);
+  }
+  f64Const(x: number): this {
+    const b = new Uint8Array(new Float64Array([x]).buffer);
+    return this.op(0x44, ...b);
+  }
+  f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
+  f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
+  f32Add(): this { return this.op(0x92); }
+  f32Sub(): this { return this.op(0x93); }
+  f32Max(): this { return this.op(0x97); }
+  f64Add(): this { return this.op(0xa0); }
+  f64Div(): this { return this.op(0xa3); }
+  f32DemoteF64(): this { return this.op(0xb6); }
+  f64PromoteF32(): this { return this.op(0xbb); }
+
+  v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
+  v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
+  f32x4Splat(): this { return this.simd(0x13); }
+  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Mul(): this { return this.simd(0xe6); }
+}
+
+export interface FuncDef {
+  name: string;
+  params: ValType[];
+  results: ValType[];
+  /** Extra locals after the parameters, in order. */
+  locals: ValType[];
+  code: Code;
+}
+
+export interface ImportedFunc {
+  module: string;
+  name: string;
+  params: ValType[];
+  results: ValType[];
+}
+
+/**
+ * A module that imports one memory ("env", "memory") and the given functions, and exports `funcs`.
+ * Imported functions take indices 0..imports-1, defined functions follow in order.
+ */
+export function writeModule(imports: ImportedFunc[], funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
+  const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
+  const funcType = (p: ValType[], r: ValType[]) => [0x60, ...vec(p.map((t) => [t])), ...vec(r.map((t) => [t]))];
+  const types = [...imports.map((f) => funcType(f.params, f.results)), ...funcs.map((f) => funcType(f.params, f.results))];
+  const importEntries = [
+    [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)], // memory, limits {min: 1}, no max
+    ...imports.map((f, i) => [...utf8(f.module), ...utf8(f.name), 0x00, ...uleb(i)]),
+  ];
+  const bodies = funcs.map((f) => {
+    const locals = vec(f.locals.map((t) => [1, t]));
+    const body = [...locals, ...f.code.bytes, 0x0b];
+    return [...uleb(body.length), ...body];
+  });
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec(types)),
+    ...section(2, vec(importEntries)),
+    ...section(3, vec(funcs.map((_, i) => uleb(imports.length + i)))),
+    ...section(7, vec(funcs.map((f, i) => [...utf8(f.name), 0x00, ...uleb(imports.length + i)]))),
+    ...section(10, vec(bodies)),
+  ];
+  return new Uint8Array(bytes);
+}

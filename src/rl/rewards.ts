@@ -1,0 +1,98 @@
+/**
+ * Reward functions: plain functions of one rollout, returning a number or null ("cannot score this
+ * sample", e.g. no ground truth). Shaped like TRL's reward functions (one column per function in the
+ * rollouts x functions matrix, combined by a weighted sum that skips missing values, as TRL's nansum).
+ *
+ * The ThinkTuning reward (method file, step 7) is `mathAnswerReward`: 1 if the response terminated
+ * properly (exactly one end-of-sequence token, not truncated) and its last \boxed{} (else `#### N`)
+ * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
+ * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
+ */
+import { answersEquivalent, extractAnswer } from './math-answer.js';
+
+/** Everything a reward function may look at for one rollout. */
+export interface RewardContext {
+  prompt: string;
+  /** The response text without its end token. */
+  completion: string;
+  /** Ground truth: a bare answer ("72"), or a full solution holding `#### 72` / `\boxed{72}`. */
+  answer: string;
+  /** True when generation stopped on an end token (false: truncated at the length limit). */
+  terminated: boolean;
+  /** How many end-of-sequence tokens the rollout emitted; undefined when the caller does not count them. */
+  endTokenCount?: number;
+  /** The raw dataset row, for custom reward functions. */
+  sample: Record<string, unknown>;
+}
+
+/** A reward function: a score for one rollout, or null when it cannot score it. */
+export type RewardFn = (ctx: RewardContext) => number | null;
+
+/** A reward function in a weighted combination; `name` keys its column in logs. */
+export interface WeightedReward {
+  name: string;
+  fn: RewardFn;
+  weight: number;
+}
+
+/**
+ * "Terminated properly" per the method file: generation stopped on an end token and exactly one end
+ * token was emitted (when the caller counts them; otherwise `terminated` alone decides).
+ */
+export function endedProperly(ctx: RewardContext): boolean {
+  return ctx.terminated && (ctx.endTokenCount === undefined || ctx.endTokenCount === 1);
+}
+
+/** The ground-truth final answer: extracted from `#### N` / `\boxed{}` when present, else the whole string. */
+export function groundTruthAnswer(answer: string): string | null {
+  const extracted = /####|\\boxed|\\fbox/.test(answer) ? extractAnswer(answer) : answer.trim();
+  return extracted ? extracted : null;
+}
+
+/**
+ * 1 if the rollout ended properly and its final answer (last \boxed{}, else `#### N`) is equivalent to
+ * the ground truth; 0 otherwise (including "no final answer"); null when there is no ground truth.
+ */
+export const mathAnswerReward: RewardFn = (ctx) => {
+  const truth = groundTruthAnswer(ctx.answer);
+  if (truth === null) return null;
+  if (!endedProperly(ctx)) return 0;
+  const predicted = extractAnswer(ctx.completion);
+  return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
+};
+
+/** 1 if the rollout ended with exactly one end token (not truncated), else 0. */
+export const terminationReward: RewardFn = (ctx) => (endedProperly(ctx) ? 1 : 0);
+
+/** Built-in reward functions by the name a config uses. */
+export const BUILTIN_REWARDS: Readonly<Record<string, RewardFn>> = Object.freeze({
+  math_answer: mathAnswerReward,
+  termination: terminationReward,
+});
+
+/** The built-in reward called `name`; throws a one-line error listing the known names. */
+export function builtinReward(name: string): RewardFn {
+  const fn = BUILTIN_REWARDS[name];
+  if (!fn) throw new Error(`Unknown reward "${name}": use one of ${Object.keys(BUILTIN_REWARDS).join(', ')}.`);
+  return fn;
+}
+
+/**
+ * Scores one rollout with every function: perFunction[name] = fn(ctx) (null if unscorable) and
+ * total = sum over non-null of weight * value; total is null when every function returned null.
+ * (TRL would count an all-NaN row as 0; null lets the advantage step leave such a rollout out.)
+ */
+export function combineRewards(fns: WeightedReward[], ctx: RewardContext): { perFunction: Record<string, number | null>; total: number | null } {
+  const perFunction: Record<string, number | null> = {};
+  let total: number | null = null;
+  for (const { name, fn, weight } of fns) {
+    if (name in perFunction) throw new Error(`Reward "${name}" is listed twice: give each reward function a distinct name.`);
+    const value = fn(ctx);
+    if (value !== null && !Number.isFinite(value)) {
+      throw new Error(`Reward "${name}" returned ${value}: reward functions must return a finite number or null.`);
+    }
+    perFunction[name] = value;
+    if (value !== null) total = (total ?? 0) + weight * value;
+  }
+  return { perFunction, total };
+}

@@ -1,0 +1,78 @@
+// Train-step mechanics: tensor count stays flat, a tiny model overfits a short text, and a
+// save -> load round trip is bit-identical.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync, truncateSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import { useTestBackend } from '../helpers/backend.js';
+import { presetConfig } from '../../src/model/config.js';
+import { CausalLM } from '../../src/model/model.js';
+import { loadModel, saveModel } from '../../src/model/io.js';
+import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
+import { packSequences, sequenceLogprobs } from '../../src/engine/score.js';
+import { AdamW } from '../../src/train/optim.js';
+import { crossEntropyLoss, trainStep } from '../../src/train/step.js';
+import { CheckpointError } from '../../src/io/checkpoint.js';
+
+before(useTestBackend);
+
+const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
+const TEXT = 'Tom has 3 apples and buys 4 more. 3 + 4 = 7. \\boxed{7}';
+
+test('a tiny model overfits a short text, with a flat tensor count', () => {
+  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize), 0);
+  const opt = new AdamW({ weightDecay: 0 });
+  const seq = [tok.bosId!, ...tok.encode(TEXT), tok.eosId];
+  const batch = packSequences([seq, seq]);
+  const loss = crossEntropyLoss(batch.mask);
+  const first = trainStep(model, opt, batch, loss, { lr: 1e-2, maxGradNorm: 1 });
+  let count = -1;
+  let last = first;
+  for (let i = 0; i < 150; i++) {
+    last = trainStep(model, opt, batch, loss, { lr: 1e-2, maxGradNorm: 1 });
+    if (i === 5) count = tf.memory().numTensors;
+    if (i > 5) assert.equal(tf.memory().numTensors, count, `tensor count grew at step ${i}`);
+  }
+  assert.ok(first.loss > 3, `initial loss ${first.loss} should be near ln(vocab)`);
+  assert.ok(last.loss < 0.2, `final loss ${last.loss}`);
+  assert.ok(!last.skipped && Number.isFinite(last.gradNorm));
+  opt.dispose();
+  model.dispose();
+});
+
+test('save -> load is bit-identical (weights, log-probs, tokenizer)', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-model-'));
+  try {
+    const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { attention_bias: true, tie_word_embeddings: true }), 3);
+    saveModel(join(dir, 'm'), model, { tokenizer: tok });
+    const loaded = await loadModel(join(dir, 'm'));
+    for (const [name, v] of Object.entries(model.params)) {
+      assert.deepEqual(Array.from(loaded.model.params[name].dataSync()), Array.from(v.dataSync()), name);
+    }
+    const seq = [1, ...tok.encode('12 + 5 = 17')];
+    assert.deepEqual(Array.from(sequenceLogprobs(loaded.model, [seq])[0]), Array.from(sequenceLogprobs(model, [seq])[0]));
+    assert.equal(loaded.tokenizer!.decode(loaded.tokenizer!.encode(TEXT)), TEXT);
+    model.dispose();
+    loaded.model.dispose();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a truncated or corrupt checkpoint is a one-line error naming the tensor', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-bad-'));
+  try {
+    const model = CausalLM.init(presetConfig('tiny', tok.vocabSize), 3);
+    saveModel(join(dir, 'm'), model);
+    model.dispose();
+    const file = join(dir, 'm', 'model.safetensors');
+    truncateSync(file, statSync(file).size - 100);
+    await assert.rejects(loadModel(join(dir, 'm')), (e: Error) => e instanceof CheckpointError && /truncated/.test(e.message) && /model\./.test(e.message) && !e.message.includes('\n'));
+    writeFileSync(file, Buffer.from([1, 2, 3]));
+    await assert.rejects(loadModel(join(dir, 'm')), (e: Error) => e instanceof CheckpointError && !e.message.includes('\n'));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
