@@ -65,6 +65,8 @@ async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: str
  * first of BACKEND_NAMES that loads. The reason names what was skipped and why.
  */
 export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = process.env): Promise<BackendChoice> {
+  // PROD: skip tfjs's per-op debug checks and its "install tfjs-node" banner (we print our own line).
+  tf.env().set('PROD', true);
   const requested = forced ?? env.THINKTUNE_BACKEND;
   if (requested) {
     const name = parseBackendName(requested);
