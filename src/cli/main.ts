@@ -8,11 +8,15 @@ import { selectBackend, describeBackend } from '../backend/select.js';
 import { reportError } from './errors.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
+import { trainHeadless } from './train.js';
 
-async function withBackend(opts: { backend?: string }): Promise<void> {
+async function withBackend(opts: { backend?: string }) {
   const choice = await selectBackend(opts.backend);
   process.stderr.write(`thinktune ${describeBackend(choice)}\n`);
+  return choice;
 }
+
+const collect = (v: string, prev: string[]) => [...prev, v];
 
 export function buildProgram(): Command {
   const program = new Command('thinktune')
@@ -36,13 +40,27 @@ export function buildProgram(): Command {
     .addOption(backendOpt())
     .action(async (o) => { await withBackend(o); benchCommand(o); });
 
+  program.command('train')
+    .description('train with ThinkTuning (or plain GRPO with guidance.enabled=false)')
+    .option('--config <file>', 'JSON or YAML config (defaults: the built-in arithmetic world)')
+    .option('--set <key=value>', 'override one config key, e.g. --set grpo.groupSize=8 (repeatable)', collect, [])
+    .option('--run-dir <dir>', 'run folder (default: <run.runDir>/<timestamp>)')
+    .option('--max-steps <n>', 'stop after n steps in this invocation')
+    .option('--resume', 'continue from the newest complete checkpoint in --run-dir')
+    .option('--headless', 'no dashboard: one line per step (keeps running under nohup/tmux)')
+    .addOption(backendOpt())
+    .action(async (o) => {
+      const backend = await withBackend(o);
+      process.exitCode = await trainHeadless(o, backend);
+    });
+
   return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
-    return 0;
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
     return reportError(e);
   }

@@ -243,6 +243,22 @@ function buildHeader(tensors: Map<string, RawTensor>, dtype: WritableDtype, meta
   return padded;
 }
 
+/** The whole file as bytes (for small files placed into a folder by saveCheckpoint's extraFiles). */
+export function serializeSafetensors(tensors: Map<string, RawTensor>, opts: WriteSafetensorsOptions = {}): Uint8Array {
+  checkWritable(tensors, opts, '<in-memory safetensors>');
+  const dtype = opts.dtype ?? 'F32';
+  const header = buildHeader(tensors, dtype, opts.metadata);
+  const parts = [header, ...[...tensors.values()].map((t) => encode(t.data, dtype))];
+  const out = new Uint8Array(8 + parts.reduce((n, p) => n + p.length, 0));
+  new DataView(out.buffer).setBigUint64(0, BigInt(header.length), true);
+  let o = 8;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
+}
+
 /**
  * Write `tensors` (in map order) to `filePath` atomically: temp file in the same folder, fsync, rename.
  * A failed write removes the temp file and leaves any previous file at `filePath` untouched.

@@ -3,7 +3,10 @@
  * rendered, and swapped at step boundaries while a run goes on.
  *
  *   teacher-instruction.txt   the shared system instruction (spec step 4) and the tagged answer format (step 5)
- *   teacher-prompt.txt        the layout: {{instruction}} {{style_examples}} {{question}} {{response}}
+ *   teacher-prompt.txt        the layout: {{instruction}} {{question}} {{response}} and either
+ *                             {{style_examples}} (whole worked examples: best for a real LLM teacher) or
+ *                             {{style}} (only each chosen style's one-line description: short prompts for
+ *                             the small built-in model, whose context is 1024 characters)
  *   self-*.txt                one per feedback style: Style:, Question:, Response:, Feedback: (a worked example)
  *
  * Lines starting with `#` are comments for the editor and never reach the teacher.
@@ -19,7 +22,9 @@ export { TemplateError, FEEDBACK_FORMAT, type StyleExample } from './template-ch
 
 export const INSTRUCTION_FILE = 'teacher-instruction.txt';
 export const LAYOUT_FILE = 'teacher-prompt.txt';
-export const LAYOUT_PLACEHOLDERS = ['instruction', 'style_examples', 'question', 'response'] as const;
+export const LAYOUT_PLACEHOLDERS = ['instruction', 'style_examples', 'style', 'question', 'response'] as const;
+/** Always required in the layout; plus one of {{style_examples}} / {{style}}. */
+const LAYOUT_REQUIRED = ['instruction', 'question', 'response'] as const;
 export const styleFile = (style: StyleName): string => `${style}.txt`;
 /** Every file a prompts folder must hold. */
 export const TEMPLATE_FILES: readonly string[] = [INSTRUCTION_FILE, LAYOUT_FILE, ...STYLE_NAMES.map(styleFile)];
@@ -73,7 +78,10 @@ export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet 
   const instruction = readTemplate(dir, INSTRUCTION_FILE, opts);
   checkPlaceholders(join(dir, INSTRUCTION_FILE), instruction.text, [], []);
   const layout = readTemplate(dir, LAYOUT_FILE, opts);
-  checkPlaceholders(join(dir, LAYOUT_FILE), layout.text, LAYOUT_PLACEHOLDERS, LAYOUT_PLACEHOLDERS);
+  checkPlaceholders(join(dir, LAYOUT_FILE), layout.text, LAYOUT_REQUIRED, LAYOUT_PLACEHOLDERS);
+  if (!/\{\{\s*(style_examples|style)\s*\}\}/.test(layout.text)) {
+    throw new TemplateError(join(dir, LAYOUT_FILE), 'missing {{style_examples}} or {{style}}; add one where the chosen feedback style goes');
+  }
   const styles = {} as Record<StyleName, StyleTemplate>;
   for (const style of STYLE_NAMES) {
     const file = readTemplate(dir, styleFile(style), opts);
@@ -103,6 +111,7 @@ export function renderTeacherPrompt(set: TemplateSet, input: TeacherPromptInput)
   return fill(set.layout.text, {
     instruction: set.instruction.text,
     style_examples: input.styles.map((s) => set.styles[s].text).join('\n\n'),
+    style: input.styles.map((s) => `Style: ${set.styles[s].example.description}`).join('\n'),
     question: input.question,
     response: input.response,
   });

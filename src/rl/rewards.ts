@@ -66,6 +66,8 @@ export const terminationReward: RewardFn = (ctx) => (endedProperly(ctx) ? 1 : 0)
 
 /** Built-in reward functions by the name a config uses. */
 export const BUILTIN_REWARDS: Readonly<Record<string, RewardFn>> = Object.freeze({
+  /** The paper's reward (method file, step 7): terminated and the last \boxed{} is right. */
+  accuracy: mathAnswerReward,
   math_answer: mathAnswerReward,
   termination: terminationReward,
 });

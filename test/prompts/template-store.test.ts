@@ -35,12 +35,12 @@ test('a valid edit replaces the set in force and bumps the version', () => {
   withScratch((dir) => {
     const store = new TemplateStore(dir);
     const before = store.render(input);
-    edit(dir, 'self-conflict.txt', (s) => s.replace('Wait... that is not', 'Wait... hold on, that is not'));
+    edit(dir, 'self-conflict.txt', (s) => s.replace('notice the slip', 'notice my slip'));
     assert.deepEqual(store.refresh(), { changed: true, version: 2, files: ['self-conflict.txt'] });
     assert.equal(store.version, 2);
     const after = store.render(input);
     assert.notEqual(after, before);
-    assert.ok(after.includes('Wait... hold on, that is not'));
+    assert.ok(after.includes('notice my slip'));
     assert.deepEqual(store.refresh(), { changed: false, version: 2 });
   });
 });
@@ -64,7 +64,7 @@ test('an invalid edit is reported and the previous set stays in force until the 
     writeFileSync(join(dir, 'teacher-prompt.txt'), `${good}\n`);
     assert.deepEqual(store.refresh(), { changed: false, version: 1 });
     // A valid new edit is taken.
-    edit(dir, 'teacher-prompt.txt', (s) => s.replace('Now give feedback on this attempt.', 'Now your turn.'));
+    edit(dir, 'teacher-prompt.txt', (s) => s.replace('Feedback:', 'Your feedback:'));
     assert.deepEqual(store.refresh(), { changed: true, version: 2, files: ['teacher-prompt.txt'] });
   });
 });

@@ -46,7 +46,7 @@ test('the shipped prompts folder loads: every style has a parsed, tagged example
   for (const style of STYLE_NAMES) {
     const { example, text } = set.styles[style];
     assert.match(example.description, new RegExp(`^${style}\\.`));
-    assert.match(example.feedback, /^<opinion>(correct|incorrect)<\/opinion> <reason>Wait\.\.\..+<\/reason> <phrase>.+\\boxed\{\d+\}\.<\/phrase>$/);
+    assert.match(example.feedback, /^<opinion>(correct|incorrect)<\/opinion> <reason>Wait\.\.\.[\s\S]+<\/reason> <phrase>[\s\S]+\\boxed\{\d+\}\.<\/phrase>$/);
     assert.ok(!text.includes('#'), `${style}: comment lines are stripped`);
   }
   // Right answers get agreement/critique, wrong ones conflict/consultation (spec: the four styles).
@@ -77,11 +77,38 @@ test('renderTeacherPrompt fills every placeholder with the instruction, chosen s
   assert.ok(out.startsWith(set.instruction.text), 'instruction first');
   assert.ok(out.includes(`Question: ${question}\nResponse: ${response}\nFeedback:`));
   assert.ok(out.endsWith('Feedback:'));
-  const critique = out.indexOf(set.styles['self-critique'].text);
-  const conflict = out.indexOf(set.styles['self-conflict'].text);
-  assert.ok(critique > 0 && conflict > critique, 'examples in the order asked for');
-  assert.ok(!out.includes(set.styles['self-agreement'].text), 'unchosen styles left out');
-  assert.ok(!out.includes(set.styles['self-consultation'].text));
+  // The shipped layout shows each chosen style's one-line description ({{style}}).
+  const line = (s: keyof typeof set.styles) => `Style: ${set.styles[s].example.description}`;
+  const critique = out.indexOf(line('self-critique'));
+  const conflict = out.indexOf(line('self-conflict'));
+  assert.ok(critique > 0 && conflict > critique, 'styles in the order asked for');
+  assert.ok(!out.includes(line('self-agreement')), 'unchosen styles left out');
+  assert.ok(!out.includes(line('self-consultation')));
+});
+
+test('a layout with {{style_examples}} renders the whole worked examples instead', () => {
+  const dir = scratch();
+  try {
+    edit(dir, 'teacher-prompt.txt', (s) => s.replace('\n{{style}}\n', '\nExamples:\n{{style_examples}}\n\n'));
+    const set = loadTemplates(dir);
+    const out = renderTeacherPrompt(set, { question: 'Q?', response: 'R.', styles: ['self-critique', 'self-conflict'] });
+    const critique = out.indexOf(set.styles['self-critique'].text);
+    const conflict = out.indexOf(set.styles['self-conflict'].text);
+    assert.ok(critique > 0 && conflict > critique, 'examples in the order asked for');
+    assert.ok(!out.includes(set.styles['self-agreement'].text), 'unchosen styles left out');
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a layout with neither {{style}} nor {{style_examples}} is rejected', () => {
+  const dir = scratch();
+  try {
+    edit(dir, 'teacher-prompt.txt', (s) => s.replace('\n{{style}}\n', '\n'));
+    rejects(dir, 'teacher-prompt.txt', /missing \{\{style_examples\}\} or \{\{style\}\}/);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
 });
 
 test('placeholder-like text inside the question or response is left as written', () => {
@@ -96,7 +123,7 @@ test('renderTeacherChat puts the instruction in the system message only', () => 
   const { system, user } = renderTeacherChat(set, { question: 'Q?', response: 'R.', styles: ['self-agreement'] });
   assert.equal(system, set.instruction.text);
   assert.ok(!user.includes(set.instruction.text));
-  assert.ok(user.startsWith('Examples:'), user.slice(0, 40));
+  assert.ok(user.startsWith('Style: self-agreement.'), user.slice(0, 40));
   assert.ok(user.endsWith('Question: Q?\nResponse: R.\nFeedback:'));
 });
 
@@ -114,7 +141,7 @@ test('unknown placeholders are rejected, in the layout and in style files', () =
   const dir = scratch();
   try {
     edit(dir, 'teacher-prompt.txt', (s) => s.replace('Feedback:', 'Gold: {{ answer }}\nFeedback:'));
-    rejects(dir, 'teacher-prompt.txt', /unknown placeholder \{\{answer\}\}; use only \{\{instruction\}\}, \{\{style_examples\}\}, \{\{question\}\}, \{\{response\}\}$/);
+    rejects(dir, 'teacher-prompt.txt', /unknown placeholder \{\{answer\}\}; use only \{\{instruction\}\}, \{\{style_examples\}\}, \{\{style\}\}, \{\{question\}\}, \{\{response\}\}$/);
     cpSync(join(REAL, 'teacher-prompt.txt'), join(dir, 'teacher-prompt.txt'));
     edit(dir, 'self-critique.txt', (s) => s.replace('Question: A train', 'Question: {{question}} A train'));
     rejects(dir, 'self-critique.txt', /placeholder \{\{question\}\} is not filled in this file; placeholders work only in teacher-prompt.txt/);

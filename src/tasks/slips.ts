@@ -1,0 +1,87 @@
+/**
+ * The student of the small world: it writes the compact solution (step lines, then \boxed{answer}) and
+ * never reflects, but with a controlled probability makes one arithmetic slip. The slipped value is then
+ * carried forward consistently (later lines compute correctly from it), as a real slip would be, so the
+ * final boxed answer is wrong and the first wrong line is the only line a checker can fault.
+ */
+import { applyOp, renderSolution, type ArithProblem, type Step } from './arith.js';
+
+/** What the teacher corpus needs to know about a student attempt besides its text. */
+export interface SlipInfo {
+  /** True when the final boxed answer equals the problem's answer (always: no slip). */
+  correct: boolean;
+  /** Index of the step whose result is wrong, or null when there was no slip. */
+  slipStep: number | null;
+  /** The steps as the student wrote them (the slipped result and everything computed from it). */
+  steps: Step[];
+}
+
+export interface StudentSolution extends SlipInfo {
+  /** The response, without an end token: step lines then `The answer is \boxed{N}.` */
+  text: string;
+}
+
+export interface StudentOptions {
+  /** Probability in [0, 1] that the solution contains one slip. */
+  slipRate: number;
+  /** Uniform in [0, 1); one draw decides the slip, further draws pick its step and size. */
+  rng: () => number;
+}
+
+/**
+ * The steps recomputed with step `slipStep`'s result replaced by `wrong` and every later step computed
+ * from the values the student actually has; null when a later value would go negative (an impossible
+ * count, so not a plausible slip).
+ */
+export function carrySlip(steps: readonly Step[], slipStep: number, wrong: number): Step[] | null {
+  const out: Step[] = [];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
+    const left = s.leftFrom === null ? s.left : out[s.leftFrom].result;
+    const right = s.rightFrom === null ? s.right : out[s.rightFrom].result;
+    const result = i === slipStep ? wrong : applyOp(s.op, left, right);
+    if (result < 0) return null;
+    out.push({ ...s, left, right, result });
+  }
+  return out;
+}
+
+/**
+ * Plausible sizes of a slip: off by one or two, a dropped or extra carry/borrow (10) for + and -, and
+ * for x a neighbouring times-table entry (7 x 3 = 24: off by one factor).
+ */
+function slipDeltas(s: Step): number[] {
+  const raw = s.op === 'x' ? [1, -1, s.left, -s.left, s.right, -s.right] : [1, -1, 2, -2, 10, -10];
+  return [...new Set(raw)].filter((d) => d !== 0);
+}
+
+/** Every (step, wrong value, carried steps) that makes a valid slip: non-negative values, wrong final answer. */
+function slipCandidates(problem: ArithProblem): { step: number; steps: Step[] }[][] {
+  const gold = problem.steps[problem.steps.length - 1].result;
+  return problem.steps.map((s, i) =>
+    slipDeltas(s)
+      .map((d) => (s.result + d >= 0 ? carrySlip(problem.steps, i, s.result + d) : null))
+      .filter((c): c is Step[] => c !== null && c[c.length - 1].result !== gold)
+      .map((c) => ({ step: i, steps: c })),
+  );
+}
+
+const pickIndex = (rng: () => number, n: number): number => Math.min(n - 1, Math.floor(rng() * n));
+
+/**
+ * A student solution: with probability `slipRate` one step (uniform over the steps that admit a slip,
+ * then a uniform slip size) is wrong and carried forward. The last step can always slip by +1, so the
+ * realised slip rate equals `slipRate`.
+ */
+export function studentSolution(problem: ArithProblem, opts: StudentOptions): StudentSolution {
+  const { slipRate, rng } = opts;
+  if (!(slipRate >= 0 && slipRate <= 1)) throw new RangeError(`slipRate must be in [0, 1], got ${slipRate}`);
+  if (rng() >= slipRate) {
+    const steps = problem.steps.map((s) => ({ ...s }));
+    return { text: renderSolution(steps), correct: true, slipStep: null, steps };
+  }
+  const byStep = slipCandidates(problem).filter((c) => c.length > 0);
+  const options = byStep[pickIndex(rng, byStep.length)];
+  const chosen = options[pickIndex(rng, options.length)];
+  return { text: renderSolution(chosen.steps), correct: false, slipStep: chosen.step, steps: chosen.steps };
+}

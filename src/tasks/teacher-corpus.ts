@@ -1,0 +1,224 @@
+/**
+ * The pretraining corpus of the small world: one checkpoint learns to be both the student and the teacher.
+ *
+ *   student documents  studentPrompt(question) + a non-reflective solution (with a controlled slip rate)
+ *   teacher documents  the real teacher prompt (prompts/ templates, rendered by renderTeacherPrompt) for a
+ *                      student attempt + " " + the ideal teacher answer in the tagged format
+ *
+ * The ideal teacher answer (`teacherAnswer`) is written from what the corpus knows: the gold steps and
+ * where the student slipped. It speaks as the student ("I", "my"), starts its reason with "Wait...", finds
+ * the first wrong step or confirms every step, and its phrase redoes the work from the slip and ends in
+ * \boxed{the correct answer}, so an augmented rollout (feedback.ts assembleAugmented) always ends right.
+ *
+ * A document carries no end token: the trainer appends the tokenizer's end id (see encodeDocument), the
+ * same id that ends a rollout.
+ */
+import { chooseStyles, STYLE_NAMES, renderTeacherPrompt, type StyleName, type StyleSetting, type TemplateSet } from '../prompts/templates.js';
+import { extractAnswer } from '../rl/math-answer.js';
+import { mulberry32 } from '../rl/rng.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { arithDataset, stepLine, studentPrompt, type ArithProblem, type DifficultySetting, type Step } from './arith.js';
+import { DatasetError } from './errors.js';
+import { studentSolution, type SlipInfo } from './slips.js';
+
+// The student's prompt lives with the task (arith.ts); re-exported here beside the corpus built with it.
+export { studentPrompt };
+
+/** Styles that fit a verdict as the paper pairs them: agreement/critique for right, conflict/consultation for wrong. */
+export function naturalStyles(correct: boolean): StyleName[] {
+  return correct ? ['self-agreement', 'self-critique'] : ['self-conflict', 'self-consultation'];
+}
+
+type Rng = () => number;
+const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
+
+/** "a", "a and b", "a, b and c" */
+function joinAnd(parts: readonly string[]): string {
+  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
+}
+
+const isLine = (s: Step, value: number): string => `${s.left} ${s.op} ${s.right} is ${value}`;
+const boxed = (answer: string): string => `The answer is \\boxed{${answer}}.`;
+
+/** Reason opener per style: the style's own voice (prompts/self-*.txt), always starting with "Wait...". */
+const OPENERS: Record<StyleName, readonly string[]> = {
+  'self-agreement': ['Wait... let me walk through my steps again.', 'Wait... let me go over my steps once more.'],
+  'self-critique': ['Wait... I rushed and did not verify anything. Let me re-check step by step:', 'Wait... I did not check my work. Let me re-check each step:'],
+  'self-conflict': ['Wait... I made a slip.', 'Wait... my numbers do not add up.', 'Wait... I did not compute that right.'],
+  'self-consultation': ['Wait... my mentor would ask:'],
+};
+
+/** The reason when every step is right, in the voice of `style`. */
+function confirmReason(style: StyleName, steps: readonly Step[], answer: string, rng: Rng): string {
+  const all = joinAnd(steps.map(stepLine));
+  switch (style) {
+    case 'self-agreement':
+      return `${pick(rng, OPENERS[style])} ${all}. ${pick(rng, ['Every step holds.', 'Each step holds.'])}`;
+    case 'self-critique':
+      return `${pick(rng, OPENERS[style])} ${joinAnd(steps.map((s) => `${stepLine(s)} holds`))}.`;
+    case 'self-conflict':
+      return `Wait... let me make sure I did what the problem said. ${all}, and nothing conflicts.`;
+    case 'self-consultation':
+      return `${OPENERS[style][0]} are you sure about that number, ${answer}? Let me check: ${all}. Yes, it holds.`;
+  }
+}
+
+/** The phrase when every step is right: confirm and box the answer. */
+function confirmPhrase(style: StyleName, answer: string, rng: Rng): string {
+  const lead: Record<StyleName, readonly string[]> = {
+    'self-agreement': [`So I am sure the answer is ${answer}.`, `So my answer of ${answer} stands.`],
+    'self-critique': [`Every step holds, so the answer stays ${answer}.`],
+    'self-conflict': [`So ${answer} is right.`],
+    'self-consultation': [`So I keep ${answer}.`, `So I am sure of ${answer}.`],
+  };
+  return `${pick(rng, lead[style])} ${boxed(answer)}`;
+}
+
+/**
+ * The reason when step `k` is the first wrong one: name it as "a op b is right, not wrong" (the student's
+ * operands are the gold ones, since every step before k was right). Walk-through styles first confirm the
+ * steps before it.
+ */
+function faultReason(style: StyleName, student: readonly Step[], k: number, truth: number, rng: Rng): string {
+  const slip = student[k];
+  const fix = `${isLine(slip, truth)}, not ${slip.result}.`;
+  const before = student.slice(0, k).map(stepLine);
+  const walked = before.length === 0 ? fix : `${joinAnd(before)} ${before.length === 1 ? 'holds' : 'hold'}, but ${fix}`;
+  switch (style) {
+    case 'self-agreement':
+    case 'self-critique':
+      return `${pick(rng, OPENERS[style])} ${walked}`;
+    case 'self-conflict':
+      return `${pick(rng, OPENERS[style])} ${fix}`;
+    case 'self-consultation':
+      return `${OPENERS[style][0]} are you sure about that number, ${slip.result}? Let me check: ${fix}`;
+  }
+}
+
+/** The phrase that redoes the gold steps from `from` on and boxes the correct answer. */
+function redoPhrase(gold: readonly Step[], from: number, answer: string, rng: Rng): string {
+  const lead = pick(rng, ['So', 'Redoing it from there,', 'Fixing that,']);
+  return `${lead} ${gold.slice(from).map(stepLine).join(', then ')}. ${boxed(answer)}`;
+}
+
+/**
+ * The ideal teacher answer for one student attempt, in the tagged format of prompts/:
+ *   <opinion>correct|incorrect</opinion> <reason>Wait... ...</reason> <phrase>... \boxed{N}</phrase>
+ * `slipInfo` is the attempt's ground truth (from studentSolution). `style` is the style the teacher
+ * prompt showed; every style has a voice for both verdicts (self-agreement on a wrong answer walks the
+ * steps again and finds the slip; self-consultation on a right one questions the answer and confirms it).
+ * When the attempt is wrong but no step is known to be wrong, the reason says so and the phrase redoes
+ * the whole problem. `rng` picks among a few phrasings.
+ */
+export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): string {
+  const gold = problem.steps;
+  let reason: string;
+  let phrase: string;
+  if (slipInfo.correct) {
+    reason = confirmReason(style, slipInfo.steps.length > 0 ? slipInfo.steps : gold, problem.answer, rng);
+    phrase = confirmPhrase(style, problem.answer, rng);
+  } else if (slipInfo.slipStep !== null && slipInfo.steps[slipInfo.slipStep]) {
+    const k = slipInfo.slipStep;
+    reason = faultReason(style, slipInfo.steps, k, gold[k].result, rng);
+    phrase = redoPhrase(gold, k, problem.answer, rng);
+  } else {
+    const said = extractAnswer(studentText);
+    reason = `Wait... my answer${said ? ` ${said}` : ''} does not hold up. Let me redo the problem from the start.`;
+    phrase = redoPhrase(gold, 0, problem.answer, rng);
+  }
+  return `<opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <reason>${reason}</reason> <phrase>${phrase}</phrase>`;
+}
+
+/** One pretraining document: `prompt + completion`, then the end token (added at encoding). */
+export interface TrainingDocument {
+  kind: 'student' | 'teacher';
+  prompt: string;
+  completion: string;
+  problemId: string;
+  /** Whether the student attempt in the document is right (the solution itself, or the one the teacher judges). */
+  correct: boolean;
+  /** The style of the teacher answer (teacher documents only). */
+  style: StyleName | null;
+  /** Style examples the teacher prompt shows (teacher documents only). */
+  promptStyles: StyleName[] | null;
+}
+
+export interface PretrainCorpusOptions {
+  /** Documents to make; each uses its own distinct train-split problem. */
+  count: number;
+  seed: number;
+  /** Slip rate of the student documents (the student's own habits). */
+  slipRate: number;
+  /** Share of documents in [0, 1] that are teacher documents. */
+  teacherFraction: number;
+  /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */
+  templates: TemplateSet;
+  difficulty?: DifficultySetting;
+  /**
+   * Slip rate of the attempts shown inside teacher documents. Default 0.5, so the teacher sees right and
+   * wrong attempts equally often (with the student's low rate it would learn "always correct").
+   */
+  teacherSlipRate?: number;
+  /**
+   * Which style examples each teacher prompt shows (chooseStyles). Default: all four styles, `random-one`
+   * (one example per prompt: the shortest prompts). With one example the answer speaks in that style;
+   * with several, in a style that fits the verdict (naturalStyles) among those shown, if any.
+   */
+  styles?: StyleSetting;
+}
+
+function checkShare(name: string, v: number | undefined): void {
+  if (v !== undefined && !(v >= 0 && v <= 1)) throw new DatasetError(`pretrain corpus ${name} must be in [0, 1], got ${v}`);
+}
+
+/** The style the answer speaks in, given the examples the prompt shows and the verdict. */
+function answerStyle(shown: readonly StyleName[], correct: boolean, rng: Rng): StyleName {
+  if (shown.length === 1) return shown[0];
+  const fitting = naturalStyles(correct).filter((s) => shown.includes(s));
+  return pick(rng, fitting.length > 0 ? fitting : shown);
+}
+
+/**
+ * Deterministic (for a seed) pretraining documents over train-split problems only, so validation and
+ * test problems stay unseen. Each document is a student document with probability `1 - teacherFraction`.
+ */
+export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] {
+  const { count, seed, slipRate, teacherFraction, templates } = opts;
+  checkShare('slipRate', slipRate);
+  checkShare('teacherFraction', teacherFraction);
+  checkShare('teacherSlipRate', opts.teacherSlipRate);
+  const setting: StyleSetting = opts.styles ?? { styles: STYLE_NAMES, mix: 'random-one' };
+  const problems = arithDataset('train', { count, seed, difficulty: opts.difficulty });
+  // A separate stream from the problems', so changing the corpus mix never changes which problems appear.
+  const rng = mulberry32((seed ^ 0x5eed7ea) | 0);
+  let teacherDocs = 0;
+  return problems.map((problem): TrainingDocument => {
+    if (rng() >= teacherFraction) {
+      const s = studentSolution(problem, { slipRate, rng });
+      return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
+    }
+    const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng });
+    const shown = chooseStyles(setting, rng, teacherDocs++);
+    const style = answerStyle(shown, attempt.correct, rng);
+    return {
+      kind: 'teacher',
+      prompt: renderTeacherPrompt(templates, { question: problem.question, response: attempt.text, styles: shown }),
+      // The layout ends with "Feedback:"; one space, as in the style examples ("Feedback: <opinion>...").
+      completion: ` ${teacherAnswer(problem, attempt.text, attempt, style, rng)}`,
+      problemId: problem.id,
+      correct: attempt.correct,
+      style,
+      promptStyles: shown,
+    };
+  });
+}
+
+/**
+ * Token ids of a document: [bos] + prompt + completion + eos, and the index where the completion's
+ * tokens begin (for a completion-only loss). Prompt and completion are encoded separately, which is
+ * exact for the char tokenizer; BOS is added when the tokenizer has one, as the trainer does for prompts.
+ */
+export function encodeDocument(doc: TrainingDocument, tokenizer: Tokenizer): { ids: number[]; completionStart: number } {
+  const prompt = tokenizer.encode(doc.prompt, { addBos: tokenizer.bosId !== null });
+  return { ids: [...prompt, ...tokenizer.encode(doc.completion), tokenizer.eosId], completionStart: prompt.length };
+}

@@ -1,0 +1,64 @@
+/**
+ * What the training loop tells the world, and what it can be told, as plain serialisable objects.
+ * The headless printer, the run folder and the dashboard's worker protocol all consume these.
+ * Field names of metrics follow TRL (`reward`, `reward_std`, `clip_ratio/low_mean`, ...).
+ */
+
+/** One rollout of a group, as shown in the group view and written to rollouts.jsonl. */
+export interface RolloutRecord {
+  step: number;
+  /** Prompt (group) index within the step, and sample index within the group. */
+  group: number;
+  sample: number;
+  promptId: string;
+  prompt: string;
+  /** Full response text (student part + teacher part when guided). */
+  text: string;
+  /** Character spans within `text`. */
+  studentSpan: [number, number];
+  teacherSpan: [number, number] | null;
+  /** Token counts of the student and teacher parts. */
+  studentTokens: number;
+  teacherTokens: number;
+  guided: boolean;
+  /** Feedback style used for a guided rollout; null otherwise. */
+  style: string | null;
+  /** Parsed teacher feedback (null when not guided or unparseable). */
+  feedback: { opinion: string | null; reason: string; phrase: string } | null;
+  /** Why a chosen rollout got no feedback ('unparseable', 'teacher-error: ...'), else null. */
+  noFeedbackReason: string | null;
+  reward: number | null;
+  rewards: Record<string, number | null>;
+  advantage: number;
+  terminated: boolean;
+  truncated: boolean;
+  answer: string;
+  /** Per-token weight of the teacher tokens under the shaping (trace inspector); null when unguided. */
+  teacherTokenWeights: number[] | null;
+  templateVersion: number;
+}
+
+export type StepMetrics = Record<string, number | null>;
+
+export type TrainEvent =
+  | { type: 'run-start'; runDir: string; runName: string; totalSteps: number; startStep: number; backend: string; backendReason: string; config: unknown; resumedFrom: string | null }
+  | { type: 'step-start'; step: number }
+  | { type: 'rollouts'; step: number; rollouts: RolloutRecord[] }
+  | { type: 'teacher-feedback'; step: number; group: number; sample: number; style: string | null; ok: boolean; text: string }
+  | { type: 'step'; step: number; metrics: StepMetrics }
+  | { type: 'checkpoint'; step: number; path: string }
+  | { type: 'templates'; version: number; changed: string[]; error: string | null }
+  | { type: 'setting'; key: string; value: unknown; ok: boolean; error: string | null }
+  | { type: 'state'; state: 'running' | 'paused' | 'stopping' }
+  | { type: 'warning'; message: string }
+  | { type: 'done'; step: number; reason: 'completed' | 'stopped' | 'nan' }
+  | { type: 'fatal'; message: string };
+
+export type TrainCommand =
+  | { type: 'pause' }
+  | { type: 'resume' }
+  | { type: 'step-once' }
+  | { type: 'stop'; save?: boolean }
+  | { type: 'save' }
+  | { type: 'reload-templates' }
+  | { type: 'set'; key: string; value: unknown };

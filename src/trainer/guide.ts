@@ -1,0 +1,77 @@
+/**
+ * The ThinkTuning guidance stage of one step (method file, steps 2-6): in each group choose
+ * k = max(1, floor(eligible * pct)) completed rollouts at random, ask the teacher about each, and
+ * append the parsed reason and phrase to the student's text. Unparseable answers and teacher errors
+ * leave the rollout unchanged and are counted as "no feedback".
+ */
+import { chooseGuided } from '../rl/guidance.js';
+import { assembleAugmented, parseTeacherFeedback } from '../rl/feedback.js';
+import { chooseStyles, type StyleMix, type StyleName, type TemplateSet } from '../prompts/templates.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import type { Teacher } from './teacher.js';
+import type { Rollout } from './rollout.js';
+
+export interface GuidanceOutcome {
+  chosen: number;
+  noFeedback: number;
+  /** Raw teacher answers, for the feedback log. */
+  answers: { group: number; sample: number; style: string | null; ok: boolean; text: string }[];
+}
+
+export interface GuideOptions {
+  pct: number;
+  styles: StyleName[];
+  styleMix: StyleMix;
+  /** Running count of teacher prompts (round-robin style mixing continues across steps). */
+  counter: number;
+}
+
+export async function guideRollouts(
+  groups: Rollout[][],
+  teacher: Teacher,
+  templates: TemplateSet,
+  tokenizer: Tokenizer,
+  rng: () => number,
+  o: GuideOptions,
+): Promise<GuidanceOutcome> {
+  const chosen: { r: Rollout; styles: StyleName[] }[] = [];
+  if (o.pct > 0) {
+    let counter = o.counter;
+    for (const group of groups) {
+      // Only completed rollouts (ended with the end token, not truncated) are eligible; correctness plays no part.
+      const eligible = group.filter((r) => r.ended && !r.truncated).map((r) => r.sample);
+      for (const s of chooseGuided(eligible, o.pct, rng)) {
+        chosen.push({ r: group[s], styles: chooseStyles({ styles: o.styles, mix: o.styleMix }, rng, counter++) });
+      }
+    }
+  }
+  const replies = chosen.length
+    ? await teacher.feedback(templates, chosen.map(({ r, styles }) => ({ question: r.problem.question, response: r.studentText, styles })))
+    : [];
+  const out: GuidanceOutcome = { chosen: chosen.length, noFeedback: 0, answers: [] };
+  chosen.forEach(({ r, styles }, i) => {
+    const reply = replies[i];
+    const style = styles.length === 1 ? styles[0] : styles.join('+');
+    r.style = style;
+    if (!reply.ok) {
+      out.noFeedback++;
+      r.noFeedbackReason = `teacher-error: ${reply.error}`;
+      out.answers.push({ group: r.group, sample: r.sample, style, ok: false, text: reply.error });
+      return;
+    }
+    const fb = parseTeacherFeedback(reply.text);
+    out.answers.push({ group: r.group, sample: r.sample, style, ok: fb !== null, text: reply.text });
+    if (!fb) {
+      out.noFeedback++;
+      r.noFeedbackReason = 'unparseable';
+      return;
+    }
+    const aug = assembleAugmented(r.studentText, fb);
+    r.guided = true;
+    r.feedback = fb;
+    r.teacherText = aug.teacherPart;
+    r.teacherIds = tokenizer.encode(aug.teacherPart);
+    r.ended = true; // the teacher finishes the response; the end token follows its phrase
+  });
+  return out;
+}

@@ -1,0 +1,47 @@
+/**
+ * A rollout as the trainer handles it: token ids of the prompt, of the student's part and (when the
+ * teacher guided it) of the teacher's appended part, plus what the reward and loss need.
+ */
+import type { TeacherFeedback } from '../rl/feedback.js';
+
+export interface Problem {
+  id: string;
+  question: string;
+  answer: string;
+}
+
+export interface Rollout {
+  group: number;
+  sample: number;
+  problem: Problem;
+  promptText: string;
+  promptIds: number[];
+  /** Student tokens, end token excluded. */
+  studentIds: number[];
+  /** Teacher tokens appended after the student's part ("\n\n" + reason + "\n\n" + phrase), end token excluded. */
+  teacherIds: number[];
+  studentText: string;
+  teacherText: string;
+  /** The completion ends with the end token (student stopped, or the teacher finished it). */
+  ended: boolean;
+  /** The student hit maxNewTokens without an end token (never guided: not eligible). */
+  truncated: boolean;
+  /** log-probs of the student tokens under the sampler (rollout time). */
+  sampleLogprobs: number[];
+  guided: boolean;
+  style: string | null;
+  feedback: TeacherFeedback | null;
+  noFeedbackReason: string | null;
+  reward: number | null;
+  rewards: Record<string, number | null>;
+  advantage: number;
+}
+
+/** The completion tokens the loss sees: student + teacher + end token when the rollout ended. */
+export function completionIds(r: Rollout, eosId: number): number[] {
+  return [...r.studentIds, ...r.teacherIds, ...(r.ended ? [eosId] : [])];
+}
+
+export function completionText(r: Rollout): string {
+  return r.studentText + r.teacherText;
+}

@@ -1,0 +1,156 @@
+/**
+ * The run folder: everything a run writes, laid out so that a crash at any instant loses nothing that
+ * was checkpointed and never duplicates a line on resume.
+ *
+ *   config.json            resolved configuration (written once)
+ *   metrics.jsonl          one line per step
+ *   rollouts.jsonl         one line per rollout
+ *   annotations.jsonl      the dashboard's good/bad marks
+ *   control.jsonl          commands from a watcher to a headless run (pause, resume, stop, save)
+ *   checkpoints/step-N/    HF model folder + optimizer.safetensors + trainer_state.json (atomic)
+ *
+ * Order within a step: rollouts and metrics lines are appended (and fsynced), then the checkpoint is
+ * written. On resume from step-N, lines of later steps (and a torn last line) are dropped.
+ */
+import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import { basename, join } from 'node:path';
+
+export class RunDirError extends Error {
+  override name = 'RunDirError';
+}
+
+const CHECKPOINTS = 'checkpoints';
+export const STATE_FILE = 'trainer_state.json';
+export const OPTIMIZER_FILE = 'optimizer.safetensors';
+
+function explain(e: unknown, what: string): RunDirError {
+  const code = (e as NodeJS.ErrnoException).code;
+  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (e as Error).message;
+  return new RunDirError(`cannot write ${what}: ${why}; free space or choose another --run-dir (saved checkpoints are intact)`);
+}
+
+export class RunDir {
+  constructor(readonly path: string) {}
+
+  get name(): string {
+    return basename(this.path);
+  }
+
+  file(name: string): string {
+    return join(this.path, name);
+  }
+
+  /** Create the folder (and its checkpoints/ subfolder); a clear error when it cannot be written. */
+  ensure(): void {
+    try {
+      mkdirSync(join(this.path, CHECKPOINTS), { recursive: true });
+      const probe = join(this.path, '.write-test');
+      writeFileSync(probe, '');
+      rmSync(probe);
+    } catch (e) {
+      throw explain(e, `run folder ${this.path}`);
+    }
+  }
+
+  writeJson(name: string, value: unknown): void {
+    const tmp = this.file(`.${name}.tmp-${process.pid}`);
+    try {
+      writeFileSync(tmp, JSON.stringify(value, null, 2) + '\n');
+      renameSync(tmp, this.file(name));
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw explain(e, this.file(name));
+    }
+  }
+
+  /** Append lines and fsync, so a line reported written survives a crash. */
+  appendLines(name: string, values: unknown[]): void {
+    if (values.length === 0) return;
+    const text = values.map((v) => JSON.stringify(v)).join('\n') + '\n';
+    let fd = -1;
+    try {
+      fd = openSync(this.file(name), 'a');
+      writeSync(fd, text);
+      fsyncSync(fd);
+    } catch (e) {
+      throw explain(e, this.file(name));
+    } finally {
+      if (fd >= 0) closeSync(fd);
+    }
+  }
+
+  /** Parsed lines of a JSONL file; a torn (unparseable) last line is skipped. */
+  readLines<T = Record<string, unknown>>(name: string): T[] {
+    const f = this.file(name);
+    if (!existsSync(f)) return [];
+    const out: T[] = [];
+    const lines = readFileSync(f, 'utf8').split('\n');
+    lines.forEach((line, i) => {
+      if (!line.trim()) return;
+      try {
+        out.push(JSON.parse(line) as T);
+      } catch {
+        if (i < lines.length - 2) throw new RunDirError(`${f}: line ${i + 1} is not JSON; fix or remove that line`);
+      }
+    });
+    return out;
+  }
+
+  /** Keep only lines whose `step` is <= lastStep (resume), rewriting the file atomically. */
+  truncateAfter(name: string, lastStep: number): number {
+    const f = this.file(name);
+    if (!existsSync(f)) return 0;
+    const lines = this.readLines<{ step?: number }>(name);
+    const kept = lines.filter((l) => typeof l.step !== 'number' || l.step <= lastStep);
+    const tmp = f + `.tmp-${process.pid}`;
+    writeFileSync(tmp, kept.map((l) => JSON.stringify(l)).join('\n') + (kept.length ? '\n' : ''));
+    renameSync(tmp, f);
+    return lines.length - kept.length;
+  }
+
+  checkpointPath(step: number): string {
+    return join(this.path, CHECKPOINTS, `step-${step}`);
+  }
+
+  /** Complete checkpoints (folders that hold a trainer state), newest first. */
+  checkpoints(): { step: number; path: string }[] {
+    const dir = join(this.path, CHECKPOINTS);
+    if (!existsSync(dir)) return [];
+    return readdirSync(dir)
+      .map((n) => /^step-(\d+)$/.exec(n))
+      .filter((m): m is RegExpExecArray => m !== null)
+      .map((m) => ({ step: Number(m[1]), path: join(dir, m[0]) }))
+      .filter((c) => existsSync(join(c.path, STATE_FILE)) && statSync(join(c.path, STATE_FILE)).size > 0)
+      .sort((a, b) => b.step - a.step);
+  }
+
+  /** Delete all but the newest `keep` checkpoints (0 keeps all). */
+  prune(keep: number): void {
+    if (keep <= 0) return;
+    for (const c of this.checkpoints().slice(keep)) rmSync(c.path, { recursive: true, force: true });
+  }
+
+  /** Commands a watcher appended to control.jsonl since `offset` (bytes); returns the new offset. */
+  readControl(offset: number): { commands: unknown[]; offset: number } {
+    const f = this.file('control.jsonl');
+    if (!existsSync(f)) return { commands: [], offset };
+    const buf = readFileSync(f);
+    if (buf.length <= offset) return { commands: [], offset };
+    const text = buf.subarray(offset).toString('utf8');
+    const end = text.lastIndexOf('\n');
+    if (end < 0) return { commands: [], offset };
+    const commands = text.slice(0, end).split('\n').filter((l) => l.trim()).flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+    return { commands, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
+  }
+
+  /** What a watcher calls: append one command for the headless run to pick up between steps. */
+  sendControl(command: unknown): void {
+    appendFileSync(this.file('control.jsonl'), JSON.stringify(command) + '\n');
+  }
+}

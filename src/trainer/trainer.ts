@@ -1,0 +1,274 @@
+/**
+ * The ThinkTuning training loop as a library: `Trainer.create(...)` resolves models, data, teacher and
+ * run folder; `trainer.run()` is an async generator of plain TrainEvents; `trainer.command(...)` takes
+ * pause / resume / step-once / stop / save / reload-templates / set between steps. The headless
+ * printer and the dashboard worker both drive this one loop.
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import * as tf from '@tensorflow/tfjs-core';
+import type { TrainConfig } from '../config/train-config.js';
+import { applySetting, settableKeys } from '../config/train-config.js';
+import { TemplateStore } from '../prompts/templates.js';
+import { loadModel, saveModel } from '../model/io.js';
+import type { CausalLM } from '../model/model.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { AdamW, type AdamWState } from '../train/optim.js';
+import { readSafetensors, serializeSafetensors } from '../io/safetensors.js';
+import { builtinReward, type WeightedReward } from '../rl/rewards.js';
+import { builtinModelDir, resolvePromptsDir } from '../paths.js';
+import { loadProblems } from '../tasks/datasets.js';
+import { studentPrompt } from '../tasks/arith.js';
+import type { TrainCommand, TrainEvent } from './events.js';
+import { LocalTeacher, OpenAITeacher, type Teacher } from './teacher.js';
+import { OPTIMIZER_FILE, RunDir, RunDirError, STATE_FILE } from './run-dir.js';
+import { promptIndices } from './sampler.js';
+import { thinkTuningStep, type StepContext } from './think-step.js';
+import type { Problem } from './rollout.js';
+
+export interface TrainerOptions {
+  config: TrainConfig;
+  /** The run folder; default <run.runDir>/<timestamp>. */
+  runDir?: string;
+  /** Continue from the newest complete checkpoint in runDir. */
+  resume?: boolean;
+  /** Stop after this many steps in this invocation (the schedule still spans run.totalSteps). */
+  maxSteps?: number;
+  backend?: { name: string; reason: string };
+}
+
+interface TrainerState {
+  completedSteps: number;
+  styleCounter: number;
+  seed: number;
+  templateVersion: number;
+  optimizerStep: number;
+}
+
+export function resolveModelDir(spec: string): string {
+  return spec === 'builtin' ? builtinModelDir() : resolve(spec);
+}
+
+function optimizerToFile(state: AdamWState): Map<string, { shape: number[]; data: Float32Array }> {
+  const m = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of Object.entries(state.m)) m.set(`m.${k}`, v);
+  for (const [k, v] of Object.entries(state.v)) m.set(`v.${k}`, v);
+  return m;
+}
+
+function optimizerFromFile(file: string, step: number): AdamWState {
+  const t = readSafetensors(file);
+  const state: AdamWState = { step, m: {}, v: {} };
+  for (const [k, v] of t) {
+    if (k.startsWith('m.')) state.m[k.slice(2)] = v;
+    else if (k.startsWith('v.')) state.v[k.slice(2)] = v;
+  }
+  return state;
+}
+
+async function buildTeacher(config: TrainConfig, startDir: string): Promise<Teacher | null> {
+  const t = config.teacher;
+  if (!config.guidance.enabled) return null;
+  if (t.kind === 'openai') {
+    return new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens });
+  }
+  const dir = t.kind === 'checkpoint' ? resolve(t.path!) : startDir;
+  const loaded = await loadModel(dir);
+  if (!loaded.tokenizer) throw new RunDirError(`teacher checkpoint ${dir} has no tokenizer.json; copy the tokenizer next to its weights`);
+  const what = t.kind === 'frozen-student' ? `frozen copy of ${dir}` : dir;
+  return new LocalTeacher(loaded.model, loaded.tokenizer, t.maxNewTokens, what);
+}
+
+export class Trainer {
+  private readonly queue: TrainCommand[] = [];
+  private wake: (() => void) | null = null;
+  private paused = false;
+  private stepOnce = false;
+  private stopRequested: { save: boolean } | null = null;
+  private saveRequested = false;
+  private controlOffset = 0;
+
+  private constructor(
+    private config: TrainConfig,
+    readonly runDir: RunDir,
+    private readonly ctx: StepContext,
+    private readonly problems: Problem[],
+    private startStep: number,
+    private readonly resumedFrom: string | null,
+    private readonly opts: TrainerOptions,
+  ) {}
+
+  static async create(opts: TrainerOptions): Promise<Trainer> {
+    const config = opts.config;
+    const runDir = new RunDir(resolve(opts.runDir ?? join(config.run.runDir, new Date().toISOString().replace(/[:.]/g, '-'))));
+    runDir.ensure();
+    const startDir = resolveModelDir(config.model.checkpoint);
+    if (config.model.checkpoint === 'builtin' && !existsSync(startDir)) {
+      throw new RunDirError(`the built-in model is missing (${startDir}); run \`thinktune pretrain\` to make it, or set model.checkpoint to a model folder`);
+    }
+    let resumeFrom: { step: number; path: string } | null = null;
+    if (opts.resume) {
+      resumeFrom = runDir.checkpoints()[0] ?? null;
+      if (!resumeFrom) throw new RunDirError(`--resume: ${runDir.path} has no complete checkpoint; start a new run without --resume`);
+    }
+    const studentLoaded = await loadModel(resumeFrom ? resumeFrom.path : startDir);
+    const tokenizer = studentLoaded.tokenizer;
+    if (!tokenizer) throw new RunDirError(`${startDir} has no tokenizer.json; the student needs its tokenizer next to its weights`);
+    const rewards: WeightedReward[] = config.grpo.rewards.map((r) => {
+      try {
+        return { name: r.name, fn: builtinReward(r.name), weight: r.weight };
+      } catch (e) {
+        throw new RunDirError(`config: grpo.rewards: ${(e as Error).message}`);
+      }
+    });
+    const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2 });
+    let state: TrainerState | null = null;
+    if (resumeFrom) {
+      state = JSON.parse(readFileSync(join(resumeFrom.path, STATE_FILE), 'utf8')) as TrainerState;
+      optimizer.setState(optimizerFromFile(join(resumeFrom.path, OPTIMIZER_FILE), state.optimizerStep));
+      runDir.truncateAfter('metrics.jsonl', state.completedSteps - 1);
+      runDir.truncateAfter('rollouts.jsonl', state.completedSteps - 1);
+    }
+    const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
+    const teacher = await buildTeacher(config, startDir);
+    const reference = config.grpo.beta > 0 ? (await loadModel(startDir)).model : null;
+    const problems = loadProblems(config.data.file ?? `${config.data.task}-${config.data.split}`);
+    const ctx: StepContext = {
+      config, student: studentLoaded.model, reference, tokenizer, optimizer, teacher, templates, rewards,
+      promptFor: studentPrompt, styleCounter: state?.styleCounter ?? 0,
+    };
+    runDir.writeJson('config.json', config);
+    return new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts);
+  }
+
+  /** Queue a command; it takes effect at the next step boundary. */
+  command(c: TrainCommand): void {
+    this.queue.push(c);
+    this.wake?.();
+  }
+
+  private *drainCommands(): Generator<TrainEvent> {
+    const fromWatcher = this.runDir.readControl(this.controlOffset);
+    this.controlOffset = fromWatcher.offset;
+    for (const c of fromWatcher.commands) this.queue.push(c as TrainCommand);
+    while (this.queue.length) {
+      const c = this.queue.shift()!;
+      switch (c.type) {
+        case 'pause': this.paused = true; yield { type: 'state', state: 'paused' }; break;
+        case 'resume': this.paused = false; yield { type: 'state', state: 'running' }; break;
+        case 'step-once': this.stepOnce = true; break;
+        case 'stop': this.stopRequested = { save: c.save ?? true }; yield { type: 'state', state: 'stopping' }; break;
+        case 'save': this.saveRequested = true; break;
+        case 'reload-templates': yield* this.refreshTemplates(true); break;
+        case 'set': yield this.applySet(c.key, c.value); break;
+      }
+    }
+  }
+
+  private applySet(key: string, value: unknown): TrainEvent {
+    if (!settableKeys().includes(key)) {
+      return { type: 'setting', key, value, ok: false, error: `${key} cannot change during a run; settable now: ${settableKeys().join(', ')}` };
+    }
+    try {
+      this.config = applySetting(this.config, key, value);
+      this.ctx.config = this.config;
+      return { type: 'setting', key, value, ok: true, error: null };
+    } catch (e) {
+      return { type: 'setting', key, value, ok: false, error: (e as Error).message };
+    }
+  }
+
+  private *refreshTemplates(force = false): Generator<TrainEvent> {
+    const r = this.ctx.templates.refresh({ force });
+    if (r.changed) yield { type: 'templates', version: r.version, changed: r.files, error: null };
+    else if (r.error) yield { type: 'templates', version: r.version, changed: [], error: r.error };
+  }
+
+  private saveCheckpoint(completed: number): string {
+    const path = this.runDir.checkpointPath(completed);
+    const state: TrainerState = {
+      completedSteps: completed, styleCounter: this.ctx.styleCounter, seed: this.config.run.seed,
+      templateVersion: this.ctx.templates.version, optimizerStep: this.ctx.optimizer.stepCount,
+    };
+    // Optimizer moments and the trainer state go into the checkpoint folder atomically with the weights.
+    saveModel(path, this.ctx.student, {
+      tokenizer: this.ctx.tokenizer,
+      extraFiles: { [STATE_FILE]: JSON.stringify(state, null, 2) + '\n', [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())) },
+    });
+    this.runDir.prune(this.config.run.keepCheckpoints);
+    return path;
+  }
+
+  async *run(): AsyncGenerator<TrainEvent> {
+    const cfg = () => this.config;
+    const total = cfg().run.totalSteps;
+    const last = Math.min(total, this.opts.maxSteps !== undefined ? this.startStep + this.opts.maxSteps : total);
+    yield {
+      type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
+      backend: this.opts.backend?.name ?? tf.getBackend(), backendReason: this.opts.backend?.reason ?? '', config: this.config, resumedFrom: this.resumedFrom,
+    };
+    let nanRun = 0;
+    let step = this.startStep;
+    let reason: 'completed' | 'stopped' | 'nan' = 'completed';
+    while (step < last) {
+      yield* this.drainCommands();
+      while (this.paused && !this.stepOnce && !this.stopRequested) {
+        if (this.saveRequested) {
+          this.saveRequested = false;
+          yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+        }
+        await new Promise<void>((r) => {
+          this.wake = r;
+          setTimeout(r, 500); // also poll the watcher's control file
+        });
+        this.wake = null;
+        yield* this.drainCommands();
+      }
+      if (this.stopRequested) { reason = 'stopped'; break; }
+      this.stepOnce = false;
+      yield* this.refreshTemplates();
+      yield { type: 'step-start', step };
+      const problems = promptIndices(this.problems.length, cfg().run.seed, step, cfg().data.promptsPerStep).map((i) => this.problems[i]);
+      const out = await thinkTuningStep(this.ctx, step, problems);
+      this.runDir.appendLines('rollouts.jsonl', out.rollouts);
+      this.runDir.appendLines('metrics.jsonl', [out.metrics]);
+      yield { type: 'rollouts', step, rollouts: out.rollouts };
+      for (const a of out.teacherAnswers) yield { type: 'teacher-feedback', step, ...a };
+      yield { type: 'step', step, metrics: out.metrics };
+      step++;
+      if (out.skipped) {
+        nanRun++;
+        yield { type: 'warning', message: `step ${step - 1}: non-finite loss or gradient; the update was skipped (${nanRun} in a row)` };
+        if (nanRun >= cfg().run.maxNanSteps) {
+          yield { type: 'fatal', message: `${nanRun} steps in a row had a non-finite loss; stopping. Lower optim.lr or check the data, then --resume from the last checkpoint` };
+          reason = 'nan';
+          break;
+        }
+      } else nanRun = 0;
+      const every = cfg().run.saveEvery;
+      if (this.saveRequested || (every > 0 && step % every === 0) || step === total) {
+        this.saveRequested = false;
+        try {
+          yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+        } catch (e) {
+          yield { type: 'warning', message: `checkpoint at step ${step} failed: ${(e as Error).message}` };
+        }
+      }
+    }
+    if (reason === 'stopped' && this.stopRequested?.save && !this.runDir.checkpoints().some((c) => c.step === step)) {
+      try {
+        yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+      } catch (e) {
+        yield { type: 'warning', message: `checkpoint at stop failed: ${(e as Error).message}` };
+      }
+    }
+    yield { type: 'done', step, reason };
+  }
+
+  dispose(): void {
+    this.ctx.student.dispose();
+    this.ctx.reference?.dispose();
+    this.ctx.teacher?.dispose();
+    this.ctx.optimizer.dispose();
+  }
+}

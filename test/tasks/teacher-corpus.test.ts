@@ -1,0 +1,150 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { STYLE_NAMES, loadTemplates, renderTeacherPrompt, type StyleName } from '../../src/prompts/templates.js';
+import { checkFeedbackTags } from '../../src/prompts/template-check.js';
+import { assembleAugmented, parseTeacherFeedback } from '../../src/rl/feedback.js';
+import { answersEquivalent, extractAnswer } from '../../src/rl/math-answer.js';
+import { mulberry32 } from '../../src/rl/rng.js';
+import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
+import { arithDataset, type ArithProblem } from '../../src/tasks/arith.js';
+import { DatasetError } from '../../src/tasks/errors.js';
+import { studentSolution } from '../../src/tasks/slips.js';
+import { encodeDocument, naturalStyles, pretrainCorpus, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
+
+const templates = loadTemplates('prompts');
+const charTok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
+const noUnk = (text: string) => assert.ok(!charTok.encode(text).includes(charTok.unkId), text);
+const problems = arithDataset('train', { count: 600, seed: 31 });
+
+/** Every check a teacher answer must pass, for one attempt. */
+function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution>, style: StyleName, answer: string): void {
+  checkFeedbackTags('teacher answer', answer); // the format the style examples in prompts/ are held to
+  assert.match(answer, /^<opinion>(correct|incorrect)<\/opinion> <reason>[^<>]+<\/reason> <phrase>[^<>]+<\/phrase>$/);
+  const fb = parseTeacherFeedback(answer);
+  assert.ok(fb, answer);
+  assert.equal(fb.opinion, attempt.correct ? 'correct' : 'incorrect');
+  assert.match(fb.reason, /^Wait\.\.\. /);
+  assert.match(fb.reason, /\b(I|my|me)\b/, 'first person');
+  assert.ok(!fb.reason.includes('\\boxed'), 'only the phrase boxes an answer');
+  assert.ok(answersEquivalent(extractAnswer(fb.phrase)!, p.answer), `${style}: ${fb.phrase} vs ${p.answer}`);
+  assert.ok(fb.phrase.endsWith(`The answer is \\boxed{${p.answer}}.`));
+  if (!attempt.correct) {
+    const k = attempt.slipStep!;
+    const s = attempt.steps[k];
+    // The reason names the first wrong line with its right value, and the phrase redoes the work from it.
+    assert.ok(fb.reason.includes(`${s.left} ${s.op} ${s.right} is ${p.steps[k].result}, not ${s.result}.`), `${style}: ${fb.reason}`);
+    assert.ok(fb.phrase.includes(p.steps.slice(k).map((g) => `${g.left} ${g.op} ${g.right} = ${g.result}`).join(', then ')), fb.phrase);
+  } else {
+    for (const g of p.steps) assert.ok(fb.reason.includes(`${g.left} ${g.op} ${g.right} = ${g.result}`), `${style} confirms every step: ${fb.reason}`);
+  }
+  const aug = assembleAugmented(attempt.text, fb);
+  assert.ok(answersEquivalent(extractAnswer(aug.text)!, p.answer), 'the augmented rollout ends with the right answer');
+  noUnk(answer);
+}
+
+describe('teacherAnswer', () => {
+  for (const style of STYLE_NAMES) {
+    it(`${style}: parses, judges right, names the slip, and boxes the correct answer (right and wrong attempts)`, () => {
+      const rng = mulberry32(STYLE_NAMES.indexOf(style) + 1);
+      for (const p of problems) {
+        for (const slipRate of [0, 1]) {
+          const attempt = studentSolution(p, { slipRate, rng });
+          checkAnswer(p, attempt, style, teacherAnswer(p, attempt.text, attempt, style, rng));
+        }
+      }
+    });
+  }
+
+  it('speaks in the style it is given (openers from prompts/self-*.txt)', () => {
+    const p = problems[0];
+    const wrong = studentSolution(p, { slipRate: 1, rng: mulberry32(1) });
+    const right = studentSolution(p, { slipRate: 0, rng: mulberry32(1) });
+    const reason = (a: typeof wrong, s: StyleName) => parseTeacherFeedback(teacherAnswer(p, a.text, a, s, mulberry32(0)))!.reason;
+    assert.match(reason(right, 'self-agreement'), /^Wait\.\.\. let me (walk through|go over) my steps/);
+    assert.match(reason(wrong, 'self-consultation'), /^Wait\.\.\. my mentor would ask: are you sure about that number, \d+\?/);
+    assert.match(reason(right, 'self-critique'), /^Wait\.\.\. I (rushed|did not check)/);
+    assert.match(reason(wrong, 'self-conflict'), /^Wait\.\.\. (I made a slip|my numbers do not add up|I did not compute that right)\. \d+ [-+x] \d+ is \d+, not \d+\.$/);
+  });
+
+  it('a wrong attempt with no known slip step: says so and redoes the whole problem', () => {
+    const p = problems[1];
+    const text = 'I guess.\nThe answer is \\boxed{7}.';
+    const answer = teacherAnswer(p, text, { correct: false, slipStep: null, steps: [] }, 'self-conflict', mulberry32(2));
+    const fb = parseTeacherFeedback(answer)!;
+    assert.equal(fb.opinion, 'incorrect');
+    assert.match(fb.reason, /^Wait\.\.\. my answer 7 does not hold up\./);
+    assert.ok(fb.phrase.includes(`${p.steps[0].left} ${p.steps[0].op} ${p.steps[0].right} = ${p.steps[0].result}`));
+    assert.ok(answersEquivalent(extractAnswer(assembleAugmented(text, fb).text)!, p.answer));
+  });
+});
+
+describe('pretrainCorpus', () => {
+  const opts = { count: 1500, seed: 4, slipRate: 0.2, teacherFraction: 0.4, templates };
+  const docs = pretrainCorpus(opts);
+  const teacherDocs = docs.filter((d) => d.kind === 'teacher');
+  const studentDocs = docs.filter((d) => d.kind === 'student');
+  const byId = new Map(arithDataset('train', { count: 1500, seed: 4 }).map((p) => [p.id, p]));
+
+  it('is deterministic, uses train problems only, and mixes kinds and slip rates as asked', () => {
+    assert.deepEqual(pretrainCorpus(opts), docs);
+    assert.deepEqual(docs.map((d) => d.problemId), [...byId.keys()], 'one distinct train problem per document, in dataset order');
+    const sd = (q: number, n: number) => Math.sqrt((q * (1 - q)) / n);
+    assert.ok(Math.abs(teacherDocs.length / docs.length - 0.4) < 3.5 * sd(0.4, docs.length), `teacher share ${teacherDocs.length}`);
+    const studentWrong = studentDocs.filter((d) => !d.correct).length / studentDocs.length;
+    assert.ok(Math.abs(studentWrong - 0.2) < 3.5 * sd(0.2, studentDocs.length), `student slips ${studentWrong}`);
+    const teacherWrong = teacherDocs.filter((d) => !d.correct).length / teacherDocs.length;
+    assert.ok(Math.abs(teacherWrong - 0.5) < 3.5 * sd(0.5, teacherDocs.length), `teacher-doc slips ${teacherWrong}`);
+  });
+
+  it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
+    for (const d of studentDocs) {
+      const p = byId.get(d.problemId)!;
+      assert.equal(d.prompt, studentPrompt(p.question));
+      assert.match(d.completion, /^\d+ [-+x] \d+ = \d+\n[\s\S]*The answer is \\boxed\{\d+\}\.$/);
+      assert.equal(answersEquivalent(extractAnswer(d.completion)!, p.answer), d.correct);
+      noUnk(d.prompt + d.completion);
+    }
+  });
+
+  it('teacher documents are the rendered prompts/ teacher prompt + " " + a parsing answer in the shown style', () => {
+    for (const d of teacherDocs) {
+      const p = byId.get(d.problemId)!;
+      assert.ok(d.prompt.endsWith('\nFeedback:'));
+      // The attempt is after the last "Response:" (the style example has one too).
+      const response = d.prompt.slice(d.prompt.lastIndexOf('\nResponse: ') + '\nResponse: '.length, -'\nFeedback:'.length);
+      assert.equal(d.prompt, renderTeacherPrompt(templates, { question: p.question, response, styles: d.promptStyles! }));
+      assert.equal(d.promptStyles!.length, 1, 'default mix: one style example per prompt');
+      assert.equal(d.style, d.promptStyles![0]);
+      assert.ok(d.completion.startsWith(' <opinion>'));
+      const fb = parseTeacherFeedback(d.completion)!;
+      assert.equal(fb.opinion, d.correct ? 'correct' : 'incorrect');
+      assert.equal(answersEquivalent(extractAnswer(response)!, p.answer), d.correct);
+      assert.ok(answersEquivalent(extractAnswer(assembleAugmented(response, fb).text)!, p.answer));
+      noUnk(d.prompt + d.completion);
+    }
+    assert.deepEqual(new Set(teacherDocs.map((d) => d.style)), new Set(STYLE_NAMES));
+  });
+
+  it("with all four examples shown, the answer's style fits the verdict", () => {
+    const all = pretrainCorpus({ ...opts, count: 200, teacherFraction: 1, styles: { styles: STYLE_NAMES, mix: 'all' } });
+    for (const d of all) {
+      assert.deepEqual(d.promptStyles, [...STYLE_NAMES]);
+      assert.ok(naturalStyles(d.correct).includes(d.style!), `${d.style} for correct=${d.correct}`);
+    }
+  });
+
+  it('encodeDocument: bos + prompt + completion + eos, completion start marked', () => {
+    const d = teacherDocs[0];
+    const { ids, completionStart } = encodeDocument(d, charTok);
+    assert.equal(ids[0], charTok.bosId);
+    assert.equal(ids[ids.length - 1], charTok.eosId);
+    assert.equal(completionStart, 1 + d.prompt.length);
+    assert.equal(charTok.decode(ids.slice(completionStart, -1)), d.completion);
+    assert.equal(charTok.decode(ids, { skipSpecial: true }), d.prompt + d.completion);
+  });
+
+  it('rejects shares outside [0, 1] with a one-line DatasetError', () => {
+    assert.throws(() => pretrainCorpus({ ...opts, teacherFraction: 1.5 }), (e: unknown) => e instanceof DatasetError && /teacherFraction must be in \[0, 1\], got 1.5/.test(e.message));
+    assert.throws(() => pretrainCorpus({ ...opts, teacherSlipRate: -0.1 }), DatasetError);
+  });
+});
