@@ -96,6 +96,8 @@ describe('BUILTIN_REWARDS', () => {
     assert.equal(BUILTIN_REWARDS.math_answer, mathAnswerReward);
     assert.equal(BUILTIN_REWARDS.termination, terminationReward);
     assert.equal(builtinReward('math_answer'), mathAnswerReward);
-    assert.throws(() => builtinReward('accuracy'), /use one of math_answer, termination/);
+    // 'accuracy' is the config's default name for the paper's reward.
+    assert.equal(builtinReward('accuracy'), mathAnswerReward);
+    assert.throws(() => builtinReward('acuracy'), /use one of accuracy, math_answer, termination/);
   });
 });

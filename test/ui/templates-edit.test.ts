@@ -1,0 +1,100 @@
+import assert from 'node:assert/strict';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, test } from 'node:test';
+import { editorCommand, openInEditor, validateTemplateEdit } from '../../ui/templates/edit.js';
+
+const root = mkdtempSync(join(tmpdir(), 'thinktune-edit-'));
+after(() => rmSync(root, { recursive: true, force: true }));
+
+function promptsCopy(name: string): string {
+  const dir = join(root, name);
+  cpSync(new URL('../../prompts', import.meta.url), dir, { recursive: true });
+  return dir;
+}
+
+test('validateTemplateEdit: null for the shipped prompts, the loader error for a broken copy', () => {
+  assert.equal(validateTemplateEdit(promptsCopy('ok')), null);
+
+  const noPlaceholder = promptsCopy('layout');
+  const layout = join(noPlaceholder, 'teacher-prompt.txt');
+  writeFileSync(layout, readFileSync(layout, 'utf8').replace(/\{\{\s*response\s*\}\}/g, ''));
+  assert.match(validateTemplateEdit(noPlaceholder) ?? '', /teacher-prompt\.txt: missing \{\{response\}\}/);
+
+  const empty = promptsCopy('empty');
+  writeFileSync(join(empty, 'self-critique.txt'), '# only a comment\n');
+  const err = validateTemplateEdit(empty);
+  assert.match(err ?? '', /self-critique\.txt: is empty/);
+  assert.ok(!(err ?? '').includes('\n'), 'one line');
+
+  const nonAscii = promptsCopy('ascii');
+  writeFileSync(join(nonAscii, 'self-agreement.txt'), readFileSync(join(nonAscii, 'self-agreement.txt'), 'utf8').replace('Question: ', 'Question: \u201cquoted\u201d '));
+  assert.match(validateTemplateEdit(nonAscii) ?? '', /self-agreement\.txt: line \d+ has .*ASCII/);
+  assert.equal(validateTemplateEdit(nonAscii, { asciiOnly: false }), null, 'the run\'s load options are honoured');
+});
+
+test('editorCommand splits $EDITOR and falls back to vi', () => {
+  assert.deepEqual(editorCommand({}), ['vi']);
+  assert.deepEqual(editorCommand({ EDITOR: '  ' }), ['vi']);
+  assert.deepEqual(editorCommand({ EDITOR: 'code --wait' }), ['code', '--wait']);
+});
+
+/** A fake terminal editor: a node script run with the file as its last argument. */
+function fakeEditor(body: string): string {
+  const script = join(root, `editor-${Math.random().toString(16).slice(2)}.mjs`);
+  writeFileSync(script, `import fs from 'node:fs';\nconst file = process.argv[process.argv.length - 1];\n${body}\n`);
+  return `${process.execPath} ${script}`;
+}
+
+async function withEditor<T>(editor: string, fn: () => Promise<T>): Promise<T> {
+  const saved = process.env.EDITOR;
+  process.env.EDITOR = editor;
+  try {
+    return await fn();
+  } finally {
+    if (saved === undefined) delete process.env.EDITOR;
+    else process.env.EDITOR = saved;
+  }
+}
+
+test('openInEditor runs $EDITOR on the file and reports whether it changed', async () => {
+  const file = join(root, 'note.txt');
+  writeFileSync(file, 'before\n');
+  const appended = await withEditor(fakeEditor(`fs.appendFileSync(file, 'edited\\n');`), () => openInEditor(file));
+  assert.deepEqual(appended, { changed: true });
+  assert.equal(readFileSync(file, 'utf8'), 'before\nedited\n');
+  const untouched = await withEditor(fakeEditor(`fs.readFileSync(file);`), () => openInEditor(file));
+  assert.deepEqual(untouched, { changed: false });
+});
+
+test('openInEditor hands raw mode to the editor and takes it back, also when the editor fails', async () => {
+  const file = join(root, 'raw.txt');
+  writeFileSync(file, 'x');
+  const calls: string[] = [];
+  // A tty stdin in raw mode that a second Ink hook keeps raw after Ink's own setRawMode(false).
+  const stdin = {
+    isTTY: true,
+    isRaw: true,
+    setRawMode(on: boolean) {
+      calls.push(`tty:${on}`);
+      this.isRaw = on;
+    },
+  };
+  const ink = (on: boolean): void => void calls.push(`ink:${on}`);
+  await withEditor(fakeEditor(`if (process.stdin.isRaw) process.exit(9);`), () => openInEditor(file, { stdin, setRawMode: ink }));
+  assert.deepEqual(calls, ['ink:false', 'tty:false', 'ink:true', 'tty:true']);
+  assert.equal(stdin.isRaw, true);
+
+  calls.length = 0;
+  await assert.rejects(
+    withEditor(fakeEditor('process.exit(3);'), () => openInEditor(file, { stdin, setRawMode: ink })),
+    /exited with status 3/,
+  );
+  assert.deepEqual(calls, ['ink:false', 'tty:false', 'ink:true', 'tty:true']);
+
+  await assert.rejects(
+    withEditor('thinktune-no-such-editor-xyz', () => openInEditor(file)),
+    /could not start the editor `thinktune-no-such-editor-xyz`.*set \$EDITOR/,
+  );
+});

@@ -1,0 +1,99 @@
+/**
+ * The ':' command line: parses what the user typed into one effect. Values of `:set` are sent as the
+ * raw text; the trainer parses them against its config schema exactly like `--set KEY=VALUE` and
+ * answers with a 'setting' event (ok or a one-line error), which the log shows.
+ */
+import type { TrainCommand } from '../src/trainer/events.js';
+import type { DisplaySettings } from './state/types.js';
+
+export type CommandLineEffect =
+  | { kind: 'send'; command: TrainCommand }
+  | { kind: 'eval'; model: string; data: string }
+  | { kind: 'quit' }
+  | { kind: 'help' }
+  | { kind: 'note'; note: string }
+  | { kind: 'display'; patch: Partial<Pick<DisplaySettings, 'ascii' | 'theme' | 'layout'>> };
+
+export type CommandLineResult = { ok: true; effect: CommandLineEffect } | { ok: false; error: string };
+
+/** Model and data names an eval launcher receives when `:eval` is given none. */
+export const EVAL_DEFAULT_MODEL = 'current';
+export const EVAL_DEFAULT_DATA = 'eval';
+
+/** Usage lines for the help overlay. */
+export const COMMAND_LINE_HELP: readonly [string, string][] = [
+  [':set KEY VALUE', 'change a setting of the running trainer'],
+  [':pause  :resume  :step', 'control training'],
+  [':save', 'save a checkpoint now'],
+  [':reload', 'reload the feedback templates'],
+  [':eval [MODEL] [DATA]', 'evaluate a checkpoint on a data set'],
+  [':note TEXT', 'add a note to the newest mark'],
+  [':theme dark|light|mono', 'colours (saved)'],
+  [':ascii on|off  :layout auto|compact|full', 'drawing (saved)'],
+  [':q', 'save, stop and quit'],
+];
+
+const THEMES = ['dark', 'light', 'mono'] as const;
+const LAYOUTS = ['auto', 'compact', 'full'] as const;
+
+export function parseCommandLine(line: string): CommandLineResult {
+  const text = line.trim().replace(/^:/, '');
+  const [name = '', ...args] = text.split(/\s+/).filter(Boolean);
+  const rest = text.slice(name.length).trim();
+  const send = (command: TrainCommand): CommandLineResult => ({ ok: true, effect: { kind: 'send', command } });
+  const none = (usage: string): CommandLineResult | null =>
+    args.length ? { ok: false, error: `:${name} takes no arguments; usage: ${usage}` } : null;
+  switch (name) {
+    case '':
+      return { ok: false, error: 'empty command; type :help for the list' };
+    case 'set': {
+      const key = args[0];
+      const value = key ? rest.slice(key.length).trim() : '';
+      if (!key || !value) return { ok: false, error: 'usage: :set KEY VALUE (for example :set optim.lr 1e-5)' };
+      return send({ type: 'set', key, value });
+    }
+    case 'save':
+    case 'w':
+      return none(':save') ?? send({ type: 'save' });
+    case 'pause':
+      return none(':pause') ?? send({ type: 'pause' });
+    case 'resume':
+      return none(':resume') ?? send({ type: 'resume' });
+    case 'step':
+      return none(':step') ?? send({ type: 'step-once' });
+    case 'reload':
+      return none(':reload') ?? send({ type: 'reload-templates' });
+    case 'eval':
+      if (args.length > 2) return { ok: false, error: 'usage: :eval [MODEL] [DATA] (paths without spaces)' };
+      return { ok: true, effect: { kind: 'eval', model: args[0] ?? EVAL_DEFAULT_MODEL, data: args[1] ?? EVAL_DEFAULT_DATA } };
+    case 'note':
+      if (!rest) return { ok: false, error: 'usage: :note TEXT (adds TEXT to the newest g/b mark)' };
+      return { ok: true, effect: { kind: 'note', note: rest } };
+    case 'q':
+    case 'quit':
+    case 'wq':
+      return none(':q') ?? { ok: true, effect: { kind: 'quit' } };
+    case 'help':
+    case 'h':
+      return { ok: true, effect: { kind: 'help' } };
+    case 'theme':
+      return oneOf(name, args, THEMES, (theme) => ({ theme }));
+    case 'layout':
+      return oneOf(name, args, LAYOUTS, (layout) => ({ layout }));
+    case 'ascii':
+      return oneOf(name, args, ['on', 'off'] as const, (v) => ({ ascii: v === 'on' }));
+    default:
+      return { ok: false, error: `unknown command :${name}; type :help for the list` };
+  }
+}
+
+function oneOf<T extends string>(
+  name: string,
+  args: string[],
+  allowed: readonly T[],
+  patch: (v: T) => Partial<Pick<DisplaySettings, 'ascii' | 'theme' | 'layout'>>,
+): CommandLineResult {
+  const v = args[0];
+  if (args.length !== 1 || !allowed.includes(v as T)) return { ok: false, error: `usage: :${name} ${allowed.join('|')}` };
+  return { ok: true, effect: { kind: 'display', patch: patch(v as T) } };
+}

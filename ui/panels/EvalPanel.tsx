@@ -1,0 +1,133 @@
+/**
+ * Evaluation jobs (queued, running, finished) and, for the finished ones, their metrics side by side so
+ * checkpoints can be compared at a glance.
+ *
+ *   evaluations  3 jobs  1 running  1 queued
+ *   + eval-1  done       ckpt/step-100  data/gsm8k-test.jsonl
+ *   > eval-2  running    ckpt/step-200  data/gsm8k-test.jsonl
+ *       [#########...............]  45/120  38%
+ *   . eval-3  queued     ckpt/step-300  data/gsm8k-test.jsonl
+ *   results
+ *   model        pass@1  maj@8  pass@8  reflection_rate  mean_length  termination_rate
+ *   step-100      0.412  0.530   0.700            0.120        312.5             0.980
+ *
+ * Status markers read without colour: `.` queued, `>` running, `+` done, `x` failed, `-` cancelled.
+ * Metric columns that do not fit the width continue in a second table below.
+ */
+import React from 'react';
+import type { EvalJob } from '../state/types.js';
+import { Lines, clip, line, padEnd, padStart, sanitize, type Line } from './fit.js';
+
+export interface EvalPanelProps {
+  jobs: EvalJob[];
+  width: number;
+  height: number;
+  /** false under NO_COLOR. Default true. */
+  color?: boolean;
+}
+
+const MARK: Record<EvalJob['status'], string> = { queued: '.', running: '>', done: '+', failed: 'x', cancelled: '-' };
+const STATUS_COLOR: Partial<Record<EvalJob['status'], string>> = { running: 'cyan', done: 'green', failed: 'red', cancelled: 'gray' };
+const LABEL_WIDTH = 14;
+/** Job ids longer than this are cut (the caller may choose its own ids). */
+const ID_MAX = 16;
+const INDENT = '    ';
+
+/** `[#####.....]` of `cells` characters: ASCII so it draws the same in any terminal and font. */
+export function progressBar(done: number, total: number, cells: number): string {
+  const n = Math.max(1, cells);
+  const frac = total > 0 ? Math.min(1, Math.max(0, done / total)) : 0;
+  const full = Math.floor(frac * n);
+  return `[${'#'.repeat(full)}${'.'.repeat(n - full)}]`;
+}
+
+/** pass@1 first, then maj@k, pass@k (by k), reflection, length, termination, then anything else by name. */
+export function metricOrder(keys: string[]): string[] {
+  const rank = (k: string): number =>
+    k === 'pass@1' ? 0 : /^maj@/.test(k) ? 1 : /^pass@/.test(k) ? 2 : /reflect/.test(k) ? 3 : /length/.test(k) ? 4 : /terminat/.test(k) ? 5 : 6;
+  const kOf = (k: string): number => Number(/@(\d+)/.exec(k)?.[1] ?? 0);
+  return [...keys].sort((a, b) => rank(a) - rank(b) || kOf(a) - kOf(b) || a.localeCompare(b));
+}
+
+export function formatMetric(key: string, v: number): string {
+  if (Number.isInteger(v)) return String(v);
+  if (/length|tokens/.test(key) || Math.abs(v) >= 100) return v.toFixed(1);
+  return v.toFixed(3);
+}
+
+/** The last path segment, so `checkpoints/run-3/step-200` shows as `step-200`. */
+const tail = (path: string): string => path.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || path;
+
+function jobBlock(j: EvalJob, idWidth: number, width: number, color: boolean): Line[] {
+  const head: Line = [
+    { text: `${MARK[j.status]} ${padEnd(j.id, idWidth)} `, bold: j.status === 'running' || undefined },
+    { text: padEnd(j.status, 10), color: color ? STATUS_COLOR[j.status] : undefined },
+    { text: `${sanitize(j.model)}  ${sanitize(j.data)}` },
+  ];
+  if (j.status === 'running') {
+    const count = j.total > 0 ? `  ${j.done}/${j.total}  ${Math.floor((100 * j.done) / j.total)}%` : '  starting';
+    const cells = Math.max(4, Math.min(40, width - INDENT.length - count.length - 2));
+    return [head, line(INDENT + progressBar(j.done, j.total, cells) + count)];
+  }
+  if (j.status === 'failed') return [head, line(`${INDENT}! ${sanitize(j.error ?? 'failed').replace(/\s+/g, ' ')}`, { color: color ? 'red' : undefined })];
+  return [head];
+}
+
+/** One table per chunk of metric columns that fits `width`, each with a header row. */
+function resultTables(done: EvalJob[], width: number): Line[] {
+  const keys = metricOrder([...new Set(done.flatMap((j) => Object.keys(j.result ?? {})))]);
+  if (keys.length === 0) return [];
+  const colWidth = (k: string): number => Math.max(k.length, ...done.map((j) => (j.result?.[k] === undefined ? 1 : formatMetric(k, j.result[k]).length))) + 2;
+  const chunks: string[][] = [];
+  let used = LABEL_WIDTH;
+  for (const k of keys) {
+    const w = colWidth(k);
+    if (chunks.length === 0 || used + w > width) {
+      chunks.push([]);
+      used = LABEL_WIDTH;
+    }
+    chunks[chunks.length - 1].push(k);
+    used += w;
+  }
+  const out: Line[] = [line('results', { bold: true })];
+  for (const cols of chunks) {
+    out.push(line(padEnd('model', LABEL_WIDTH) + cols.map((k) => padStart(k, colWidth(k))).join(''), { dim: true }));
+    for (const j of done) {
+      const cells = cols.map((k) => padStart(j.result?.[k] === undefined ? '-' : formatMetric(k, j.result[k]), colWidth(k)));
+      out.push(line(padEnd(clip(sanitize(tail(j.model)), LABEL_WIDTH - 1), LABEL_WIDTH) + cells.join('')));
+    }
+  }
+  return out;
+}
+
+export function evalLines(jobs: EvalJob[], width: number, height: number, color = true): Line[] {
+  const count = (s: EvalJob['status']): number => jobs.filter((j) => j.status === s).length;
+  const header: Line = [
+    { text: 'evaluations', bold: true },
+    { text: `  ${jobs.length} jobs  ${count('running')} running  ${count('queued')} queued` },
+  ];
+  if (jobs.length === 0) return [header, line('no evaluations yet', { dim: true })].slice(0, Math.max(0, height));
+
+  const tables = resultTables(jobs.filter((j) => j.status === 'done' && j.result !== null), width);
+  const idWidth = Math.min(ID_MAX, Math.max(...jobs.map((j) => j.id.length)));
+  const blocks = jobs.map((j) => jobBlock(j, idWidth, width, color));
+  const room = Math.max(0, height - 1);
+  // The job list gets what the tables leave, but never less than half the room: a running job's
+  // progress matters more than the fifth row of an old table.
+  const jobBudget = Math.max(Math.min(blocks.flat().length, room - tables.length), Math.ceil(room / 2));
+  const kept: Line[][] = [];
+  let used = 0;
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const need = blocks[i].length + (i > 0 ? 1 : 0); // keep a row for the "earlier jobs" note
+    if (used + need > jobBudget && kept.length > 0) break;
+    kept.unshift(blocks[i]);
+    used += blocks[i].length;
+  }
+  const dropped = blocks.length - kept.length;
+  const jobRows = [...(dropped > 0 ? [line(`(${dropped} earlier jobs)`, { dim: true })] : []), ...kept.flat()];
+  return [header, ...jobRows, ...tables].slice(0, Math.max(0, height));
+}
+
+export function EvalPanel({ jobs, width, height, color = true }: EvalPanelProps): React.ReactElement {
+  return <Lines lines={evalLines(jobs, width, height, color)} width={width} height={height} />;
+}

@@ -1,0 +1,60 @@
+/** The empty dashboard state and the bounds that keep a long run's memory flat. */
+import { Ring } from './ring.js';
+import type { DisplaySettings, UiState } from './types.js';
+
+/** How much history the UI keeps. Older entries are overwritten; the run folder keeps everything. */
+export const CAPACITY = {
+  /** Step metric rows: enough for sparklines on the widest screens (one column per step or bucket). */
+  steps: 2000,
+  /** Steps whose rollouts can be browsed in the groups/trace panels. */
+  rolloutSteps: 16,
+  /** Rollouts kept per step (a step rarely has more; guards against a runaway message). */
+  rolloutsPerStep: 1024,
+  feedback: 500,
+  notices: 300,
+  annotations: 1000,
+  /** Step durations averaged for the ETA. */
+  stepTimes: 20,
+  evalJobs: 50,
+  templateFiles: 200,
+} as const;
+
+export const DEFAULT_DISPLAY: DisplaySettings = { ascii: false, color: true, theme: 'dark', layout: 'auto' };
+
+export function initialUiState(display: Partial<DisplaySettings> = {}): UiState {
+  return {
+    run: null,
+    status: 'waiting',
+    statusReason: null,
+    step: null,
+    activeStep: null,
+    stepStartedAt: null,
+    lastCheckpoint: null,
+    perf: { tokensPerS: null, stepTimeS: null, etaS: null, numTensors: null, memoryMb: null, guidancePct: null },
+    history: {
+      steps: new Ring(CAPACITY.steps),
+      rollouts: new Ring(CAPACITY.rolloutSteps),
+      feedback: new Ring(CAPACITY.feedback),
+      notices: new Ring(CAPACITY.notices),
+      annotations: new Ring(CAPACITY.annotations),
+      stepTimes: new Ring(CAPACITY.stepTimes),
+    },
+    templates: { version: null, files: [] },
+    evals: [],
+    view: {
+      focus: 'groups',
+      overlay: 'none',
+      commandText: '',
+      stepCursor: null,
+      group: 0,
+      sample: 0,
+      traceScroll: 0,
+      template: 0,
+      annotation: 0,
+      logScroll: 0,
+    },
+    display: { ...DEFAULT_DISPLAY, ...display },
+    quitting: false,
+    counters: { messages: 0, invalidMessages: 0 },
+  };
+}

@@ -1,0 +1,146 @@
+/** How each TrainEvent from the training worker changes the dashboard state. */
+import type { StepMetrics, TrainEvent } from '../../src/trainer/events.js';
+import type { Draft } from './draft.js';
+import { CAPACITY } from './initial.js';
+import { METRIC } from './metric-keys.js';
+import type { Perf, TemplateFile } from './types.js';
+
+export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
+  const s = d.s;
+  switch (e.type) {
+    case 'run-start': {
+      s.run = {
+        name: e.runName,
+        runDir: e.runDir,
+        totalSteps: e.totalSteps,
+        startStep: e.startStep,
+        backend: e.backend,
+        backendReason: e.backendReason,
+        resumedFrom: e.resumedFrom,
+        config: e.config,
+      };
+      s.status = 'running';
+      s.statusReason = null;
+      s.step = e.startStep;
+      s.activeStep = null;
+      s.stepStartedAt = null;
+      s.perf = { tokensPerS: null, stepTimeS: null, etaS: null, numTensors: null, memoryMb: null, guidancePct: null };
+      // A second run-start means a new run in this window: its history is not comparable with the old one.
+      for (const k of ['steps', 'rollouts', 'feedback', 'stepTimes'] as const) d.clear(k);
+      s.view = { ...s.view, stepCursor: null, group: 0, sample: 0, traceScroll: 0 };
+      const resumed = e.resumedFrom ? `, resumed from ${e.resumedFrom}` : '';
+      d.notice(at, 'info', 'trainer', `run ${e.runName} started on ${e.backend} (${e.backendReason})${resumed}`);
+      return;
+    }
+    case 'step-start':
+      s.activeStep = e.step;
+      s.stepStartedAt = at;
+      if (s.status === 'waiting') s.status = 'running';
+      return;
+    case 'rollouts': {
+      const ring = d.ring('rollouts');
+      const last = ring.last();
+      if (last && last.step === e.step) {
+        // The trainer may send a step's groups in several messages; keep them together.
+        ring.replaceLast({ step: e.step, rollouts: [...last.rollouts, ...e.rollouts].slice(0, CAPACITY.rolloutsPerStep) });
+      } else {
+        ring.push({ step: e.step, rollouts: e.rollouts.slice(0, CAPACITY.rolloutsPerStep) });
+      }
+      return;
+    }
+    case 'teacher-feedback':
+      d.push('feedback', { at, step: e.step, group: e.group, sample: e.sample, style: e.style, ok: e.ok, text: e.text });
+      return;
+    case 'step':
+      applyStep(d, e.step, e.metrics, at);
+      return;
+    case 'checkpoint':
+      s.lastCheckpoint = { step: e.step, path: e.path };
+      d.notice(at, 'info', 'trainer', `checkpoint at step ${e.step}: ${e.path}`);
+      return;
+    case 'templates':
+      applyTemplates(d, e.version, e.changed, e.error, at);
+      return;
+    case 'setting':
+      if (e.ok) d.notice(at, 'info', 'trainer', `set ${e.key} = ${showValue(e.value)}`);
+      else d.notice(at, 'warning', 'trainer', `set ${e.key} failed: ${e.error ?? 'rejected by the trainer'}`);
+      return;
+    case 'state':
+      s.status = e.state;
+      s.statusReason = null;
+      return;
+    case 'warning':
+      d.notice(at, 'warning', 'trainer', e.message);
+      return;
+    case 'done': {
+      s.status = e.reason === 'nan' ? 'crashed' : 'stopped';
+      s.statusReason =
+        e.reason === 'completed' ? 'completed all steps' : e.reason === 'stopped' ? 'stopped on request' : `loss became NaN at step ${e.step}`;
+      s.activeStep = null;
+      s.step = e.step;
+      d.notice(at, e.reason === 'nan' ? 'error' : 'info', 'trainer', `run ${s.statusReason}`);
+      return;
+    }
+    case 'fatal':
+      s.status = 'crashed';
+      s.statusReason = e.message;
+      s.activeStep = null;
+      d.notice(at, 'error', 'trainer', e.message);
+      return;
+  }
+}
+
+function applyStep(d: Draft, step: number, metrics: StepMetrics, at: number): void {
+  const s = d.s;
+  d.push('steps', { step, metrics, at });
+  const reported = numberOrNull(metrics[METRIC.stepTimeS]);
+  const measured = s.stepStartedAt !== null && s.activeStep === step ? (at - s.stepStartedAt) / 1000 : null;
+  const stepTimeS = reported ?? measured;
+  if (stepTimeS !== null && Number.isFinite(stepTimeS) && stepTimeS > 0) d.push('stepTimes', stepTimeS);
+  s.step = step;
+  s.activeStep = null;
+  s.stepStartedAt = null;
+  s.perf = nextPerf(s.perf, metrics, stepTimeS, meanOf(d.s.history.stepTimes.toArray()), s.run ? s.run.totalSteps - step : null);
+}
+
+function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, meanStepS: number | null, stepsLeft: number | null): Perf {
+  const pick = (key: string, old: number | null) => numberOrNull(m[key]) ?? old;
+  return {
+    tokensPerS: pick(METRIC.tokensPerS, prev.tokensPerS),
+    stepTimeS: stepTimeS ?? prev.stepTimeS,
+    etaS: meanStepS !== null && stepsLeft !== null ? Math.max(0, stepsLeft) * meanStepS : prev.etaS,
+    numTensors: pick(METRIC.numTensors, prev.numTensors),
+    memoryMb: pick(METRIC.memoryMb, prev.memoryMb),
+    guidancePct: pick(METRIC.guidancePct, prev.guidancePct),
+  };
+}
+
+function applyTemplates(d: Draft, version: number, changed: string[], error: string | null, at: number): void {
+  const byName = new Map<string, TemplateFile>(d.s.templates.files.map((f) => [f.name, { ...f, pending: false }]));
+  for (const name of changed) {
+    byName.delete(name); // re-insert so the most recently changed files sort last
+    byName.set(name, { name, version, pending: false, error });
+  }
+  const files = [...byName.values()].slice(-CAPACITY.templateFiles);
+  d.s.templates = { version: error ? d.s.templates.version : version, files };
+  const which = changed.length ? `: ${changed.join(', ')}` : '';
+  if (error) d.notice(at, 'warning', 'trainer', `templates not reloaded${which}: ${error}`);
+  else d.notice(at, 'info', 'trainer', `templates v${version}${which}`);
+}
+
+export function numberOrNull(v: number | null | undefined): number | null {
+  return typeof v === 'number' ? v : null;
+}
+
+function meanOf(xs: number[]): number | null {
+  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
+}
+
+function showValue(v: unknown): string {
+  if (typeof v === 'string') return v;
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * uiReducer(state, action) -> state: the one place the dashboard state changes. Pure: it never
+ * mutates `state` (rings are copied on first write, see draft.ts), so React may re-run it.
+ * A 'batch' action applies many coalesced worker messages with one copy of each ring.
+ */
+import { Draft } from './draft.js';
+import { applyEvalEvent, applyEvalRequest } from './reduce-eval.js';
+import { applyTrainEvent } from './reduce-train.js';
+import { applyFocus, applyGroupCursor, applyMove, applySampleCursor, applyStepCursor } from './reduce-view.js';
+import type { UiAction, UiState } from './types.js';
+
+export function uiReducer(state: UiState, action: UiAction): UiState {
+  const d = new Draft(state);
+  apply(d, action);
+  return d.s;
+}
+
+function apply(d: Draft, a: UiAction): void {
+  const s = d.s;
+  switch (a.type) {
+    case 'batch':
+      for (const inner of a.actions) apply(d, inner);
+      return;
+    case 'message':
+      s.counters = { ...s.counters, messages: s.counters.messages + 1 };
+      if (a.msg.kind === 'event') applyTrainEvent(d, a.msg.event, a.at);
+      else applyEvalEvent(d, a.msg.event, a.at);
+      return;
+    case 'invalid-message':
+      s.counters = { ...s.counters, invalidMessages: s.counters.invalidMessages + 1 };
+      d.notice(a.at, 'warning', 'protocol', `ignored a message from the worker: ${a.error}`);
+      return;
+    case 'notice':
+      d.push('notices', a.notice);
+      return;
+    case 'command-sent':
+      if (a.command.type === 'reload-templates') {
+        s.templates = { ...s.templates, files: s.templates.files.map((f) => ({ ...f, pending: true })) };
+      } else if (a.command.type === 'save') {
+        d.notice(a.at, 'info', 'ui', 'saving a checkpoint…');
+      }
+      return;
+    case 'focus':
+      applyFocus(d, a.to);
+      return;
+    case 'overlay':
+      s.view = { ...s.view, overlay: a.overlay, commandText: a.overlay === 'command' ? (a.text ?? '') : '' };
+      return;
+    case 'command-text':
+      s.view = { ...s.view, commandText: a.text };
+      return;
+    case 'move':
+      applyMove(d, a.delta);
+      return;
+    case 'sample-cursor':
+      applySampleCursor(d, a.delta);
+      return;
+    case 'group-cursor':
+      applyGroupCursor(d, a.delta);
+      return;
+    case 'step-cursor':
+      applyStepCursor(d, a.delta);
+      return;
+    case 'eval-requested':
+      applyEvalRequest(d, a.request, a.available, a.at);
+      return;
+    case 'annotate': {
+      const x = a.annotation;
+      d.push('annotations', x);
+      d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${x.step} group ${x.group} #${x.sample} ${x.target} ${x.verdict}`);
+      return;
+    }
+    case 'annotation-note': {
+      const ring = d.ring('annotations');
+      const last = ring.last();
+      if (last) ring.replaceLast({ ...last, note: a.note });
+      return;
+    }
+    case 'quit':
+      s.quitting = true;
+      d.notice(a.at, 'info', 'ui', 'stopping: saving a checkpoint, then exiting (press q again to exit now)');
+      return;
+    case 'display':
+      s.display = { ...s.display, ...a.patch };
+      return;
+  }
+}

@@ -1,0 +1,95 @@
+/** Values derived from UiState that more than one component needs. */
+import type { RolloutRecord } from '../../src/trainer/events.js';
+import type { RunStatus, StepRollouts, StepRow, UiState } from './types.js';
+
+/** The step shown in the groups/trace panels: the cursor's step if still kept, else the newest. */
+export function shownStep(s: UiState): StepRollouts | null {
+  const ring = s.history.rollouts;
+  if (s.view.stepCursor !== null) {
+    for (let i = ring.size - 1; i >= 0; i--) {
+      const entry = ring.at(i);
+      if (entry && entry.step === s.view.stepCursor) return entry;
+    }
+  }
+  return ring.last() ?? null;
+}
+
+/** Index of the shown step within the kept steps, or -1 when none is kept. */
+export function shownStepIndex(s: UiState): number {
+  const shown = shownStep(s);
+  if (!shown) return -1;
+  for (let i = 0; i < s.history.rollouts.size; i++) if (s.history.rollouts.at(i) === shown) return i;
+  return -1;
+}
+
+const groupCache = new WeakMap<StepRollouts, RolloutRecord[][]>();
+
+/** The shown step's rollouts as groups (by group number), each ordered by sample number. */
+export function groupsOf(entry: StepRollouts | null): RolloutRecord[][] {
+  if (!entry) return [];
+  const cached = groupCache.get(entry);
+  if (cached) return cached;
+  const byGroup = new Map<number, RolloutRecord[]>();
+  for (const r of entry.rollouts) {
+    const g = byGroup.get(r.group);
+    if (g) g.push(r);
+    else byGroup.set(r.group, [r]);
+  }
+  const groups = [...byGroup.entries()].sort((a, b) => a[0] - b[0]).map(([, rs]) => rs.sort((a, b) => a.sample - b.sample));
+  groupCache.set(entry, groups);
+  return groups;
+}
+
+const clampIndex = (i: number, n: number) => (n === 0 ? 0 : Math.min(Math.max(0, i), n - 1));
+
+export interface Selection {
+  step: StepRollouts | null;
+  groups: RolloutRecord[][];
+  /** Clamped indices into `groups` and into the selected group. */
+  groupIndex: number;
+  sampleIndex: number;
+  group: RolloutRecord[];
+  rollout: RolloutRecord | null;
+}
+
+export function selection(s: UiState): Selection {
+  const step = shownStep(s);
+  const groups = groupsOf(step);
+  const groupIndex = clampIndex(s.view.group, groups.length);
+  const group = groups[groupIndex] ?? [];
+  const sampleIndex = clampIndex(s.view.sample, group.length);
+  return { step, groups, groupIndex, sampleIndex, group, rollout: group[sampleIndex] ?? null };
+}
+
+export function selectedRollout(s: UiState): RolloutRecord | null {
+  return selection(s).rollout;
+}
+
+export function runStatus(s: UiState): RunStatus {
+  const evaluating = s.evals.some((j) => j.status === 'running');
+  const idle = s.status === 'paused' || s.status === 'stopped' || s.status === 'waiting';
+  return evaluating && idle ? 'evaluating' : s.status;
+}
+
+/** One metric over the kept steps, oldest first; null where the step did not report it. */
+export function metricSeries(rows: readonly StepRow[], metric: string): (number | null)[] {
+  return rows.map((r) => {
+    const v = r.metrics[metric];
+    return typeof v === 'number' ? v : null;
+  });
+}
+
+export function latestMetric(rows: readonly StepRow[], metric: string): number | null {
+  for (let i = rows.length - 1; i >= 0; i--) {
+    const v = rows[i]!.metrics[metric];
+    if (typeof v === 'number') return v;
+  }
+  return null;
+}
+
+export function warningCount(s: UiState): number {
+  let n = 0;
+  const ring = s.history.notices;
+  for (let i = 0; i < ring.size; i++) if (ring.at(i)!.level !== 'info') n++;
+  return n;
+}

@@ -1,0 +1,200 @@
+/**
+ * The dashboard's state and the actions that change it. Everything the screen shows is derived from
+ * `UiState`; the only way to change it is `uiReducer(state, action)` (ui/state/reducer.ts).
+ * Histories are fixed-capacity rings so a week-long run holds as much memory as a minute-long one.
+ */
+import type { RolloutRecord, StepMetrics, TrainCommand } from '../../src/trainer/events.js';
+import type { WorkerMessage } from '../protocol.js';
+import type { Ring } from './ring.js';
+
+/** The panels the focus cycles through with tab, in that order. */
+export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log'] as const;
+export type PanelId = (typeof PANELS)[number];
+
+export type Overlay = 'none' | 'help' | 'command';
+
+/** What the trainer last said about itself ('waiting' until run-start arrives). */
+export type TrainerStatus = 'waiting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'crashed';
+/** What the header shows: the trainer status, or 'evaluating' while an eval runs and training does not. */
+export type RunStatus = TrainerStatus | 'evaluating';
+
+/** A human verdict on a rollout's trace or on the teacher feedback it got; written to the run folder. */
+export interface Annotation {
+  id: string;
+  /** ISO 8601 time the annotation was made. */
+  time: string;
+  step: number;
+  group: number;
+  sample: number;
+  target: 'trace' | 'feedback';
+  verdict: 'good' | 'bad';
+  note: string;
+  /** Feedback template version the rollout was produced with. */
+  templateVersion: number;
+}
+
+/** One evaluation run in a child process, as the eval panel lists it. */
+export interface EvalJob {
+  id: string;
+  model: string;
+  data: string;
+  status: 'queued' | 'running' | 'done' | 'failed' | 'cancelled';
+  /** Examples evaluated so far, out of `total` (0 until the child reports its size). */
+  done: number;
+  total: number;
+  /** Metric name -> value once finished (e.g. {accuracy: 0.42}). */
+  result: Record<string, number> | null;
+  error: string | null;
+}
+
+/** A feedback template file as the templates panel lists it. */
+export interface TemplateFile {
+  name: string;
+  version: number;
+  /** A reload was asked for and its answer has not arrived. */
+  pending: boolean;
+  error: string | null;
+}
+
+export interface StepRow {
+  step: number;
+  metrics: StepMetrics;
+  /** Wall-clock ms when the UI received it. */
+  at: number;
+}
+
+export interface StepRollouts {
+  step: number;
+  rollouts: RolloutRecord[];
+}
+
+export interface FeedbackEntry {
+  at: number;
+  step: number;
+  group: number;
+  sample: number;
+  style: string | null;
+  ok: boolean;
+  text: string;
+}
+
+export interface Notice {
+  at: number;
+  level: 'info' | 'warning' | 'error';
+  /** Who said it: the trainer, the message boundary, the preferences file, the UI itself, an eval child. */
+  source: 'trainer' | 'protocol' | 'prefs' | 'ui' | 'eval';
+  text: string;
+}
+
+export interface RunInfo {
+  name: string;
+  runDir: string;
+  totalSteps: number;
+  startStep: number;
+  backend: string;
+  backendReason: string;
+  resumedFrom: string | null;
+  config: unknown;
+}
+
+/** Throughput and resource gauges from the newest step (null until reported). */
+export interface Perf {
+  tokensPerS: number | null;
+  /** Seconds per step: the trainer's own figure, else measured between step-start and step. */
+  stepTimeS: number | null;
+  /** Seconds left: mean of recent step times x steps left. */
+  etaS: number | null;
+  numTensors: number | null;
+  memoryMb: number | null;
+  /** Percent (0-100) of rollouts that got teacher guidance in the newest step. */
+  guidancePct: number | null;
+}
+
+export interface History {
+  steps: Ring<StepRow>;
+  rollouts: Ring<StepRollouts>;
+  feedback: Ring<FeedbackEntry>;
+  notices: Ring<Notice>;
+  annotations: Ring<Annotation>;
+  /** Recent step durations in seconds, for the ETA. */
+  stepTimes: Ring<number>;
+}
+
+export interface ViewState {
+  focus: PanelId;
+  overlay: Overlay;
+  /** Text typed after ':' while the command line is open. */
+  commandText: string;
+  /** Step shown by the groups/trace panels; null follows the newest step. */
+  stepCursor: number | null;
+  /** Selected group: an index into the shown step's groups (ordered by group number), not the group number. */
+  group: number;
+  /** Selected sample: an index into the selected group's rollouts (ordered by sample number). */
+  sample: number;
+  /** Lines scrolled in the trace inspector. */
+  traceScroll: number;
+  template: number;
+  annotation: number;
+  /** Lines scrolled up from the newest entry in the log panel. */
+  logScroll: number;
+}
+
+export interface DisplaySettings {
+  /** Draw with ASCII only (no block characters or box glyphs). */
+  ascii: boolean;
+  /** Use colours (false under NO_COLOR, TERM=dumb or the 'mono' theme). */
+  color: boolean;
+  theme: 'dark' | 'light' | 'mono';
+  layout: 'auto' | 'compact' | 'full';
+}
+
+export interface UiState {
+  run: RunInfo | null;
+  status: TrainerStatus;
+  /** Why the run stopped or crashed (null while it runs). */
+  statusReason: string | null;
+  /** Newest completed step, and the step in progress. */
+  step: number | null;
+  activeStep: number | null;
+  stepStartedAt: number | null;
+  lastCheckpoint: { step: number; path: string } | null;
+  perf: Perf;
+  history: History;
+  templates: { version: number | null; files: TemplateFile[] };
+  /** Newest last; bounded (oldest finished jobs are dropped first). */
+  evals: EvalJob[];
+  view: ViewState;
+  display: DisplaySettings;
+  /** 'q' was pressed: a stop with save was sent and the UI exits when the run reports done. */
+  quitting: boolean;
+  counters: { messages: number; invalidMessages: number };
+}
+
+export interface EvalRequest {
+  id: string;
+  model: string;
+  data: string;
+}
+
+export type UiAction =
+  | { type: 'message'; msg: WorkerMessage; at: number }
+  | { type: 'invalid-message'; error: string; at: number }
+  | { type: 'notice'; notice: Notice }
+  | { type: 'command-sent'; command: TrainCommand; at: number }
+  | { type: 'focus'; to: PanelId | 'next' | 'prev' }
+  | { type: 'overlay'; overlay: Overlay; text?: string }
+  | { type: 'command-text'; text: string }
+  /** Move the selection (or scroll) of the focused panel by `delta` rows. */
+  | { type: 'move'; delta: number }
+  /** Previous (-1) / next (+1) sample, or group, of the shown step. */
+  | { type: 'sample-cursor'; delta: number }
+  | { type: 'group-cursor'; delta: number }
+  /** Show an older (-1) or newer (+1) step in the groups/trace panels; 0 follows the newest again. */
+  | { type: 'step-cursor'; delta: number }
+  /** `available` is false when no eval launcher is attached: the job is listed as failed at once. */
+  | { type: 'eval-requested'; request: EvalRequest; available: boolean; at: number }
+  | { type: 'annotate'; annotation: Annotation }
+  | { type: 'annotation-note'; note: string }
+  | { type: 'quit'; at: number }
+  | { type: 'display'; patch: Partial<DisplaySettings> }
+  | { type: 'batch'; actions: UiAction[] };
