@@ -9,6 +9,9 @@ import { reportError } from './errors.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
 import { trainHeadless } from './train.js';
+import { evalCommand } from './eval.js';
+import { compareCommand } from './compare.js';
+import { pretrainCommand } from './pretrain.js';
 
 async function withBackend(opts: { backend?: string }) {
   const choice = await selectBackend(opts.backend);
@@ -52,6 +55,61 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const backend = await withBackend(o);
       process.exitCode = await trainHeadless(o, backend);
+    });
+
+  program.command('pretrain')
+    .description("train the built-in world's base model from scratch (student + teacher in one checkpoint)")
+    .option('--task <name>', 'task world', 'arith')
+    .option('--out <dir>', 'output model folder (default: the shipped checkpoints/arith-base)')
+    .option('--seed <n>', 'seed', '1')
+    .option('--docs <n>', 'distinct training documents', '60000')
+    .option('--slip-rate <p>', 'share of student solutions with one arithmetic slip', '0.35')
+    .option('--teacher-fraction <p>', 'share of documents that are teacher answers', '0.5')
+    .option('--seq-len <n>', 'training window in tokens', '768')
+    .option('--batch <n>', 'windows per step', '8')
+    .option('--steps <n>', 'optimizer steps', '3000')
+    .option('--lr <x>', 'peak learning rate (warmup then cosine to 10%)', '0.003')
+    .option('--warmup <n>', 'warmup steps', '100')
+    .option('--time-limit <min>', 'stop and save after this many minutes (0 = none)', '0')
+    .option('--eval-every <n>', 'probe student/teacher accuracy and save every n steps', '250')
+    .option('--eval-problems <n>', 'held-out problems per probe', '100')
+    .option('--hidden <n>', 'hidden size (default 128)')
+    .option('--layers <n>', 'layers (default 4)')
+    .option('--intermediate <n>', 'MLP size (default 384)')
+    .option('--prompts <dir>', 'teacher templates the corpus is rendered with', 'prompts')
+    .addOption(backendOpt())
+    .action(async (o) => {
+      await withBackend(o);
+      pretrainCommand(o, process.argv);
+    });
+
+  program.command('eval')
+    .description('accuracy (pass@1, maj@K, pass@K) and reflection rate of a model on a problem set')
+    .requiredOption('--model <dir>', "model folder (config.json + weights + tokenizer.json), or 'builtin'")
+    .requiredOption('--data <spec>', 'arith-test | arith-validation | a JSONL file (GSM8K or MATH-500 layout)')
+    .option('--limit <n>', 'evaluate only the first n problems')
+    .option('--samples <k>', 'also draw k samples per problem for maj@k and pass@k (default 1: greedy only)')
+    .option('--temperature <t>', 'temperature of the k samples (default 1.0; pass@1 is always greedy)')
+    .option('--max-new-tokens <n>', 'response length cap in tokens (default 256)')
+    .option('--seed <n>', 'seed of the sampler (default 0)')
+    .option('--json', 'print JSON lines: {"type":"progress",...} while running, then {"type":"result","metrics":{...}}')
+    .option('--out <file>', 'write metrics and per-problem records as JSON')
+    .addOption(backendOpt())
+    .action(async (o) => { await withBackend(o); await evalCommand(o); });
+
+  program.command('compare')
+    .description('zero-shot vs GRPO vs ThinkTuning on one config over several seeds; writes results.json and table.md')
+    .option('--config <file>', 'JSON or YAML train config (defaults: the built-in arithmetic world)')
+    .option('--seeds <n>', 'seeds per trained method (run.seed = 1..n; default 3)')
+    .option('--out <dir>', 'results folder (default results/compare-<timestamp>)')
+    .option('--limit <n>', 'held-out test problems evaluated (default 200)')
+    .option('--test-data <spec>', "test problems (default the config's data.file, else <data.task>-test)")
+    .option('--max-new-tokens <n>', "response cap at evaluation (default the config's grpo.maxNewTokens)")
+    .option('--set <key=value>', 'override one config key for every method (repeatable)', collect, [])
+    .addOption(backendOpt())
+    .action(async (o) => {
+      const backend = await withBackend(o);
+      await compareCommand(o, backend, process.argv.slice(2));
     });
 
   return program;

@@ -41,6 +41,7 @@ const data = section({
   task: text().default('arith').describe("built-in task that supplies prompts, answers and the reward, e.g. 'arith'; ignored when data.file is set"),
   split: text().default('train').describe('split of the task to sample prompts from'),
   file: text().optional().describe('JSONL file of {"question", "answer"} lines used instead of the task'),
+  difficulty: oneOf(['easy', 'medium', 'hard']).default('easy').describe("difficulty of the built-in arith task (the shipped model was trained on 'easy')"),
   promptsPerStep: int(1).default(8)
     .describe('prompts per training step (batch). Paper: 128 on 8 GPUs; 8 x groupSize 5 = 40 rollouts keeps a CPU step in seconds'),
 });

@@ -9,7 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CausalLM } from '../model/model.js';
 import { forward } from '../model/forward.js';
-import { DecodeWeights, decodeStep } from './decode-step.js';
+import { DecodeWeights, Decoder } from './decode-step.js';
 import { KvCache } from './kv-cache.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
 
@@ -68,40 +68,45 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
   const B = nP * G;
   const lastLogp = tf.tidy(() => tf.gather(pre.logp, tf.tensor1d(Int32Array.from({ length: nP }, (_, i) => i * P + P - 1), 'int32')));
   const firstLogp = lastLogp.dataSync() as Float32Array;
-  const cache = new KvCache(c.num_hidden_layers, B, c.num_key_value_heads, c.head_dim, Tmax, Int32Array.from({ length: B }, (_, r) => pad[Math.floor(r / G)]));
+  const start = Int32Array.from({ length: B }, (_, r) => pad[Math.floor(r / G)]);
+  const cache = new KvCache(c.num_hidden_layers, B, c.num_attention_heads, c.num_key_value_heads, c.head_dim, Tmax, start);
   pre.kv!.forEach(({ k, v }, l) => cache.fill(l, k.dataSync() as Float32Array, v.dataSync() as Float32Array, P, (b) => Math.floor(b / G)));
   tf.dispose([pre.logp, lastLogp, ...pre.kv!.flatMap((e) => [e.k, e.v])]);
 
   const out: GeneratedSequence[] = Array.from({ length: B }, (_, r) => ({ promptIndex: Math.floor(r / G), sample: r % G, tokens: [], logprobs: [], finished: false }));
 
+  // Only unfinished rows are fed: the step's n active rows are compact (entry i is batch row rows[i]),
+  // and logpRow[r] says which row of the last log-prob matrix belongs to batch row r.
   let logp: Float32Array = firstLogp;
-  let rowOffset = (r: number) => Math.floor(r / G) * V; // first step reads the per-prompt rows
-  const tokens = new Int32Array(B);
+  const logpRow = Int32Array.from({ length: B }, (_, r) => Math.floor(r / G)); // first step: per prompt
+  const stepTokens = new Int32Array(B);
+  const rows = new Int32Array(B);
+  const feed = new Int32Array(B);
   const pos = new Int32Array(B);
   const weights = new DecodeWeights(model);
   try {
-  for (let step = 0; step < opts.maxNewTokens; step++) {
-      let alive = 0;
+    const decoder = new Decoder(weights, cache);
+    for (let step = 0; step < opts.maxNewTokens; step++) {
+      let n = 0;
       for (let r = 0; r < B; r++) {
-        if (out[r].finished) { tokens[r] = -1; continue; }
-        const { token, logprob } = sampleToken(logp, rowOffset(r), V, opts, opts.rng);
+        if (out[r].finished) { stepTokens[r] = -1; continue; }
+        const { token, logprob } = sampleToken(logp, logpRow[r] * V, V, opts, opts.rng);
         out[r].tokens.push(token);
         out[r].logprobs.push(logprob);
-        tokens[r] = token;
-        if (stop.has(token)) out[r].finished = true;
-        else alive++;
+        stepTokens[r] = token;
+        if (stop.has(token)) { out[r].finished = true; continue; }
+        rows[n] = r;
+        feed[n] = token;
+        pos[n] = prompts[Math.floor(r / G)].length + step;
+        logpRow[r] = n++;
       }
-      opts.onStep?.(step, tokens);
-      if (alive === 0 || step === opts.maxNewTokens - 1) break;
-      // Feed the new column (finished rows feed a dummy token; their outputs are ignored).
-      const col = P + step;
-      for (let r = 0; r < B; r++) pos[r] = prompts[Math.floor(r / G)].length + step;
-      const feed = Int32Array.from(tokens, (t) => Math.max(t, 0));
-      logp = decodeStep(weights, cache, feed, pos, col);
-      rowOffset = (r: number) => r * V;
-  }
+      opts.onStep?.(step, stepTokens);
+      if (n === 0 || step === opts.maxNewTokens - 1) break;
+      logp = decoder.step(rows.subarray(0, n), feed.subarray(0, n), pos.subarray(0, n), P + step);
+    }
   } finally {
     weights.dispose();
+    cache.dispose();
   }
   return out;
 }

@@ -1,36 +1,86 @@
 /**
- * Preallocated KV cache for batched decoding, kept on the host, with single-query attention in JS.
+ * Preallocated KV cache for batched decoding, kept in a WebAssembly memory on the host, with
+ * single-query attention run by a SIMD kernel (decode-kernels.ts).
  *
- * Why the host: a decode step attends one query per (row, head) over at most Tmax keys — about a
- * million multiply-adds per layer at the reference size, split into B*H tiny problems. On the wasm
- * backend the batched matMul for such shapes runs a naive kernel (~1 GFLOP/s, 2.7 ms per layer
- * measured) and tfjs tensors are immutable, so each step would also copy the cache. Register-blocked
- * loops over Float32Arrays reach ~2.9 GFLOP/s here and write the new column in place.
+ * Why the host: a decode step attends one query per (row, head) over at most Tmax keys, split into B*H
+ * tiny problems per layer. On the wasm backend the batched matMul for such shapes runs a naive kernel
+ * (~1 GFLOP/s, 2.7 ms per layer measured) and tfjs tensors are immutable, so each step would also copy
+ * the cache. Here the new column is written in place and one kernel call attends a whole layer.
  *
- * Layout per layer: K and V [rows = B*Hkv, Tmax, hd]; row r = b*Hkv + kvHead.
+ * Layout per layer: keys and values [B*Hkv, Tmax, D], row = b*Hkv + kvHead, D = head_dim rounded up to
+ * a multiple of 4 (the pad lanes stay 0, so they add nothing to dot products). The decode step writes
+ * roped queries into `query` [n, H, D] for its n active rows (batch rows listed in `rows`) and reads
+ * the attention output from `out` [n, H, D].
  */
+import { attentionModule } from './decode-kernels.js';
+import { AttentionThreads, CONTROL_WORDS, NEXT, attentionHelpers } from './attention-threads.js';
+
+const PAGE_BYTES = 65536;
+
 export class KvCache {
   readonly batch: number;
+  readonly heads: number;
   readonly kvHeads: number;
   readonly headDim: number;
+  /** Padded head dim: the stride of one head vector in keys, values, query and out. */
+  readonly dim: number;
   readonly maxLen: number;
-  private readonly k: Float32Array[] = [];
-  private readonly v: Float32Array[] = [];
-  /** First valid key column per batch row (left padding before it). */
+  /** Per layer, views of the memory: [B*Hkv, Tmax, D]. */
+  readonly keys: Float32Array[] = [];
+  readonly values: Float32Array[] = [];
+  /** Roped, scaled queries of the active rows [n, H, D]. */
+  readonly query: Float32Array;
+  /** Attention output of the active rows [n, H, D]. */
+  readonly out: Float32Array;
+  /** Batch row of each active row [n]. */
+  readonly rows: Int32Array;
   private readonly start: Int32Array;
-  private readonly scores: Float64Array;
+  private readonly control: Int32Array;
+  private readonly threads: AttentionThreads;
+  private readonly scores: number; // byte offset of the main thread's scores scratch
 
-  constructor(layers: number, batch: number, kvHeads: number, headDim: number, maxLen: number, start: Int32Array) {
+  /**
+   * start[b]: first valid key column of batch row b (the prompt's left padding comes before it).
+   */
+  constructor(layers: number, batch: number, heads: number, kvHeads: number, headDim: number, maxLen: number, start: Int32Array) {
     this.batch = batch;
+    this.heads = heads;
     this.kvHeads = kvHeads;
     this.headDim = headDim;
+    this.dim = Math.ceil(headDim / 4) * 4;
     this.maxLen = maxLen;
-    this.start = start;
-    for (let l = 0; l < layers; l++) {
-      this.k.push(new Float32Array(batch * kvHeads * maxLen * headDim));
-      this.v.push(new Float32Array(batch * kvHeads * maxLen * headDim));
+    const D = this.dim;
+    const threads = 1 + attentionHelpers();
+    const layerFloats = batch * kvHeads * maxLen * D;
+    const scoreFloats = maxLen + 3; // + 3: the softmax reads whole f32x4s
+    const sizes = [...Array<number>(2 * layers).fill(layerFloats), batch * heads * D, batch * heads * D, batch, batch, CONTROL_WORDS, threads * scoreFloats];
+    const bytes = sizes.reduce((a, n) => a + n * 4, 0);
+    if (bytes > 2 ** 32) {
+      throw new Error(`KV cache needs ${(bytes / 2 ** 30).toFixed(1)} GiB (over the 4 GiB a WebAssembly memory holds); generate fewer rows or fewer tokens at once`);
     }
-    this.scores = new Float64Array(maxLen);
+    const pages = Math.ceil(bytes / PAGE_BYTES);
+    // Shared, so helper threads can attend part of the rows (attention-threads.ts).
+    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
+    const buffer = memory.buffer as unknown as ArrayBuffer;
+    let at = 0;
+    const f32 = (n: number) => new Float32Array(buffer, (at += n * 4) - n * 4, n);
+    const i32 = (n: number) => new Int32Array(buffer, (at += n * 4) - n * 4, n);
+    for (let l = 0; l < layers; l++) this.keys.push(f32(layerFloats));
+    for (let l = 0; l < layers; l++) this.values.push(f32(layerFloats));
+    this.query = f32(batch * heads * D);
+    this.out = f32(batch * heads * D);
+    this.rows = i32(batch);
+    this.start = i32(batch);
+    this.control = i32(CONTROL_WORDS);
+    const scores = Array.from({ length: threads }, () => f32(scoreFloats).byteOffset);
+    this.start.set(start);
+    this.threads = new AttentionThreads(attentionModule({ heads, kvHeads, dim: D }), memory, this.control.byteOffset, scores);
+    this.scores = scores[0];
+  }
+
+  /** Element offset of (batch row b, kv head, column col) in keys[layer] and values[layer]. */
+  offset(b: number, kvHead: number, col: number): number {
+    return ((b * this.kvHeads + kvHead) * this.maxLen + col) * this.dim;
   }
 
   /**
@@ -39,88 +89,41 @@ export class KvCache {
    */
   fill(layer: number, k: Float32Array, v: Float32Array, P: number, srcOf: (b: number) => number): void {
     const hd = this.headDim;
+    const K = this.keys[layer];
+    const V = this.values[layer];
     for (let b = 0; b < this.batch; b++) {
       const s = srcOf(b);
       for (let h = 0; h < this.kvHeads; h++) {
         const src = (s * this.kvHeads + h) * P * hd;
-        const dst = (b * this.kvHeads + h) * this.maxLen * hd;
-        this.k[layer].set(k.subarray(src, src + P * hd), dst);
-        this.v[layer].set(v.subarray(src, src + P * hd), dst);
+        const dst = this.offset(b, h, 0);
+        if (this.dim === hd) {
+          K.set(k.subarray(src, src + P * hd), dst);
+          V.set(v.subarray(src, src + P * hd), dst);
+          continue;
+        }
+        for (let t = 0; t < P; t++) {
+          K.set(k.subarray(src + t * hd, src + (t + 1) * hd), dst + t * this.dim);
+          V.set(v.subarray(src + t * hd, src + (t + 1) * hd), dst + t * this.dim);
+        }
       }
-    }
-  }
-
-  /** Write column `col` of one layer from k, v [B, Hkv*hd] (token rows, heads side by side). */
-  write(layer: number, col: number, k: Float32Array, v: Float32Array): void {
-    const hd = this.headDim;
-    for (let r = 0; r < this.batch * this.kvHeads; r++) {
-      const dst = (r * this.maxLen + col) * hd;
-      this.k[layer].set(k.subarray(r * hd, (r + 1) * hd), dst);
-      this.v[layer].set(v.subarray(r * hd, (r + 1) * hd), dst);
     }
   }
 
   /**
-   * Attention of one query per (row, head) over key columns [start_b, col]:
-   * q [B, H*hd] (already roped and scaled by 1/sqrt(hd)) -> out [B, H*hd].
-   * Grouped-query attention: head h reads kv head floor(h / (H / Hkv)).
+   * Attention of one query per (active row, head) over key columns [start_b, col]: `query` -> `out`,
+   * for the first n entries of `rows`. Grouped-query attention: head h reads kv head floor(h / (H / Hkv)).
+   * Column `col` must already hold this step's keys and values.
    */
-  attend(layer: number, q: Float32Array, heads: number, col: number, out: Float32Array): void {
-    const groups = heads / this.kvHeads;
-    for (let b = 0; b < this.batch; b++) {
-      for (let h = 0; h < heads; h++) {
-        const row = b * this.kvHeads + Math.floor(h / groups);
-        this.attendOne(this.k[layer], this.v[layer], q, (b * heads + h) * this.headDim, row, this.start[b], col, out);
-      }
-    }
+  attend(layer: number, n: number, col: number): void {
+    this.threads.attend([
+      this.keys[layer].byteOffset, this.values[layer].byteOffset, this.query.byteOffset, this.out.byteOffset,
+      this.rows.byteOffset, this.start.byteOffset, this.scores, n, col, this.maxLen * this.dim * 4,
+      this.control.byteOffset + NEXT * 4,
+    ]);
   }
 
-  private attendOne(K: Float32Array, V: Float32Array, q: Float32Array, qo: number, row: number, t0: number, col: number, out: Float32Array): void {
-    const hd = this.headDim;
-    const base = row * this.maxLen * hd;
-    const s = this.scores;
-    // Scores: dot products with four independent accumulators (hd is even: rope needs it).
-    let max = -Infinity;
-    for (let t = t0; t <= col; t++) {
-      const ko = base + t * hd;
-      let a0 = 0, a1 = 0, a2 = 0, a3 = 0;
-      let j = 0;
-      for (; j + 4 <= hd; j += 4) {
-        a0 += q[qo + j] * K[ko + j];
-        a1 += q[qo + j + 1] * K[ko + j + 1];
-        a2 += q[qo + j + 2] * K[ko + j + 2];
-        a3 += q[qo + j + 3] * K[ko + j + 3];
-      }
-      for (; j < hd; j++) a0 += q[qo + j] * K[ko + j];
-      const d = a0 + a1 + a2 + a3;
-      s[t] = d;
-      if (d > max) max = d;
-    }
-    let z = 0;
-    for (let t = t0; t <= col; t++) {
-      const e = Math.exp(s[t] - max);
-      s[t] = e;
-      z += e;
-    }
-    const inv = 1 / z;
-    // Weighted values, eight output lanes at a time held in locals.
-    let j0 = 0;
-    for (; j0 + 8 <= hd; j0 += 8) {
-      let b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0, b7 = 0;
-      for (let t = t0; t <= col; t++) {
-        const p = s[t];
-        const vo = base + t * hd + j0;
-        b0 += p * V[vo]; b1 += p * V[vo + 1]; b2 += p * V[vo + 2]; b3 += p * V[vo + 3];
-        b4 += p * V[vo + 4]; b5 += p * V[vo + 5]; b6 += p * V[vo + 6]; b7 += p * V[vo + 7];
-      }
-      const o = qo + j0;
-      out[o] = b0 * inv; out[o + 1] = b1 * inv; out[o + 2] = b2 * inv; out[o + 3] = b3 * inv;
-      out[o + 4] = b4 * inv; out[o + 5] = b5 * inv; out[o + 6] = b6 * inv; out[o + 7] = b7 * inv;
-    }
-    for (; j0 < hd; j0++) {
-      let acc = 0;
-      for (let t = t0; t <= col; t++) acc += s[t] * V[base + t * hd + j0];
-      out[qo + j0] = acc * inv;
-    }
+  /** Release the helper threads; the cache must not be used afterwards. */
+  dispose(): void {
+    this.threads.dispose();
   }
 }

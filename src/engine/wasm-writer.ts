@@ -73,10 +73,13 @@ export class Code {
   i32Add(): this { return this.op(0x6a); }
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
+  i32DivU(): this { return this.op(0x6e); }
   i32Eq(): this { return this.op(0x46); }
   i32LtS(): this { return this.op(0x48); }
   i32LtU(): this { return this.op(0x49); }
   i32GeU(): this { return this.op(0x4f); }
+  /** Atomic fetch-and-add on a shared memory: [address, operand] -> old value. */
+  i32AtomicRmwAdd(offset = 0): this { return this.op(0xfe, 0x1e, 2, ...uleb(offset)); }
 
   f32Const(x: number): this {
     const b = new Uint8Array(new Float32Array([x]).buffer);
@@ -90,7 +93,9 @@ export class Code {
   f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
   f32Add(): this { return this.op(0x92); }
   f32Sub(): this { return this.op(0x93); }
+  f32Div(): this { return this.op(0x95); }
   f32Max(): this { return this.op(0x97); }
+  f32Mul(): this { return this.op(0x94); }
   f64Add(): this { return this.op(0xa0); }
   f64Div(): this { return this.op(0xa3); }
   f32DemoteF64(): this { return this.op(0xb6); }
@@ -98,10 +103,33 @@ export class Code {
 
   v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
+  /** A v128 holding x in all four f32 lanes. */
+  f32x4Const(x: number): this {
+    const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
+    return this.simd(0x0c, ...b);
+  }
+  /** i8x16.shuffle picking f32 lanes: 0-3 from the first operand, 4-7 from the second. */
+  f32x4Shuffle(a: number, b: number, c: number, d: number): this {
+    return this.simd(0x0d, ...[a, b, c, d].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
+  }
   f32x4Splat(): this { return this.simd(0x13); }
   f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
+  f32x4Lt(): this { return this.simd(0x43); }
+  v128AndNot(): this { return this.simd(0x4f); }
+  f32x4Nearest(): this { return this.simd(0x6a); }
+  i32x4Shl(): this { return this.simd(0xab); }
+  i32x4Add(): this { return this.simd(0xae); }
+  i32x4Const(n: number): this {
+    const b = new Uint8Array(new Int32Array([n, n, n, n]).buffer);
+    return this.simd(0x0c, ...b);
+  }
   f32x4Add(): this { return this.simd(0xe4); }
+  f32x4Sub(): this { return this.simd(0xe5); }
   f32x4Mul(): this { return this.simd(0xe6); }
+  f32x4Div(): this { return this.simd(0xe7); }
+  f32x4Min(): this { return this.simd(0xe8); }
+  f32x4Max(): this { return this.simd(0xe9); }
+  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
 }
 
 export interface FuncDef {
@@ -113,25 +141,14 @@ export interface FuncDef {
   code: Code;
 }
 
-export interface ImportedFunc {
-  module: string;
-  name: string;
-  params: ValType[];
-  results: ValType[];
-}
-
 /**
- * A module that imports one memory ("env", "memory") and the given functions, and exports `funcs`.
- * Imported functions take indices 0..imports-1, defined functions follow in order.
+ * A module that imports one memory ("env", "memory") and exports `funcs`. A shared memory (one that
+ * worker threads also use) must be declared shared, with a maximum: we declare the largest, 4 GiB.
  */
-export function writeModule(imports: ImportedFunc[], funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
+export function writeModule(funcs: FuncDef[], opts: { sharedMemory?: boolean } = {}): Uint8Array<ArrayBuffer> {
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const funcType = (p: ValType[], r: ValType[]) => [0x60, ...vec(p.map((t) => [t])), ...vec(r.map((t) => [t]))];
-  const types = [...imports.map((f) => funcType(f.params, f.results)), ...funcs.map((f) => funcType(f.params, f.results))];
-  const importEntries = [
-    [...utf8('env'), ...utf8('memory'), 0x02, 0x00, ...uleb(1)], // memory, limits {min: 1}, no max
-    ...imports.map((f, i) => [...utf8(f.module), ...utf8(f.name), 0x00, ...uleb(i)]),
-  ];
+  const limits = opts.sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)]; // {min: 1, max?}
   const bodies = funcs.map((f) => {
     const locals = vec(f.locals.map((t) => [1, t]));
     const body = [...locals, ...f.code.bytes, 0x0b];
@@ -139,10 +156,10 @@ export function writeModule(imports: ImportedFunc[], funcs: FuncDef[]): Uint8Arr
   });
   const bytes = [
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec(types)),
-    ...section(2, vec(importEntries)),
-    ...section(3, vec(funcs.map((_, i) => uleb(imports.length + i)))),
-    ...section(7, vec(funcs.map((f, i) => [...utf8(f.name), 0x00, ...uleb(imports.length + i)]))),
+    ...section(1, vec(funcs.map((f) => funcType(f.params, f.results)))),
+    ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
+    ...section(3, vec(funcs.map((_, i) => uleb(i)))),
+    ...section(7, vec(funcs.map((f, i) => [...utf8(f.name), 0x00, ...uleb(i)]))),
     ...section(10, vec(bodies)),
   ];
   return new Uint8Array(bytes);

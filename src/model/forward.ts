@@ -49,7 +49,6 @@ export interface ForwardSaved {
   T: number;
   ids: tf.Tensor1D;
   rope: { cosQ: tf.Tensor2D; sinQ: tf.Tensor2D; cosK: tf.Tensor2D; sinK: tf.Tensor2D };
-  ownsRope: boolean;
   layers: LayerSaved[];
   normF: RmsSaved;
   hF: tf.Tensor2D; // final normed hidden [N, d]
@@ -102,8 +101,7 @@ export function kvBlock(i: number, H: number, Hkv: number): number {
 /** Additive attention mask: [T, T] causal, or [B, 1, T, T] when some keys are padding. */
 function attentionMask(model: CausalLM, input: ForwardInput): tf.Tensor {
   const { B, T, keyMask } = input;
-  const causal = model.causalMask(T);
-  if (!keyMask) return causal;
+  if (!keyMask) return model.causalMask(T);
   const data = new Float32Array(B * T * T);
   for (let b = 0; b < B; b++) {
     for (let i = 0; i < T; i++) {
@@ -173,8 +171,7 @@ export function forward(model: CausalLM, input: ForwardInput, opts: { save?: boo
   const c = model.config;
   const { B, T } = input;
   const eps = c.rms_norm_eps;
-  const ownsRope = input.positions !== undefined;
-  const rope = ownsRope ? model.ropeForPositions(input.positions!) : model.ropeForShape(B, T);
+  const rope = input.positions !== undefined ? model.ropeForPositions(input.positions) : model.ropeForShape(B, T);
   const ids = tf.tensor1d(input.ids, 'int32');
   const mask = attentionMask(model, input);
   const layers: LayerSaved[] = [];
@@ -216,18 +213,16 @@ export function forward(model: CausalLM, input: ForwardInput, opts: { save?: boo
     const logits = tf.matMul(nf.y, lmHeadWeight(model)); // [N, V]
     return { logp: tf.logSoftmax(logits) as tf.Tensor2D, normF: { x, r: nf.r }, hF: nf.y };
   });
-  if (mask !== model.causalMask(T)) mask.dispose();
+  mask.dispose();
   if (opts.save) {
-    return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, ids, rope, ownsRope, layers, normF, hF } };
+    return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, ids, rope, layers, normF, hF } };
   }
-  tf.dispose([ids, x, normF.r, hF]);
-  if (ownsRope) tf.dispose([rope.cosQ, rope.sinQ, rope.cosK, rope.sinK]);
+  tf.dispose([ids, x, normF.r, hF, rope.cosQ, rope.sinQ, rope.cosK, rope.sinK]);
   return { logp, kv: opts.kv ? kv : undefined };
 }
 
 export function disposeSaved(s: ForwardSaved): void {
-  tf.dispose(s.ids);
-  if (s.ownsRope) tf.dispose([s.rope.cosQ, s.rope.sinQ, s.rope.cosK, s.rope.sinK]);
+  tf.dispose([s.ids, s.rope.cosQ, s.rope.sinQ, s.rope.cosK, s.rope.sinK]);
   for (const l of s.layers) {
     tf.dispose([l.norm1.x, l.norm1.r, l.h, l.q, l.k, l.v, l.p, l.o, l.norm2.x, l.norm2.r, l.h2, l.g, l.u, l.sig, l.a]);
   }

@@ -14,8 +14,9 @@ export class CausalLM {
   params: Params;
   /** rotate_half as a matrix [hd, hd] (see rope.ts). */
   readonly rotate: tf.Tensor2D;
-  private readonly tableCache = new Map<string, { cosQ: tf.Tensor2D; sinQ: tf.Tensor2D; cosK: tf.Tensor2D; sinK: tf.Tensor2D }>();
-  private readonly maskCache = new Map<number, tf.Tensor2D>();
+  /** Host-side constants per shape (small; tensors are made from them per call). */
+  private readonly positionCache = new Map<string, Int32Array>();
+  private readonly maskCache = new Map<number, Float32Array>();
 
   constructor(config: ModelConfig, params: Params) {
     this.config = config;
@@ -36,23 +37,21 @@ export class CausalLM {
 
   /**
    * Rope tables for the default positions 0..T-1 repeated over B sequences, tiled to rows (b, t, head);
-   * q's tables carry the 1/sqrt(hd) attention scale. Cached per (B, T): training reuses few shapes.
+   * q's tables carry the 1/sqrt(hd) attention scale. New tensors each call (the caller disposes them):
+   * shapes change every RL step, so caching tensors would grow memory; the host arrays are cached.
    */
   ropeForShape(B: number, T: number) {
-    const key = `${B}x${T}`;
-    let t = this.tableCache.get(key);
-    if (!t) {
-      const positions = new Int32Array(B * T);
+    let positions = this.positionCache.get(`${B}x${T}`);
+    if (!positions) {
+      positions = new Int32Array(B * T);
       for (let b = 0; b < B; b++) for (let i = 0; i < T; i++) positions[b * T + i] = i;
-      t = this.ropeForPositions(positions);
-      tf.keep(t.cosQ); tf.keep(t.sinQ); tf.keep(t.cosK); tf.keep(t.sinK);
-      if (this.tableCache.size >= 8) this.clearCaches();
-      this.tableCache.set(key, t);
+      if (this.positionCache.size >= 4) this.positionCache.clear();
+      this.positionCache.set(`${B}x${T}`, positions);
     }
-    return t;
+    return this.ropeForPositions(positions);
   }
 
-  /** Rope tables for explicit positions [N] (generation with left padding, decode steps). Not cached. */
+  /** Rope tables for explicit positions [N] (generation with left padding). The caller disposes them. */
   ropeForPositions(positions: ArrayLike<number>) {
     const c = this.config;
     const q = ropeTables(positions, c.num_attention_heads, c.head_dim, c.rope_theta, 1 / Math.sqrt(c.head_dim));
@@ -60,22 +59,20 @@ export class CausalLM {
     return { cosQ: q.cos, sinQ: q.sin, cosK: k.cos, sinK: k.sin };
   }
 
-  /** Additive causal mask [T, T]: 0 on and below the diagonal, MASK_NEG above. Cached per T. */
+  /** Additive causal mask [T, T]: 0 on and below the diagonal, MASK_NEG above. A new tensor each call. */
   causalMask(T: number): tf.Tensor2D {
-    let m = this.maskCache.get(T);
-    if (!m) {
-      const data = new Float32Array(T * T);
+    let data = this.maskCache.get(T);
+    if (!data) {
+      data = new Float32Array(T * T);
       for (let i = 0; i < T; i++) for (let j = i + 1; j < T; j++) data[i * T + j] = MASK_NEG;
-      m = tf.keep(tf.tensor2d(data, [T, T]));
-      this.maskCache.set(T, m);
+      if (this.maskCache.size >= 4) this.maskCache.clear();
+      this.maskCache.set(T, data);
     }
-    return m;
+    return tf.tensor2d(data, [T, T]);
   }
 
   clearCaches(): void {
-    for (const t of this.tableCache.values()) tf.dispose([t.cosQ, t.sinQ, t.cosK, t.sinK]);
-    this.tableCache.clear();
-    for (const m of this.maskCache.values()) m.dispose();
+    this.positionCache.clear();
     this.maskCache.clear();
   }
 

@@ -6,22 +6,10 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 
-const onesRows = new Map<number, tf.Tensor2D>();
-
-/** A kept [1, n] row of ones (constant; cached so the tensor count stays flat across steps). */
-function onesRow(n: number): tf.Tensor2D {
-  let t = onesRows.get(n);
-  if (!t) {
-    t = tf.keep(tf.ones([1, n]));
-    onesRows.set(n, t);
-  }
-  return t;
-}
-
 /** Column sums of x [N, d] -> [d], as ones[1,N] @ x. */
 export function colSum(x: tf.Tensor2D): tf.Tensor1D {
   const [n, d] = x.shape;
-  return tf.reshape(tf.matMul(onesRow(n), x), [d]);
+  return tf.tidy(() => tf.reshape(tf.matMul(tf.ones([1, n]), x), [d]));
 }
 
 /** x^T for a 2-D tensor, so the following matMul can be plain. */
@@ -49,10 +37,4 @@ export function rowBlocks(x: tf.Tensor2D, n: number): tf.Tensor2D[] {
   const out: tf.Tensor2D[] = [];
   for (let i = 0; i < n; i++) out.push(tf.slice(x, [i * rows, 0], [rows, cols]));
   return out;
-}
-
-/** Release the cached constants (tests that count tensors call this to start from zero). */
-export function clearOpCaches(): void {
-  for (const t of onesRows.values()) t.dispose();
-  onesRows.clear();
 }

@@ -69,6 +69,8 @@ export type ArithDifficultyName = keyof typeof ARITH_DIFFICULTIES;
 export type DifficultySetting = ArithDifficultyName | ArithDifficulty;
 
 export const DEFAULT_DIFFICULTY: ArithDifficultyName = 'medium';
+/** The difficulty of the built-in world (its shipped model, default training data and `arith-*` data sets). */
+export const BUILTIN_WORLD_DIFFICULTY: ArithDifficultyName = 'easy';
 
 /** The difficulty a setting names, checked; throws DatasetError with the fix. */
 export function resolveDifficulty(setting: DifficultySetting = DEFAULT_DIFFICULTY): ArithDifficulty {

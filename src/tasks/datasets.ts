@@ -11,7 +11,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { extractGsm8k } from '../rl/math-answer.js';
-import { ARITH_SPLITS, arithDataset, type ArithSplit, type DifficultySetting } from './arith.js';
+import { ARITH_SPLITS, arithDataset, type ArithSplit, type DifficultySetting, BUILTIN_WORLD_DIFFICULTY } from './arith.js';
 import { DatasetError } from './errors.js';
 
 export interface Problem {
@@ -113,7 +113,7 @@ export function loadProblems(spec: ProblemSpec, opts: LoadProblemsOptions = {}):
   const split = /^arith-(.+)$/.exec(spec)?.[1];
   if (split !== undefined && (ARITH_SPLITS as readonly string[]).includes(split)) {
     // ArithProblems (they also carry `steps`, which an oracle teacher can use).
-    return arithDataset(split as ArithSplit, { count: opts.count ?? 1000, seed: opts.seed ?? 0, difficulty: opts.difficulty });
+    return arithDataset(split as ArithSplit, { count: opts.count ?? 1000, seed: opts.seed ?? 0, difficulty: opts.difficulty ?? BUILTIN_WORLD_DIFFICULTY });
   }
   return loadJsonlProblems(spec, opts.layout);
 }

@@ -35,6 +35,8 @@ export interface TrainerOptions {
   /** Stop after this many steps in this invocation (the schedule still spans run.totalSteps). */
   maxSteps?: number;
   backend?: { name: string; reason: string };
+  /** Use this teacher instead of the one the config describes (tests, programmatic use). */
+  teacher?: Teacher;
 }
 
 interface TrainerState {
@@ -130,9 +132,9 @@ export class Trainer {
       runDir.truncateAfter('rollouts.jsonl', state.completedSteps - 1);
     }
     const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
-    const teacher = await buildTeacher(config, startDir);
+    const teacher = opts.teacher ?? (await buildTeacher(config, startDir));
     const reference = config.grpo.beta > 0 ? (await loadModel(startDir)).model : null;
-    const problems = loadProblems(config.data.file ?? `${config.data.task}-${config.data.split}`);
+    const problems = loadProblems(config.data.file ?? `${config.data.task}-${config.data.split}`, { difficulty: config.data.difficulty, count: 20000 });
     const ctx: StepContext = {
       config, student: studentLoaded.model, reference, tokenizer, optimizer, teacher, templates, rewards,
       promptFor: studentPrompt, styleCounter: state?.styleCounter ?? 0,

@@ -1,0 +1,112 @@
+/**
+ * `thinktune eval`: accuracy and reflection of one checkpoint on a problem set.
+ *
+ * With --json, stdout carries only JSON lines (the dashboard's eval queue, ui/eval/runner.ts, parses them):
+ *   {"type":"progress","done":n,"total":N}     after each batch of problems
+ *   {"type":"result","metrics":{...}}          once, at the end
+ * metric keys: "pass@1", "maj@K" and "pass@K" (K = --samples, only when K > 1), "reflection_rate",
+ * "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
+ * bar goes to stderr when stderr is a terminal. --out writes metrics and per-problem records as JSON.
+ */
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { evaluateModel } from '../eval/evaluate.js';
+import type { EvalMetrics } from '../eval/scoring.js';
+import { loadModel } from '../model/io.js';
+import { loadProblems } from '../tasks/datasets.js';
+import { builtinModelDir } from '../paths.js';
+import { UsageError } from './errors.js';
+
+export interface EvalArgs {
+  model: string;
+  data: string;
+  limit?: string;
+  samples?: string;
+  temperature?: string;
+  maxNewTokens?: string;
+  seed?: string;
+  json?: boolean;
+  out?: string;
+}
+
+function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be a whole number >= ${min} (got "${raw}")`);
+  return v;
+}
+
+function numberArg(flag: string, raw: string | undefined, fallback: number): number {
+  if (raw === undefined) return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} must be a number > 0 (got "${raw}")`);
+  return v;
+}
+
+/** A one-line bar redrawn in place on a terminal: `eval [#######.............]  35/100`. */
+function progressBar(stream: NodeJS.WriteStream): { update: (done: number, total: number) => void; end: () => void } {
+  const width = 30;
+  return {
+    update(done, total) {
+      const filled = Math.round((done / total) * width);
+      stream.write(`\reval [${'#'.repeat(filled)}${'.'.repeat(width - filled)}] ${String(done).padStart(String(total).length)}/${total}`);
+    },
+    end() {
+      stream.write('\r\x1b[2K');
+    },
+  };
+}
+
+function formatTable(metrics: EvalMetrics): string {
+  const rows = Object.entries(metrics).map(([k, v]) => [k, k === 'n' ? String(v) : k === 'mean_length' ? v.toFixed(1) : v.toFixed(3)]);
+  const w = Math.max(6, ...rows.map(([k]) => k.length));
+  return [`${'metric'.padEnd(w)}  value`, ...rows.map(([k, v]) => `${k.padEnd(w)}  ${v}`)].join('\n') + '\n';
+}
+
+export async function evalCommand(a: EvalArgs): Promise<void> {
+  const limit = wholeArg('--limit', a.limit, 1, 0);
+  const samples = wholeArg('--samples', a.samples, 1, 1);
+  const maxNewTokens = wholeArg('--max-new-tokens', a.maxNewTokens, 1, 256);
+  const seed = wholeArg('--seed', a.seed, 0, 0);
+  const temperature = numberArg('--temperature', a.temperature, 1.0);
+  const dir = a.model === 'builtin' ? builtinModelDir() : resolve(a.model);
+  if (a.model === 'builtin' && !existsSync(dir)) {
+    throw new UsageError(`the built-in model is missing (${dir}); run \`thinktune pretrain\` to make it, or pass --model a model folder`);
+  }
+  // Built-in splits: ask for exactly `limit` problems (a shorter count is a prefix of a longer one).
+  const all = loadProblems(a.data, limit > 0 && a.data.startsWith('arith-') ? { count: limit } : {});
+  const problems = limit > 0 ? all.slice(0, limit) : all;
+  const { model, tokenizer } = await loadModel(dir);
+  if (!tokenizer) {
+    model.dispose();
+    throw new UsageError(`${dir} has no tokenizer.json; copy the model's tokenizer next to its weights`);
+  }
+  const bar = process.stderr.isTTY ? progressBar(process.stderr) : null;
+  const started = performance.now();
+  let result;
+  try {
+    result = await evaluateModel(model, tokenizer, problems, {
+      samples, temperature, maxNewTokens, seed,
+      onProgress: (done, total) => {
+        bar?.update(done, total);
+        if (a.json) process.stdout.write(JSON.stringify({ type: 'progress', done, total }) + '\n');
+      },
+    });
+  } finally {
+    bar?.end();
+    model.dispose();
+  }
+  const seconds = (performance.now() - started) / 1000;
+  if (a.out) {
+    const file = resolve(a.out);
+    mkdirSync(dirname(file), { recursive: true });
+    const options = { limit: limit || null, samples, temperature, maxNewTokens, seed };
+    writeFileSync(file, JSON.stringify({ model: dir, data: a.data, options, seconds, metrics: result.metrics, records: result.records }, null, 2) + '\n');
+  }
+  if (a.json) {
+    process.stdout.write(JSON.stringify({ type: 'result', metrics: result.metrics }) + '\n');
+    return;
+  }
+  process.stdout.write(formatTable(result.metrics));
+  process.stderr.write(`evaluated ${problems.length} problems in ${seconds.toFixed(1)} s${a.out ? `; full results in ${resolve(a.out)}` : ''}\n`);
+}

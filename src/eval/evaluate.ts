@@ -1,0 +1,92 @@
+/**
+ * Evaluation of one model on a list of problems: greedy pass@1 always; with `samples` K > 1 also K
+ * sampled responses per problem for maj@K and pass@K; plus the reflection rate, mean response length
+ * and termination rate of the greedy responses (scoring.ts says how each is counted).
+ *
+ * The prompt is the student's own (tasks/arith.ts studentPrompt), encoded with BOS when the tokenizer
+ * has one, exactly as the trainer's rollouts do, so an evaluated checkpoint sees what it was trained on.
+ * Problems are decoded `batchPrompts` at a time; with K > 1 the sampled pass decodes the same batch with
+ * K rows per prompt from one seeded generator, so a (seed, batchPrompts) pair always gives the same result.
+ */
+import { generate, type GeneratedSequence } from '../engine/generate.js';
+import type { CausalLM } from '../model/model.js';
+import { mulberry32 } from '../rl/rng.js';
+import { studentPrompt } from '../tasks/arith.js';
+import { DatasetError } from '../tasks/errors.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { scoreProblem, summarize, type Completion, type EvalMetrics, type ProblemLike, type ScoredProblem } from './scoring.js';
+
+export interface EvaluateOptions {
+  /** K: sampled responses per problem for maj@K / pass@K; 1 (default) = greedy only. */
+  samples?: number;
+  /** Sampling temperature of the K samples (default 1.0); the pass@1 response is always greedy. */
+  temperature?: number;
+  /** Nucleus threshold of the K samples (default 1 = off). */
+  topP?: number;
+  /** Response length cap in tokens (default 256, the trainer's grpo.maxNewTokens default). */
+  maxNewTokens?: number;
+  /** Problems decoded together (default 8); the sampled pass holds batchPrompts x K rows. */
+  batchPrompts?: number;
+  /** Seed of the sampler (default 0). */
+  seed?: number;
+  /** Called after each batch with the number of problems finished so far. */
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface EvalResult {
+  metrics: EvalMetrics;
+  records: ScoredProblem[];
+}
+
+function checkWhole(name: string, v: number, min: number): number {
+  if (!Number.isInteger(v) || v < min) throw new RangeError(`evaluateModel: ${name} must be a whole number >= ${min}, got ${v}`);
+  return v;
+}
+
+function toCompletion(s: GeneratedSequence, tok: Tokenizer): Completion {
+  const body = s.finished ? s.tokens.slice(0, -1) : s.tokens;
+  return { text: tok.decode(body, { skipSpecial: true }), terminated: s.finished, tokens: s.tokens.length };
+}
+
+/**
+ * The response budget of one batch: `maxNewTokens`, cut so the longest prompt plus its response fits
+ * the model's positions (a long prompt gets a shorter budget rather than failing the whole evaluation).
+ */
+function batchBudget(prompts: number[][], maxNewTokens: number, limit: number, problems: ProblemLike[]): number {
+  const longest = Math.max(...prompts.map((p) => p.length));
+  if (longest >= limit) {
+    const i = prompts.findIndex((p) => p.length === longest);
+    throw new DatasetError(`problem ${problems[i].id}: its prompt is ${longest} tokens, but the model has only ${limit} positions; drop it from the data or use a model with a longer context`);
+  }
+  return Math.min(maxNewTokens, limit - longest);
+}
+
+export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, problems: readonly ProblemLike[], opts: EvaluateOptions = {}): Promise<EvalResult> {
+  const K = checkWhole('samples', opts.samples ?? 1, 1);
+  const maxNewTokens = checkWhole('maxNewTokens', opts.maxNewTokens ?? 256, 1);
+  const batch = checkWhole('batchPrompts', opts.batchPrompts ?? 8, 1);
+  const temperature = opts.temperature ?? 1.0;
+  if (!(temperature > 0)) throw new RangeError(`evaluateModel: temperature of the K samples must be > 0, got ${temperature}`);
+  if (problems.length === 0) throw new DatasetError('no problems to evaluate; pass a data set with at least one problem');
+  const rng = mulberry32(opts.seed ?? 0);
+  const limit = model.config.max_position_embeddings;
+  const stopTokens = [tokenizer.eosId];
+  const records: ScoredProblem[] = [];
+
+  for (let start = 0; start < problems.length; start += batch) {
+    const chunk = problems.slice(start, start + batch);
+    // [prompt][token] ids; rows of the sampled pass are prompt-major (row = promptIndex * K + sample).
+    const prompts = chunk.map((p) => tokenizer.encode(studentPrompt(p.question), { addBos: tokenizer.bosId !== null }));
+    const budget = batchBudget(prompts, maxNewTokens, limit, chunk);
+    const greedy = generate(model, prompts, { maxNewTokens: budget, numSamples: 1, stopTokens, temperature: 0, topP: 1, rng });
+    const sampled = K > 1 ? generate(model, prompts, { maxNewTokens: budget, numSamples: K, stopTokens, temperature, topP: opts.topP ?? 1, rng }) : [];
+    chunk.forEach((p, i) => {
+      const samples = sampled.filter((s) => s.promptIndex === i).map((s) => toCompletion(s, tokenizer));
+      records.push(scoreProblem(p, toCompletion(greedy[i], tokenizer), samples));
+    });
+    opts.onProgress?.(records.length, problems.length);
+    // Let a caller's timers and stdout writes run between batches (generation itself is synchronous).
+    await new Promise<void>((r) => setImmediate(r));
+  }
+  return { metrics: summarize(records, K), records };
+}

@@ -1,0 +1,97 @@
+/**
+ * The built-in world's base model: its size, its tokenizer, and the two probes that say whether it is
+ * the model the paper needs — a student that solves without reflecting (accuracy set by the slip rate
+ * of its corpus), and, prompted as a teacher, a reviewer that finds a slip and corrects it.
+ */
+import { presetConfig, type ModelConfig } from '../model/config.js';
+import type { CausalLM } from '../model/model.js';
+import type { Tokenizer } from '../tokenizer/types.js';
+import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizer/char.js';
+import { generate } from '../engine/generate.js';
+import { arithDataset, studentPrompt, BUILTIN_WORLD_DIFFICULTY, type ArithProblem, type DifficultySetting } from '../tasks/arith.js';
+import { studentSolution } from '../tasks/slips.js';
+import { renderTeacherPrompt, type TemplateSet, STYLE_NAMES } from '../prompts/templates.js';
+import { answersEquivalent, extractAnswer } from '../rl/math-answer.js';
+import { assembleAugmented, parseTeacherFeedback } from '../rl/feedback.js';
+import { mulberry32 } from '../rl/rng.js';
+
+export const WORLD_DIFFICULTY: DifficultySetting = BUILTIN_WORLD_DIFFICULTY;
+
+export function worldTokenizer(): CharTokenizer {
+  return CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
+}
+
+/** hidden 128, 4 layers, 4 heads, SwiGLU 384: ~0.7M parameters, ~3 MB in F32. */
+export function worldModelConfig(vocabSize: number, overrides: Partial<ModelConfig> = {}): ModelConfig {
+  return presetConfig('reference', vocabSize, { intermediate_size: 384, max_position_embeddings: 1024, bos_token_id: 1, eos_token_id: 2, ...overrides });
+}
+
+function greedy(model: CausalLM, tok: Tokenizer, prompts: string[], maxNewTokens: number): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < prompts.length; i += 16) {
+    const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addBos: true }));
+    const gen = generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+    for (const g of gen) out.push(tok.decode(g.finished ? g.tokens.slice(0, -1) : g.tokens, { skipSpecial: true }));
+  }
+  return out;
+}
+
+export interface BaseModelProbe {
+  /** Greedy student accuracy on the problems. */
+  studentAccuracy: number;
+  /** Share of student answers containing a reflection ("Wait"): the base should be ~0. */
+  studentReflection: number;
+  /** Teacher answers that parse into <opinion>/<reason>/<phrase>. */
+  teacherParseRate: number;
+  /** Opinion matches whether the shown attempt was right. */
+  teacherVerdictAccuracy: number;
+  /** The augmented response (attempt + reason + phrase) ends in the right answer. */
+  teacherCorrectionAccuracy: number;
+  /** Same, only over attempts that were wrong. */
+  teacherFixRate: number;
+  n: number;
+}
+
+/**
+ * Probe a base model on `problems` (held out): greedy student solutions; and teacher feedback on a
+ * half-slipped set of attempts shown in random styles.
+ */
+export function probeBaseModel(model: CausalLM, tok: Tokenizer, templates: TemplateSet, problems: ArithProblem[], seed = 7): BaseModelProbe {
+  const student = greedy(model, tok, problems.map((p) => studentPrompt(p.question)), 160);
+  let correct = 0;
+  let reflect = 0;
+  student.forEach((s, i) => {
+    const a = extractAnswer(s);
+    if (a !== null && answersEquivalent(a, problems[i].answer)) correct++;
+    if (/\bWait\b/.test(s)) reflect++;
+  });
+  const rng = mulberry32(seed);
+  const attempts = problems.map((p) => studentSolution(p, { slipRate: 0.5, rng }));
+  const teacherPrompts = problems.map((p, i) =>
+    renderTeacherPrompt(templates, { question: p.question, response: attempts[i].text, styles: [STYLE_NAMES[Math.floor(rng() * STYLE_NAMES.length)]] }),
+  );
+  const answers = greedy(model, tok, teacherPrompts, 300);
+  let parsed = 0, verdict = 0, fixed = 0, wrong = 0, fixedWrong = 0;
+  answers.forEach((a, i) => {
+    const wasRight = attempts[i].correct;
+    if (!wasRight) wrong++;
+    const fb = parseTeacherFeedback(a);
+    if (!fb) return;
+    parsed++;
+    if ((fb.opinion === 'correct') === wasRight) verdict++;
+    const final = extractAnswer(assembleAugmented(attempts[i].text, fb).text);
+    if (final !== null && answersEquivalent(final, problems[i].answer)) {
+      fixed++;
+      if (!wasRight) fixedWrong++;
+    }
+  });
+  const n = problems.length;
+  return {
+    studentAccuracy: correct / n, studentReflection: reflect / n, teacherParseRate: parsed / n,
+    teacherVerdictAccuracy: verdict / n, teacherCorrectionAccuracy: fixed / n, teacherFixRate: wrong ? fixedWrong / wrong : 0, n,
+  };
+}
+
+export function validationProblems(count: number, seed = 11): ArithProblem[] {
+  return arithDataset('validation', { count, seed, difficulty: WORLD_DIFFICULTY });
+}

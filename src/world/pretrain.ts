@@ -1,0 +1,175 @@
+/**
+ * `thinktune pretrain --task arith`: trains the built-in world's base model from scratch on a corpus of
+ * (1) non-reflective student solutions with a controlled rate of arithmetic slips and (2) teacher
+ * answers to the teacher prompt rendered from prompts/ (see src/tasks/teacher-corpus.ts). The result
+ * is one checkpoint that, prompted as a student, solves without reflecting, and, prompted as a teacher,
+ * reflects and corrects: the situation the paper studies.
+ *
+ * Documents (BOS + text + EOS) are concatenated and cut into fixed windows of seqLen + 1 tokens, so
+ * no compute goes to padding; every position is trained.
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { CausalLM } from '../model/model.js';
+import { saveModel } from '../model/io.js';
+import type { PackedBatch } from '../engine/score.js';
+import { AdamW } from '../train/optim.js';
+import { learningRate } from '../train/schedule.js';
+import { crossEntropyLoss, trainStep } from '../train/step.js';
+import { loadTemplates } from '../prompts/templates.js';
+import { encodeDocument, pretrainCorpus } from '../tasks/teacher-corpus.js';
+import { mulberry32 } from '../rl/rng.js';
+import { probeBaseModel, validationProblems, WORLD_DIFFICULTY, worldModelConfig, worldTokenizer, type BaseModelProbe } from './base-model.js';
+
+export interface PretrainOptions {
+  out: string;
+  promptsDir: string;
+  seed: number;
+  /** Distinct training documents (each its own train-split problem). */
+  docs: number;
+  slipRate: number;
+  teacherFraction: number;
+  seqLen: number;
+  batchSeqs: number;
+  steps: number;
+  lr: number;
+  warmupSteps: number;
+  /** Stop early (and save) after this many minutes; 0 = no limit. */
+  timeLimitMin: number;
+  evalEvery: number;
+  evalProblems: number;
+  hidden?: number;
+  layers?: number;
+  intermediate?: number;
+  onLog?: (line: string) => void;
+  /** The exact command line, for the model card. */
+  command: string;
+}
+
+export interface PretrainResult {
+  steps: number;
+  tokens: number;
+  seconds: number;
+  finalLoss: number;
+  probe: BaseModelProbe | null;
+  params: number;
+}
+
+/** Token stream of the shuffled corpus, cut into windows of seqLen + 1. */
+function* windows(stream: number[], seqLen: number, batchSeqs: number, rng: () => number): Generator<PackedBatch> {
+  const W = seqLen + 1;
+  const n = Math.floor(stream.length / W);
+  while (true) {
+    const order = Array.from({ length: n }, (_, i) => i);
+    for (let i = n - 1; i > 0; i--) {
+      const j = Math.floor(rng() * (i + 1));
+      [order[i], order[j]] = [order[j], order[i]];
+    }
+    for (let k = 0; k + batchSeqs <= n; k += batchSeqs) {
+      const inputs = new Int32Array(batchSeqs * seqLen);
+      const targets = new Int32Array(batchSeqs * seqLen);
+      for (let b = 0; b < batchSeqs; b++) {
+        const start = order[k + b] * W;
+        for (let t = 0; t < seqLen; t++) {
+          inputs[b * seqLen + t] = stream[start + t];
+          targets[b * seqLen + t] = stream[start + t + 1];
+        }
+      }
+      yield { B: batchSeqs, T: seqLen, inputs, targets, mask: new Float32Array(batchSeqs * seqLen).fill(1) };
+    }
+  }
+}
+
+function modelCard(o: PretrainOptions, r: PretrainResult, config: object): string {
+  const p = r.probe;
+  const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
+  return `# arith-base: the built-in world's base model
+
+A small Llama-layout decoder trained from scratch by \`thinktune pretrain\` on arithmetic word problems
+(${WORLD_DIFFICULTY} difficulty): non-reflective student solutions with a ${pct(o.slipRate)} slip rate, and teacher
+answers (<opinion>, <reason>, <phrase> in four styles) to the teacher prompt rendered from \`prompts/\`.
+The same checkpoint is the student and (prompted as a teacher) the same-size teacher.
+
+- Command: \`${o.command}\`
+- Seed: ${o.seed}
+- Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), character tokenizer (${worldTokenizer().vocabSize} tokens), F32
+- Training: ${r.steps} steps of ${o.batchSeqs} x ${o.seqLen} tokens (${(r.tokens / 1e6).toFixed(2)}M tokens) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend); final loss ${r.finalLoss.toFixed(3)} nats/char
+${p ? `
+Measured on ${p.n} held-out validation problems (greedy):
+
+| probe | value |
+|---|---|
+| student accuracy | ${pct(p.studentAccuracy)} |
+| student reflection rate ("Wait") | ${pct(p.studentReflection)} |
+| teacher answers that parse | ${pct(p.teacherParseRate)} |
+| teacher verdict accuracy (opinion matches the attempt) | ${pct(p.teacherVerdictAccuracy)} |
+| teacher correction accuracy (augmented response ends right) | ${pct(p.teacherCorrectionAccuracy)} |
+| teacher fix rate on wrong attempts | ${pct(p.teacherFixRate)} |
+` : ''}`;
+}
+
+export function pretrain(o: PretrainOptions): PretrainResult {
+  const log = o.onLog ?? (() => {});
+  const tok = worldTokenizer();
+  const templates = loadTemplates(o.promptsDir);
+  const config = worldModelConfig(tok.vocabSize, {
+    ...(o.hidden ? { hidden_size: o.hidden } : {}),
+    ...(o.layers ? { num_hidden_layers: o.layers } : {}),
+    ...(o.intermediate ? { intermediate_size: o.intermediate } : {}),
+  });
+  const model = CausalLM.init(config, o.seed);
+  const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
+  log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, templates, difficulty: WORLD_DIFFICULTY });
+  const rng = mulberry32(o.seed ^ 0x5eed);
+  for (let i = docs.length - 1; i > 0; i--) {
+    const j = Math.floor(rng() * (i + 1));
+    [docs[i], docs[j]] = [docs[j], docs[i]];
+  }
+  const stream: number[] = [];
+  for (const d of docs) stream.push(...encodeDocument(d, tok).ids);
+  log(`corpus: ${(stream.length / 1e6).toFixed(2)}M tokens; ${o.steps} steps of ${o.batchSeqs} x ${o.seqLen}`);
+  const batches = windows(stream, o.seqLen, o.batchSeqs, rng);
+  const opt = new AdamW({ weightDecay: 0.01 });
+  const evalSet = validationProblems(o.evalProblems);
+  const t0 = performance.now();
+  let step = 0;
+  let tokens = 0;
+  let ema = NaN;
+  let probe: BaseModelProbe | null = null;
+  const save = () => {
+    const result: PretrainResult = { steps: step, tokens, seconds: (performance.now() - t0) / 1000, finalLoss: ema, probe, params };
+    saveModel(o.out, model, {
+      tokenizer: tok,
+      extraFiles: { 'README.md': modelCard(o, result, config), 'pretrain.json': JSON.stringify({ options: { ...o, onLog: undefined }, result }, null, 2) + '\n' },
+    });
+    return result;
+  };
+  for (; step < o.steps; ) {
+    const batch = batches.next().value as PackedBatch;
+    const lr = learningRate(step, { lr: o.lr, schedule: 'cosine', warmupSteps: Math.min(o.warmupSteps, o.steps - 1), totalSteps: o.steps, minLrRatio: 0.1 });
+    const r = trainStep(model, opt, batch, crossEntropyLoss(batch.mask), { lr, maxGradNorm: 1 });
+    step++;
+    tokens += batch.B * batch.T;
+    ema = Number.isNaN(ema) ? r.loss : 0.95 * ema + 0.05 * r.loss;
+    const minutes = (performance.now() - t0) / 60000;
+    if (step % 20 === 0) log(`step ${step}/${o.steps} loss ${ema.toFixed(3)} lr ${lr.toExponential(2)} ${(tokens / ((performance.now() - t0) / 1000)).toFixed(0)} tok/s ${minutes.toFixed(1)} min`);
+    const timeUp = o.timeLimitMin > 0 && minutes >= o.timeLimitMin;
+    if (step % o.evalEvery === 0 || step === o.steps || timeUp) {
+      probe = probeBaseModel(model, tok, templates, evalSet);
+      log(`probe @${step}: student ${(100 * probe.studentAccuracy).toFixed(1)}% (reflect ${(100 * probe.studentReflection).toFixed(0)}%), teacher parse ${(100 * probe.teacherParseRate).toFixed(0)}% verdict ${(100 * probe.teacherVerdictAccuracy).toFixed(0)}% correction ${(100 * probe.teacherCorrectionAccuracy).toFixed(0)}% fix ${(100 * probe.teacherFixRate).toFixed(0)}%`);
+      save();
+      log(`saved ${o.out}`);
+    }
+    if (timeUp) {
+      log(`time limit of ${o.timeLimitMin} min reached at step ${step}`);
+      break;
+    }
+  }
+  const result = save();
+  opt.dispose();
+  model.dispose();
+  mkdirSync(o.out, { recursive: true });
+  writeFileSync(join(o.out, '.complete'), '');
+  return result;
+}
