@@ -178,7 +178,9 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     firstLogp ??= last.tokenLogp;
     skipped ||= last.skipped;
   }
-  const stats = buildPolicyLoss(batch, lossCfg).stats(firstLogp!);
+  // Stats need finite log-probs; a skipped (non-finite) step reports none.
+  const stats = skipped ? null : buildPolicyLoss(batch, lossCfg).stats(firstLogp!);
+  const pm = (k: keyof NonNullable<typeof stats>['metrics']) => (stats ? stats.metrics[k] : null);
   const tEnd = performance.now();
 
   // Metrics (TRL names) and records.
@@ -196,14 +198,14 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'completions/mean_length': mean(lengths),
     'completions/max_length': Math.max(...lengths),
     'completions/clipped_ratio': rollouts.filter((r) => r.truncated).length / rollouts.length,
-    'clip_ratio/low_mean': stats.metrics['clip_ratio/low_mean'],
-    'clip_ratio/high_mean': stats.metrics['clip_ratio/high_mean'],
-    'clip_ratio/region_mean': stats.metrics['clip_ratio/region_mean'],
-    kl: stats.metrics.kl,
-    'clip_ratio/dual': stats.metrics['clip_ratio/dual'],
-    'teacher/guard_frac': stats.metrics['teacher/guard_frac'],
-    'loss/guided': stats.metrics['loss/guided'],
-    'loss/unguided': stats.metrics['loss/unguided'],
+    'clip_ratio/low_mean': pm('clip_ratio/low_mean'),
+    'clip_ratio/high_mean': pm('clip_ratio/high_mean'),
+    'clip_ratio/region_mean': pm('clip_ratio/region_mean'),
+    kl: pm('kl'),
+    'clip_ratio/dual': pm('clip_ratio/dual'),
+    'teacher/guard_frac': pm('teacher/guard_frac'),
+    'loss/guided': pm('loss/guided'),
+    'loss/unguided': pm('loss/unguided'),
     entropy: last!.entropy,
     grad_norm: last!.gradNorm,
     lr,
@@ -215,9 +217,9 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'reward/unguided': mean(rewardsOf(unguided)),
     'advantage/guided_mean': mean(guided.map((r) => r.advantage)),
     'advantage/std': Math.sqrt(mean(rollouts.map((r) => r.advantage ** 2)) ?? 0),
-    'teacher/tokens': stats.metrics['teacher/tokens'],
-    'teacher/mean_p': stats.metrics['teacher/mean_p'],
-    'teacher/fallback_frac': stats.metrics['teacher/fallback_frac'],
+    'teacher/tokens': pm('teacher/tokens'),
+    'teacher/mean_p': pm('teacher/mean_p'),
+    'teacher/fallback_frac': pm('teacher/fallback_frac'),
     'perf/step_time': (tEnd - t0) / 1000,
     'perf/generate_time': (tGen - t0) / 1000,
     'perf/teacher_time': (tGuide - tGen) / 1000,
@@ -227,7 +229,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'mem/bytes': tf.memory().numBytes,
     skipped: skipped ? 1 : 0,
   };
-  const weights = stats.teacherTokenWeight;
+  const weights = stats?.teacherTokenWeight ?? new Float32Array(pack.B * pack.T);
   const records: RolloutRecord[] = rollouts.map((r, b) => {
     const studentLen = r.studentText.length;
     let tw: number[] | null = null;

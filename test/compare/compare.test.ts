@@ -1,0 +1,109 @@
+// `thinktune compare` on a micro budget: tiny random model, 2 steps, G=2, 2 prompts per step, 3 test
+// problems. Checks the three methods, identical budgets, the results folder and the CLI's errors.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useTestBackend } from '../helpers/backend.js';
+import { saveTinyModel } from '../eval/tiny-model.js';
+import { loadTrainConfig } from '../../src/config/train-config.js';
+import { methodConfig, runComparison, testDataSpec } from '../../src/compare/compare.js';
+
+let work = '';
+let configFile = '';
+before(async () => {
+  await useTestBackend();
+  work = mkdtempSync(join(tmpdir(), 'thinktune-compare-'));
+  configFile = join(work, 'micro.json');
+  writeFileSync(configFile, JSON.stringify({
+    model: { checkpoint: saveTinyModel(5) },
+    data: { promptsPerStep: 2 },
+    grpo: { groupSize: 2, maxNewTokens: 16 },
+    teacher: { maxNewTokens: 16 },
+    guidance: { decaySteps: 10 },
+    run: { totalSteps: 2, saveEvery: 0 },
+  }));
+});
+
+const readJsonl = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+
+test('method configs differ only in guidance.enabled and run.seed', () => {
+  const base = loadTrainConfig(configFile);
+  const grpo = methodConfig(base, 'grpo', 2);
+  const tt = methodConfig(base, 'thinktuning', 2);
+  assert.equal(grpo.guidance.enabled, false);
+  assert.equal(tt.guidance.enabled, true);
+  assert.deepEqual({ ...tt, guidance: { ...tt.guidance, enabled: false } }, grpo);
+  assert.equal(grpo.run.seed, 2);
+  assert.equal(testDataSpec(base), 'arith-test');
+  assert.equal(testDataSpec(loadTrainConfig(configFile, ['data.file=x.jsonl'])), 'x.jsonl');
+});
+
+test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.md', { timeout: 60_000 }, async () => {
+  const outDir = join(work, 'results');
+  const lines: string[] = [];
+  const res = await runComparison({ config: loadTrainConfig(configFile), seeds: 2, outDir, limit: 3, command: 'thinktune compare --micro', log: (l) => lines.push(l) });
+
+  assert.deepEqual(Object.keys(res.methods), ['zero-shot', 'grpo', 'thinktuning']);
+  assert.equal(res.methods['zero-shot'].length, 1);
+  for (const m of ['grpo', 'thinktuning'] as const) {
+    assert.deepEqual(res.methods[m].map((r) => r.seed), [1, 2]);
+    for (const r of res.methods[m]) {
+      assert.equal(r.error, null);
+      assert.equal(r.steps, 2);
+      assert.equal(r.metrics!.n, 3);
+      assert.ok(r.metrics!['pass@1'] >= 0 && r.metrics!['pass@1'] <= 1);
+      assert.ok(r.trainSeconds > 0);
+      assert.ok(existsSync(join(r.checkpoint!, 'model.safetensors')), r.checkpoint!);
+      // The trainer's own record of the run: its config, and guidance on exactly when ThinkTuning runs.
+      const cfg = JSON.parse(readFileSync(join(r.runDir!, 'config.json'), 'utf8'));
+      assert.equal(cfg.guidance.enabled, m === 'thinktuning');
+      assert.equal(cfg.run.seed, r.seed);
+      assert.equal(cfg.run.totalSteps, 2);
+      const steps = readJsonl(join(r.runDir!, 'metrics.jsonl'));
+      assert.equal(steps.length, 2);
+      for (const s of steps) assert.equal(s['guidance/pct'] > 0, m === 'thinktuning');
+    }
+  }
+  // One short line per step and one per finished run.
+  assert.equal(lines.filter((l) => / step \d\/2 /.test(l)).length, 8);
+  assert.equal(lines.filter((l) => /^\[(grpo|thinktuning) seed \d\] done: 2 steps/.test(l)).length, 4);
+
+  const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
+  assert.equal(saved.command, 'thinktune compare --micro');
+  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16 });
+  assert.equal(saved.config.run.totalSteps, 2);
+  assert.deepEqual(saved.summary.map((r: { method: string; runs: number }) => [r.method, r.runs]), [['zero-shot', 1], ['grpo', 2], ['thinktuning', 2]]);
+  assert.equal(saved.summary[0].columns['pass@1'].std, 0);
+
+  const md = readFileSync(join(outDir, 'table.md'), 'utf8');
+  const rows = md.split('\n').filter((l) => /^\| (zero-shot|GRPO|ThinkTuning)/.test(l));
+  assert.equal(rows.length, 3);
+  for (const row of rows) assert.match(row, /^\| .+ \| (once|2) \|( \d+\.\d+ ± \d+\.\d+ \(\d+\.\d+–\d+\.\d+\) \|){4}$/);
+  assert.match(md, /```\nthinktune compare --micro\n```/);
+
+  await assert.rejects(runComparison({ config: loadTrainConfig(configFile), seeds: 1, outDir, limit: 3, command: 'again' }), /already holds results\.json/);
+});
+
+const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { encoding: 'utf8', timeout: 60_000 });
+
+test('thinktune compare records its command line; bad arguments are one line', { timeout: 60_000 }, () => {
+  const out = join(work, 'cli-results');
+  const r = cli('compare', '--config', configFile, '--seeds', '1', '--limit', '2', '--out', out, '--set', 'optim.lr=0.001');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stdout, /^\[zero-shot\] done: pass@1/m);
+  assert.match(r.stdout, /^\[thinktuning seed 1\] done: 2 steps/m);
+  const saved = JSON.parse(readFileSync(join(out, 'results.json'), 'utf8'));
+  assert.equal(saved.command, `thinktune compare --config ${configFile} --seeds 1 --limit 2 --out ${out} --set optim.lr=0.001`);
+  assert.equal(saved.config.optim.lr, 0.001);
+  assert.match(readFileSync(join(out, 'table.md'), 'utf8'), /\| GRPO \| 1 \| \d\.\d{3} ± – \(/);
+
+  const badSeeds = cli('compare', '--config', configFile, '--seeds', '0', '--out', join(work, 'x'));
+  assert.equal(badSeeds.status, 1);
+  assert.match(badSeeds.stderr.trim().split('\n').pop()!, /^thinktune: --seeds must be a whole number >= 1/);
+  const badKey = cli('compare', '--config', configFile, '--set', 'grpo.nope=1', '--out', join(work, 'y'));
+  assert.equal(badKey.status, 1);
+  assert.match(badKey.stderr.trim().split('\n').pop()!, /^thinktune: .*grpo\.nope/);
+});

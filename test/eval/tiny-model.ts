@@ -1,0 +1,18 @@
+/** A throwaway tiny char-level model folder for evaluation and comparison tests (random weights). */
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { presetConfig } from '../../src/model/config.js';
+import { CausalLM } from '../../src/model/model.js';
+import { saveModel } from '../../src/model/io.js';
+import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
+
+/** Saves `CausalLM.init(tiny preset, seed)` with the default CharTokenizer into a fresh temp folder. */
+export function saveTinyModel(seed = 1): string {
+  const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
+  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 512 }), seed);
+  const dir = join(mkdtempSync(join(tmpdir(), 'thinktune-eval-')), 'model');
+  saveModel(dir, model, { tokenizer: tok });
+  model.dispose();
+  return dir;
+}

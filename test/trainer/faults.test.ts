@@ -1,0 +1,169 @@
+// Faults and bad input: SIGKILL mid-step then --resume, NaN losses, a teacher server that is down or
+// slow, an unwritable run folder, a checkpoint that cannot be written.
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { useTestBackend } from '../helpers/backend.js';
+import { tinyWorldModel } from '../helpers/tiny-world.js';
+import { parseTrainConfig, type TrainConfigInput } from '../../src/config/train-config.js';
+import { Trainer } from '../../src/trainer/trainer.js';
+import { OpenAITeacher } from '../../src/trainer/teacher.js';
+import { loadTemplates } from '../../src/prompts/templates.js';
+import type { TrainEvent } from '../../src/trainer/events.js';
+
+let modelDir = '';
+before(async () => {
+  await useTestBackend();
+  modelDir = tinyWorldModel();
+});
+
+const base = (over: TrainConfigInput = {}): TrainConfigInput => ({
+  model: { checkpoint: modelDir },
+  data: { promptsPerStep: 2 },
+  grpo: { groupSize: 3, maxNewTokens: 24 },
+  guidance: { initPct: 0.5, minPct: 0.4, offThreshold: 0.3, ...(over.guidance ?? {}) },
+  teacher: { maxNewTokens: 16, ...(over.teacher ?? {}) },
+  optim: { lr: 1e-3, ...(over.optim ?? {}) },
+  run: { totalSteps: 3, saveEvery: 1, seed: 5, ...(over.run ?? {}) },
+});
+
+async function runAll(t: Trainer): Promise<TrainEvent[]> {
+  const events: TrainEvent[] = [];
+  for await (const e of t.run()) events.push(e);
+  t.dispose();
+  return events;
+}
+
+const steps = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+
+function runCli(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => {
+      for (const line of d.toString().split('\n')) {
+        out += line + '\n';
+        onLine?.(line, () => child.kill('SIGKILL'));
+      }
+    });
+    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code, signal) => resolve({ code, signal, out }));
+  });
+}
+
+test('SIGKILL mid-step, then --resume: no lost and no duplicated lines for checkpointed steps', { timeout: 240_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-kill-'));
+  try {
+    const cfgFile = join(dir, 'config.json');
+    writeFileSync(cfgFile, JSON.stringify(base({ run: { totalSteps: 5 } })));
+    const runDir = join(dir, 'run');
+    const killed = await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', runDir], (line, kill) => {
+      if (line.includes('checkpoint saved') && line.endsWith('step-2')) kill(); // step 3 has begun or is about to
+    });
+    assert.equal(killed.signal, 'SIGKILL', killed.out);
+    assert.ok(existsSync(join(runDir, 'checkpoints', 'step-2')));
+    const resumed = await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', runDir, '--resume']);
+    assert.equal(resumed.code, 0, resumed.out);
+    assert.match(resumed.out, /resumed from .*step-/);
+    assert.deepEqual(steps(join(runDir, 'metrics.jsonl')), [0, 1, 2, 3, 4]);
+    const rolloutSteps = steps(join(runDir, 'rollouts.jsonl'));
+    for (let s = 0; s < 5; s++) assert.equal(rolloutSteps.filter((x) => x === s).length, 2 * 3, `rollouts of step ${s}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('non-finite losses are skipped and reported; repeated ones stop the run with a message', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-nan-'));
+  try {
+    const config = parseTrainConfig(base({ guidance: { enabled: false }, optim: { lr: 1e30 }, run: { totalSteps: 8, maxNanSteps: 2 } }));
+    const events = await runAll(await Trainer.create({ config, runDir: dir }));
+    assert.ok(events.some((e) => e.type === 'warning' && /non-finite/.test(e.message)));
+    const fatal = events.find((e) => e.type === 'fatal');
+    assert.ok(fatal && /in a row had a non-finite loss; stopping/.test((fatal as { message: string }).message));
+    assert.deepEqual(events.at(-1), { type: 'done', step: (events.at(-1) as { step: number }).step, reason: 'nan' });
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a teacher server that is down or too slow means "no feedback"; training continues', async () => {
+  const slow = createServer(() => {}); // accepts and never answers
+  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
+  const port = (slow.address() as { port: number }).port;
+  const dir = mkdtempSync(join(tmpdir(), 'tt-teacher-'));
+  try {
+    for (const url of ['http://127.0.0.1:1/v1', `http://127.0.0.1:${port}/v1`]) {
+      const config = parseTrainConfig(base({ teacher: { kind: 'openai', url, model: 'm', timeoutMs: 300, retries: 1 }, run: { totalSteps: 2, saveEvery: 0 } }));
+      const runDir = join(dir, String(url.length));
+      const events = await runAll(await Trainer.create({ config, runDir }));
+      const stepEvents = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
+      assert.equal(stepEvents.length, 2, 'training continued');
+      const chosen = stepEvents.reduce((n, e) => n + (e.metrics['guidance/chosen'] ?? 0), 0);
+      assert.ok(chosen > 0);
+      assert.equal(stepEvents.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0), chosen);
+      const fb = events.find((e) => e.type === 'teacher-feedback') as Extract<TrainEvent, { type: 'teacher-feedback' }>;
+      assert.match(fb.text, url.includes(':1/') ? /failed after 2 attempts/ : /no answer within 300 ms/);
+    }
+  } finally {
+    slow.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('OpenAITeacher talks to an OpenAI-compatible server with a concurrency limit', async () => {
+  let inFlight = 0;
+  let peak = 0;
+  const seen: unknown[] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      seen.push(JSON.parse(body));
+      setTimeout(() => {
+        inFlight--;
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { content: '<opinion>correct</opinion> <reason>Wait... fine.</reason> <phrase>\\boxed{1}</phrase>' } }] }));
+      }, 30);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  try {
+    const t = new OpenAITeacher({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/`, model: 'qwen', timeoutMs: 2000, retries: 0, concurrency: 2, maxNewTokens: 50 });
+    const replies = await t.feedback(loadTemplates('prompts'), Array.from({ length: 5 }, (_, i) => ({ question: `Q${i}?`, response: 'R.', styles: ['self-agreement' as const] })));
+    assert.ok(replies.every((r) => r.ok));
+    assert.equal(peak, 2);
+    const first = seen[0] as { model: string; temperature: number; messages: { role: string; content: string }[] };
+    assert.equal(first.model, 'qwen');
+    assert.equal(first.temperature, 0, 'greedy teacher decoding');
+    assert.deepEqual(first.messages.map((m) => m.role), ['system', 'user']);
+  } finally {
+    server.close();
+  }
+});
+
+test('an unwritable run folder is a one-line error; a failed checkpoint leaves the previous one intact', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-disk-'));
+  try {
+    writeFileSync(join(dir, 'not-a-folder'), 'x');
+    const config = parseTrainConfig(base({ run: { totalSteps: 2 } }));
+    await assert.rejects(Trainer.create({ config, runDir: join(dir, 'not-a-folder', 'run') }), (e: Error) => /cannot write run folder/.test(e.message) && !e.message.includes('\n'));
+    // Block step-2's checkpoint folder with unrelated content: the save is refused, step-1 survives.
+    const runDir = join(dir, 'run');
+    mkdirSync(join(runDir, 'checkpoints', 'step-2'), { recursive: true });
+    writeFileSync(join(runDir, 'checkpoints', 'step-2', 'precious.txt'), 'do not delete');
+    const events = await runAll(await Trainer.create({ config: parseTrainConfig(base({ guidance: { enabled: false }, run: { totalSteps: 2 } })), runDir }));
+    const warn = events.find((e) => e.type === 'warning' && /checkpoint at step 2 failed/.test(e.message));
+    assert.ok(warn, JSON.stringify(events.filter((e) => e.type === 'warning')));
+    assert.ok(existsSync(join(runDir, 'checkpoints', 'step-1', 'model.safetensors')));
+    assert.equal(readFileSync(join(runDir, 'checkpoints', 'step-2', 'precious.txt'), 'utf8'), 'do not delete');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
