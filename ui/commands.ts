@@ -11,7 +11,7 @@ export type CommandLineEffect =
   | { kind: 'eval'; model: string; data: string }
   | { kind: 'quit' }
   | { kind: 'help' }
-  | { kind: 'note'; note: string }
+  | { kind: 'mark'; verdict: 'good' | 'bad'; target: 'trace' | 'feedback'; note: string }
   | { kind: 'display'; patch: Partial<Pick<DisplaySettings, 'ascii' | 'theme' | 'layout'>> };
 
 export type CommandLineResult = { ok: true; effect: CommandLineEffect } | { ok: false; error: string };
@@ -22,14 +22,16 @@ export const EVAL_DEFAULT_DATA = 'eval';
 
 /** Usage lines for the help overlay. */
 export const COMMAND_LINE_HELP: readonly [string, string][] = [
-  [':set KEY VALUE', 'change a setting of the running trainer'],
-  [':pause  :resume  :step', 'control training'],
+  [':set KEY VALUE', 'change a trainer setting'],
+  [':pause :resume', 'pause or resume training'],
+  [':step', 'one step while paused'],
   [':save', 'save a checkpoint now'],
-  [':reload', 'reload the feedback templates'],
-  [':eval [MODEL] [DATA]', 'evaluate a checkpoint on a data set'],
-  [':note TEXT', 'add a note to the newest mark'],
+  [':reload', 'reload feedback templates'],
+  [':eval [MODEL] [DATA]', 'evaluate a checkpoint'],
+  [':mark good|bad [feedback] NOTE', 'mark with a note'],
   [':theme dark|light|mono', 'colours (saved)'],
-  [':ascii on|off  :layout auto|compact|full', 'drawing (saved)'],
+  [':ascii on|off', 'ASCII drawing (saved)'],
+  [':layout auto|compact|full', 'screen layout (saved)'],
   [':q', 'save, stop and quit'],
 ];
 
@@ -66,9 +68,12 @@ export function parseCommandLine(line: string): CommandLineResult {
     case 'eval':
       if (args.length > 2) return { ok: false, error: 'usage: :eval [MODEL] [DATA] (paths without spaces)' };
       return { ok: true, effect: { kind: 'eval', model: args[0] ?? EVAL_DEFAULT_MODEL, data: args[1] ?? EVAL_DEFAULT_DATA } };
-    case 'note':
-      if (!rest) return { ok: false, error: 'usage: :note TEXT (adds TEXT to the newest g/b mark)' };
-      return { ok: true, effect: { kind: 'note', note: rest } };
+    case 'mark': {
+      const m = /^mark\s+(good|bad)(?:\s+(trace|feedback))?(?:\s+(.*))?$/s.exec(text);
+      if (!m) return { ok: false, error: 'usage: :mark good|bad [trace|feedback] NOTE (marks the selected rollout)' };
+      const target = (m[2] ?? 'trace') as 'trace' | 'feedback';
+      return { ok: true, effect: { kind: 'mark', verdict: m[1] as 'good' | 'bad', target, note: (m[3] ?? '').trim() } };
+    }
     case 'q':
     case 'quit':
     case 'wq':

@@ -39,3 +39,10 @@ export function fit(s: string, width: number, ascii = false): string {
   if (s.length <= width) return s;
   return s.slice(0, Math.max(0, width - 1)) + (ascii ? '.' : '…');
 }
+
+const ASCII_SUBSTITUTES: Record<string, string> = { '–': '-', '…': '.', '·': '-', '│': '|', '→': '->', '←': '<-' };
+
+/** Replace the few non-ASCII characters these formats use, for terminals that cannot draw them. */
+export function toAscii(s: string): string {
+  return s.replace(/[–…·│→←]/g, (c) => ASCII_SUBSTITUTES[c] ?? c);
+}

@@ -50,8 +50,8 @@ export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'select-down', keys: ['down', 'j'], panels: LISTS, help: 'next item', bar: 'select' },
   { command: 'page-up', keys: ['pageup'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page up' },
   { command: 'page-down', keys: ['pagedown'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page down' },
-  { command: 'older-step', keys: ['['], panels: STEPPED, help: 'show an older step', bar: 'step' },
-  { command: 'newer-step', keys: [']'], panels: STEPPED, help: 'show a newer step', bar: 'step' },
+  { command: 'older-step', keys: ['['], panels: STEPPED, help: 'show an older step', bar: 'steps' },
+  { command: 'newer-step', keys: [']'], panels: STEPPED, help: 'show a newer step', bar: 'steps' },
   { command: 'follow-latest', keys: ['f'], panels: STEPPED, help: 'follow the newest step', bar: 'newest' },
   { command: 'mark-good', keys: ['g'], panels: STEPPED, help: 'mark the rollout trace good', bar: 'mark' },
   { command: 'mark-bad', keys: ['b'], panels: STEPPED, help: 'mark the rollout trace bad', bar: 'mark' },
@@ -114,12 +114,12 @@ export function resolveKeymap(overrides: Record<string, string[]> = {}): Resolve
   let bindings = DEFAULT_KEYMAP.map((b) => ({ ...b, keys: [...b.keys] }));
   for (const [command, keys] of Object.entries(overrides)) {
     if (!(COMMAND_NAMES as readonly string[]).includes(command)) {
-      errors.push(`preferences: unknown command '${command}' in keys; known commands: ${COMMAND_NAMES.join(', ')}`);
+      errors.push(`unknown command '${command}' in the keys preference; known commands: ${COMMAND_NAMES.join(', ')}`);
       continue;
     }
     const bad = keys.filter((k) => !isValidKeyName(k));
     if (bad.length || keys.length === 0) {
-      errors.push(`preferences: keys for '${command}' must be single characters or one of ${NAMED_KEYS.join(', ')}, ctrl+a..z; got ${JSON.stringify(keys)}`);
+      errors.push(`keys preference for '${command}': keys must be single characters or one of ${NAMED_KEYS.join(', ')}, ctrl+a..z; got ${JSON.stringify(keys)}`);
       continue;
     }
     const scopes = bindings.filter((b) => b.command === command).map((b) => b.panels);

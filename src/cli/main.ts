@@ -8,7 +8,8 @@ import { selectBackend, describeBackend } from '../backend/select.js';
 import { reportError } from './errors.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
-import { trainHeadless } from './train.js';
+import { trainHeadless, type TrainArgs } from './train.js';
+import { isInteractiveTerminal, trainWithDashboard } from './dashboard.js';
 import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { pretrainCommand } from './pretrain.js';
@@ -21,10 +22,23 @@ async function withBackend(opts: { backend?: string }) {
 
 const collect = (v: string, prev: string[]) => [...prev, v];
 
+/** Dashboard on a terminal (the worker picks and reports the backend), else one line per step. */
+async function train(o: TrainArgs & { backend?: string }): Promise<number> {
+  if (!o.headless && isInteractiveTerminal()) return trainWithDashboard(o);
+  return trainHeadless(o, await withBackend(o));
+}
+
 export function buildProgram(): Command {
   const program = new Command('thinktune')
     .description('ThinkTuning: GRPO with same-size teacher feedback, on TensorFlow.js')
-    .showHelpAfterError('(run `thinktune --help` for usage)');
+    .showHelpAfterError('(run `thinktune --help` for usage)')
+    .enablePositionalOptions()
+    // No subcommand: the main job, ThinkTuning on the built-in world with the shipped model.
+    .option('--headless', 'no dashboard: one line per step')
+    .addOption(new Option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu'))
+    .action(async (o) => {
+      process.exitCode = await train({ ...o, set: [] });
+    });
   const backendOpt = () => new Option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads; env THINKTUNE_BACKEND)');
 
   program.command('score')
@@ -53,8 +67,7 @@ export function buildProgram(): Command {
     .option('--headless', 'no dashboard: one line per step (keeps running under nohup/tmux)')
     .addOption(backendOpt())
     .action(async (o) => {
-      const backend = await withBackend(o);
-      process.exitCode = await trainHeadless(o, backend);
+      process.exitCode = await train(o);
     });
 
   program.command('pretrain')

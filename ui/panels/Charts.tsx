@@ -7,7 +7,7 @@
 import { Box, Text } from 'ink';
 import { Sparkline } from '../components/Sparkline.js';
 import { extent } from '../components/sparkline.js';
-import { formatMetric } from '../format.js';
+import { formatMetric, toAscii } from '../format.js';
 import { CHARTS, type ChartDef } from '../state/metric-keys.js';
 import { latestMetric, metricSeries } from '../state/selectors.js';
 import type { DisplaySettings, StepRow } from '../state/types.js';
@@ -59,7 +59,7 @@ export function Charts({ steps, width, cols, rows, chartHeight, display }: Chart
                 color={roleColor(d, c)}
               />
               <Box width={VALUE + 1} justifyContent="flex-end">
-                <Text wrap="truncate">{formatMetric(latestMetric(steps, d.metric))}</Text>
+                <Text wrap="truncate">{valueText(latestMetric(steps, d.metric), display.ascii)}</Text>
               </Box>
             </Box>
           ))}
@@ -82,4 +82,9 @@ function sharedRanges(defs: readonly ChartDef[], series: Map<ChartDef, (number |
 
 function roleColor(d: ChartDef, c: ThemeColors): string | undefined {
   return d.role === 'guided' ? c.guided : d.role === 'unguided' ? c.unguided : c.accent;
+}
+
+function valueText(v: number | null, ascii: boolean): string {
+  const s = formatMetric(v);
+  return ascii ? toAscii(s) : s;
 }

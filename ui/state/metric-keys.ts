@@ -2,7 +2,8 @@
  * The step-metric names the dashboard reads, in one table so the trainer and the UI agree on them.
  * Training metrics follow TRL's GRPOTrainer names; the guided/unguided split follows LUFFY's
  * on/off-policy split (guided = rollouts that got teacher feedback spliced in).
- * A metric the trainer does not send shows as blank; nothing here is required.
+ * Names match what src/trainer/think-step.ts emits. A metric the trainer does not send shows as
+ * blank; nothing here is required.
  */
 export const METRIC = {
   reward: 'reward',
@@ -16,11 +17,13 @@ export const METRIC = {
   entropy: 'entropy',
   meanLength: 'completions/mean_length',
   tokensPerS: 'perf/tokens_per_s',
-  stepTimeS: 'perf/step_time_s',
-  numTensors: 'perf/num_tensors',
-  memoryMb: 'perf/memory_mb',
-  /** Percent (0-100) of the step's rollouts that were guided. */
-  guidancePct: 'guidance/pct',
+  /** Seconds for the whole step. */
+  stepTimeS: 'perf/step_time',
+  numTensors: 'mem/num_tensors',
+  /** Bytes held by tfjs tensors (tf.memory().numBytes). */
+  memoryBytes: 'mem/bytes',
+  /** The guidance schedule's fraction (0..1) of eligible rollouts sent to the teacher (the trainer calls it pct). */
+  guidanceFraction: 'guidance/pct',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];

@@ -110,8 +110,8 @@ function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, meanStep
     stepTimeS: stepTimeS ?? prev.stepTimeS,
     etaS: meanStepS !== null && stepsLeft !== null ? Math.max(0, stepsLeft) * meanStepS : prev.etaS,
     numTensors: pick(METRIC.numTensors, prev.numTensors),
-    memoryMb: pick(METRIC.memoryMb, prev.memoryMb),
-    guidancePct: pick(METRIC.guidancePct, prev.guidancePct),
+    memoryMb: scaled(numberOrNull(m[METRIC.memoryBytes]), 1 / 2 ** 20) ?? prev.memoryMb,
+    guidancePct: scaled(numberOrNull(m[METRIC.guidanceFraction]), 100) ?? prev.guidancePct,
   };
 }
 
@@ -131,6 +131,8 @@ function applyTemplates(d: Draft, version: number, changed: string[], error: str
 export function numberOrNull(v: number | null | undefined): number | null {
   return typeof v === 'number' ? v : null;
 }
+
+const scaled = (v: number | null, k: number) => (v === null ? null : v * k);
 
 function meanOf(xs: number[]): number | null {
   return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;

@@ -46,9 +46,13 @@ function apply(d: Draft, a: UiAction): void {
     case 'overlay':
       s.view = { ...s.view, overlay: a.overlay, commandText: a.overlay === 'command' ? (a.text ?? '') : '' };
       return;
-    case 'command-text':
-      s.view = { ...s.view, commandText: a.text };
+    case 'command-edit': {
+      let text = a.clear ? '' : s.view.commandText;
+      if (a.backspace) text = [...text].slice(0, -1).join('');
+      if (a.append) text += a.append;
+      s.view = { ...s.view, commandText: text };
       return;
+    }
     case 'move':
       applyMove(d, a.delta);
       return;
@@ -68,12 +72,6 @@ function apply(d: Draft, a: UiAction): void {
       const x = a.annotation;
       d.push('annotations', x);
       d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${x.step} group ${x.group} #${x.sample} ${x.target} ${x.verdict}`);
-      return;
-    }
-    case 'annotation-note': {
-      const ring = d.ring('annotations');
-      const last = ring.last();
-      if (last) ring.replaceLast({ ...last, note: a.note });
       return;
     }
     case 'quit':

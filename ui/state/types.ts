@@ -106,7 +106,7 @@ export interface Perf {
   etaS: number | null;
   numTensors: number | null;
   memoryMb: number | null;
-  /** Percent (0-100) of rollouts that got teacher guidance in the newest step. */
+  /** Guidance schedule in percent (0-100): the share of eligible rollouts sent to the teacher. */
   guidancePct: number | null;
 }
 
@@ -183,7 +183,8 @@ export type UiAction =
   | { type: 'command-sent'; command: TrainCommand; at: number }
   | { type: 'focus'; to: PanelId | 'next' | 'prev' }
   | { type: 'overlay'; overlay: Overlay; text?: string }
-  | { type: 'command-text'; text: string }
+  /** Edit the open command line; relative, so keys arriving before a re-render are not lost. */
+  | { type: 'command-edit'; append?: string; backspace?: boolean; clear?: boolean }
   /** Move the selection (or scroll) of the focused panel by `delta` rows. */
   | { type: 'move'; delta: number }
   /** Previous (-1) / next (+1) sample, or group, of the shown step. */
@@ -194,7 +195,6 @@ export type UiAction =
   /** `available` is false when no eval launcher is attached: the job is listed as failed at once. */
   | { type: 'eval-requested'; request: EvalRequest; available: boolean; at: number }
   | { type: 'annotate'; annotation: Annotation }
-  | { type: 'annotation-note'; note: string }
   | { type: 'quit'; at: number }
   | { type: 'display'; patch: Partial<DisplaySettings> }
   | { type: 'batch'; actions: UiAction[] };

@@ -58,10 +58,10 @@ export function stepMetrics(step: number): StepMetrics {
     'completions/mean_length': 120 + step,
     frac_reward_zero_std: 0.25,
     'perf/tokens_per_s': 1234,
-    'perf/step_time_s': 3.5,
-    'perf/num_tensors': 321,
-    'perf/memory_mb': 512,
-    'guidance/pct': 25,
+    'perf/step_time': 3.5,
+    'mem/num_tensors': 321,
+    'mem/bytes': 512 * 2 ** 20,
+    'guidance/pct': 0.25,
   };
 }
 

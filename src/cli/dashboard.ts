@@ -1,0 +1,24 @@
+/**
+ * `thinktune` on a terminal: the training loop in a worker thread, the Ink dashboard on this one.
+ * The CLI is the composition root, so it is the one place in src/ that reaches into ui/.
+ */
+import type { TrainArgs } from './train.js';
+
+export function isInteractiveTerminal(): boolean {
+  return Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.TERM !== 'dumb';
+}
+
+export async function trainWithDashboard(a: TrainArgs & { backend?: string }): Promise<number> {
+  const { startWorkerSource } = await import('../../ui/sources/worker.js');
+  const { startDashboard } = await import('../../ui/start.js');
+  const source = startWorkerSource({
+    configFile: a.config, sets: a.set ?? [], runDir: a.runDir, resume: a.resume,
+    maxSteps: a.maxSteps !== undefined ? Number(a.maxSteps) : undefined, backend: a.backend,
+  });
+  try {
+    await startDashboard({ source, configPath: a.config });
+  } finally {
+    await source.terminate();
+  }
+  return 0;
+}

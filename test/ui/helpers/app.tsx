@@ -1,0 +1,42 @@
+/** Start the whole dashboard on a scripted source, with helpers to press keys and wait for frames. */
+import { render } from 'ink-testing-library';
+import { AppContainer, type AppContainerProps } from '../../../ui/AppContainer.js';
+import { createScriptedSource, type ScriptEntry } from '../../../ui/sources/scripted.js';
+import { runStart, stepEvents } from './events.js';
+import { renderSized, settle, waitFor } from './render-sized.js';
+
+export interface StartOptions extends Partial<Omit<AppContainerProps, 'source'>> {
+  script?: ScriptEntry[];
+  /** Let the scripted source answer commands like the trainer (default true). */
+  mimic?: boolean;
+  /** Render at this size with our sized streams; default: ink-testing-library's render (100 columns). */
+  size?: { columns: number; rows: number };
+}
+
+export async function startApp({ script, size, mimic = true, ...props }: StartOptions = {}) {
+  const source = createScriptedSource({ script: script ?? [runStart(), ...stepEvents(1), ...stepEvents(2)], mimicTrainer: mimic });
+  const tree = <AppContainer source={source} env={{}} coalesceMs={0} {...props} />;
+  const ui = size ? renderSized(tree, size) : render(tree);
+  const frame = () => ui.lastFrame() ?? '';
+  const until = (pattern: RegExp) => waitFor(() => pattern.test(frame()), frame);
+  // All scripted messages arrive in one coalesced batch, so the run name showing means all were applied.
+  const hasRun = (script ?? [runStart()]).some((e) => 'type' in e && e.type === 'run-start');
+  await source.finished;
+  await waitFor(() => frame() !== '' && hasRun !== /waiting for the trainer/.test(frame()), frame);
+  await settle();
+  return {
+    source,
+    ui,
+    frame,
+    until,
+    /** Write keys (one keypress per call, as a terminal sends them) and let the UI settle. */
+    async press(...keys: string[]) {
+      for (const k of keys) {
+        ui.stdin.write(k);
+        await settle(15);
+      }
+    },
+  };
+}
+
+export const KEYS = { esc: '\u001b', tab: '\t', shiftTab: '\u001b[Z', enter: '\r', up: '\u001b[A', down: '\u001b[B', left: '\u001b[D', right: '\u001b[C' };

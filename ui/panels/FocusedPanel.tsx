@@ -1,0 +1,81 @@
+/**
+ * The body of the focused panel, clipped to `height` lines whatever the panel draws. Feeds each
+ * content panel (built in ui/panels/*.tsx) the slice of state it needs.
+ */
+import { Box } from 'ink';
+import { selection } from '../state/selectors.js';
+import type { UiState } from '../state/types.js';
+import { AnnotationsPanel } from './AnnotationsPanel.js';
+import { EvalPanel } from './EvalPanel.js';
+import { GroupView } from './GroupView.js';
+import { LogPanel } from './LogPanel.js';
+import { TemplatesPanel } from './TemplatesPanel.js';
+import { TraceInspector } from './TraceInspector.js';
+
+export interface FocusedPanelProps {
+  state: UiState;
+  width: number;
+  height: number;
+}
+
+export function FocusedPanel({ state, width, height }: FocusedPanelProps) {
+  return (
+    <Box width={width} height={height} overflow="hidden" flexDirection="column">
+      <PanelBody state={state} width={width} height={height} />
+    </Box>
+  );
+}
+
+function PanelBody({ state, width, height }: FocusedPanelProps) {
+  const { view, display } = state;
+  const color = display.color;
+  switch (view.focus) {
+    case 'groups': {
+      const sel = selection(state);
+      return <GroupView rollouts={sel.group} selected={sel.sampleIndex} width={width} height={height} color={color} />;
+    }
+    case 'trace':
+      return <TraceInspector rollout={selection(state).rollout} scroll={view.traceScroll} width={width} height={height} color={color} />;
+    case 'templates':
+      return <TemplatesPanel files={state.templates.files} selected={view.template} width={width} height={height} color={color} />;
+    case 'annotations':
+      return <AnnotationsPanel annotations={state.history.annotations.toArray()} selected={view.annotation} width={width} height={height} color={color} />;
+    case 'eval':
+      return <EvalPanel jobs={state.evals} width={width} height={height} color={color} />;
+    case 'log':
+      return (
+        <LogPanel
+          notices={state.history.notices.toArray()}
+          feedback={state.history.feedback.toArray()}
+          scroll={view.logScroll}
+          width={width}
+          height={height}
+          display={display}
+        />
+      );
+  }
+}
+
+/** "step 12 · g 2/8 · #3/4" (step, group, sample) for the tab line, per focused panel; "(held)" when not following new steps. */
+export function panelContext(state: UiState): string {
+  const v = state.view;
+  switch (v.focus) {
+    case 'groups':
+    case 'trace': {
+      const sel = selection(state);
+      if (!sel.step) return 'no rollouts yet';
+      const held = v.stepCursor === null ? '' : ' (held)';
+      return `step ${sel.step.step}${held} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
+    }
+    case 'templates':
+      return state.templates.version === null ? 'no templates reported' : `templates v${state.templates.version}`;
+    case 'annotations':
+      return `${state.history.annotations.size} marks`;
+    case 'eval': {
+      const running = state.evals.filter((j) => j.status === 'running' || j.status === 'queued').length;
+      return `${state.evals.length} jobs${running ? `, ${running} active` : ''}`;
+    }
+    case 'log':
+      return v.logScroll ? `${v.logScroll} lines up` : 'newest';
+  }
+}
