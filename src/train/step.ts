@@ -63,13 +63,46 @@ export interface StepResult {
 
 /** Forward, backward, clip, AdamW. A non-finite loss or gradient skips the update (reported). */
 export function trainStep(model: CausalLM, opt: AdamW, batch: PackedBatch, lossFn: TokenLoss, o: { lr: number; maxGradNorm: number }): StepResult {
-  const r = lossAndGrads(model, batch, lossFn);
-  const clipped = clipByGlobalNorm(r.grads, o.maxGradNorm);
-  const skipped = !Number.isFinite(r.loss) || !Number.isFinite(clipped.norm);
+  const r = accumulatedTrainStep(model, opt, [{ batch, lossFn }], o);
+  return { ...r, tokenLogp: r.tokenLogp[0] };
+}
+
+/**
+ * One update from several micro-batches: their gradients are summed before clipping and AdamW, so the
+ * losses must already be normalised for the whole step (a sum of the parts = the step's loss). Used to
+ * bucket sequences by length: one padded batch of a few long and many short rollouts wastes most of its
+ * compute on padding.
+ */
+export function accumulatedTrainStep(
+  model: CausalLM, opt: AdamW, parts: { batch: PackedBatch; lossFn: TokenLoss }[], o: { lr: number; maxGradNorm: number },
+): Omit<StepResult, 'tokenLogp'> & { tokenLogp: Float32Array[] } {
+  let grads: Grads | null = null;
+  let loss = 0;
+  let entropyWeighted = 0;
+  let tokens = 0;
+  const tokenLogp: Float32Array[] = [];
+  for (const part of parts) {
+    const r = lossAndGrads(model, part.batch, part.lossFn);
+    loss += r.loss;
+    const n = part.batch.mask.reduce((a, b) => a + b, 0);
+    entropyWeighted += r.entropy * n;
+    tokens += n;
+    tokenLogp.push(r.tokenLogp);
+    if (!grads) grads = r.grads;
+    else {
+      const acc: Grads = grads;
+      for (const [k, g] of Object.entries(r.grads)) {
+        const sum = tf.add(acc[k], g);
+        tf.dispose([acc[k], g]);
+        acc[k] = sum;
+      }
+    }
+  }
+  const clipped = clipByGlobalNorm(grads!, o.maxGradNorm);
+  const skipped = !Number.isFinite(loss) || !Number.isFinite(clipped.norm);
   if (!skipped) opt.step(model.params, clipped.grads, o.lr);
-  const toDispose = new Set<tf.Tensor>([...Object.values(r.grads), ...Object.values(clipped.grads)]);
-  tf.dispose([...toDispose]);
-  return { loss: r.loss, gradNorm: clipped.norm, entropy: r.entropy, skipped, tokenLogp: r.tokenLogp };
+  tf.dispose([...new Set<tf.Tensor>([...Object.values(grads!), ...Object.values(clipped.grads)])]);
+  return { loss, gradNorm: clipped.norm, entropy: tokens ? entropyWeighted / tokens : 0, skipped, tokenLogp };
 }
 
 /** Masked mean negative log-likelihood: the pretraining / SFT loss. */

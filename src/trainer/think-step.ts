@@ -19,7 +19,7 @@ import { guidancePct } from '../rl/guidance.js';
 import { mulberry32 } from '../rl/rng.js';
 import { learningRate } from '../train/schedule.js';
 import type { AdamW } from '../train/optim.js';
-import { trainStep } from '../train/step.js';
+import { accumulatedTrainStep } from '../train/step.js';
 import type { TrainConfig } from '../config/train-config.js';
 import type { TemplateStore } from '../prompts/templates.js';
 import type { RolloutRecord, StepMetrics } from './events.js';
@@ -151,12 +151,20 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const adv = groupAdvantages(groups.map((g) => g.map((r) => r.reward)), cfg.grpo.scaleRewards);
   groups.forEach((g, i) => g.forEach((r, s) => (r.advantage = adv.advantages[i][s])));
 
-  // 5. Policy update(s).
+  // 5. Policy update(s), on length buckets whose gradients are summed into one update.
   const rollouts = groups.flat();
-  const { batch, seqs, pack } = policyBatch(ctx, rollouts);
-  if (cfg.grpo.beta > 0 && ctx.reference) batch.refLogp = flatLogprobs(ctx.reference, seqs, pack.T);
+  const full = policyBatch(ctx, rollouts); // host arrays only: stats, weights and the normalisers
+  const parts = lengthBuckets(rollouts, ctx.tokenizer.eosId, MICRO_BATCH_TOKENS).map((idx) => ({ idx, ...policyBatch(ctx, idx.map((i) => rollouts[i])) }));
+  const normalizers = {
+    tokens: Math.max(1, full.batch.completionMask.reduce((a, b) => a + b, 0)),
+    sequences: Math.max(1, rollouts.filter((_, b) => full.batch.completionMask.subarray(b * full.pack.T, (b + 1) * full.pack.T).some((m) => m > 0)).length),
+  };
   const iterations = cfg.grpo.numIterations;
-  if (iterations > 1) batch.oldLogp = flatLogprobs(ctx.student, seqs, pack.T);
+  for (const p of parts) {
+    p.batch.normalizers = normalizers;
+    if (cfg.grpo.beta > 0 && ctx.reference) p.batch.refLogp = flatLogprobs(ctx.reference, p.seqs, p.pack.T);
+    if (iterations > 1) p.batch.oldLogp = flatLogprobs(ctx.student, p.seqs, p.pack.T);
+  }
   const lr = learningRate(step, { lr: cfg.optim.lr, schedule: cfg.optim.schedule, warmupSteps: cfg.optim.warmupSteps, totalSteps: cfg.run.totalSteps, minLrRatio: cfg.optim.minLrRatio });
   const lossCfg = {
     lossType: cfg.grpo.lossType, epsLow: cfg.grpo.epsLow, epsHigh: cfg.grpo.epsHigh, dualClip: cfg.grpo.dualClip,
@@ -164,22 +172,34 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     aMin: cfg.guidance.aMin, aMax: cfg.guidance.aMax, fallbackP: cfg.guidance.fallbackP, luffyGamma: cfg.guidance.luffyGamma,
     maxCompletionTokens: cfg.grpo.maxNewTokens,
   };
-  let last: ReturnType<typeof trainStep> | null = null;
-  let firstLogp: Float32Array | null = null;
+  let last: ReturnType<typeof accumulatedTrainStep> | null = null;
+  const firstLogp = new Float32Array(full.pack.B * full.pack.T);
   let skipped = false;
   for (let it = 0; it < iterations; it++) {
-    const policy = buildPolicyLoss(batch, lossCfg);
-    const lossFn = (tokenLogp: Float32Array) => {
-      // On-policy (one iteration): the behaviour log-probs are the current ones, detached.
-      if (iterations === 1) batch.oldLogp.set(tokenLogp);
-      return policy.lossFn(tokenLogp);
-    };
-    last = trainStep(ctx.student, ctx.optimizer, pack, lossFn, { lr, maxGradNorm: cfg.optim.gradClip });
-    firstLogp ??= last.tokenLogp;
+    last = accumulatedTrainStep(ctx.student, ctx.optimizer, parts.map((p) => {
+      const policy = buildPolicyLoss(p.batch, lossCfg);
+      return {
+        batch: p.pack,
+        lossFn: (tokenLogp: Float32Array) => {
+          // On-policy (one iteration): the behaviour log-probs are the current ones, detached.
+          if (iterations === 1) p.batch.oldLogp.set(tokenLogp);
+          return policy.lossFn(tokenLogp);
+        },
+      };
+    }), { lr, maxGradNorm: cfg.optim.gradClip });
+    if (it === 0) {
+      // Gather the first pass's log-probs (and behaviour / reference ones) into the full layout for the stats.
+      parts.forEach((p, k) => p.idx.forEach((b, r) => {
+        for (const [dst, src] of [[firstLogp, last!.tokenLogp[k]], [full.batch.oldLogp, p.batch.oldLogp]] as const) {
+          dst.set(src.subarray(r * p.pack.T, (r + 1) * p.pack.T), b * full.pack.T);
+        }
+        if (p.batch.refLogp) (full.batch.refLogp ??= new Float32Array(full.pack.B * full.pack.T)).set(p.batch.refLogp.subarray(r * p.pack.T, (r + 1) * p.pack.T), b * full.pack.T);
+      }));
+    }
     skipped ||= last.skipped;
   }
   // Stats need finite log-probs; a skipped (non-finite) step reports none.
-  const stats = skipped ? null : buildPolicyLoss(batch, lossCfg).stats(firstLogp!);
+  const stats = skipped ? null : buildPolicyLoss(full.batch, lossCfg).stats(firstLogp);
   const pm = (k: keyof NonNullable<typeof stats>['metrics']) => (stats ? stats.metrics[k] : null);
   const tEnd = performance.now();
 
@@ -188,7 +208,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const guided = rollouts.filter((r) => r.guided);
   const unguided = rollouts.filter((r) => !r.guided);
   const lengths = rollouts.map((r) => completionIds(r, ctx.tokenizer.eosId).length);
-  const trainTokens = pack.mask.reduce((a, b) => a + b, 0);
+  const trainTokens = parts.reduce((n, p) => n + p.pack.mask.reduce((a, b) => a + b, 0), 0);
   const metrics: StepMetrics = {
     step,
     loss: last!.loss,
@@ -229,13 +249,13 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'mem/bytes': tf.memory().numBytes,
     skipped: skipped ? 1 : 0,
   };
-  const weights = stats?.teacherTokenWeight ?? new Float32Array(pack.B * pack.T);
+  const weights = stats?.teacherTokenWeight ?? new Float32Array(full.pack.B * full.pack.T);
   const records: RolloutRecord[] = rollouts.map((r, b) => {
     const studentLen = r.studentText.length;
     let tw: number[] | null = null;
     if (r.guided) {
       const P = r.promptIds.length;
-      tw = r.teacherIds.map((_, j) => weights[b * pack.T + P + r.studentIds.length + j - 1]);
+      tw = r.teacherIds.map((_, j) => weights[b * full.pack.T + P + r.studentIds.length + j - 1]);
     }
     return {
       step, group: r.group, sample: r.sample, promptId: r.problem.id, prompt: r.promptText,
@@ -248,6 +268,29 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     };
   });
   return { metrics, rollouts: records, teacherAnswers: guidance.answers, skipped };
+}
+
+/** Tokens (B x T, padding included) per micro-batch; bounds memory and keeps padding low. */
+const MICRO_BATCH_TOKENS = 6144;
+
+/**
+ * Rollout indices grouped into buckets of similar length: sorted by sequence length, a bucket closes
+ * when one more row would push rows x longest past `maxTokens`.
+ */
+export function lengthBuckets(rollouts: Rollout[], eosId: number, maxTokens: number): number[][] {
+  const len = (r: Rollout) => r.promptIds.length + completionIds(r, eosId).length - 1;
+  const order = rollouts.map((_, i) => i).sort((a, b) => len(rollouts[a]) - len(rollouts[b]));
+  const buckets: number[][] = [];
+  let cur: number[] = [];
+  for (const i of order) {
+    if (cur.length > 0 && (cur.length + 1) * len(rollouts[i]) > maxTokens) {
+      buckets.push(cur);
+      cur = [];
+    }
+    cur.push(i);
+  }
+  if (cur.length) buckets.push(cur);
+  return buckets;
 }
 
 /** Token log-probs of packed sequences, flattened to the packed [B*T] layout. */
