@@ -1,7 +1,8 @@
 /**
  * `thinktune compare`: zero-shot vs GRPO vs ThinkTuning on one config, S seeds each, evaluated on the
  * held-out test problems; writes results.json and table.md into the results folder (compare/compare.ts).
- * Headless: one short line per training step and one per finished run, on stdout.
+ * Headless: one short line per training step and one per finished run, on stdout. --jobs N runs up to N
+ * runs at once as child processes (one core each); their lines are relayed with the run's tag.
  */
 import { join, resolve } from 'node:path';
 import { loadTrainConfig } from '../config/train-config.js';
@@ -17,6 +18,7 @@ export interface CompareArgs {
   testData?: string;
   maxNewTokens?: string;
   set?: string[];
+  jobs?: string;
 }
 
 function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number | undefined): number | undefined {
@@ -33,6 +35,7 @@ export function commandLine(argv: readonly string[]): string {
 }
 
 export async function compareCommand(a: CompareArgs, backend: BackendChoice, argv: readonly string[]): Promise<void> {
+  const jobs = wholeArg('--jobs', a.jobs, 1, 1)!;
   const config = loadTrainConfig(a.config, a.set ?? []);
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(a.out ?? join('results', `compare-${stamp}`));
@@ -42,6 +45,7 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     limit: wholeArg('--limit', a.limit, 1, 200),
     testData: a.testData,
     evalMaxNewTokens: wholeArg('--max-new-tokens', a.maxNewTokens, 1, undefined),
+    jobs,
     command: commandLine(argv),
     backend: { name: backend.name, reason: backend.reason },
     log: (line) => process.stdout.write(line + '\n'),

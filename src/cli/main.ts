@@ -9,7 +9,7 @@ import { reportError } from './errors.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
 import { trainHeadless, type TrainArgs } from './train.js';
-import { isInteractiveTerminal, trainWithDashboard } from './dashboard.js';
+import { isInteractiveTerminal, trainWithDashboard, watchWithDashboard } from './dashboard.js';
 import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { pretrainCommand } from './pretrain.js';
@@ -70,6 +70,13 @@ export function buildProgram(): Command {
       process.exitCode = await train(o);
     });
 
+  program.command('watch')
+    .description('the dashboard on a run folder, read-only: follows its files; pause/resume/step/save/stop go to its control.jsonl')
+    .argument('<run-dir>', 'the folder a run writes (config.json, metrics.jsonl, rollouts.jsonl)')
+    .action(async (runDir: string) => {
+      process.exitCode = await watchWithDashboard(runDir);
+    });
+
   program.command('pretrain')
     .description("train the built-in world's base model from scratch (student + teacher in one checkpoint)")
     .option('--task <name>', 'task world', 'arith')
@@ -90,10 +97,11 @@ export function buildProgram(): Command {
     .option('--layers <n>', 'layers (default 4)')
     .option('--intermediate <n>', 'MLP size (default 384)')
     .option('--prompts <dir>', 'teacher templates the corpus is rendered with', 'prompts')
+    .option('--init <dir>', 'continue from this model folder (a second stage) instead of a fresh model')
     .addOption(backendOpt())
     .action(async (o) => {
       await withBackend(o);
-      pretrainCommand(o, process.argv);
+      await pretrainCommand(o, process.argv);
     });
 
   program.command('eval')
@@ -119,6 +127,7 @@ export function buildProgram(): Command {
     .option('--test-data <spec>', "test problems (default the config's data.file, else <data.task>-test)")
     .option('--max-new-tokens <n>', "response cap at evaluation (default the config's grpo.maxNewTokens)")
     .option('--set <key=value>', 'override one config key for every method (repeatable)', collect, [])
+    .option('--jobs <n>', 'runs at once, each in its own child processes (default 1: one after another, in this process)')
     .addOption(backendOpt())
     .action(async (o) => {
       const backend = await withBackend(o);

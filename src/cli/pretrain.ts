@@ -23,16 +23,18 @@ export interface PretrainArgs {
   layers?: string;
   intermediate?: string;
   prompts: string;
+  init?: string;
 }
 
-export function pretrainCommand(a: PretrainArgs, argv: string[]): void {
+export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
   if (a.task !== 'arith') throw new UsageError(`pretrain knows the task "arith" only (got "${a.task}")`);
   const num = (name: string, v: string) => {
     const n = Number(v);
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number (got "${v}")`);
     return n;
   };
-  const r = pretrain({
+  const r = await pretrain({
+    init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),
     seed: num('seed', a.seed), docs: num('docs', a.docs), slipRate: num('slip-rate', a.slipRate),

@@ -13,6 +13,12 @@
  *   <outDir>/results.json
  *   <outDir>/table.md
  *   <outDir>/runs/<method>-seed<N>/     the trainer's run folders (checkpoints, metrics.jsonl, ...)
+ *   <outDir>/jobs/                      with jobs > 1 only: the children's configs, test problems and
+ *                                       evaluation outputs (children.ts)
+ *
+ * jobs = 1 (default) runs everything in this process, one run after another. jobs = N > 1 runs up to N
+ * runs at once (zero-shot included), each as `thinktune train` + `thinktune eval` child processes;
+ * results.json is then rewritten as each run finishes, still listing runs in seed order.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
@@ -24,6 +30,8 @@ import { loadProblems, type Problem } from '../tasks/datasets.js';
 import type { TrainEvent } from '../trainer/events.js';
 import { RunDirError } from '../trainer/run-dir.js';
 import { Trainer, resolveModelDir } from '../trainer/trainer.js';
+import { runJobInChildren, thinktuneEntry, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
+import { runPool } from './pool.js';
 import { METHODS, methodRow, renderTable, type Method, type MethodRow } from './table.js';
 
 export interface CompareOptions {
@@ -44,6 +52,8 @@ export interface CompareOptions {
   backend?: { name: string; reason: string };
   /** Progress lines (one per step, one per finished run). */
   log?: (line: string) => void;
+  /** Runs at once (default 1: in this process, one after another; N > 1: child processes). */
+  jobs?: number;
 }
 
 export interface RunResult {
@@ -62,6 +72,9 @@ export interface RunResult {
   steps: number;
   /** Why the run produced no metrics, else null. */
   error: string | null;
+  /** When the run (training and evaluation) started and ended, ISO 8601. */
+  startedAt: string;
+  endedAt: string;
 }
 
 export interface CompareResults {
@@ -120,6 +133,7 @@ async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'z
   const tag = `[${method} seed ${seed}]`;
   const config = methodConfig(opts.config, method, seed);
   const runDir = join(opts.outDir, 'runs', `${method}-seed${seed}`);
+  const startedAt = new Date().toISOString();
   const t0 = performance.now();
   const trainer = await Trainer.create({ config, runDir, backend: opts.backend });
   let checkpoint: string | null = null;
@@ -140,15 +154,21 @@ async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'z
     trainer.dispose();
   }
   const trainSeconds = (performance.now() - t0) / 1000;
-  const base = { method, seed, trainSeconds, runDir, checkpoint, steps };
+  const base = { method, seed, trainSeconds, runDir, checkpoint, steps, startedAt };
   if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
-  if (error !== null) {
-    log(`${tag} failed after ${trainSeconds.toFixed(1)} s: ${error}`);
-    return { ...base, metrics: null, evalSeconds: 0, error };
-  }
+  if (error !== null) return { ...base, metrics: null, evalSeconds: 0, error, endedAt: new Date().toISOString() };
   const ev = await evaluateCheckpoint(checkpoint!, problems, evalMax);
-  log(`${tag} done: ${steps} steps in ${trainSeconds.toFixed(1)} s; pass@1 ${f(ev.metrics['pass@1'], 3)}  reflection ${f(ev.metrics.reflection_rate, 3)}  len ${f(ev.metrics.mean_length, 1)}`);
-  return { ...base, metrics: ev.metrics, evalSeconds: ev.seconds, error: null };
+  return { ...base, metrics: ev.metrics, evalSeconds: ev.seconds, error: null, endedAt: new Date().toISOString() };
+}
+
+const runTag = (method: Method, seed: number | null) => (seed === null ? `[${method}]` : `[${method} seed ${seed}]`);
+
+/** The one line that says how a finished run went. */
+function runLine(r: RunResult): string {
+  const tag = runTag(r.method, r.seed);
+  const trained = r.seed === null ? '' : `${r.steps} steps in ${r.trainSeconds.toFixed(1)} s; `;
+  if (r.metrics === null) return `${tag} failed after ${(r.trainSeconds + r.evalSeconds).toFixed(1)} s: ${r.error}`;
+  return `${tag} done: ${trained}pass@1 ${f(r.metrics['pass@1'], 3)}  reflection ${f(r.metrics.reflection_rate, 3)}  len ${f(r.metrics.mean_length, 1)}`;
 }
 
 function summaryRows(methods: Record<Method, RunResult[]>): MethodRow[] {
@@ -158,6 +178,8 @@ function summaryRows(methods: Record<Method, RunResult[]>): MethodRow[] {
 /** Runs the whole comparison; writes results.json (after every run) and table.md (at the end). */
 export async function runComparison(opts: CompareOptions): Promise<CompareResults> {
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new RangeError(`compare: seeds must be a whole number >= 1, got ${opts.seeds}`);
+  const jobs = opts.jobs ?? 1;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`compare: jobs must be a whole number >= 1, got ${jobs}`);
   const limit = opts.limit ?? 200;
   const outDir = resolve(opts.outDir);
   if (existsSync(join(outDir, 'results.json'))) {
@@ -186,17 +208,43 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const baseDir = resolveModelDir(opts.config.model.checkpoint);
   if (!existsSync(baseDir)) throw new RunDirError(`model.checkpoint ${baseDir} does not exist; set model.checkpoint to a model folder`);
   log(`[zero-shot] evaluating ${baseDir} on ${problems.length} problems of ${spec}`);
-  const zs = await evaluateCheckpoint(baseDir, problems, evalMax);
-  results.methods['zero-shot'].push({ method: 'zero-shot', seed: null, metrics: zs.metrics, trainSeconds: 0, evalSeconds: zs.seconds, runDir: null, checkpoint: baseDir, steps: 0, error: null });
-  log(`[zero-shot] done: pass@1 ${f(zs.metrics['pass@1'], 3)}  reflection ${f(zs.metrics.reflection_rate, 3)}  len ${f(zs.metrics.mean_length, 1)}`);
-  save();
-
   // Seed-major order, so a comparison stopped half-way has both trained methods for the seeds it finished.
-  for (const seed of seeds) {
-    for (const method of ['grpo', 'thinktuning'] as const) {
-      results.methods[method].push(await trainAndEvaluate(opts, method, seed, problems, evalMax));
+  const trained = seeds.flatMap((seed) => (['grpo', 'thinktuning'] as const).map((method) => ({ method, seed })));
+
+  if (jobs === 1) {
+    const startedAt = new Date().toISOString();
+    const zs = await evaluateCheckpoint(baseDir, problems, evalMax);
+    const zero: RunResult = { method: 'zero-shot', seed: null, metrics: zs.metrics, trainSeconds: 0, evalSeconds: zs.seconds, runDir: null, checkpoint: baseDir, steps: 0, error: null, startedAt, endedAt: new Date().toISOString() };
+    results.methods['zero-shot'].push(zero);
+    log(runLine(zero));
+    save();
+    for (const { method, seed } of trained) {
+      const r = await trainAndEvaluate(opts, method, seed, problems, evalMax);
+      results.methods[method].push(r);
+      log(runLine(r));
       save();
     }
+  } else {
+    const jobsDir = join(outDir, 'jobs');
+    mkdirSync(jobsDir, { recursive: true });
+    const testFile = join(jobsDir, 'test-problems.jsonl');
+    writeTestProblems(testFile, problems);
+    const ctx: ChildContext = { entry: thinktuneEntry(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, log };
+    const list: ChildJob[] = [
+      { method: 'zero-shot', seed: null, tag: runTag('zero-shot', null), name: 'zero-shot', config: null, runDir: null, model: baseDir },
+      ...trained.map(({ method, seed }) => ({
+        method, seed, tag: runTag(method, seed), name: `${method}-seed${seed}`,
+        config: methodConfig(opts.config, method, seed), runDir: join(outDir, 'runs', `${method}-seed${seed}`), model: null,
+      })),
+    ];
+    // Finished runs by position in `list`; results.json lists them in that order whatever order they end in.
+    const finished: (RunResult | undefined)[] = list.map(() => undefined);
+    await runPool(list.map((job) => () => runJobInChildren(ctx, job)), jobs, (r, i) => {
+      finished[i] = r;
+      for (const m of METHODS) results.methods[m] = finished.filter((x): x is RunResult => x?.method === m);
+      log(runLine(r));
+      save();
+    });
   }
   const c = opts.config;
   writeFileSync(join(outDir, 'table.md'), renderTable(results.summary, {

@@ -11,7 +11,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CausalLM } from '../model/model.js';
-import { saveModel } from '../model/io.js';
+import { loadModel, saveModel } from '../model/io.js';
 import type { PackedBatch } from '../engine/score.js';
 import { AdamW } from '../train/optim.js';
 import { learningRate } from '../train/schedule.js';
@@ -41,6 +41,8 @@ export interface PretrainOptions {
   hidden?: number;
   layers?: number;
   intermediate?: number;
+  /** Continue from this model folder instead of a fresh initialisation (a second pretraining stage). */
+  init?: string;
   onLog?: (line: string) => void;
   /** The exact command line, for the model card. */
   command: string;
@@ -90,7 +92,7 @@ A small Llama-layout decoder trained from scratch by \`thinktune pretrain\` on a
 answers (<opinion>, <reason>, <phrase> in four styles) to the teacher prompt rendered from \`prompts/\`.
 The same checkpoint is the student and (prompted as a teacher) the same-size teacher.
 
-- Command: \`${o.command}\`
+- Command: \`${o.command}\`${o.init ? ` (continuing from ${o.init}; see pretrain.json there for the first stage)` : ''}
 - Seed: ${o.seed}
 - Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), character tokenizer (${worldTokenizer().vocabSize} tokens), F32
 - Training: ${r.steps} steps of ${o.batchSeqs} x ${o.seqLen} tokens (${(r.tokens / 1e6).toFixed(2)}M tokens) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend); final loss ${r.finalLoss.toFixed(3)} nats/char
@@ -108,7 +110,7 @@ Measured on ${p.n} held-out validation problems (greedy):
 ` : ''}`;
 }
 
-export function pretrain(o: PretrainOptions): PretrainResult {
+export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const log = o.onLog ?? (() => {});
   const tok = worldTokenizer();
   const templates = loadTemplates(o.promptsDir);
@@ -117,7 +119,8 @@ export function pretrain(o: PretrainOptions): PretrainResult {
     ...(o.layers ? { num_hidden_layers: o.layers } : {}),
     ...(o.intermediate ? { intermediate_size: o.intermediate } : {}),
   });
-  const model = CausalLM.init(config, o.seed);
+  const model = o.init ? (await loadModel(o.init)).model : CausalLM.init(config, o.seed);
+  if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
   const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, templates, difficulty: WORLD_DIFFICULTY });

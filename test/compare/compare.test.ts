@@ -67,6 +67,12 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
       for (const s of steps) assert.equal(s['guidance/pct'] > 0, m === 'thinktuning');
     }
   }
+  // In this process the runs go one after another: each starts no earlier than the one before it ended.
+  const order = [...res.methods['zero-shot'], ...[1, 2].flatMap((seed) => [res.methods.grpo[seed - 1], res.methods.thinktuning[seed - 1]])];
+  for (const [i, r] of order.entries()) {
+    assert.ok(Date.parse(r.startedAt) <= Date.parse(r.endedAt), `${r.method} ${r.startedAt}..${r.endedAt}`);
+    if (i > 0) assert.ok(Date.parse(r.startedAt) >= Date.parse(order[i - 1].endedAt), `${r.method} seed ${r.seed} overlaps the run before it`);
+  }
   // One short line per step and one per finished run.
   assert.equal(lines.filter((l) => / step \d\/2 /.test(l)).length, 8);
   assert.equal(lines.filter((l) => /^\[(grpo|thinktuning) seed \d\] done: 2 steps/.test(l)).length, 4);

@@ -1,0 +1,158 @@
+/**
+ * One run of a comparison done in child processes (`thinktune compare --jobs N`, N > 1), so N runs can
+ * use N cores without sharing one process's backend, memory or event loop:
+ *
+ *   node <thinktune> train --headless --config <jobsDir>/<name>.config.json --run-dir <runDir>
+ *   node <thinktune> eval --model <final checkpoint> --data <jobsDir>/test-problems.jsonl --limit L
+ *                         --max-new-tokens M --json --out <jobsDir>/<name>.eval.json
+ *
+ * The zero-shot run is the eval child alone, on the base checkpoint. The children evaluate a JSONL copy
+ * of the exact problems the in-process path evaluates (built-in ones depend on data.difficulty, which
+ * `thinktune eval` has no flag for). Train stdout lines are relayed to the log with the run's tag; eval
+ * progress becomes `<tag> eval n/N`. Times are each child's wall time, start to exit, in seconds.
+ */
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { execa } from 'execa';
+import type { TrainConfig } from '../config/train-config.js';
+import type { EvalMetrics } from '../eval/scoring.js';
+import { packageRoot } from '../paths.js';
+import type { Problem } from '../tasks/datasets.js';
+import type { RunResult } from './compare.js';
+import type { Method } from './table.js';
+
+/** How to start the thinktune CLI: a program and the arguments before the subcommand. */
+export interface ThinktuneEntry {
+  file: string;
+  args: string[];
+}
+
+/**
+ * The CLI this code belongs to. Built (dist/): bin/thinktune.js, as ui/eval/runner.ts thinktuneBin()
+ * finds it. From source (this file is .ts, loaded by tsx): src/cli/main.ts under the same tsx loader,
+ * resolved to a file URL so the child's working directory does not matter.
+ */
+export function thinktuneEntry(): ThinktuneEntry {
+  const root = packageRoot();
+  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
+    return { file: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts')] };
+  }
+  return { file: process.execPath, args: [join(root, 'bin', 'thinktune.js')] };
+}
+
+export interface ChildContext {
+  entry: ThinktuneEntry;
+  /** Passed as --backend to every child (the parent's choice); absent = each child picks as usual. */
+  backend?: string;
+  /** Where the children's config and evaluation files go. */
+  jobsDir: string;
+  /** JSONL file of the test problems (writeTestProblems). */
+  testFile: string;
+  problems: number;
+  evalMaxNewTokens: number;
+  log: (line: string) => void;
+}
+
+/** One run: zero-shot (config and runDir null, `model` the base checkpoint) or a trained method and seed. */
+export interface ChildJob {
+  method: Method;
+  seed: number | null;
+  tag: string;
+  /** File-name stem of this run's files in jobsDir, e.g. `grpo-seed1`. */
+  name: string;
+  config: TrainConfig | null;
+  runDir: string | null;
+  /** The model evaluated when there is no training (zero-shot). */
+  model: string | null;
+}
+
+/** Writes `problems` in the MATH-500 layout (`{id, problem, answer}`), which `thinktune eval` reads back as is. */
+export function writeTestProblems(file: string, problems: readonly Problem[]): void {
+  writeFileSync(file, problems.map((p) => JSON.stringify({ id: p.id, problem: p.question, answer: p.answer })).join('\n') + '\n');
+}
+
+interface ChildOutcome {
+  /** undefined when the process could not be started. */
+  exitCode: number | undefined;
+  seconds: number;
+  /** Why it failed, from stderr (errorLine), else why it could not start, else null. */
+  lastError: string | null;
+}
+
+async function runChild(ctx: ChildContext, args: string[], onLine: (line: string) => void): Promise<ChildOutcome> {
+  const t0 = performance.now();
+  const backend = ctx.backend ? ['--backend', ctx.backend] : [];
+  const child = execa(ctx.entry.file, [...ctx.entry.args, ...args, ...backend], { reject: false, stdin: 'ignore', buffer: { stdout: false } });
+  // Lines as they come (progress must show while the child runs); the loop ends when stdout closes.
+  if (child.stdout) for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) onLine(line);
+  const r = await child;
+  const lines = typeof r.stderr === 'string' ? r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '') : [];
+  return { exitCode: r.exitCode, seconds: (performance.now() - t0) / 1000, lastError: errorLine(lines) ?? (r.exitCode === undefined ? (r.shortMessage ?? null) : null) };
+}
+
+/**
+ * The line that says why a child failed: the CLI's own one-line error (`thinktune: ...`, prefix dropped),
+ * else an uncaught error's message line (node ends a crash with `Node.js vX`, which says nothing), else
+ * the last stderr line.
+ */
+function errorLine(lines: readonly string[]): string | null {
+  const latest = [...lines].reverse();
+  const own = latest.find((l) => l.startsWith('thinktune: ') && !l.startsWith('thinktune: internal error'));
+  if (own) return own.slice('thinktune: '.length);
+  return latest.find((l) => /^\w*Error\b.*: /.test(l)) ?? latest[0] ?? null;
+}
+
+const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exited with status ${o.exitCode}`;
+
+/** Evaluates `model` in an eval child; metrics, or the child's error line. */
+async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ metrics: EvalMetrics | null; seconds: number; error: string | null }> {
+  const out = join(ctx.jobsDir, `${job.name}.eval.json`);
+  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.evalMaxNewTokens), '--json', '--out', out], (line) => {
+    const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
+    if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
+  });
+  if (o.exitCode !== 0) return { metrics: null, seconds: o.seconds, error: `evaluation failed: ${failure('thinktune eval', o)}` };
+  if (!existsSync(out)) return { metrics: null, seconds: o.seconds, error: `evaluation failed: thinktune eval wrote no ${out}` };
+  return { metrics: (JSON.parse(readFileSync(out, 'utf8')) as { metrics: EvalMetrics }).metrics, seconds: o.seconds, error: null };
+}
+
+/**
+ * Runs one job as children: trains (unless zero-shot), then evaluates the final checkpoint. Never throws
+ * for a failed child: the run gets `error` (one line) and metrics null, and the other runs go on.
+ */
+export async function runJobInChildren(ctx: ChildContext, job: ChildJob): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const result = { method: job.method, seed: job.seed, runDir: job.runDir, startedAt };
+  const finish = (r: Omit<RunResult, keyof typeof result | 'endedAt'>): RunResult => ({ ...result, ...r, endedAt: new Date().toISOString() });
+
+  if (job.config === null || job.runDir === null) {
+    const ev = await evaluateInChild(ctx, job, job.model!);
+    return finish({ metrics: ev.metrics, trainSeconds: 0, evalSeconds: ev.seconds, checkpoint: job.model, steps: 0, error: ev.error });
+  }
+  const configFile = join(ctx.jobsDir, `${job.name}.config.json`);
+  writeFileSync(configFile, JSON.stringify(job.config, null, 2) + '\n');
+  // The events the in-process path reads from the trainer, read back from the headless lines (trainer/print.ts).
+  const seen = { checkpoint: null as string | null, steps: 0, error: null as string | null };
+  const train = await runChild(ctx, ['train', '--headless', '--config', configFile, '--run-dir', job.runDir], (line) => {
+    ctx.log(`${job.tag} ${line}`);
+    const saved = /^checkpoint saved: (.+)$/.exec(line);
+    const done = /^done after step (\d+) \((\w+)\)$/.exec(line);
+    const fatal = /^error: (.+)$/.exec(line);
+    if (saved) seen.checkpoint = saved[1];
+    else if (fatal) seen.error ??= fatal[1];
+    else if (done) {
+      seen.steps = Number(done[1]);
+      if (done[2] !== 'completed') seen.error ??= `the run ended early (${done[2]}) after ${seen.steps} steps`;
+    }
+  });
+  const { checkpoint, steps } = seen;
+  let error = seen.error;
+  if (train.exitCode !== 0) error ??= failure('thinktune train', train);
+  if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
+  const trained = { trainSeconds: train.seconds, checkpoint, steps };
+  if (error !== null) return finish({ ...trained, metrics: null, evalSeconds: 0, error });
+  const ev = await evaluateInChild(ctx, job, checkpoint!);
+  return finish({ ...trained, metrics: ev.metrics, evalSeconds: ev.seconds, error: ev.error });
+}
