@@ -147,3 +147,19 @@ test('plain GRPO (guidance off) never calls the teacher', async () => {
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('numIterations > 1, a KL term against the frozen reference, teacher-only masks and LUFFY shaping all run', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-variants-'));
+  try {
+    const cfg = config({ grpo: { numIterations: 2, beta: 0.05, lossType: 'seq-mean-token-sum-norm' }, guidance: { teacherMask: 'teacher-only', shaping: 'luffy' }, run: { totalSteps: 2 } });
+    const events = await runAll(await Trainer.create({ config: cfg, runDir: dir, teacher: oracle() }));
+    const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
+    assert.equal(steps.length, 2);
+    // With a reference model the k3 KL is reported; after the first update it is positive.
+    assert.ok(steps.every((s) => typeof s.metrics.kl === 'number' && s.metrics.kl >= 0));
+    assert.ok(steps[1].metrics.kl! > 0);
+    assert.ok(steps.every((s) => Number.isFinite(s.metrics.loss!)));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
