@@ -1,45 +1,58 @@
 /**
- * The host-side decode kernels as WebAssembly SIMD, generated per model shape: single-query attention
- * over the KV cache and the SwiGLU activation.
+ * The host-side decode kernels as WebAssembly SIMD, generated per model shape: the decode matmuls,
+ * single-query attention over the KV cache, and the SwiGLU activation.
  *
- * Why hand-emitted wasm: a decode step attends one query per (row, head) over up to Tmax keys, B*H tiny
- * problems per layer. tfjs dispatch costs more than the arithmetic, and plain-JS loops reached only
- * ~1.3-2.9 GFLOP/s (scalar float64), with Math.exp alone ~15 ns a call (the softmax and SwiGLU need
- * ~18M per reference run). f32x4 loops with the head dimension unrolled at generation time, and a
- * vectorised float32 exp, run several times faster; one call covers a whole layer. All arithmetic is
- * float32, like the backend's kernels in the full forward pass.
+ * Why hand-emitted wasm: at decode time every matrix is tiny ([n, d] with n ~ 40), so tfjs dispatch,
+ * upload and download cost as much as the arithmetic, and plain-JS loops reached only ~1.3-2.9 GFLOP/s
+ * (scalar float64), with Math.exp alone ~15 ns a call. Loops generated with the shapes baked in run
+ * several times faster: the 2x12 gemm tile below reaches 30-37 GFLOP/s where the backend's XNNPACK
+ * matmul gives ~25 (measured at the reference size), attention unrolls the head dimension and keeps
+ * the query in registers, and exp is a vectorised float32 polynomial.
+ * All arithmetic is float32, like the backend's kernels in the full forward pass.
  *
- * All pointers are byte offsets into the instance's memory (f32 unless noted).
+ * The module imports one *shared* memory; all pointers are byte offsets into it (f32 unless noted).
+ * Parallel kernels take (scratch, next, ...): every calling thread passes its own scratch, and they
+ * claim work items i = next++ (an atomic counter, set to 0 before the call) until i reaches the item
+ * count, so any number of threads can split one call (decode-threads.ts); each item is computed whole
+ * by one thread with the same code, so results do not depend on the split. They return the number of
+ * items the caller did.
  *
- * attend(keys, values, query, out, rows, start, scores, n, col, rowBytes, next)  (memory shared)
+ * attend(scores, next, keys, values, query, out, rows, start, n, col, rowBytes)   items: active rows
  *   keys, values  [B*Hkv, Tmax, D]   row = b*Hkv + kvHead, D = head_dim padded to a multiple of 4 (pad = 0)
  *   query, out    [n, H, D]          compact over the n active rows; query already roped and scaled
  *   rows (i32)    [n]                batch row b of each active row
  *   start (i32)   [B]                first valid key column of each batch row (left padding before it)
- *   scores        [Tmax + 3]         scratch, one per calling thread
- *   next (i32)                       row counter: each caller claims rows i = next++ until i >= n, so
- *                                    threads sharing the memory can split one call (set it to 0 first)
+ *   scores        [Tmax + 3]         the caller's scratch
  *   For active row i and head h: softmax attention over key columns [start[b], col] of kv row
  *   b*Hkv + floor(h / (H / Hkv)), b = rows[i]; rowBytes = Tmax*D*4 (one kv row of one layer).
  *
- * swiglu(gateUp, act, n), specialised per I
- *   gateUp [n, 2I] (gate | up per row) -> act [n, I] = silu(gate) * up, silu(g) = g / (1 + exp(-g)).
+ * gemm<k>(scratch, next, a, b, c, rows)   items: column panels; one function per weight shape (K, N)
+ *   a [rows, K] row-major, rows even; b packed by packPanels() [P, K, 12], P = ceil(N / 12);
+ *   c [rows, P*12] = a @ W (the pad columns come out 0).
+ *
+ * swiglu(gateUp, act, n)   (one thread)
+ *   gateUp [n, stride] (gate in columns [0, I), up in [I, 2I)) -> act [n, I] = silu(gate) * up,
+ *   silu(g) = g / (1 + exp(-g)).
  */
 import { Code, F32, I32, V128, writeModule, type ValType } from './wasm-writer.js';
 
-export type AttendFn = (
-  keys: number, values: number, query: number, out: number, rows: number, start: number, scores: number,
-  n: number, col: number, rowBytes: number, next: number,
-) => void;
-export const ATTEND_PARAMS = 11;
-export type SwigluFn = (gateUp: number, act: number, n: number) => void;
+export type KernelFn = (...args: number[]) => number | undefined;
 
-export interface AttentionShape {
+export interface DecodeKernelSpec {
   heads: number;
   kvHeads: number;
   /** Padded head dim D (a multiple of 4). */
   dim: number;
+  intermediate: number;
+  /** Row stride (floats) of the gate|up matmul output that swiglu reads. */
+  gateUpStride: number;
+  /** (K, N) of each gemm function, exported as gemm0, gemm1, ... in this order. */
+  gemms: { K: number; N: number }[];
 }
+
+/** Columns of one packed weight panel and rows of one gemm tile: 2 x 3 f32x4 accumulators. */
+export const PANEL = 12;
+export const GEMM_ROWS = 2;
 
 /** f32x4 output accumulators per pass over the keys (8 stay in the 16 SIMD registers of x86-64). */
 const VALUE_BLOCK = 8;
@@ -94,13 +107,13 @@ function addTo(c: Code, local: number, n: number): void {
   c.get(local).i32Const(n).i32Add().set(local);
 }
 
-function buildAttend({ heads, kvHeads, dim }: AttentionShape) {
+function buildAttend({ heads, kvHeads, dim }: DecodeKernelSpec) {
   const nv = dim / 4; // f32x4 vectors per head vector
   const groups = heads / kvHeads;
   const headBytes = dim * 4;
   const c = new Code();
-  const [pKeys, pValues, pQuery, pOut, pRows, pStart, pScores, pN, pCol, pRowBytes, pNext] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
-  const L = new Locals(ATTEND_PARAMS);
+  const [pScores, pNext, pKeys, pValues, pQuery, pOut, pRows, pStart, pN, pCol, pRowBytes] = [0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10];
+  const L = new Locals(11);
   const i = L.add(I32), b = L.add(I32), t0 = L.add(I32), h = L.add(I32);
   const qp = L.add(I32), op = L.add(I32), rowOff = L.add(I32);
   const kp = L.add(I32), kEnd = L.add(I32), sp = L.add(I32), sEnd = L.add(I32), vp = L.add(I32);
@@ -109,10 +122,12 @@ function buildAttend({ heads, kvHeads, dim }: AttentionShape) {
   const dot = Array.from({ length: 4 }, () => L.add(V128));
   const qv = nv <= MAX_QUERY_REGS ? Array.from({ length: nv }, () => L.add(V128)) : null;
   const acc = Array.from({ length: Math.min(VALUE_BLOCK, nv) }, () => L.add(V128));
+  const done = L.add(I32);
 
   c.block(() => c.loop(() => {
     // Claim the next active row (other threads may be claiming rows of the same call).
     c.get(pNext).i32Const(1).i32AtomicRmwAdd().tee(i).get(pN).i32GeU().brIf(1);
+    addTo(c, done, 1);
     c.get(pRows).get(i).i32Const(4).i32Mul().i32Add().i32Load().set(b);
     c.get(pStart).get(b).i32Const(4).i32Mul().i32Add().i32Load().set(t0);
     c.get(pQuery).get(i).i32Const(heads * headBytes).i32Mul().i32Add().set(qp);
@@ -207,10 +222,11 @@ function buildAttend({ heads, kvHeads, dim }: AttentionShape) {
     }, () => c.get(h).i32Const(heads).i32LtU());
     c.br(0);
   }));
+  c.get(done); // result: rows this caller attended
   return { code: c, locals: L.declared };
 }
 
-function buildSwiglu(I: number) {
+function buildSwiglu({ intermediate: I, gateUpStride }: DecodeKernelSpec) {
   const c = new Code();
   const [pGateUp, pAct, pN] = [0, 1, 2];
   const L = new Locals(3);
@@ -246,43 +262,110 @@ function buildSwiglu(I: number) {
       addTo(c, gp, 16);
       addTo(c, ap, 16);
     }
-    addTo(c, gp, 4 * I); // skip the row's up half
+    addTo(c, gp, 4 * (gateUpStride - I)); // to the next row's gate
     addTo(c, i, 1);
     c.br(0);
   }));
   return { code: c, locals: L.declared };
 }
 
-const compiled = new Map<string, WebAssembly.Module>();
+function buildGemm({ K, N }: { K: number; N: number }) {
+  const panels = Math.ceil(N / PANEL);
+  const ldc = panels * PANEL * 4; // bytes per output row
+  const c = new Code();
+  const [, pNext, pA, pB, pC, pRows] = [0, 1, 2, 3, 4, 5];
+  const L = new Locals(6);
+  const p = L.add(I32), ap = L.add(I32), aEnd = L.add(I32), bp = L.add(I32), cp = L.add(I32), rowsEnd = L.add(I32);
+  const a = L.add(V128);
+  const acc = Array.from({ length: GEMM_ROWS * 3 }, () => L.add(V128));
+  const done = L.add(I32);
+  c.block(() => c.loop(() => {
+    c.get(pNext).i32Const(1).i32AtomicRmwAdd().tee(p).i32Const(panels).i32GeU().brIf(1); // claim panel p
+    addTo(c, done, 1);
+    c.get(pC).get(p).i32Const(PANEL * 4).i32Mul().i32Add().set(cp);
+    c.get(pA).set(ap);
+    c.get(pA).get(pRows).i32Const(K * 4).i32Mul().i32Add().set(rowsEnd);
+    doWhile(c, () => {
+      // Rows r, r+1 of a times panel p: 2 x 12 outputs in six f32x4 accumulators.
+      for (const x of acc) c.f32x4Const(0).set(x);
+      c.get(pB).get(p).i32Const(K * PANEL * 4).i32Mul().i32Add().set(bp);
+      c.get(ap).i32Const(K * 4).i32Add().set(aEnd);
+      doWhile(c, () => {
+        for (let i = 0; i < GEMM_ROWS; i++) {
+          c.get(ap).v128Load32Splat(i * K * 4).set(a);
+          for (let j = 0; j < 3; j++) c.get(acc[i * 3 + j]).get(a).get(bp).v128Load(16 * j).f32x4Mul().f32x4Add().set(acc[i * 3 + j]);
+        }
+        addTo(c, ap, 4);
+        addTo(c, bp, PANEL * 4);
+      }, () => c.get(ap).get(aEnd).i32LtU());
+      for (let i = 0; i < GEMM_ROWS; i++) for (let j = 0; j < 3; j++) c.get(cp).get(acc[i * 3 + j]).v128Store(i * ldc + 16 * j);
+      addTo(c, ap, (GEMM_ROWS - 1) * K * 4); // ap is at row r+1: skip to r+2
+      addTo(c, cp, GEMM_ROWS * ldc);
+    }, () => c.get(ap).get(rowsEnd).i32LtU());
+    c.br(0);
+  }));
+  c.get(done); // result: panels this caller computed
+  return { code: c, locals: L.declared };
+}
 
-function compile(key: string, name: string, params: number, build: () => { code: Code; locals: ValType[] }, sharedMemory: boolean): WebAssembly.Module {
-  let module = compiled.get(key);
-  if (!module) {
-    const bytes = writeModule([{ name, params: Array<ValType>(params).fill(I32), results: [], ...build() }], { sharedMemory });
+const compiled = new Map<string, { module: WebAssembly.Module; names: string[] }>();
+
+/**
+ * The kernel module for this spec (compiled once per spec, then cached) and its export names in order:
+ * attend, swiglu, gemm0, gemm1, ... Instantiate it per thread with `{ env: { memory } }`.
+ */
+export function decodeModule(spec: DecodeKernelSpec): { module: WebAssembly.Module; names: string[] } {
+  if (spec.dim % 4 !== 0 || spec.heads % spec.kvHeads !== 0 || spec.intermediate < 4) {
+    throw new Error(`decode kernels: need head dim padded to a multiple of 4 (got ${spec.dim}), heads a multiple of kv heads (${spec.heads}/${spec.kvHeads}), intermediate size >= 4 (${spec.intermediate})`);
+  }
+  const key = JSON.stringify(spec);
+  let hit = compiled.get(key);
+  if (!hit) {
+    const i32s = (n: number) => Array<ValType>(n).fill(I32);
+    const count: ValType[] = [I32];
+    const funcs = [
+      { name: 'attend', params: i32s(11), results: count, ...buildAttend(spec) },
+      { name: 'swiglu', params: i32s(3), results: [], ...buildSwiglu(spec) },
+      ...spec.gemms.map((g, i) => ({ name: `gemm${i}`, params: i32s(6), results: count, ...buildGemm(g) })),
+    ];
+    let module: WebAssembly.Module;
     try {
-      module = new WebAssembly.Module(bytes);
+      module = new WebAssembly.Module(writeModule(funcs));
     } catch (err) {
       throw new Error(`decode kernels: WebAssembly SIMD module rejected (${(err as Error).message}); use Node 20 or newer`);
     }
-    compiled.set(key, module);
+    hit = { module, names: funcs.map((f) => f.name) };
+    compiled.set(key, hit);
   }
-  return module;
+  return hit;
 }
 
 /**
- * The attention kernel module for this head layout (compiled once per layout, then cached). It imports
- * a *shared* memory; instantiate it per thread with `new WebAssembly.Instance(module, { env: { memory } })`.
+ * Weights W [K, N] (row-major, given as column blocks side by side: W = [W0 | W1 | ...], each [K, Ni])
+ * packed for the gemm kernels into dst [P, K, PANEL], P = ceil(N / PANEL): panel p holds columns
+ * [p*PANEL, (p+1)*PANEL) of every row, contiguous in k, so the kernel streams it. Pad columns are 0.
+ * `rowOf(k)` maps a packed row to a source row (or -1 for a zero row: attention's head padding).
  */
-export function attentionModule(shape: AttentionShape): WebAssembly.Module {
-  if (shape.dim % 4 !== 0 || shape.heads % shape.kvHeads !== 0) {
-    throw new Error(`attention kernel: head dim must be padded to a multiple of 4 (got ${shape.dim}) and heads (${shape.heads}) a multiple of kv heads (${shape.kvHeads})`);
+export function packPanels(dst: Float32Array, blocks: { data: Float32Array; cols: number }[], K: number, rowOf: (k: number) => number = (k) => k): void {
+  const N = blocks.reduce((a, b) => a + b.cols, 0);
+  const panels = Math.ceil(N / PANEL);
+  dst.fill(0, 0, panels * K * PANEL);
+  let n0 = 0;
+  for (const { data, cols } of blocks) {
+    for (let k = 0; k < K; k++) {
+      const src = rowOf(k) * cols;
+      if (src < 0) continue;
+      // Column n = n0 + j sits in panel floor(n / PANEL), lane n % PANEL.
+      let lane = n0 % PANEL;
+      let at = (Math.floor(n0 / PANEL) * K + k) * PANEL + lane;
+      for (let j = 0; j < cols; j++) {
+        dst[at++] = data[src + j];
+        if (++lane === PANEL) {
+          lane = 0;
+          at += (K - 1) * PANEL;
+        }
+      }
+    }
+    n0 += cols;
   }
-  return compile(`attend/${shape.heads}/${shape.kvHeads}/${shape.dim}`, 'attend', ATTEND_PARAMS, () => buildAttend(shape), true);
-}
-
-/** The SwiGLU kernel for intermediate size I, bound to `memory` (not shared). */
-export function swigluKernel(intermediate: number, memory: WebAssembly.Memory): SwigluFn {
-  if (intermediate < 4) throw new Error(`swiglu kernel: intermediate size must be at least 4 (got ${intermediate})`);
-  const module = compile(`swiglu/${intermediate}`, 'swiglu', 3, () => buildSwiglu(intermediate), false);
-  return new WebAssembly.Instance(module, { env: { memory } }).exports.swiglu as SwigluFn;
 }

@@ -9,8 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { CausalLM } from '../model/model.js';
 import { forward } from '../model/forward.js';
-import { DecodeWeights, Decoder } from './decode-step.js';
-import { KvCache } from './kv-cache.js';
+import { Decoder, type DecodeMatmul } from './decode-step.js';
 import { sampleToken, type SamplingOptions } from './sampling.js';
 
 export interface GenerateOptions extends SamplingOptions {
@@ -23,6 +22,8 @@ export interface GenerateOptions extends SamplingOptions {
   rng: () => number;
   /** Called after every decode step with the new token of each row (-1 for finished rows). */
   onStep?: (step: number, tokens: Int32Array) => void;
+  /** Where the decode matmuls run (default 'auto': wasm kernels on the wasm/cpu backends; see decode-step.ts). */
+  decodeMatmul?: DecodeMatmul;
 }
 
 export interface GeneratedSequence {
@@ -62,30 +63,29 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
       keyMask[i * P + t] = real ? 1 : 0;
     }
   });
-  const pre = forward(model, { ids, B: nP, T: P, positions, keyMask: pad.some((n) => n > 0) ? keyMask : undefined }, { kv: true });
-  // Last-position log-probs per prompt; each prompt's keys/values copied to its G rows (b = i*G + s).
-  const c = model.config;
   const B = nP * G;
-  const lastLogp = tf.tidy(() => tf.gather(pre.logp, tf.tensor1d(Int32Array.from({ length: nP }, (_, i) => i * P + P - 1), 'int32')));
-  const firstLogp = lastLogp.dataSync() as Float32Array;
   const start = Int32Array.from({ length: B }, (_, r) => pad[Math.floor(r / G)]);
-  const cache = new KvCache(c.num_hidden_layers, B, c.num_attention_heads, c.num_key_value_heads, c.head_dim, Tmax, start);
-  pre.kv!.forEach(({ k, v }, l) => cache.fill(l, k.dataSync() as Float32Array, v.dataSync() as Float32Array, P, (b) => Math.floor(b / G)));
-  tf.dispose([pre.logp, lastLogp, ...pre.kv!.flatMap((e) => [e.k, e.v])]);
-
+  const decoder = new Decoder(model, { batch: B, maxLen: Tmax, start, matmul: opts.decodeMatmul ?? 'auto' });
   const out: GeneratedSequence[] = Array.from({ length: B }, (_, r) => ({ promptIndex: Math.floor(r / G), sample: r % G, tokens: [], logprobs: [], finished: false }));
-
-  // Only unfinished rows are fed: the step's n active rows are compact (entry i is batch row rows[i]),
-  // and logpRow[r] says which row of the last log-prob matrix belongs to batch row r.
-  let logp: Float32Array = firstLogp;
-  const logpRow = Int32Array.from({ length: B }, (_, r) => Math.floor(r / G)); // first step: per prompt
-  const stepTokens = new Int32Array(B);
-  const rows = new Int32Array(B);
-  const feed = new Int32Array(B);
-  const pos = new Int32Array(B);
-  const weights = new DecodeWeights(model);
   try {
-    const decoder = new Decoder(weights, cache);
+    // Last-position log-probs per prompt; each prompt's keys/values copied to its G rows (b = i*G + s).
+    const pre = forward(model, { ids, B: nP, T: P, positions, keyMask: pad.some((n) => n > 0) ? keyMask : undefined }, { kv: true });
+    const last = tf.tidy(() => tf.gather(pre.logp, tf.tensor1d(Int32Array.from({ length: nP }, (_, i) => i * P + P - 1), 'int32')));
+    let logp: Float32Array;
+    try {
+      logp = last.dataSync() as Float32Array;
+      pre.kv!.forEach(({ k, v }, l) => decoder.cache.fill(l, k.dataSync() as Float32Array, v.dataSync() as Float32Array, P, (b) => Math.floor(b / G)));
+    } finally {
+      tf.dispose([last, pre.logp, ...pre.kv!.flatMap((e) => [e.k, e.v])]);
+    }
+
+    // Only unfinished rows are fed: the step's n active rows are compact (entry i is batch row rows[i]),
+    // and logpRow[r] says which row of the last log-prob matrix belongs to batch row r.
+    const logpRow = Int32Array.from({ length: B }, (_, r) => Math.floor(r / G)); // first step: per prompt
+    const stepTokens = new Int32Array(B);
+    const rows = new Int32Array(B);
+    const feed = new Int32Array(B);
+    const pos = new Int32Array(B);
     for (let step = 0; step < opts.maxNewTokens; step++) {
       let n = 0;
       for (let r = 0; r < B; r++) {
@@ -105,8 +105,7 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
       logp = decoder.step(rows.subarray(0, n), feed.subarray(0, n), pos.subarray(0, n), P + step);
     }
   } finally {
-    weights.dispose();
-    cache.dispose();
+    decoder.dispose();
   }
   return out;
 }

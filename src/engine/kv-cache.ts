@@ -1,6 +1,6 @@
 /**
- * Preallocated KV cache for batched decoding, kept in a WebAssembly memory on the host, with
- * single-query attention run by a SIMD kernel (decode-kernels.ts).
+ * Preallocated KV cache for batched decoding, kept on the host in the decode arena (decode-arena.ts),
+ * with single-query attention run by a SIMD kernel (decode-kernels.ts) split across threads.
  *
  * Why the host: a decode step attends one query per (row, head) over at most Tmax keys, split into B*H
  * tiny problems per layer. On the wasm backend the batched matMul for such shapes runs a naive kernel
@@ -8,14 +8,11 @@
  * the cache. Here the new column is written in place and one kernel call attends a whole layer.
  *
  * Layout per layer: keys and values [B*Hkv, Tmax, D], row = b*Hkv + kvHead, D = head_dim rounded up to
- * a multiple of 4 (the pad lanes stay 0, so they add nothing to dot products). The decode step writes
- * roped queries into `query` [n, H, D] for its n active rows (batch rows listed in `rows`) and reads
- * the attention output from `out` [n, H, D].
+ * a multiple of 4 (the pad lanes stay 0, so they add nothing to dot products and come out 0). The
+ * decode step writes roped queries into `query` [n, H, D] for its n active rows (batch rows listed in
+ * `rows`) and reads the attention output from `out` [n, H*D].
  */
-import { attentionModule } from './decode-kernels.js';
-import { AttentionThreads, CONTROL_WORDS, NEXT, attentionHelpers } from './attention-threads.js';
-
-const PAGE_BYTES = 65536;
+import type { DecodeThreads } from './decode-threads.js';
 
 export class KvCache {
   readonly batch: number;
@@ -25,57 +22,52 @@ export class KvCache {
   /** Padded head dim: the stride of one head vector in keys, values, query and out. */
   readonly dim: number;
   readonly maxLen: number;
-  /** Per layer, views of the memory: [B*Hkv, Tmax, D]. */
+  /** Per layer: [B*Hkv, Tmax, D]. */
   readonly keys: Float32Array[] = [];
   readonly values: Float32Array[] = [];
   /** Roped, scaled queries of the active rows [n, H, D]. */
   readonly query: Float32Array;
-  /** Attention output of the active rows [n, H, D]. */
+  /** Attention output of the active rows [n, H*D] (rows padded to an even count for the gemm). */
   readonly out: Float32Array;
   /** Batch row of each active row [n]. */
   readonly rows: Int32Array;
   private readonly start: Int32Array;
-  private readonly control: Int32Array;
-  private readonly threads: AttentionThreads;
-  private readonly scores: number; // byte offset of the main thread's scores scratch
+  private readonly attendFn: number;
 
   /**
    * start[b]: first valid key column of batch row b (the prompt's left padding comes before it).
+   * The cache lives in the threads' arena; their kernel module has the `attend` for this head layout.
    */
-  constructor(layers: number, batch: number, heads: number, kvHeads: number, headDim: number, maxLen: number, start: Int32Array) {
+  constructor(private readonly threads: DecodeThreads, layers: number, batch: number, heads: number, kvHeads: number, headDim: number, maxLen: number, start: Int32Array) {
     this.batch = batch;
     this.heads = heads;
     this.kvHeads = kvHeads;
     this.headDim = headDim;
-    this.dim = Math.ceil(headDim / 4) * 4;
+    this.dim = KvCache.paddedHeadDim(headDim);
     this.maxLen = maxLen;
     const D = this.dim;
-    const threads = 1 + attentionHelpers();
-    const layerFloats = batch * kvHeads * maxLen * D;
-    const scoreFloats = maxLen + 3; // + 3: the softmax reads whole f32x4s
-    const sizes = [...Array<number>(2 * layers).fill(layerFloats), batch * heads * D, batch * heads * D, batch, batch, CONTROL_WORDS, threads * scoreFloats];
-    const bytes = sizes.reduce((a, n) => a + n * 4, 0);
-    if (bytes > 2 ** 32) {
-      throw new Error(`KV cache needs ${(bytes / 2 ** 30).toFixed(1)} GiB (over the 4 GiB a WebAssembly memory holds); generate fewer rows or fewer tokens at once`);
+    const { arena } = threads;
+    for (let l = 0; l < layers; l++) {
+      this.keys.push(arena.f32(batch * kvHeads * maxLen * D));
+      this.values.push(arena.f32(batch * kvHeads * maxLen * D));
     }
-    const pages = Math.ceil(bytes / PAGE_BYTES);
-    // Shared, so helper threads can attend part of the rows (attention-threads.ts).
-    const memory = new WebAssembly.Memory({ initial: pages, maximum: pages, shared: true });
-    const buffer = memory.buffer as unknown as ArrayBuffer;
-    let at = 0;
-    const f32 = (n: number) => new Float32Array(buffer, (at += n * 4) - n * 4, n);
-    const i32 = (n: number) => new Int32Array(buffer, (at += n * 4) - n * 4, n);
-    for (let l = 0; l < layers; l++) this.keys.push(f32(layerFloats));
-    for (let l = 0; l < layers; l++) this.values.push(f32(layerFloats));
-    this.query = f32(batch * heads * D);
-    this.out = f32(batch * heads * D);
-    this.rows = i32(batch);
-    this.start = i32(batch);
-    this.control = i32(CONTROL_WORDS);
-    const scores = Array.from({ length: threads }, () => f32(scoreFloats).byteOffset);
+    const evenRows = batch + (batch % 2);
+    this.query = arena.f32(evenRows * heads * D);
+    this.out = arena.f32(evenRows * heads * D);
+    this.rows = arena.i32(batch);
+    this.start = arena.i32(batch);
     this.start.set(start);
-    this.threads = new AttentionThreads(attentionModule({ heads, kvHeads, dim: D }), memory, this.control.byteOffset, scores);
-    this.scores = scores[0];
+    this.attendFn = threads.fn('attend');
+  }
+
+  /** head_dim rounded up to whole f32x4s. */
+  static paddedHeadDim(headDim: number): number {
+    return Math.ceil(headDim / 4) * 4;
+  }
+
+  /** Floats of per-thread scratch the attention kernel needs (its scores). */
+  static scratchFloats(maxLen: number): number {
+    return maxLen + 3; // + 3: the softmax reads whole f32x4s
   }
 
   /** Element offset of (batch row b, kv head, column col) in keys[layer] and values[layer]. */
@@ -115,15 +107,9 @@ export class KvCache {
    * Column `col` must already hold this step's keys and values.
    */
   attend(layer: number, n: number, col: number): void {
-    this.threads.attend([
+    this.threads.run(this.attendFn, [
       this.keys[layer].byteOffset, this.values[layer].byteOffset, this.query.byteOffset, this.out.byteOffset,
-      this.rows.byteOffset, this.start.byteOffset, this.scores, n, col, this.maxLen * this.dim * 4,
-      this.control.byteOffset + NEXT * 4,
+      this.rows.byteOffset, this.start.byteOffset, n, col, this.maxLen * this.dim * 4,
     ]);
-  }
-
-  /** Release the helper threads; the cache must not be used afterwards. */
-  dispose(): void {
-    this.threads.dispose();
   }
 }

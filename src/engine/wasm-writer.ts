@@ -1,17 +1,16 @@
 /**
- * A minimal WebAssembly binary writer: just enough to emit the decode-time attention kernel
- * (attention-kernel.ts) as a readable sequence of named instructions instead of a checked-in blob.
+ * A minimal WebAssembly binary writer: just enough to emit the decode kernels (decode-kernels.ts) as
+ * readable sequences of named instructions instead of a checked-in blob.
  *
  * Encoding follows the WebAssembly core spec 2.0 (binary format, chapter 5) and the fixed-width SIMD
  * proposal (now part of 2.0): integers are LEB128, floats little-endian IEEE 754, SIMD instructions are
- * the prefix 0xFD followed by a LEB128 u32 opcode.
+ * the prefix 0xFD followed by a LEB128 u32 opcode; the one atomic (threads proposal) has prefix 0xFE.
  */
 
 export const I32 = 0x7f;
 export const F32 = 0x7d;
-export const F64 = 0x7c;
 export const V128 = 0x7b;
-export type ValType = typeof I32 | typeof F32 | typeof F64 | typeof V128;
+export type ValType = typeof I32 | typeof F32 | typeof V128;
 
 function uleb(n: number): number[] {
   const out: number[] = [];
@@ -59,7 +58,6 @@ export class Code {
   get(local: number): this { return this.op(0x20, ...uleb(local)); }
   set(local: number): this { return this.op(0x21, ...uleb(local)); }
   tee(local: number): this { return this.op(0x22, ...uleb(local)); }
-  call(func: number): this { return this.op(0x10, ...uleb(func)); }
 
   /** `block ... end` (a `br` to it jumps past its end). */
   block(body: () => void): this { this.op(0x02, 0x40); body(); return this.op(0x0b); }
@@ -74,8 +72,6 @@ export class Code {
   i32Sub(): this { return this.op(0x6b); }
   i32Mul(): this { return this.op(0x6c); }
   i32DivU(): this { return this.op(0x6e); }
-  i32Eq(): this { return this.op(0x46); }
-  i32LtS(): this { return this.op(0x48); }
   i32LtU(): this { return this.op(0x49); }
   i32GeU(): this { return this.op(0x4f); }
   /** Atomic fetch-and-add on a shared memory: [address, operand] -> old value. */
@@ -85,24 +81,16 @@ export class Code {
     const b = new Uint8Array(new Float32Array([x]).buffer);
     return this.op(0x43, ...b);
   }
-  f64Const(x: number): this {
-    const b = new Uint8Array(new Float64Array([x]).buffer);
-    return this.op(0x44, ...b);
-  }
   f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
   f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
   f32Add(): this { return this.op(0x92); }
-  f32Sub(): this { return this.op(0x93); }
   f32Div(): this { return this.op(0x95); }
   f32Max(): this { return this.op(0x97); }
-  f32Mul(): this { return this.op(0x94); }
-  f64Add(): this { return this.op(0xa0); }
-  f64Div(): this { return this.op(0xa3); }
-  f32DemoteF64(): this { return this.op(0xb6); }
-  f64PromoteF32(): this { return this.op(0xbb); }
 
   v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
   v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
+  /** Load one f32 into all four lanes. */
+  v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)); }
   /** A v128 holding x in all four f32 lanes. */
   f32x4Const(x: number): this {
     const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
@@ -142,13 +130,13 @@ export interface FuncDef {
 }
 
 /**
- * A module that imports one memory ("env", "memory") and exports `funcs`. A shared memory (one that
- * worker threads also use) must be declared shared, with a maximum: we declare the largest, 4 GiB.
+ * A module that imports one shared memory ("env", "memory": worker threads use it too) and exports
+ * `funcs`. A shared memory is declared with a maximum: the largest, 4 GiB (65536 pages).
  */
-export function writeModule(funcs: FuncDef[], opts: { sharedMemory?: boolean } = {}): Uint8Array<ArrayBuffer> {
+export function writeModule(funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
   const section = (id: number, body: number[]) => [id, ...uleb(body.length), ...body];
   const funcType = (p: ValType[], r: ValType[]) => [0x60, ...vec(p.map((t) => [t])), ...vec(r.map((t) => [t]))];
-  const limits = opts.sharedMemory ? [0x03, ...uleb(1), ...uleb(65536)] : [0x00, ...uleb(1)]; // {min: 1, max?}
+  const limits = [0x03, ...uleb(1), ...uleb(65536)]; // flags: shared, has max; min 1 page
   const bodies = funcs.map((f) => {
     const locals = vec(f.locals.map((t) => [1, t]));
     const body = [...locals, ...f.code.bytes, 0x0b];

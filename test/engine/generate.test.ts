@@ -60,10 +60,14 @@ function producingRows(model: CausalLM, r: GeneratedSequence): number[][] {
   return r.tokens.map((_, i) => rows[prompt.length - 1 + i]);
 }
 
+// Decode matmuls in the wasm kernels and on the backend (the fallback for large models / tfjs-node).
+const MATMULS = ['wasm', 'backend'] as const;
+
 for (const [name, config] of [['biased GQA', BIASED_GQA], ['tied, odd head dim', TIED_ODD]] as const) {
-  test(`${name}: greedy generation equals the argmax of full recomputation`, () => {
+  for (const decodeMatmul of MATMULS) test(`${name}, ${decodeMatmul} matmuls: greedy generation equals the argmax of full recomputation`, () => {
+    assert.equal(config.head_dim, name === 'biased GQA' ? 8 : 6);
     const model = randomModel(config, 3);
-    const res = run(model, {});
+    const res = run(model, { decodeMatmul });
     assert.equal(res.length, PROMPTS.length * 3);
     for (const r of res) {
       assert.equal(r.tokens.length, 10);
@@ -120,9 +124,9 @@ test('the same seed gives the same samples; another seed gives others', () => {
 test('sampled log-probs are those of the tempered, top-p renormalised full-forward distribution', () => {
   const temperature = 0.7;
   const topP = 0.9;
-  for (const config of [BIASED_GQA, TIED_ODD]) {
+  for (const [config, decodeMatmul] of [[BIASED_GQA, 'wasm'], [TIED_ODD, 'wasm'], [TIED_ODD, 'backend']] as const) {
     const model = randomModel(config, 9);
-    const res = run(model, { temperature, topP, rng: seeded(3) });
+    const res = run(model, { temperature, topP, rng: seeded(3), decodeMatmul });
     let checked = 0;
     for (const r of res) {
       producingRows(model, r).forEach((row, i) => {
@@ -166,7 +170,7 @@ test('generate() leaves no tensors behind', () => {
   const model = randomModel(BIASED_GQA, 13);
   run(model, { temperature: 1, stopTokens: [3] });
   const before = tf.memory().numTensors;
-  for (let i = 0; i < 3; i++) run(model, { temperature: 1, stopTokens: [3], rng: seeded(i) });
+  for (let i = 0; i < 3; i++) for (const decodeMatmul of MATMULS) run(model, { temperature: 1, stopTokens: [3], rng: seeded(i), decodeMatmul });
   assert.equal(tf.memory().numTensors, before);
   model.dispose();
 });
