@@ -1,14 +1,16 @@
 /**
  * Owns the dashboard state: subscribes to the worker's EventSource, validates every message at the
  * boundary (an invalid one becomes a warning), coalesces bursts into one batched reducer update per
- * `coalesceMs`, provides state and actions through contexts, handles keys, and exits when a
- * requested stop has finished.
+ * `coalesceMs`, provides state and actions through contexts, handles keys, reads the run's folders
+ * when a run starts (templates, earlier annotations), lends the terminal to $EDITOR, and exits when
+ * a requested stop has finished.
  */
-import { useApp } from 'ink';
+import { useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { App } from './App.js';
 import { createUiActions } from './actions.js';
 import { useKeyCommands } from './hooks/useKeyCommands.js';
+import { useRunFolder } from './hooks/useRunFolder.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { resolveKeymap } from './keys.js';
 import { planLayout } from './layout.js';
@@ -19,7 +21,11 @@ import { initialUiState } from './state/initial.js';
 import { uiReducer } from './state/reducer.js';
 import type { Annotation, UiAction, UiState } from './state/types.js';
 import type { EvalLauncher, EventSource } from './sources/types.js';
+import { openInEditor } from './templates/edit.js';
 import { detectDisplay } from './terminal.js';
+
+/** Clear the screen and its scrollback and home the cursor: what an editor leaves behind goes. */
+const CLEAR_SCREEN = '\u001b[2J\u001b[3J\u001b[H';
 
 export interface AppContainerProps {
   source: EventSource;
@@ -40,7 +46,7 @@ export interface AppContainerProps {
 export function AppContainer({ source, prefs: prefsProp, env = process.env, evalLauncher, onAnnotation, onExit, coalesceMs = 50, now = Date.now }: AppContainerProps) {
   const prefs = useMemo(() => prefsProp ?? memoryPreferences(), [prefsProp]);
   const keymap = useMemo(() => resolveKeymap(prefs.prefs.keys), [prefs]);
-  const [state, dispatch] = useReducer(uiReducer, undefined, () => startState(prefs, keymap.errors, env, now()));
+  const [state, dispatch] = useReducer(uiReducer, undefined, () => startState(prefs, keymap.errors, env, now(), Boolean(source.watching)));
   const stateRef = useRef(state);
   stateRef.current = state;
   const size = useTerminalSize();
@@ -81,6 +87,23 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
     };
   }, [source, receive]);
 
+  useRunFolder(state.run, dispatch, now);
+
+  // $EDITOR gets the terminal: Ink lets go of raw mode while it runs (openInEditor), then the screen
+  // is cleared and Ink redraws its last frame (useStdout's write repaints it after the text).
+  const { setRawMode, stdin } = useStdin();
+  const { write } = useStdout();
+  const editFile = useCallback(
+    async (file: string) => {
+      try {
+        return await openInEditor(file, { setRawMode, stdin });
+      } finally {
+        write(CLEAR_SCREEN);
+      }
+    },
+    [setRawMode, stdin, write],
+  );
+
   const actions = useMemo(
     () =>
       createUiActions({
@@ -93,13 +116,14 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
         evalLauncher,
         onAnnotation,
         receive,
+        editFile,
         changeDisplay(patch) {
           const saveError = prefs.update(patch);
           if (saveError) dispatch({ type: 'notice', notice: { at: now(), level: 'warning', source: 'prefs', text: saveError } });
           return detectDisplay(env, prefs.prefs);
         },
       }),
-    [source, now, leave, evalLauncher, onAnnotation, receive, prefs, env],
+    [source, now, leave, evalLauncher, onAnnotation, receive, editFile, prefs, env],
   );
   useKeyCommands(keymap.bindings, actions, stateRef);
 
@@ -117,9 +141,9 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
   );
 }
 
-function startState(prefs: PrefsStore, keymapErrors: string[], env: Record<string, string | undefined>, at: number): UiState {
+function startState(prefs: PrefsStore, keymapErrors: string[], env: Record<string, string | undefined>, at: number, watching: boolean): UiState {
   const problems = [...(prefs.error ? [prefs.error] : []), ...keymapErrors];
-  return uiReducer(initialUiState(detectDisplay(env, prefs.prefs)), {
+  return uiReducer({ ...initialUiState(detectDisplay(env, prefs.prefs)), watching }, {
     type: 'batch',
     actions: problems.map((text) => ({ type: 'notice', notice: { at, level: 'warning', source: 'prefs', text } })),
   });

@@ -1,13 +1,17 @@
 /**
  * What the named commands (ui/keys.ts) and the ':' command line do: dispatch UI actions, send
- * TrainCommands to the worker, start evaluations, record annotations, save preferences.
- * Built once by AppContainer; reads the newest state through `getState`.
+ * TrainCommands to the worker, restart a crashed trainer, save preferences; marks, evaluations and
+ * template edits live in ui/actions/*.ts. Built once by AppContainer; reads the newest state through
+ * `getState`.
  */
 import type { TrainCommand } from '../src/trainer/events.js';
+import { errorText, type ActionContext } from './actions/context.js';
+import { createEvalActions } from './actions/evals.js';
+import { createMarkActions } from './actions/marks.js';
+import { createTemplateEditor } from './actions/template-edit.js';
 import { parseCommandLine, type CommandLineEffect } from './commands.js';
 import type { CommandName } from './keys.js';
-import { selectedRollout } from './state/selectors.js';
-import type { Annotation, DisplaySettings, Notice, UiAction, UiState } from './state/types.js';
+import type { Annotation, DisplaySettings, UiAction, UiState } from './state/types.js';
 import type { EvalLauncher, EventSource } from './sources/types.js';
 
 export interface UiActions {
@@ -16,6 +20,10 @@ export interface UiActions {
   send(command: TrainCommand): void;
   run(command: CommandName): void;
   submitCommandLine(text: string): void;
+  /** Save the mark waiting for its note (an empty note is allowed) and close the note line. */
+  submitNote(note: string): void;
+  /** Queue every picked model x data set of the eval pick list and close it. */
+  submitEvalMenu(): void;
 }
 
 export interface UiActionDeps {
@@ -34,27 +42,35 @@ export interface UiActionDeps {
   changeDisplay(patch: Partial<Pick<DisplaySettings, 'ascii' | 'theme' | 'layout'>>): DisplaySettings;
   /** Validated worker messages from eval children go back into the reducer through here. */
   receive(raw: unknown): void;
+  /**
+   * Open `file` in $EDITOR on this terminal and wait for it (ui/templates/edit.ts openInEditor with
+   * Ink's raw-mode handle), then clear and redraw the screen; `changed` when the bytes differ.
+   */
+  editFile?(file: string): Promise<{ changed: boolean }>;
 }
 
 export function createUiActions(deps: UiActionDeps): UiActions {
   const { dispatch, getState, now } = deps;
-  let evalCount = 0;
-  let annotationCount = 0;
-  const notice = (level: Notice['level'], text: string) => dispatch({ type: 'notice', notice: { at: now(), level, source: 'ui', text } });
+  const notice: ActionContext['notice'] = (level, text) => dispatch({ type: 'notice', notice: { at: now(), level, source: 'ui', text } });
+  const ctx: ActionContext = { dispatch, getState, now, notice };
+  const marks = createMarkActions(ctx, deps.onAnnotation);
+  const evals = createEvalActions(ctx, deps.evalLauncher, deps.receive);
+  const editTemplate = createTemplateEditor(ctx, deps.editFile);
 
   const send = (command: TrainCommand) => {
     try {
       deps.source.send(command);
       dispatch({ type: 'command-sent', command, at: now() });
     } catch (err) {
-      notice('error', `could not send ${command.type} to the trainer: ${err instanceof Error ? err.message : String(err)}`);
+      notice('error', `could not send ${command.type} to the trainer: ${errorText(err)}`);
     }
   };
 
   const quit = () => {
     const s = getState();
     const idle = s.status === 'waiting' || s.status === 'stopped' || s.status === 'crashed';
-    if (s.quitting || idle) {
+    // Watching a run folder: leave; the run itself goes on (`:stop` stops it).
+    if (s.quitting || idle || s.watching) {
       deps.exit();
       return;
     }
@@ -62,37 +78,18 @@ export function createUiActions(deps: UiActionDeps): UiActions {
     dispatch({ type: 'quit', at: now() });
   };
 
-  const startEval = (model: string, data: string) => {
-    const request = { id: `eval-${Date.now().toString(36)}-${++evalCount}`, model, data };
-    dispatch({ type: 'eval-requested', request, available: Boolean(deps.evalLauncher), at: now() });
-    try {
-      deps.evalLauncher?.start(request, deps.receive);
-    } catch (err) {
-      deps.receive({ v: 1, kind: 'eval', event: { type: 'eval-error', id: request.id, error: err instanceof Error ? err.message : String(err) } });
-    }
-  };
-
-  const annotate = (target: Annotation['target'], verdict: Annotation['verdict'], note = '') => {
+  const restart = () => {
     const s = getState();
-    const r = selectedRollout(s);
-    if (!r) return notice('warning', 'no rollout selected to mark; wait for a step to finish');
-    if (target === 'feedback' && !r.guided) return notice('warning', 'this rollout got no teacher feedback; g/b mark its trace instead');
-    const annotation: Annotation = {
-      id: `${now().toString(36)}-${++annotationCount}`,
-      time: new Date(now()).toISOString(),
-      step: r.step,
-      group: r.group,
-      sample: r.sample,
-      target,
-      verdict,
-      note,
-      templateVersion: r.templateVersion,
-    };
-    dispatch({ type: 'annotate', annotation });
+    if (s.status !== 'crashed') return notice('info', `R restarts the trainer after a crash; the run is ${s.status}`);
+    if (!deps.source.restart) {
+      const how = s.run ? `; restart it with thinktune train --resume --run-dir ${s.run.runDir}` : '';
+      return notice('warning', `this dashboard cannot start the trainer${how}`);
+    }
     try {
-      deps.onAnnotation?.(annotation, s);
+      deps.source.restart();
+      dispatch({ type: 'restarting', at: now() });
     } catch (err) {
-      notice('error', `could not save the mark: ${err instanceof Error ? err.message : String(err)}`);
+      notice('error', `could not restart the trainer: ${errorText(err)}`);
     }
   };
 
@@ -101,13 +98,17 @@ export function createUiActions(deps: UiActionDeps): UiActions {
       case 'send':
         return send(effect.command);
       case 'eval':
-        return startEval(effect.model, effect.data);
+        return evals.start(effect.model, effect.data);
       case 'quit':
         return quit();
       case 'help':
         return dispatch({ type: 'overlay', overlay: 'help' });
       case 'mark':
-        return annotate(effect.target, effect.verdict, effect.note);
+        return marks.markNow(effect.target, effect.verdict, effect.note);
+      case 'eval-menu':
+        return evals.openMenu();
+      case 'export':
+        return marks.exportMarks(effect.file, effect.format);
       case 'display':
         return dispatch({ type: 'display', patch: deps.changeDisplay(effect.patch) });
     }
@@ -158,24 +159,23 @@ export function createUiActions(deps: UiActionDeps): UiActions {
       case 'follow-latest':
         return dispatch({ type: 'step-cursor', delta: 0 });
       case 'mark-good':
-        return annotate('trace', 'good');
+        return marks.askNote('trace', 'good');
       case 'mark-bad':
-        return annotate('trace', 'bad');
+        return marks.askNote('trace', 'bad');
       case 'mark-feedback-good':
-        return annotate('feedback', 'good');
+        return marks.askNote('feedback', 'good');
       case 'mark-feedback-bad':
-        return annotate('feedback', 'bad');
+        return marks.askNote('feedback', 'bad');
       case 'reload-templates':
         return send({ type: 'reload-templates' });
+      case 'edit-template':
+        return editTemplate();
       case 'new-eval':
-        return dispatch({ type: 'overlay', overlay: 'command', text: 'eval ' });
-      case 'cancel-eval': {
-        const active = s.evals.filter((j) => j.status === 'queued' || j.status === 'running');
-        if (!active.length) return notice('info', 'no evaluation is queued or running');
-        if (!deps.evalLauncher) return notice('warning', 'no evaluator is attached; nothing to cancel');
-        for (const j of active) deps.evalLauncher.cancel(j.id);
-        return;
-      }
+        return evals.openMenu();
+      case 'cancel-eval':
+        return evals.cancelSelected();
+      case 'restart':
+        return restart();
     }
   };
 
@@ -187,5 +187,5 @@ export function createUiActions(deps: UiActionDeps): UiActions {
     applyEffect(parsed.effect);
   };
 
-  return { dispatch, send, run, submitCommandLine };
+  return { dispatch, send, run, submitCommandLine, submitNote: marks.submitNote, submitEvalMenu: evals.submitMenu };
 }

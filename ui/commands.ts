@@ -9,6 +9,9 @@ import type { DisplaySettings } from './state/types.js';
 export type CommandLineEffect =
   | { kind: 'send'; command: TrainCommand }
   | { kind: 'eval'; model: string; data: string }
+  /** `:eval` alone: the pick list of checkpoints and data sets. */
+  | { kind: 'eval-menu' }
+  | { kind: 'export'; file: string; format: 'csv' | 'jsonl' }
   | { kind: 'quit' }
   | { kind: 'help' }
   | { kind: 'mark'; verdict: 'good' | 'bad'; target: 'trace' | 'feedback'; note: string }
@@ -16,9 +19,8 @@ export type CommandLineEffect =
 
 export type CommandLineResult = { ok: true; effect: CommandLineEffect } | { ok: false; error: string };
 
-/** Model and data names an eval launcher receives when `:eval` is given none. */
-export const EVAL_DEFAULT_MODEL = 'current';
-export const EVAL_DEFAULT_DATA = 'eval';
+/** Data set an eval launcher receives when `:eval MODEL` names no data set. */
+export const EVAL_DEFAULT_DATA = 'arith-test';
 
 /** Usage lines for the help overlay. */
 export const COMMAND_LINE_HELP: readonly [string, string][] = [
@@ -26,9 +28,11 @@ export const COMMAND_LINE_HELP: readonly [string, string][] = [
   [':pause :resume', 'pause or resume training'],
   [':step', 'one step while paused'],
   [':save', 'save a checkpoint now'],
+  [':stop', 'save, stop the run (watch: the watched run)'],
   [':reload', 'reload feedback templates'],
-  [':eval [MODEL] [DATA]', 'evaluate a checkpoint'],
+  [':eval [MODEL [DATA]]', 'evaluate (alone: pick from a list)'],
   [':mark good|bad [feedback] NOTE', 'mark with a note'],
+  [':export FILE.csv|FILE.jsonl', 'write the annotations'],
   [':theme dark|light|mono', 'colours (saved)'],
   [':ascii on|off', 'ASCII drawing (saved)'],
   [':layout auto|compact|full', 'screen layout (saved)'],
@@ -65,9 +69,18 @@ export function parseCommandLine(line: string): CommandLineResult {
       return none(':step') ?? send({ type: 'step-once' });
     case 'reload':
       return none(':reload') ?? send({ type: 'reload-templates' });
+    case 'stop':
+      return none(':stop') ?? send({ type: 'stop', save: true });
     case 'eval':
-      if (args.length > 2) return { ok: false, error: 'usage: :eval [MODEL] [DATA] (paths without spaces)' };
-      return { ok: true, effect: { kind: 'eval', model: args[0] ?? EVAL_DEFAULT_MODEL, data: args[1] ?? EVAL_DEFAULT_DATA } };
+      if (args.length > 2) return { ok: false, error: 'usage: :eval [MODEL [DATA]] (paths without spaces; alone it opens a pick list)' };
+      if (args.length === 0) return { ok: true, effect: { kind: 'eval-menu' } };
+      return { ok: true, effect: { kind: 'eval', model: args[0]!, data: args[1] ?? EVAL_DEFAULT_DATA } };
+    case 'export': {
+      const file = rest;
+      const format = /\.csv$/i.test(file) ? 'csv' : /\.jsonl?$/i.test(file) ? 'jsonl' : null;
+      if (!file || !format) return { ok: false, error: 'usage: :export FILE.csv or :export FILE.jsonl (the extension picks the format)' };
+      return { ok: true, effect: { kind: 'export', file, format } };
+    }
     case 'mark': {
       const m = /^mark\s+(good|bad)(?:\s+(trace|feedback))?(?:\s+(.*))?$/s.exec(text);
       if (!m) return { ok: false, error: 'usage: :mark good|bad [trace|feedback] NOTE (marks the selected rollout)' };

@@ -4,13 +4,14 @@
  * Users can rebind commands in the preferences file: {"keys": {"toggle-pause": ["space"]}}.
  */
 import type { Key } from 'ink';
-import type { Overlay, PanelId } from './state/types.js';
+import type { Overlay, PanelId, TrainerStatus } from './state/types.js';
 
 export const COMMAND_NAMES = [
   'toggle-pause', 'step-once', 'next-panel', 'prev-panel', 'help', 'close', 'command-line', 'quit',
   'select-up', 'select-down', 'page-up', 'page-down', 'prev-group', 'next-group', 'prev-sample', 'next-sample',
   'older-step', 'newer-step', 'follow-latest',
-  'mark-good', 'mark-bad', 'mark-feedback-good', 'mark-feedback-bad', 'reload-templates', 'new-eval', 'cancel-eval',
+  'mark-good', 'mark-bad', 'mark-feedback-good', 'mark-feedback-bad', 'reload-templates', 'edit-template', 'new-eval', 'cancel-eval',
+  'restart',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -24,9 +25,11 @@ export interface KeyBinding {
   help: string;
   /** Short label for the key bar; bindings without one are listed only in the help overlay. */
   bar?: string;
+  /** Shown in the key bar only while the trainer is in one of these states (the key always answers). */
+  whenStatus?: readonly TrainerStatus[];
 }
 
-const LISTS = ['templates', 'annotations'] as const;
+const LISTS = ['templates', 'annotations', 'eval'] as const;
 const STEPPED = ['groups', 'trace'] as const;
 
 export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
@@ -58,8 +61,13 @@ export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'mark-feedback-good', keys: ['G'], panels: STEPPED, help: "mark the rollout's teacher feedback good" },
   { command: 'mark-feedback-bad', keys: ['B'], panels: STEPPED, help: "mark the rollout's teacher feedback bad" },
   { command: 'reload-templates', keys: ['r'], panels: ['templates'], help: 'reload the feedback templates', bar: 'reload' },
-  { command: 'new-eval', keys: ['e'], panels: ['eval'], help: 'start an evaluation (:eval MODEL DATA)', bar: 'eval' },
-  { command: 'cancel-eval', keys: ['x'], panels: ['eval'], help: 'cancel running evaluations', bar: 'cancel' },
+  { command: 'edit-template', keys: ['e'], panels: ['templates'], help: 'edit the selected template in $EDITOR, then check it', bar: 'edit' },
+  { command: 'new-eval', keys: ['e'], panels: ['eval'], help: 'pick checkpoints and data sets to evaluate (:eval)', bar: 'eval' },
+  { command: 'cancel-eval', keys: ['x'], panels: ['eval'], help: 'cancel the selected evaluation', bar: 'cancel' },
+  {
+    command: 'restart', keys: ['R'], panels: 'all', help: 'after a crash: restart from the newest checkpoint',
+    bar: 'restart', whenStatus: ['crashed'],
+  },
 ];
 
 const NAMED_KEYS = ['tab', 'shift+tab', 'esc', 'return', 'space', 'up', 'down', 'left', 'right', 'pageup', 'pagedown', 'home', 'end', 'backspace', 'delete'];
@@ -154,12 +162,32 @@ export interface BarItem {
   label: string;
 }
 
-/** The key bar for the focused panel: its own keys first, then the global ones; neighbours with one label merge ("↑↓ rollout"). */
-export function keyBarItems(bindings: readonly KeyBinding[], focus: PanelId, overlay: Overlay, ascii: boolean): BarItem[] {
-  if (overlay === 'command') return [{ keys: keyLabel('return', ascii), label: 'run' }, { keys: 'esc', label: 'cancel' }, { keys: ':help', label: 'commands' }];
+/**
+ * The key bar for the focused panel: its own keys first, then the global ones; neighbours with one
+ * label merge ("↑↓ rollout"). Bindings with `whenStatus` show only in those trainer states.
+ */
+export function keyBarItems(bindings: readonly KeyBinding[], focus: PanelId, overlay: Overlay, ascii: boolean, status?: TrainerStatus): BarItem[] {
+  const enter = keyLabel('return', ascii);
+  if (overlay === 'command') return [{ keys: enter, label: 'run' }, { keys: 'esc', label: 'cancel' }, { keys: ':help', label: 'commands' }];
   if (overlay === 'help') return [{ keys: 'esc', label: 'close' }];
-  const shown = bindings.filter((b) => b.bar && b.keys.length && activeIn(b, focus));
-  const ordered = [...shown.filter((b) => b.panels !== 'all'), ...shown.filter((b) => b.panels === 'all')];
+  if (overlay === 'note') return [{ keys: enter, label: 'save with note' }, { keys: 'esc', label: 'save without note' }];
+  if (overlay === 'eval-menu') {
+    return [
+      { keys: keyLabel('up', ascii) + keyLabel('down', ascii), label: 'move' },
+      { keys: keyLabel('left', ascii) + keyLabel('right', ascii), label: 'list' },
+      { keys: 'space', label: 'mark' },
+      { keys: enter, label: 'queue' },
+      { keys: 'esc', label: 'close' },
+    ];
+  }
+  const when = (b: KeyBinding) => !b.whenStatus || (status !== undefined && b.whenStatus.includes(status));
+  const shown = bindings.filter((b) => b.bar && b.keys.length && activeIn(b, focus) && when(b));
+  // A state's own keys (R after a crash) lead: they are what the person needs right now.
+  const ordered = [
+    ...shown.filter((b) => b.whenStatus),
+    ...shown.filter((b) => !b.whenStatus && b.panels !== 'all'),
+    ...shown.filter((b) => !b.whenStatus && b.panels === 'all'),
+  ];
   const items: BarItem[] = [];
   for (const b of ordered) {
     const key = keyLabel(b.keys[0]!, ascii);

@@ -1,5 +1,6 @@
 /**
  * `thinktune` on a terminal: the training loop in a worker thread, the Ink dashboard on this one.
+ * `thinktune watch RUN_DIR`: the same dashboard on a run folder's files (read-only).
  * The CLI is the composition root, so it is the one place in src/ that reaches into ui/.
  */
 import type { TrainArgs } from './train.js';
@@ -19,6 +20,19 @@ export async function trainWithDashboard(a: TrainArgs & { backend?: string }): P
     await startDashboard({ source, configPath: a.config });
   } finally {
     await source.terminate();
+  }
+  return 0;
+}
+
+/** The dashboard on a run folder's files; a missing or empty folder is a one-line RunDirError before anything is drawn. */
+export async function watchWithDashboard(runDir: string): Promise<number> {
+  const { watchRunFolder } = await import('../../ui/sources/files.js');
+  const { startDashboard } = await import('../../ui/start.js');
+  const source = watchRunFolder(runDir);
+  try {
+    await startDashboard({ source });
+  } finally {
+    source.close();
   }
   return 0;
 }

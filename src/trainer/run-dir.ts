@@ -130,6 +130,12 @@ export class RunDir {
     for (const c of this.checkpoints().slice(keep)) rmSync(c.path, { recursive: true, force: true });
   }
 
+  /** Size of control.jsonl in bytes (0 when absent): where a newly started run begins reading. */
+  controlEnd(): number {
+    const f = this.file('control.jsonl');
+    return existsSync(f) ? statSync(f).size : 0;
+  }
+
   /** Commands a watcher appended to control.jsonl since `offset` (bytes); returns the new offset. */
   readControl(offset: number): { commands: unknown[]; offset: number } {
     const f = this.file('control.jsonl');

@@ -140,7 +140,10 @@ export class Trainer {
       promptFor: studentPrompt, styleCounter: state?.styleCounter ?? 0,
     };
     runDir.writeJson('config.json', config);
-    return new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts);
+    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts);
+    // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
+    trainer.controlOffset = runDir.controlEnd();
+    return trainer;
   }
 
   /** Queue a command; it takes effect at the next step boundary. */
@@ -184,6 +187,8 @@ export class Trainer {
     const r = this.ctx.templates.refresh({ force });
     if (r.changed) yield { type: 'templates', version: r.version, changed: r.files, error: null };
     else if (r.error) yield { type: 'templates', version: r.version, changed: [], error: r.error };
+    // An explicit reload is always answered, so the dashboard can clear its "pending" badges.
+    else if (force) yield { type: 'templates', version: r.version, changed: [], error: null };
   }
 
   private saveCheckpoint(completed: number): string {

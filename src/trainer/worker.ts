@@ -30,7 +30,12 @@ async function main(): Promise<void> {
     const config = loadTrainConfig(start.configFile, start.sets ?? []);
     trainer = await Trainer.create({ config, runDir: start.runDir, resume: start.resume, maxSteps: start.maxSteps, backend: { name: backend.name, reason: backend.reason } });
     for (const c of pending) trainer.command(c as never);
-    for await (const e of trainer.run()) port!.postMessage(eventMessage(e));
+    for await (const e of trainer.run()) {
+      port!.postMessage(eventMessage(e));
+      // A step is one long synchronous stretch: turn the event loop so queued commands (pause, stop)
+      // are delivered before the next one starts.
+      await new Promise<void>((r) => setImmediate(r));
+    }
   } catch (e) {
     port!.postMessage(eventMessage({ type: 'fatal', message: (e as Error).message.split('\n')[0] }));
   } finally {

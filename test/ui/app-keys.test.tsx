@@ -158,8 +158,8 @@ test('g and B mark the selected rollout and hand the annotation over for saving'
     script: [runStart(), { type: 'rollouts', step: 2, rollouts: [rollout(2, 0, 0), rollout(2, 1, 0), guided] }],
     onAnnotation: (a) => saved.push(a),
   });
-  await app.press('g');
-  await app.press(KEYS.right, KEYS.down, 'B');
+  await app.press('g', KEYS.esc);
+  await app.press(KEYS.right, KEYS.down, 'B', KEYS.esc);
   assert.deepEqual(
     saved.map((a) => [a.step, a.group, a.sample, a.target, a.verdict, a.templateVersion]),
     [[2, 0, 0, 'trace', 'good', 1], [2, 1, 1, 'feedback', 'bad', 3]],

@@ -26,7 +26,8 @@ test('training commands', () => {
 });
 
 test(':eval takes an optional model and data set', () => {
-  assert.deepEqual(effect('eval'), { kind: 'eval', model: 'current', data: 'eval' });
+  assert.deepEqual(effect('eval'), { kind: 'eval-menu' });
+  assert.deepEqual(effect('eval runs/a/step-10'), { kind: 'eval', model: 'runs/a/step-10', data: 'arith-test' });
   assert.deepEqual(effect('eval runs/a/step-10 data/gsm8k-test.jsonl'), { kind: 'eval', model: 'runs/a/step-10', data: 'data/gsm8k-test.jsonl' });
 });
 

@@ -133,11 +133,13 @@ test('close cancels everything and waits for the running child', { timeout: 10_0
   assert.deepEqual(q.jobs.map((j) => j.status), ['cancelled', 'cancelled']);
 });
 
-test('the default command runs bin/thinktune.js eval with the spec as flags', () => {
+test('the default command runs the thinktune CLI (from source here: src/cli/main.ts under tsx) with the spec as flags', () => {
   const { file, args } = thinktuneEvalCommand({ model: 'ckpt/step-10', data: 'test.jsonl', limit: 50, samples: 4 });
   assert.equal(file, process.execPath);
-  assert.match(args[0], /bin[/\\]thinktune\.js$/);
-  assert.ok(existsSync(args[0]));
-  assert.deepEqual(args.slice(1), ['eval', '--model', 'ckpt/step-10', '--data', 'test.jsonl', '--json', '--limit', '50', '--samples', '4']);
-  assert.deepEqual(thinktuneEvalCommand({ model: 'm', data: 'd' }).args.slice(1), ['eval', '--model', 'm', '--data', 'd', '--json']);
+  assert.equal(args[0], '--import');
+  assert.match(args[1], /^file:.*tsx/);
+  assert.match(args[2], /src[/\\]cli[/\\]main\.ts$/);
+  assert.ok(existsSync(args[2]));
+  assert.deepEqual(args.slice(3), ['eval', '--model', 'ckpt/step-10', '--data', 'test.jsonl', '--json', '--limit', '50', '--samples', '4']);
+  assert.deepEqual(thinktuneEvalCommand({ model: 'm', data: 'd' }).args.slice(3), ['eval', '--model', 'm', '--data', 'd', '--json']);
 });

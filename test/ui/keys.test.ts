@@ -71,3 +71,18 @@ test('help lists every global command with keys, and the focused panel\'s', () =
   const named = new Set(DEFAULT_KEYMAP.map((b) => b.command));
   for (const c of COMMAND_NAMES) assert.ok(named.has(c), `${c} has a binding`);
 });
+
+test('R restart shows only after a crash, and first; e edits in templates and evaluates in eval; overlays have their own bars', () => {
+  const keys = resolveKeymap().bindings;
+  const bar = (p: (typeof PANELS)[number], status?: 'running' | 'crashed') => keyBarItems(keys, p, 'none', false, status).map((i) => `${i.keys} ${i.label}`);
+  assert.ok(!bar('groups', 'running').includes('R restart'));
+  assert.equal(bar('groups', 'crashed')[0], 'R restart');
+  assert.equal(lookupCommand(keys, 'R', 'log'), 'restart');
+  assert.equal(lookupCommand(keys, 'e', 'templates'), 'edit-template');
+  assert.equal(lookupCommand(keys, 'e', 'eval'), 'new-eval');
+  assert.equal(lookupCommand(keys, 'x', 'eval'), 'cancel-eval');
+  assert.equal(lookupCommand(keys, 'down', 'eval'), 'select-down');
+  assert.ok(bar('templates').includes('e edit'));
+  assert.deepEqual(keyBarItems(keys, 'groups', 'note', true).map((i) => i.label), ['save with note', 'save without note']);
+  assert.deepEqual(keyBarItems(keys, 'groups', 'eval-menu', false).map((i) => i.label), ['move', 'list', 'mark', 'queue', 'close']);
+});

@@ -3,6 +3,7 @@
  * never shares the trainer's memory or event loop:
  *
  *   node bin/thinktune.js eval --model M --data D --json [--limit N] [--samples K]
+ *   (from source: node --import tsx src/cli/main.ts eval ..., see thinktuneCliArgs)
  *
  * The child prints JSON lines on stdout, `{"type":"progress","done":n,"total":N}` while it works and one
  * `{"type":"result","metrics":{...}}` at the end; other stdout lines are ignored. A child that exits
@@ -47,8 +48,21 @@ export function thinktuneBin(): string {
   throw new Error('cannot find bin/thinktune.js above ui/eval; run the dashboard from a thinktune checkout or install');
 }
 
+/**
+ * The arguments that start the thinktune CLI in a child node: bin/thinktune.js when this code is built
+ * (dist/); from source (this file is .ts, loaded by tsx) src/cli/main.ts under the same tsx loader,
+ * resolved to a file URL so the child's working folder does not matter and no build is needed.
+ */
+export function thinktuneCliArgs(): string[] {
+  const bin = thinktuneBin();
+  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
+    return ['--import', import.meta.resolve('tsx'), join(dirname(dirname(bin)), 'src', 'cli', 'main.ts')];
+  }
+  return [bin];
+}
+
 export const thinktuneEvalCommand: EvalCommand = (spec) => {
-  const args = [thinktuneBin(), 'eval', '--model', spec.model, '--data', spec.data, '--json'];
+  const args = [...thinktuneCliArgs(), 'eval', '--model', spec.model, '--data', spec.data, '--json'];
   if (spec.limit !== undefined) args.push('--limit', String(spec.limit));
   if (spec.samples !== undefined) args.push('--samples', String(spec.samples));
   return { file: process.execPath, args };

@@ -6,6 +6,7 @@ import { Box } from 'ink';
 import type { KeyBinding } from '../keys.js';
 import type { LayoutPlan } from '../layout.js';
 import { Charts } from '../panels/Charts.js';
+import { EvalMenu } from '../panels/EvalMenu.js';
 import { FocusedPanel, panelContext } from '../panels/FocusedPanel.js';
 import { Header } from '../panels/Header.js';
 import { HelpOverlay } from '../panels/HelpOverlay.js';
@@ -30,6 +31,8 @@ export function DashboardLayout({ plan, state, bindings }: DashboardLayoutProps)
       <Header state={state} width={width} lines={plan.headerLines} />
       {view.overlay === 'help' ? (
         <HelpOverlay bindings={bindings} focus={view.focus} width={width} height={chartLines + 1 + plan.panelHeight} display={display} />
+      ) : view.overlay === 'eval-menu' && view.evalMenu ? (
+        <EvalMenu menu={view.evalMenu} width={width} height={chartLines + 1 + plan.panelHeight} color={display.color} />
       ) : (
         <>
           {chartLines > 0 && (
@@ -48,13 +51,14 @@ export function DashboardLayout({ plan, state, bindings }: DashboardLayoutProps)
       )}
       <StatusLine
         commandOpen={view.overlay === 'command'}
+        noteFor={view.overlay === 'note' ? view.pendingMark : null}
         commandText={view.commandText}
         notice={state.history.notices.last() ?? null}
         warnings={warningCount(state)}
         width={width}
         display={display}
       />
-      <KeyBar bindings={bindings} focus={view.focus} overlay={view.overlay} width={width} display={display} />
+      <KeyBar bindings={bindings} focus={view.focus} overlay={view.overlay} width={width} display={display} status={state.status} />
     </Box>
   );
 }

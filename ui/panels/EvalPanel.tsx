@@ -20,6 +20,8 @@ import { Lines, clip, line, padEnd, padStart, sanitize, type Line } from './fit.
 
 export interface EvalPanelProps {
   jobs: EvalJob[];
+  /** Index of the selected job (x cancels it); highlighted. Default: none. */
+  selected?: number;
   width: number;
   height: number;
   /** false under NO_COLOR. Default true. */
@@ -58,11 +60,14 @@ export function formatMetric(key: string, v: number): string {
 /** The last path segment, so `checkpoints/run-3/step-200` shows as `step-200`. */
 const tail = (path: string): string => path.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || path;
 
-function jobBlock(j: EvalJob, idWidth: number, width: number, color: boolean): Line[] {
+function jobBlock(j: EvalJob, idWidth: number, width: number, color: boolean, isSelected = false): Line[] {
+  const inverse = isSelected || undefined;
+  const rest = `${sanitize(j.model)}  ${sanitize(j.data)}`;
+  const used = 2 + idWidth + 1 + 10 + [...rest].length;
   const head: Line = [
-    { text: `${MARK[j.status]} ${padEnd(j.id, idWidth)} `, bold: j.status === 'running' || undefined },
-    { text: padEnd(j.status, 10), color: color ? STATUS_COLOR[j.status] : undefined },
-    { text: `${sanitize(j.model)}  ${sanitize(j.data)}` },
+    { text: `${MARK[j.status]} ${padEnd(j.id, idWidth)} `, bold: j.status === 'running' || isSelected || undefined, inverse },
+    { text: padEnd(j.status, 10), color: color ? STATUS_COLOR[j.status] : undefined, inverse },
+    { text: rest + (isSelected && used < width ? ' '.repeat(width - used) : ''), inverse },
   ];
   if (j.status === 'running') {
     const count = j.total > 0 ? `  ${j.done}/${j.total}  ${Math.floor((100 * j.done) / j.total)}%` : '  starting';
@@ -100,7 +105,7 @@ function resultTables(done: EvalJob[], width: number): Line[] {
   return out;
 }
 
-export function evalLines(jobs: EvalJob[], width: number, height: number, color = true): Line[] {
+export function evalLines(jobs: EvalJob[], width: number, height: number, color = true, selected = -1): Line[] {
   const count = (s: EvalJob['status']): number => jobs.filter((j) => j.status === s).length;
   const header: Line = [
     { text: 'evaluations', bold: true },
@@ -110,24 +115,45 @@ export function evalLines(jobs: EvalJob[], width: number, height: number, color 
 
   const tables = resultTables(jobs.filter((j) => j.status === 'done' && j.result !== null), width);
   const idWidth = Math.min(ID_MAX, Math.max(...jobs.map((j) => j.id.length)));
-  const blocks = jobs.map((j) => jobBlock(j, idWidth, width, color));
+  const blocks = jobs.map((j, i) => jobBlock(j, idWidth, width, color, i === selected));
   const room = Math.max(0, height - 1);
   // The job list gets what the tables leave, but never less than half the room: a running job's
   // progress matters more than the fifth row of an old table.
   const jobBudget = Math.max(Math.min(blocks.flat().length, room - tables.length), Math.ceil(room / 2));
+  // Show the newest jobs that fit, ending at the selected job when it would otherwise be cut off.
+  const first = windowFirst(blocks, jobBudget);
+  const last = selected >= 0 && selected < first ? selected : blocks.length - 1;
   const kept: Line[][] = [];
   let used = 0;
-  for (let i = blocks.length - 1; i >= 0; i--) {
+  for (let i = last; i >= 0; i--) {
     const need = blocks[i].length + (i > 0 ? 1 : 0); // keep a row for the "earlier jobs" note
     if (used + need > jobBudget && kept.length > 0) break;
     kept.unshift(blocks[i]);
     used += blocks[i].length;
   }
-  const dropped = blocks.length - kept.length;
-  const jobRows = [...(dropped > 0 ? [line(`(${dropped} earlier jobs)`, { dim: true })] : []), ...kept.flat()];
+  const dropped = last + 1 - kept.length;
+  const later = blocks.length - 1 - last;
+  const jobRows = [
+    ...(dropped > 0 ? [line(`(${dropped} earlier jobs)`, { dim: true })] : []),
+    ...kept.flat(),
+    ...(later > 0 ? [line(`(${later} later jobs)`, { dim: true })] : []),
+  ];
   return [header, ...jobRows, ...tables].slice(0, Math.max(0, height));
 }
 
-export function EvalPanel({ jobs, width, height, color = true }: EvalPanelProps): React.ReactElement {
-  return <Lines lines={evalLines(jobs, width, height, color)} width={width} height={height} />;
+/** First block shown when the window ends at the newest job (same rule as the loop in evalLines). */
+function windowFirst(blocks: Line[][], budget: number): number {
+  let used = 0;
+  let first = blocks.length;
+  for (let i = blocks.length - 1; i >= 0; i--) {
+    const need = blocks[i].length + (i > 0 ? 1 : 0);
+    if (used + need > budget && first < blocks.length) break;
+    used += blocks[i].length;
+    first = i;
+  }
+  return first;
+}
+
+export function EvalPanel({ jobs, selected = -1, width, height, color = true }: EvalPanelProps): React.ReactElement {
+  return <Lines lines={evalLines(jobs, width, height, color, selected)} width={width} height={height} />;
 }

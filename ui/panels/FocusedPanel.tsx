@@ -41,7 +41,7 @@ function PanelBody({ state, width, height }: FocusedPanelProps) {
     case 'annotations':
       return <AnnotationsPanel annotations={state.history.annotations.toArray()} selected={view.annotation} width={width} height={height} color={color} />;
     case 'eval':
-      return <EvalPanel jobs={state.evals} width={width} height={height} color={color} />;
+      return <EvalPanel jobs={state.evals} selected={Math.min(view.evalJob, state.evals.length - 1)} width={width} height={height} color={color} />;
     case 'log':
       return (
         <LogPanel
@@ -68,7 +68,8 @@ export function panelContext(state: UiState): string {
       return `step ${sel.step.step}${held} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
     }
     case 'templates':
-      return state.templates.version === null ? 'no templates reported' : `templates v${state.templates.version}`;
+      if (state.templates.version === null) return 'no templates reported';
+      return `templates v${state.templates.version}${state.templates.dir ? ` · ${state.templates.dir}` : ''}`;
     case 'annotations':
       return `${state.history.annotations.size} marks`;
     case 'eval': {

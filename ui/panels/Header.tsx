@@ -42,7 +42,8 @@ export function Header({ state, width, lines }: HeaderProps) {
     { text: run?.name ?? 'waiting for the trainer', bold: true },
     { text: `${sep}step ${state.step ?? text('–')}/${run ? run.totalSteps : '?'}${sep}` },
     { text: `${statusGlyph(status, ascii)} ${status}${text(reason)}`, bold: true, color: statusColor(status, c) },
-    { text: run ? `${sep}${run.backend}` : '' },
+    // A watched run folder has no backend of its own here: say that this window only watches.
+    { text: state.watching ? `${sep}watching` : run ? `${sep}${run.backend}` : '', bold: state.watching || undefined, color: state.watching ? c.accent : undefined },
     ...(lines < 2 ? [{ text: `${sep}${gauges}`, color: c.muted }] : []),
   ];
   return (

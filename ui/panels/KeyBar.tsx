@@ -1,7 +1,7 @@
 /** The bottom line: the keys that work right now (focused panel's first), as many as fit. */
 import { Box, Text } from 'ink';
 import { keyBarItems, type BarItem, type KeyBinding } from '../keys.js';
-import type { DisplaySettings, Overlay, PanelId } from '../state/types.js';
+import type { DisplaySettings, Overlay, PanelId, TrainerStatus } from '../state/types.js';
 import { themeColors } from '../theme.js';
 
 export interface KeyBarProps {
@@ -10,11 +10,13 @@ export interface KeyBarProps {
   overlay: Overlay;
   width: number;
   display: DisplaySettings;
+  /** Trainer state: some keys (R restart) are offered only in some states. */
+  status?: TrainerStatus;
 }
 
-export function KeyBar({ bindings, focus, overlay, width, display }: KeyBarProps) {
+export function KeyBar({ bindings, focus, overlay, width, display, status }: KeyBarProps) {
   const c = themeColors(display);
-  const shown = fitItems(keyBarItems(bindings, focus, overlay, display.ascii), width);
+  const shown = fitItems(keyBarItems(bindings, focus, overlay, display.ascii, status), width);
   return (
     <Box width={width} height={1}>
       <Text wrap="truncate">
@@ -32,8 +34,8 @@ export function KeyBar({ bindings, focus, overlay, width, display }: KeyBarProps
   );
 }
 
-/** Labels kept when the bar is too narrow for everything: help and quit first, then the essentials. */
-const PRIORITY = ['help', 'quit', 'pause', 'panel', 'close', 'run', 'cancel'];
+/** Labels kept when the bar is too narrow for everything: a crashed run's restart, help and quit first, then the essentials. */
+const PRIORITY = ['restart', 'help', 'quit', 'pause', 'panel', 'close', 'run', 'cancel', 'save with note', 'save without note', 'queue', 'mark', 'edit'];
 
 /** As many items as fit in `width`, chosen by priority (then order), shown in their original order. */
 export function fitItems(items: BarItem[], width: number): BarItem[] {

@@ -13,6 +13,13 @@ export interface EventSource {
   subscribe(cb: (msg: unknown) => void): () => void;
   /** Send a command to the worker (wrapped as {v: 1, kind: 'command', command} on the wire). */
   send(cmd: TrainCommand): void;
+  /**
+   * Start the trainer again from the newest checkpoint of the same run folder, after it died (a
+   * `fatal` event). Sources that cannot (a watched run folder, a script) leave it out.
+   */
+  restart?(): void;
+  /** True for a read-only view of a run folder: `q` leaves without stopping the run. */
+  readonly watching?: boolean;
 }
 
 /** Starts evaluation jobs for ':eval'; progress comes back as EvalMessages through `report`. */

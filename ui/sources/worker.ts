@@ -3,6 +3,10 @@
  * Messages pass through untouched (the dashboard validates them); if the worker dies without saying
  * why, a `fatal` event with the exit code is synthesised so the dashboard can say so and offer a
  * restart from the newest checkpoint (`restart()` starts a new worker with `resume: true`).
+ *
+ * Commands reach a busy worker through a small bootstrap (see `bootstrap`): the training loop runs step
+ * after step without returning to the worker's event loop, so a posted command would otherwise wait
+ * in the port until the run ends, and `p` would never pause it.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -23,6 +27,31 @@ export interface WorkerSource extends EventSource {
   terminate(): Promise<void>;
 }
 
+/**
+ * Runs first in the worker, then loads the trainer's worker module. Each time the worker posts an
+ * event (between and within steps) it takes the commands already waiting in its port, synchronously
+ * (receiveMessageOnPort), and hands them to the port's 'message' listeners, i.e. to trainer.command(),
+ * which applies them at the next step boundary. When the loop does return to the event loop (paused)
+ * commands arrive the ordinary way; no message is delivered twice.
+ * From source the worker module is TypeScript: it is loaded through tsx (a dev dependency), since
+ * Node 20 does not apply --import loaders to a worker's entry file.
+ */
+function bootstrap(url: URL): string {
+  const load = url.pathname.endsWith('.ts')
+    ? `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`
+    : `import(${JSON.stringify(url.href)})`;
+  return `
+const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
+const post = parentPort.postMessage.bind(parentPort);
+parentPort.postMessage = (msg, transfer) => {
+  post(msg, transfer);
+  if (parentPort.listenerCount('message') === 0) return;
+  for (let r = receiveMessageOnPort(parentPort); r; r = receiveMessageOnPort(parentPort)) parentPort.emit('message', r.message);
+};
+${load};
+`;
+}
+
 export function startWorkerSource(start: WorkerStart): WorkerSource {
   const listeners = new Set<(msg: unknown) => void>();
   const emit = (msg: unknown) => listeners.forEach((cb) => cb(msg));
@@ -31,12 +60,7 @@ export function startWorkerSource(start: WorkerStart): WorkerSource {
 
   const spawn = (s: WorkerStart) => {
     let finished = false;
-    const url = workerUrl();
-    // From source the worker is TypeScript: a tiny bootstrap loads it through tsx (a dev dependency);
-    // Node 20 does not apply --import loaders to a worker's entry file.
-    const w = url.pathname.endsWith('.ts')
-      ? new Worker(`import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`, { eval: true, workerData: s })
-      : new Worker(url, { workerData: s });
+    const w = new Worker(bootstrap(workerUrl()), { eval: true, workerData: s });
     w.on('message', (msg: unknown) => {
       const m = msg as { kind?: string; event?: { type?: string; runDir?: string } };
       if (m?.kind === 'event' && (m.event?.type === 'done' || m.event?.type === 'fatal')) finished = true;

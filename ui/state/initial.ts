@@ -39,7 +39,7 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       annotations: new Ring(CAPACITY.annotations),
       stepTimes: new Ring(CAPACITY.stepTimes),
     },
-    templates: { version: null, files: [] },
+    templates: { dir: null, version: null, files: [] },
     evals: [],
     view: {
       focus: 'groups',
@@ -51,10 +51,14 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       traceScroll: 0,
       template: 0,
       annotation: 0,
+      evalJob: 0,
+      pendingMark: null,
+      evalMenu: null,
       logScroll: 0,
     },
     display: { ...DEFAULT_DISPLAY, ...display },
     quitting: false,
+    watching: false,
     counters: { messages: 0, invalidMessages: 0 },
   };
 }

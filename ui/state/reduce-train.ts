@@ -3,12 +3,16 @@ import type { StepMetrics, TrainEvent } from '../../src/trainer/events.js';
 import type { Draft } from './draft.js';
 import { CAPACITY } from './initial.js';
 import { METRIC } from './metric-keys.js';
-import type { Perf, TemplateFile } from './types.js';
+import { applyTemplates } from './reduce-templates.js';
+import type { Perf } from './types.js';
 
 export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
   const s = d.s;
   switch (e.type) {
     case 'run-start': {
+      // The same run folder resumed from a checkpoint (R after a crash) continues this window's history;
+      // any other run-start is a new run whose history is not comparable with the old one.
+      const continues = s.run !== null && e.resumedFrom !== null && e.runDir === s.run.runDir;
       s.run = {
         name: e.runName,
         runDir: e.runDir,
@@ -25,8 +29,10 @@ export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
       s.activeStep = null;
       s.stepStartedAt = null;
       s.perf = { tokensPerS: null, stepTimeS: null, etaS: null, numTensors: null, memoryMb: null, guidancePct: null };
-      // A second run-start means a new run in this window: its history is not comparable with the old one.
-      for (const k of ['steps', 'rollouts', 'feedback', 'stepTimes'] as const) d.clear(k);
+      if (continues) dropStepsFrom(d, e.startStep);
+      else for (const k of ['steps', 'rollouts', 'feedback', 'stepTimes'] as const) d.clear(k);
+      // The trainer's template store starts again at version 1; the files listed stay, their badges go.
+      s.templates = { ...s.templates, version: null, files: s.templates.files.map((f) => ({ ...f, pending: false, pendingHash: null })) };
       s.view = { ...s.view, stepCursor: null, group: 0, sample: 0, traceScroll: 0 };
       const resumed = e.resumedFrom ? `, resumed from ${e.resumedFrom}` : '';
       d.notice(at, 'info', 'trainer', `run ${e.runName} started on ${e.backend} (${e.backendReason})${resumed}`);
@@ -115,17 +121,17 @@ function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, meanStep
   };
 }
 
-function applyTemplates(d: Draft, version: number, changed: string[], error: string | null, at: number): void {
-  const byName = new Map<string, TemplateFile>(d.s.templates.files.map((f) => [f.name, { ...f, pending: false }]));
-  for (const name of changed) {
-    byName.delete(name); // re-insert so the most recently changed files sort last
-    byName.set(name, { name, version, pending: false, error });
-  }
-  const files = [...byName.values()].slice(-CAPACITY.templateFiles);
-  d.s.templates = { version: error ? d.s.templates.version : version, files };
-  const which = changed.length ? `: ${changed.join(', ')}` : '';
-  if (error) d.notice(at, 'warning', 'trainer', `templates not reloaded${which}: ${error}`);
-  else d.notice(at, 'info', 'trainer', `templates v${version}${which}`);
+/** Forget steps >= `from`: a run resumed from checkpoint step-N redoes them. */
+function dropStepsFrom(d: Draft, from: number): void {
+  const steps = d.s.history.steps.toArray().filter((r) => r.step < from);
+  const rollouts = d.s.history.rollouts.toArray().filter((r) => r.step < from);
+  const feedback = d.s.history.feedback.toArray().filter((f) => f.step < from);
+  d.clear('steps');
+  d.clear('rollouts');
+  d.clear('feedback');
+  for (const r of steps) d.push('steps', r);
+  for (const r of rollouts) d.push('rollouts', r);
+  for (const f of feedback) d.push('feedback', f);
 }
 
 export function numberOrNull(v: number | null | undefined): number | null {

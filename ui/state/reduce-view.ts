@@ -40,6 +40,7 @@ export function applyMove(d: Draft, delta: number): void {
       return;
     }
     case 'eval':
+      s.view = { ...v, evalJob: clamp(v.evalJob + delta, 0, s.evals.length - 1) };
       return;
   }
 }

@@ -5,9 +5,11 @@
  */
 import { Draft } from './draft.js';
 import { applyEvalEvent, applyEvalRequest } from './reduce-eval.js';
+import { editEvalMenu, openEvalMenu } from './reduce-eval-menu.js';
+import { applyTemplateEdited, applyTemplatesListed } from './reduce-templates.js';
 import { applyTrainEvent } from './reduce-train.js';
 import { applyFocus, applyGroupCursor, applyMove, applySampleCursor, applyStepCursor } from './reduce-view.js';
-import type { UiAction, UiState } from './types.js';
+import type { Annotation, UiAction, UiState } from './types.js';
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
   const d = new Draft(state);
@@ -44,7 +46,38 @@ function apply(d: Draft, a: UiAction): void {
       applyFocus(d, a.to);
       return;
     case 'overlay':
-      s.view = { ...s.view, overlay: a.overlay, commandText: a.overlay === 'command' ? (a.text ?? '') : '' };
+      // Closing or switching drops what the note prompt and the pick list held.
+      s.view = {
+        ...s.view,
+        overlay: a.overlay,
+        commandText: a.overlay === 'command' ? (a.text ?? '') : '',
+        pendingMark: a.overlay === 'note' ? s.view.pendingMark : null,
+        evalMenu: a.overlay === 'eval-menu' ? s.view.evalMenu : null,
+      };
+      return;
+    case 'note-open':
+      s.view = { ...s.view, overlay: 'note', commandText: '', pendingMark: a.mark, evalMenu: null };
+      return;
+    case 'eval-menu-open':
+      openEvalMenu(d, a.models, a.data);
+      return;
+    case 'eval-menu-edit':
+      editEvalMenu(d, a);
+      return;
+    case 'templates-listed':
+      applyTemplatesListed(d, a.dir, a.files);
+      return;
+    case 'template-edited':
+      applyTemplateEdited(d, a.name, a.error, a.hash, a.at);
+      return;
+    case 'restarting':
+      s.status = 'waiting';
+      s.statusReason = null;
+      s.activeStep = null;
+      d.notice(a.at, 'info', 'ui', `restarting the trainer from the newest checkpoint${s.run ? ` of ${s.run.runDir}` : ''}…`);
+      return;
+    case 'annotations-loaded':
+      mergeAnnotations(d, a.annotations, a.at);
       return;
     case 'command-edit': {
       let text = a.clear ? '' : s.view.commandText;
@@ -82,4 +115,13 @@ function apply(d: Draft, a: UiAction): void {
       s.display = { ...s.display, ...a.patch };
       return;
   }
+}
+
+/** Put annotations read from the run folder before the ones made in this window (same id: kept once). */
+function mergeAnnotations(d: Draft, loaded: Annotation[], at: number): void {
+  const ids = new Set(loaded.map((x) => x.id));
+  const session = d.s.history.annotations.toArray().filter((x) => !ids.has(x.id));
+  d.clear('annotations');
+  for (const x of [...loaded, ...session]) d.push('annotations', x);
+  if (loaded.length) d.notice(at, 'info', 'ui', `loaded ${loaded.length} earlier annotation${loaded.length === 1 ? '' : 's'} from the run folder`);
 }

@@ -11,7 +11,8 @@ import type { Ring } from './ring.js';
 export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log'] as const;
 export type PanelId = (typeof PANELS)[number];
 
-export type Overlay = 'none' | 'help' | 'command';
+/** What covers the panels or takes the keys: help, the ':' line, the one-line note of a mark, the eval pick list. */
+export type Overlay = 'none' | 'help' | 'command' | 'note' | 'eval-menu';
 
 /** What the trainer last said about itself ('waiting' until run-start arrives). */
 export type TrainerStatus = 'waiting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'crashed';
@@ -51,9 +52,42 @@ export interface EvalJob {
 export interface TemplateFile {
   name: string;
   version: number;
-  /** A reload was asked for and its answer has not arrived. */
+  /** A reload was asked for, or a valid edit was saved, and the trainer has not taken it up yet. */
   pending: boolean;
   error: string | null;
+  /** Hash of the text in force (comment lines removed), when the UI knows it; see ui/templates/folder.ts. */
+  hash: string | null;
+  /** Hash of a valid edit saved from the dashboard and not yet in force; the next version bump clears it. */
+  pendingHash: string | null;
+}
+
+/** A mark waiting for its one-line note: the rollout is fixed when the key is pressed, so new steps cannot move it. */
+export interface PendingMark {
+  step: number;
+  group: number;
+  sample: number;
+  target: 'trace' | 'feedback';
+  verdict: 'good' | 'bad';
+  templateVersion: number;
+}
+
+/** One entry of the eval pick list: what is shown, and what is passed to `thinktune eval`. */
+export interface EvalChoice {
+  label: string;
+  value: string;
+}
+
+/** The ':eval' pick list: checkpoints x data sets; space marks, enter queues every marked pair. */
+export interface EvalMenuState {
+  models: EvalChoice[];
+  /** Named data sets; the list shows one more row after them, where a JSONL path is typed. */
+  data: EvalChoice[];
+  column: 'models' | 'data';
+  /** Cursor row per column; in `data`, index data.length is the typed-path row. */
+  cursor: { models: number; data: number };
+  marked: { models: number[]; data: number[] };
+  /** The JSONL path typed on the data list's last row. */
+  path: string;
 }
 
 export interface StepRow {
@@ -135,6 +169,12 @@ export interface ViewState {
   traceScroll: number;
   template: number;
   annotation: number;
+  /** Selected job in the eval panel (index into `evals`). */
+  evalJob: number;
+  /** The mark whose note is being typed (overlay 'note'). */
+  pendingMark: PendingMark | null;
+  /** The pick list while overlay is 'eval-menu'. */
+  evalMenu: EvalMenuState | null;
   /** Lines scrolled up from the newest entry in the log panel. */
   logScroll: number;
 }
@@ -160,13 +200,16 @@ export interface UiState {
   lastCheckpoint: { step: number; path: string } | null;
   perf: Perf;
   history: History;
-  templates: { version: number | null; files: TemplateFile[] };
+  /** `dir` is the run's prompts folder once known (from the run-start config). */
+  templates: { dir: string | null; version: number | null; files: TemplateFile[] };
   /** Newest last; bounded (oldest finished jobs are dropped first). */
   evals: EvalJob[];
   view: ViewState;
   display: DisplaySettings;
   /** 'q' was pressed: a stop with save was sent and the UI exits when the run reports done. */
   quitting: boolean;
+  /** Read-only view of a run folder (`thinktune watch`): q leaves without stopping the run. */
+  watching: boolean;
   counters: { messages: number; invalidMessages: number };
 }
 
@@ -195,6 +238,19 @@ export type UiAction =
   /** `available` is false when no eval launcher is attached: the job is listed as failed at once. */
   | { type: 'eval-requested'; request: EvalRequest; available: boolean; at: number }
   | { type: 'annotate'; annotation: Annotation }
+  /** Annotations already in the run folder (read when the dashboard meets the run); merged by id. */
+  | { type: 'annotations-loaded'; annotations: Annotation[]; at: number }
+  /** Ask for the note of a mark (opens overlay 'note'). */
+  | { type: 'note-open'; mark: PendingMark }
+  /** The run's prompts folder and its files as they are on disk (hash of each file's text, null when unreadable). */
+  | { type: 'templates-listed'; dir: string; files: { name: string; hash: string | null }[] }
+  /** A template saved from $EDITOR and checked: `error` is the loader's message, else `hash` is the new text's. */
+  | { type: 'template-edited'; name: string; error: string | null; hash: string | null; at: number }
+  /** The trainer is being started again from the newest checkpoint. */
+  | { type: 'restarting'; at: number }
+  | { type: 'eval-menu-open'; models: EvalChoice[]; data: EvalChoice[] }
+  /** Edit the open eval pick list (one change per key). */
+  | { type: 'eval-menu-edit'; move?: number; switchColumn?: boolean; toggle?: boolean; append?: string; backspace?: boolean }
   | { type: 'quit'; at: number }
   | { type: 'display'; patch: Partial<DisplaySettings> }
   | { type: 'batch'; actions: UiAction[] };

@@ -79,8 +79,11 @@ export function lineWidths(frame: string): number[] {
   return frame.split('\n').map((l) => [...l.replace(/\u001b\[[0-9;]*m/g, '')].length);
 }
 
-/** Poll until `check()` is true (Ink renders and our coalescing are asynchronous); fail with `describe()`. */
-export async function waitFor(check: () => boolean, describe: () => string, timeoutMs = 3000): Promise<void> {
+/**
+ * Poll until `check()` is true (Ink renders and our coalescing are asynchronous); fail with `describe()`.
+ * The timeout is generous because the test machine is small and shared; a passing wait returns at once.
+ */
+export async function waitFor(check: () => boolean, describe: () => string, timeoutMs = 10_000): Promise<void> {
   const start = Date.now();
   while (!check()) {
     if (Date.now() - start > timeoutMs) throw new Error(`timed out waiting; last frame:\n${describe()}`);

@@ -81,3 +81,17 @@ test('progress bar, metric order and formatting', () => {
   assert.equal(formatMetric('mean_length', 312.46), '312.5');
   assert.equal(formatMetric('problems', 120), '120');
 });
+
+test('the selected job is highlighted and kept in view when the list is longer than the panel', () => {
+  const many = Array.from({ length: 12 }, (_, i) => job(`step-${(i + 1) * 100}`));
+  const text = (selected: number) => evalLines(many, 60, 6, false, selected).map((l) => l.map((s) => s.text).join(''));
+  const inverse = (selected: number) => evalLines(many, 60, 6, false, selected).filter((l) => l.some((s) => s.inverse)).map((l) => l.map((s) => s.text).join(''));
+  assert.match(text(11).join('\n'), /step-1200/, 'the newest job shows by default');
+  assert.deepEqual(inverse(11).length, 1);
+  assert.match(inverse(11)[0]!, /^\. step-1200 /);
+  const top = text(0);
+  assert.match(top.join('\n'), /^\. step-100 /m, 'selecting the first job scrolls up to it');
+  assert.match(top.at(-1)!, /\(\d+ later jobs\)/);
+  assert.ok(top.length <= 6);
+  assert.deepEqual(evalLines(many, 60, 6, false).filter((l) => l.some((s) => s.inverse)), [], 'no selection, no highlight');
+});
