@@ -28,3 +28,22 @@ export function resolvePromptsDir(dir: string): string {
   if (existsSync(local)) return local;
   return join(packageRoot(), dir);
 }
+
+/** How to start the thinktune CLI in a child process (compare jobs, the dashboard's evaluations). */
+export interface ThinktuneCommand {
+  file: string;
+  args: string[];
+}
+
+/**
+ * Built (dist/): node bin/thinktune.js. From source (this file is .ts, loaded by tsx): src/cli/main.ts
+ * under the same tsx loader, resolved to a file URL so the child's working folder does not matter and
+ * no build is needed.
+ */
+export function thinktuneCommand(): ThinktuneCommand {
+  const root = packageRoot();
+  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
+    return { file: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts')] };
+  }
+  return { file: process.execPath, args: [join(root, 'bin', 'thinktune.js')] };
+}

@@ -14,33 +14,16 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import { execa } from 'execa';
 import type { TrainConfig } from '../config/train-config.js';
 import type { EvalMetrics } from '../eval/scoring.js';
-import { packageRoot } from '../paths.js';
+import type { ThinktuneCommand } from '../paths.js';
 import type { Problem } from '../tasks/datasets.js';
 import type { RunResult } from './compare.js';
 import type { Method } from './table.js';
 
 /** How to start the thinktune CLI: a program and the arguments before the subcommand. */
-export interface ThinktuneEntry {
-  file: string;
-  args: string[];
-}
-
-/**
- * The CLI this code belongs to. Built (dist/): bin/thinktune.js, as ui/eval/runner.ts thinktuneBin()
- * finds it. From source (this file is .ts, loaded by tsx): src/cli/main.ts under the same tsx loader,
- * resolved to a file URL so the child's working directory does not matter.
- */
-export function thinktuneEntry(): ThinktuneEntry {
-  const root = packageRoot();
-  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
-    return { file: process.execPath, args: ['--import', import.meta.resolve('tsx'), join(root, 'src', 'cli', 'main.ts')] };
-  }
-  return { file: process.execPath, args: [join(root, 'bin', 'thinktune.js')] };
-}
+export type ThinktuneEntry = ThinktuneCommand;
 
 export interface ChildContext {
   entry: ThinktuneEntry;

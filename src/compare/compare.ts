@@ -30,7 +30,8 @@ import { loadProblems, type Problem } from '../tasks/datasets.js';
 import type { TrainEvent } from '../trainer/events.js';
 import { RunDirError } from '../trainer/run-dir.js';
 import { Trainer, resolveModelDir } from '../trainer/trainer.js';
-import { runJobInChildren, thinktuneEntry, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
+import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
+import { thinktuneCommand } from '../paths.js';
 import { runPool } from './pool.js';
 import { METHODS, methodRow, renderTable, type Method, type MethodRow } from './table.js';
 
@@ -229,7 +230,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     mkdirSync(jobsDir, { recursive: true });
     const testFile = join(jobsDir, 'test-problems.jsonl');
     writeTestProblems(testFile, problems);
-    const ctx: ChildContext = { entry: thinktuneEntry(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, log };
+    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, log };
     const list: ChildJob[] = [
       { method: 'zero-shot', seed: null, tag: runTag('zero-shot', null), name: 'zero-shot', config: null, runDir: null, model: baseDir },
       ...trained.map(({ method, seed }) => ({

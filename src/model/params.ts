@@ -7,6 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config.js';
+import { hfTensorShapes } from '../io/checkpoint.js';
 
 export type Params = Record<string, tf.Variable>;
 export type Grads = Record<string, tf.Tensor>;
@@ -22,32 +23,10 @@ export function isLinearWeight(name: string): boolean {
   return name.endsWith('_proj.weight') || name === 'lm_head.weight';
 }
 
-/** Parameter names and shapes in *our* layout, in a fixed order (used for init, IO and optimizer state). */
+/** Parameter names and shapes in *our* layout (HF's, with linear weights transposed), in a fixed order. */
 export function paramShapes(c: ModelConfig): Map<string, number[]> {
-  const d = c.hidden_size;
-  const qDim = c.num_attention_heads * c.head_dim;
-  const kvDim = c.num_key_value_heads * c.head_dim;
   const shapes = new Map<string, number[]>();
-  shapes.set('model.embed_tokens.weight', [c.vocab_size, d]);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `model.layers.${i}.`;
-    shapes.set(p + 'input_layernorm.weight', [d]);
-    shapes.set(p + 'self_attn.q_proj.weight', [d, qDim]);
-    shapes.set(p + 'self_attn.k_proj.weight', [d, kvDim]);
-    shapes.set(p + 'self_attn.v_proj.weight', [d, kvDim]);
-    if (c.attention_bias) {
-      shapes.set(p + 'self_attn.q_proj.bias', [qDim]);
-      shapes.set(p + 'self_attn.k_proj.bias', [kvDim]);
-      shapes.set(p + 'self_attn.v_proj.bias', [kvDim]);
-    }
-    shapes.set(p + 'self_attn.o_proj.weight', [qDim, d]);
-    shapes.set(p + 'post_attention_layernorm.weight', [d]);
-    shapes.set(p + 'mlp.gate_proj.weight', [d, c.intermediate_size]);
-    shapes.set(p + 'mlp.up_proj.weight', [d, c.intermediate_size]);
-    shapes.set(p + 'mlp.down_proj.weight', [c.intermediate_size, d]);
-  }
-  shapes.set('model.norm.weight', [d]);
-  if (!c.tie_word_embeddings) shapes.set('lm_head.weight', [d, c.vocab_size]);
+  for (const [name, shape] of hfTensorShapes(c)) shapes.set(name, isLinearWeight(name) ? [shape[1], shape[0]] : shape);
   return shapes;
 }
 

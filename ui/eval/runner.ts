@@ -3,16 +3,14 @@
  * never shares the trainer's memory or event loop:
  *
  *   node bin/thinktune.js eval --model M --data D --json [--limit N] [--samples K]
- *   (from source: node --import tsx src/cli/main.ts eval ..., see thinktuneCliArgs)
+ *   (from source: node --import tsx src/cli/main.ts eval ..., see src/paths.ts thinktuneCommand)
  *
  * The child prints JSON lines on stdout, `{"type":"progress","done":n,"total":N}` while it works and one
  * `{"type":"result","metrics":{...}}` at the end; other stdout lines are ignored. A child that exits
  * non-zero (or without a result) fails the job with its last stderr line.
  */
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { execa, type ResultPromise } from 'execa';
+import { thinktuneCommand } from '../../src/paths.js';
 import type { EvalJob } from '../state/types.js';
 
 export interface EvalSpec {
@@ -38,34 +36,12 @@ export interface EvalQueueOptions {
 }
 
 /** `bin/thinktune.js`, found by walking up from this file (it runs from ui/ under tsx and dist/ui/ when built). */
-export function thinktuneBin(): string {
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 5; i++) {
-    const candidate = join(dir, 'bin', 'thinktune.js');
-    if (existsSync(candidate)) return candidate;
-    dir = dirname(dir);
-  }
-  throw new Error('cannot find bin/thinktune.js above ui/eval; run the dashboard from a thinktune checkout or install');
-}
-
-/**
- * The arguments that start the thinktune CLI in a child node: bin/thinktune.js when this code is built
- * (dist/); from source (this file is .ts, loaded by tsx) src/cli/main.ts under the same tsx loader,
- * resolved to a file URL so the child's working folder does not matter and no build is needed.
- */
-export function thinktuneCliArgs(): string[] {
-  const bin = thinktuneBin();
-  if (fileURLToPath(import.meta.url).endsWith('.ts')) {
-    return ['--import', import.meta.resolve('tsx'), join(dirname(dirname(bin)), 'src', 'cli', 'main.ts')];
-  }
-  return [bin];
-}
-
 export const thinktuneEvalCommand: EvalCommand = (spec) => {
-  const args = [...thinktuneCliArgs(), 'eval', '--model', spec.model, '--data', spec.data, '--json'];
+  const cli = thinktuneCommand();
+  const args = [...cli.args, 'eval', '--model', spec.model, '--data', spec.data, '--json'];
   if (spec.limit !== undefined) args.push('--limit', String(spec.limit));
   if (spec.samples !== undefined) args.push('--samples', String(spec.samples));
-  return { file: process.execPath, args };
+  return { file: cli.file, args };
 };
 
 /** Finite numbers only: a metric that came out NaN is serialised as null and has nothing to show. */
