@@ -9,9 +9,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { KEYS, startApp } from './helpers/app.js';
+import { fakeEditor as fakeEditorIn, withEditor } from './helpers/editor.js';
 import { runStart, stepEvents } from './helpers/events.js';
 
 const root = mkdtempSync(join(tmpdir(), 'thinktune-edit-flow-'));
+const fakeEditor = (body: string) => fakeEditorIn(root, body);
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function promptsCopy(name: string): string {
@@ -20,23 +22,6 @@ function promptsCopy(name: string): string {
   return dir;
 }
 
-/** $EDITOR as a node script that gets the file as its last argument and runs `body`. */
-function fakeEditor(body: string): string {
-  const script = join(root, `editor-${Math.random().toString(16).slice(2)}.mjs`);
-  writeFileSync(script, `import fs from 'node:fs';\nconst file = process.argv[process.argv.length - 1];\n${body}\n`);
-  return `${process.execPath} ${script}`;
-}
-
-async function withEditor<T>(editor: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.EDITOR;
-  process.env.EDITOR = editor;
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env.EDITOR;
-    else process.env.EDITOR = saved;
-  }
-}
 
 /** The row of one file in the templates panel. */
 const rowOf = (frame: string, name: string) => frame.split('\n').find((l) => l.includes(name)) ?? '';

@@ -4,8 +4,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { editorCommand, openInEditor, validateTemplateEdit } from '../../ui/templates/edit.js';
+import { fakeEditor as fakeEditorIn, withEditor } from './helpers/editor.js';
 
 const root = mkdtempSync(join(tmpdir(), 'thinktune-edit-'));
+const fakeEditor = (body: string) => fakeEditorIn(root, body);
 after(() => rmSync(root, { recursive: true, force: true }));
 
 function promptsCopy(name: string): string {
@@ -40,23 +42,6 @@ test('editorCommand splits $EDITOR and falls back to vi', () => {
   assert.deepEqual(editorCommand({ EDITOR: 'code --wait' }), ['code', '--wait']);
 });
 
-/** A fake terminal editor: a node script run with the file as its last argument. */
-function fakeEditor(body: string): string {
-  const script = join(root, `editor-${Math.random().toString(16).slice(2)}.mjs`);
-  writeFileSync(script, `import fs from 'node:fs';\nconst file = process.argv[process.argv.length - 1];\n${body}\n`);
-  return `${process.execPath} ${script}`;
-}
-
-async function withEditor<T>(editor: string, fn: () => Promise<T>): Promise<T> {
-  const saved = process.env.EDITOR;
-  process.env.EDITOR = editor;
-  try {
-    return await fn();
-  } finally {
-    if (saved === undefined) delete process.env.EDITOR;
-    else process.env.EDITOR = saved;
-  }
-}
 
 test('openInEditor runs $EDITOR on the file and reports whether it changed', async () => {
   const file = join(root, 'note.txt');
