@@ -27,9 +27,14 @@ export interface StartDashboardOptions {
   env?: Record<string, string | undefined>;
 }
 
-/** The Ink dashboard needs a terminal on both ends: keys in, cursor control out. */
+/** CI=1/true (as Ink's own is-in-ci reads it): Ink then draws only the last frame, so use plain lines. */
+export function inCi(env: Record<string, string | undefined>): boolean {
+  return ['CI', 'CONTINUOUS_INTEGRATION'].some((k) => env[k] !== undefined && env[k] !== '0' && env[k] !== 'false');
+}
+
+/** The Ink dashboard needs a terminal on both ends (keys in, cursor control out) and no CI. */
 export function isInteractive(stdout: { isTTY?: boolean }, stdin: { isTTY?: boolean }, env: Record<string, string | undefined>): boolean {
-  return Boolean(stdout.isTTY && stdin.isTTY) && env.TERM !== 'dumb';
+  return Boolean(stdout.isTTY && stdin.isTTY) && env.TERM !== 'dumb' && !inCi(env);
 }
 
 /** Runs until the user quits (after the trainer saved and stopped) or, without a terminal, until the run ends. */

@@ -5,8 +5,10 @@
  */
 import type { TrainArgs } from './train.js';
 
-export function isInteractiveTerminal(): boolean {
-  return Boolean(process.stdout.isTTY && process.stdin.isTTY) && process.env.TERM !== 'dumb';
+/** Same rule as the dashboard's own (ui/start.tsx): a terminal on both ends, not dumb, not CI. */
+export async function isInteractiveTerminal(): Promise<boolean> {
+  const { isInteractive } = await import('../../ui/start.js');
+  return isInteractive(process.stdout, process.stdin, process.env);
 }
 
 export async function trainWithDashboard(a: TrainArgs & { backend?: string }): Promise<number> {

@@ -24,7 +24,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Dashboard on a terminal (the worker picks and reports the backend), else one line per step. */
 async function train(o: TrainArgs & { backend?: string }): Promise<number> {
-  if (!o.headless && isInteractiveTerminal()) return trainWithDashboard(o);
+  if (!o.headless && (await isInteractiveTerminal())) return trainWithDashboard(o);
   return trainHeadless(o, await withBackend(o));
 }
 
