@@ -13,6 +13,7 @@ import { isInteractiveTerminal, trainWithDashboard, watchWithDashboard } from '.
 import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { pretrainCommand } from './pretrain.js';
+import { probeCommand } from './probe.js';
 
 async function withBackend(opts: { backend?: string }) {
   const choice = await selectBackend(opts.backend);
@@ -75,6 +76,19 @@ export function buildProgram(): Command {
     .argument('<run-dir>', 'the folder a run writes (config.json, metrics.jsonl, rollouts.jsonl)')
     .action(async (runDir: string) => {
       process.exitCode = await watchWithDashboard(runDir);
+    });
+
+  program.command('probe')
+    .description("the built-in world's base-model probes: student accuracy and teacher correction on held-out problems")
+    .option('--model <dir>', "model folder or 'builtin'", 'builtin')
+    .option('--split <name>', 'test | validation', 'test')
+    .option('--limit <n>', 'problems', '200')
+    .option('--prompts <dir>', 'teacher templates', 'prompts')
+    .option('--json', 'print the figures as JSON')
+    .addOption(backendOpt())
+    .action(async (o) => {
+      await withBackend(o);
+      await probeCommand(o);
     });
 
   program.command('pretrain')

@@ -30,7 +30,9 @@ function greedy(model: CausalLM, tok: Tokenizer, prompts: string[], maxNewTokens
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += 16) {
     const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addBos: true }));
-    const gen = generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+    // Never past the model's positions (a small model may have fewer than prompt + maxNewTokens).
+    const room = model.config.max_position_embeddings - Math.max(...ids.map((x) => x.length));
+    const gen = generate(model, ids, { maxNewTokens: Math.max(1, Math.min(maxNewTokens, room)), numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
     for (const g of gen) out.push(tok.decode(g.finished ? g.tokens.slice(0, -1) : g.tokens, { skipSpecial: true }));
   }
   return out;
@@ -93,5 +95,9 @@ export function probeBaseModel(model: CausalLM, tok: Tokenizer, templates: Templ
 }
 
 export function validationProblems(count: number, seed = 11): ArithProblem[] {
-  return arithDataset('validation', { count, seed, difficulty: WORLD_DIFFICULTY });
+  return heldOutProblems('validation', count, seed);
+}
+
+export function heldOutProblems(split: 'validation' | 'test', count: number, seed = 11): ArithProblem[] {
+  return arithDataset(split, { count, seed, difficulty: WORLD_DIFFICULTY });
 }

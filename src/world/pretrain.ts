@@ -8,8 +8,6 @@
  * Documents (BOS + text + EOS) are concatenated and cut into fixed windows of seqLen + 1 tokens, so
  * no compute goes to padding; every position is trained.
  */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { CausalLM } from '../model/model.js';
 import { loadModel, saveModel } from '../model/io.js';
 import type { PackedBatch } from '../engine/score.js';
@@ -172,7 +170,5 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const result = save();
   opt.dispose();
   model.dispose();
-  mkdirSync(o.out, { recursive: true });
-  writeFileSync(join(o.out, '.complete'), '');
   return result;
 }
