@@ -206,9 +206,17 @@ export class Trainer {
     return path;
   }
 
+  /** Save, and say so; a failed save is a warning (the previous checkpoint is intact) and the run goes on. */
+  private checkpointEvent(step: number, when: string): TrainEvent {
+    try {
+      return { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+    } catch (e) {
+      return { type: 'warning', message: `checkpoint ${when} failed: ${(e as Error).message}` };
+    }
+  }
+
   async *run(): AsyncGenerator<TrainEvent> {
-    const cfg = () => this.config;
-    const total = cfg().run.totalSteps;
+    const total = this.config.run.totalSteps;
     const last = Math.min(total, this.opts.maxSteps !== undefined ? this.startStep + this.opts.maxSteps : total);
     yield {
       type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
@@ -222,7 +230,7 @@ export class Trainer {
       while (this.paused && !this.stepOnce && !this.stopRequested) {
         if (this.saveRequested) {
           this.saveRequested = false;
-          yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+          yield this.checkpointEvent(step, 'on request');
         }
         await new Promise<void>((r) => {
           this.wake = r;
@@ -235,7 +243,7 @@ export class Trainer {
       this.stepOnce = false;
       yield* this.refreshTemplates();
       yield { type: 'step-start', step };
-      const problems = promptIndices(this.problems.length, cfg().run.seed, step, cfg().data.promptsPerStep).map((i) => this.problems[i]);
+      const problems = promptIndices(this.problems.length, this.config.run.seed, step, this.config.data.promptsPerStep).map((i) => this.problems[i]);
       const out = await thinkTuningStep(this.ctx, step, problems);
       this.runDir.appendLines('rollouts.jsonl', out.rollouts);
       this.runDir.appendLines('metrics.jsonl', [out.metrics]);
@@ -246,28 +254,20 @@ export class Trainer {
       if (out.skipped) {
         nanRun++;
         yield { type: 'warning', message: `step ${step - 1}: non-finite loss or gradient; the update was skipped (${nanRun} in a row)` };
-        if (nanRun >= cfg().run.maxNanSteps) {
+        if (nanRun >= this.config.run.maxNanSteps) {
           yield { type: 'fatal', message: `${nanRun} steps in a row had a non-finite loss; stopping. Lower optim.lr or check the data, then --resume from the last checkpoint` };
           reason = 'nan';
           break;
         }
       } else nanRun = 0;
-      const every = cfg().run.saveEvery;
+      const every = this.config.run.saveEvery;
       if (this.saveRequested || (every > 0 && step % every === 0) || step === total) {
         this.saveRequested = false;
-        try {
-          yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
-        } catch (e) {
-          yield { type: 'warning', message: `checkpoint at step ${step} failed: ${(e as Error).message}` };
-        }
+        yield this.checkpointEvent(step, `at step ${step}`);
       }
     }
     if (reason === 'stopped' && this.stopRequested?.save && !this.runDir.checkpoints().some((c) => c.step === step)) {
-      try {
-        yield { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
-      } catch (e) {
-        yield { type: 'warning', message: `checkpoint at stop failed: ${(e as Error).message}` };
-      }
+      yield this.checkpointEvent(step, 'at stop');
     }
     yield { type: 'done', step, reason };
   }

@@ -7,6 +7,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
 import { loadTrainConfig } from '../config/train-config.js';
 import { Trainer } from './trainer.js';
+import type { TrainCommand } from './events.js';
 import { parseCommandMessage, eventMessage, type WorkerStart } from './protocol.js';
 
 const port = parentPort;
@@ -15,7 +16,7 @@ const start = workerData as WorkerStart;
 
 async function main(): Promise<void> {
   let trainer: Trainer | null = null;
-  const pending: unknown[] = [];
+  const pending: TrainCommand[] = [];
   port!.on('message', (raw: unknown) => {
     const parsed = parseCommandMessage(raw);
     if (!parsed.ok) {
@@ -29,7 +30,7 @@ async function main(): Promise<void> {
     const backend = await selectBackend(start.backend);
     const config = loadTrainConfig(start.configFile, start.sets ?? []);
     trainer = await Trainer.create({ config, runDir: start.runDir, resume: start.resume, maxSteps: start.maxSteps, backend: { name: backend.name, reason: backend.reason } });
-    for (const c of pending) trainer.command(c as never);
+    for (const c of pending) trainer.command(c);
     for await (const e of trainer.run()) {
       port!.postMessage(eventMessage(e));
       // A step is one long synchronous stretch: turn the event loop so queued commands (pause, stop)
