@@ -5,7 +5,7 @@
  * Simplifications, stated as nanochat states its own: the rollout policy is the current policy, so with
  * numIterations = 1 the importance ratio of student tokens is exactly 1 (old log-probs are the current
  * ones, detached); with numIterations > 1 the old log-probs come from one extra forward pass before the
- * first update.
+ * first update. The update runs on length buckets whose gradients are summed (one optimiser step).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { CausalLM } from '../model/model.js';
@@ -250,24 +250,30 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     skipped: skipped ? 1 : 0,
   };
   const weights = stats?.teacherTokenWeight ?? new Float32Array(full.pack.B * full.pack.T);
-  const records: RolloutRecord[] = rollouts.map((r, b) => {
+  const records = rolloutRecords(step, rollouts, weights, full.pack.T, ctx.templates.version);
+  return { metrics, rollouts: records, teacherAnswers: guidance.answers, skipped };
+}
+
+/**
+ * What rollouts.jsonl and the dashboard see of each rollout. `weights` [B*T] are the teacher-token
+ * shaping weights in the packed layout (row b, target position t), T its row length.
+ */
+function rolloutRecords(step: number, rollouts: Rollout[], weights: Float32Array, T: number, templateVersion: number): RolloutRecord[] {
+  return rollouts.map((r, b) => {
     const studentLen = r.studentText.length;
-    let tw: number[] | null = null;
-    if (r.guided) {
-      const P = r.promptIds.length;
-      tw = r.teacherIds.map((_, j) => weights[b * full.pack.T + P + r.studentIds.length + j - 1]);
-    }
+    // Teacher token j is the target at position prompt + student + j - 1.
+    const base = b * T + r.promptIds.length + r.studentIds.length - 1;
     return {
       step, group: r.group, sample: r.sample, promptId: r.problem.id, prompt: r.promptText,
       text: completionText(r), studentSpan: [0, studentLen], teacherSpan: r.guided ? [studentLen, studentLen + r.teacherText.length] : null,
       studentTokens: r.studentIds.length, teacherTokens: r.teacherIds.length, guided: r.guided, style: r.style,
       feedback: r.feedback ? { opinion: r.feedback.opinion, reason: r.feedback.reason, phrase: r.feedback.phrase } : null,
       noFeedbackReason: r.noFeedbackReason, reward: r.reward, rewards: r.rewards, advantage: r.advantage,
-      terminated: r.ended, truncated: r.truncated, answer: r.problem.answer, teacherTokenWeights: tw,
-      templateVersion: ctx.templates.version,
+      terminated: r.ended, truncated: r.truncated, answer: r.problem.answer,
+      teacherTokenWeights: r.guided ? r.teacherIds.map((_, j) => weights[base + j]) : null,
+      templateVersion,
     };
   });
-  return { metrics, rollouts: records, teacherAnswers: guidance.answers, skipped };
 }
 
 /** Tokens (B x T, padding included) per micro-batch; bounds memory and keeps padding low. */
