@@ -4,23 +4,14 @@
  * next version bump, or [rejected] with the loader's error.
  */
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { KEYS, startApp } from './helpers/app.js';
-import { fakeEditor as fakeEditorIn, withEditor } from './helpers/editor.js';
+import { editorScratch, withEditor } from './helpers/editor.js';
 import { runStart, stepEvents } from './helpers/events.js';
 
-const root = mkdtempSync(join(tmpdir(), 'thinktune-edit-flow-'));
-const fakeEditor = (body: string) => fakeEditorIn(root, body);
-after(() => rmSync(root, { recursive: true, force: true }));
-
-function promptsCopy(name: string): string {
-  const dir = join(root, name);
-  cpSync(new URL('../../prompts', import.meta.url), dir, { recursive: true });
-  return dir;
-}
+const { promptsCopy, fakeEditor } = editorScratch('thinktune-edit-flow-');
 
 
 /** The row of one file in the templates panel. */

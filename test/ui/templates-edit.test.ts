@@ -1,20 +1,11 @@
 import assert from 'node:assert/strict';
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import { editorCommand, openInEditor, validateTemplateEdit } from '../../ui/templates/edit.js';
-import { fakeEditor as fakeEditorIn, withEditor } from './helpers/editor.js';
+import { editorScratch, withEditor } from './helpers/editor.js';
 
-const root = mkdtempSync(join(tmpdir(), 'thinktune-edit-'));
-const fakeEditor = (body: string) => fakeEditorIn(root, body);
-after(() => rmSync(root, { recursive: true, force: true }));
-
-function promptsCopy(name: string): string {
-  const dir = join(root, name);
-  cpSync(new URL('../../prompts', import.meta.url), dir, { recursive: true });
-  return dir;
-}
+const { root, promptsCopy, fakeEditor } = editorScratch('thinktune-edit-');
 
 test('validateTemplateEdit: null for the shipped prompts, the loader error for a broken copy', () => {
   assert.equal(validateTemplateEdit(promptsCopy('ok')), null);
