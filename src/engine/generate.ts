@@ -37,6 +37,15 @@ export interface GeneratedSequence {
   finished: boolean;
 }
 
+/**
+ * The most new tokens a batch can take: `maxNewTokens`, cut so the longest prompt plus its response
+ * fits the model's positions. 0 when the longest prompt alone fills them (callers decide what to say).
+ */
+export function responseBudget(model: CausalLM, prompts: number[][], maxNewTokens: number): number {
+  const room = model.config.max_position_embeddings - Math.max(0, ...prompts.map((p) => p.length));
+  return Math.max(0, Math.min(maxNewTokens, room));
+}
+
 export function generate(model: CausalLM, prompts: number[][], opts: GenerateOptions): GeneratedSequence[] {
   if (prompts.length === 0) return [];
   if (prompts.some((p) => p.length === 0)) throw new Error('generate: every prompt needs at least one token (e.g. BOS)');

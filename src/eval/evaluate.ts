@@ -8,7 +8,7 @@
  * Problems are decoded `batchPrompts` at a time; with K > 1 the sampled pass decodes the same batch with
  * K rows per prompt from one seeded generator, so a (seed, batchPrompts) pair always gives the same result.
  */
-import { generate, type GeneratedSequence } from '../engine/generate.js';
+import { generate, responseBudget, type GeneratedSequence } from '../engine/generate.js';
 import type { CausalLM } from '../model/model.js';
 import { mulberry32 } from '../rl/rng.js';
 import { studentPrompt } from '../tasks/arith.js';
@@ -52,13 +52,14 @@ function toCompletion(s: GeneratedSequence, tok: Tokenizer): Completion {
  * The response budget of one batch: `maxNewTokens`, cut so the longest prompt plus its response fits
  * the model's positions (a long prompt gets a shorter budget rather than failing the whole evaluation).
  */
-function batchBudget(prompts: number[][], maxNewTokens: number, limit: number, problems: ProblemLike[]): number {
-  const longest = Math.max(...prompts.map((p) => p.length));
-  if (longest >= limit) {
+function batchBudget(model: CausalLM, prompts: number[][], maxNewTokens: number, problems: ProblemLike[]): number {
+  const budget = responseBudget(model, prompts, maxNewTokens);
+  if (budget === 0) {
+    const longest = Math.max(...prompts.map((p) => p.length));
     const i = prompts.findIndex((p) => p.length === longest);
-    throw new DatasetError(`problem ${problems[i].id}: its prompt is ${longest} tokens, but the model has only ${limit} positions; drop it from the data or use a model with a longer context`);
+    throw new DatasetError(`problem ${problems[i].id}: its prompt is ${longest} tokens, but the model has only ${model.config.max_position_embeddings} positions; drop it from the data or use a model with a longer context`);
   }
-  return Math.min(maxNewTokens, limit - longest);
+  return budget;
 }
 
 export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, problems: readonly ProblemLike[], opts: EvaluateOptions = {}): Promise<EvalResult> {
@@ -69,7 +70,6 @@ export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, probl
   if (!(temperature > 0)) throw new RangeError(`evaluateModel: temperature of the K samples must be > 0, got ${temperature}`);
   if (problems.length === 0) throw new DatasetError('no problems to evaluate; pass a data set with at least one problem');
   const rng = mulberry32(opts.seed ?? 0);
-  const limit = model.config.max_position_embeddings;
   const stopTokens = [tokenizer.eosId];
   const records: ScoredProblem[] = [];
 
@@ -77,7 +77,7 @@ export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, probl
     const chunk = problems.slice(start, start + batch);
     // [prompt][token] ids; rows of the sampled pass are prompt-major (row = promptIndex * K + sample).
     const prompts = chunk.map((p) => tokenizer.encode(studentPrompt(p.question), { addBos: tokenizer.bosId !== null }));
-    const budget = batchBudget(prompts, maxNewTokens, limit, chunk);
+    const budget = batchBudget(model, prompts, maxNewTokens, chunk);
     const greedy = generate(model, prompts, { maxNewTokens: budget, numSamples: 1, stopTokens, temperature: 0, topP: 1, rng });
     const sampled = K > 1 ? generate(model, prompts, { maxNewTokens: budget, numSamples: K, stopTokens, temperature, topP: opts.topP ?? 1, rng }) : [];
     chunk.forEach((p, i) => {

@@ -7,7 +7,7 @@ import { presetConfig, type ModelConfig } from '../model/config.js';
 import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizer/char.js';
-import { generate } from '../engine/generate.js';
+import { generate, responseBudget } from '../engine/generate.js';
 import { arithDataset, studentPrompt, BUILTIN_WORLD_DIFFICULTY, type ArithProblem, type DifficultySetting } from '../tasks/arith.js';
 import { studentSolution } from '../tasks/slips.js';
 import { renderTeacherPrompt, type TemplateSet, STYLE_NAMES } from '../prompts/templates.js';
@@ -31,8 +31,7 @@ function greedy(model: CausalLM, tok: Tokenizer, prompts: string[], maxNewTokens
   for (let i = 0; i < prompts.length; i += 16) {
     const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addBos: true }));
     // Never past the model's positions (a small model may have fewer than prompt + maxNewTokens).
-    const room = model.config.max_position_embeddings - Math.max(...ids.map((x) => x.length));
-    const gen = generate(model, ids, { maxNewTokens: Math.max(1, Math.min(maxNewTokens, room)), numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+    const gen = generate(model, ids, { maxNewTokens: Math.max(1, responseBudget(model, ids, maxNewTokens)), numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
     for (const g of gen) out.push(tok.decode(g.finished ? g.tokens.slice(0, -1) : g.tokens, { skipSpecial: true }));
   }
   return out;
