@@ -3,10 +3,8 @@
  * Messages pass through untouched (the dashboard validates them); if the worker dies without saying
  * why, a `fatal` event with the exit code is synthesised so the dashboard can say so and offer a
  * restart from the newest checkpoint (`restart()` starts a new worker with `resume: true`).
- *
- * Commands reach a busy worker through a small bootstrap (see `bootstrap`): the training loop runs step
- * after step without returning to the worker's event loop, so a posted command would otherwise wait
- * in the port until the run ends, and `p` would never pause it.
+ * Commands reach a busy worker because the worker turns its event loop after every event it posts
+ * (src/trainer/worker.ts); a step is one long synchronous stretch otherwise.
  */
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -28,28 +26,13 @@ export interface WorkerSource extends EventSource {
 }
 
 /**
- * Runs first in the worker, then loads the trainer's worker module. Each time the worker posts an
- * event (between and within steps) it takes the commands already waiting in its port, synchronously
- * (receiveMessageOnPort), and hands them to the port's 'message' listeners, i.e. to trainer.command(),
- * which applies them at the next step boundary. When the loop does return to the event loop (paused)
- * commands arrive the ordinary way; no message is delivered twice.
- * From source the worker module is TypeScript: it is loaded through tsx (a dev dependency), since
- * Node 20 does not apply --import loaders to a worker's entry file.
+ * The worker's entry. From source the worker module is TypeScript: it is loaded through tsx (a dev
+ * dependency), since Node 20 does not apply --import loaders to a worker's entry file.
  */
 function bootstrap(url: URL): string {
-  const load = url.pathname.endsWith('.ts')
+  return url.pathname.endsWith('.ts')
     ? `import('tsx/esm/api').then(({ tsImport }) => tsImport(${JSON.stringify(url.href)}, ${JSON.stringify(import.meta.url)}))`
     : `import(${JSON.stringify(url.href)})`;
-  return `
-const { parentPort, receiveMessageOnPort } = require('node:worker_threads');
-const post = parentPort.postMessage.bind(parentPort);
-parentPort.postMessage = (msg, transfer) => {
-  post(msg, transfer);
-  if (parentPort.listenerCount('message') === 0) return;
-  for (let r = receiveMessageOnPort(parentPort); r; r = receiveMessageOnPort(parentPort)) parentPort.emit('message', r.message);
-};
-${load};
-`;
 }
 
 export function startWorkerSource(start: WorkerStart): WorkerSource {
