@@ -26,8 +26,6 @@ export interface Rollout {
   ended: boolean;
   /** The student hit maxNewTokens without an end token (never guided: not eligible). */
   truncated: boolean;
-  /** log-probs of the student tokens under the sampler (rollout time). */
-  sampleLogprobs: number[];
   guided: boolean;
   style: string | null;
   feedback: TeacherFeedback | null;

@@ -75,7 +75,7 @@ function rollOut(ctx: StepContext, problems: Problem[], rng: () => number): Roll
       group: s.promptIndex, sample: s.sample, problem: problems[s.promptIndex],
       promptText: promptTexts[s.promptIndex], promptIds: promptIds[s.promptIndex],
       studentIds, teacherIds: [], studentText: tok.decode(studentIds, { skipSpecial: true }), teacherText: '',
-      ended: s.finished, truncated: !s.finished, sampleLogprobs: s.logprobs.slice(0, studentIds.length),
+      ended: s.finished, truncated: !s.finished,
       guided: false, style: null, feedback: null, noFeedbackReason: null, reward: null, rewards: {}, advantage: 0,
     });
   }
