@@ -16,7 +16,7 @@ test('the header shows run, step, state, backend and the gauges the state holds'
   const { lastFrame } = render(<Header state={s} width={100} lines={2} />);
   const [line1, line2] = lastFrame()!.split('\n');
   assert.match(line1!, /thinktune │ gsm8k-qwen │ step 2\/200 │ ▶ running │ wasm/);
-  assert.match(line2!, /1234 tok\/s · 3\.5s\/step · ETA 11m 33s · 321 tensors · 512MB · guided 25%/);
+  assert.match(line2!, /1234 tok\/s · 3\.5s\/step · ETA 11m 30s · 321 tensors · 512MB · guided 25%/);
 });
 
 test('paused, crashed with its reason, and before the run starts', () => {

@@ -18,7 +18,7 @@ test('run-start and step events fill run info, step, perf and the ETA', () => {
   assert.equal(s.step, 1);
   assert.equal(s.perf.tokensPerS, 1234);
   assert.equal(s.perf.stepTimeS, 3.5);
-  assert.equal(s.perf.etaS, 9 * 3.5);
+  assert.equal(s.perf.etaS, 8 * 3.5); // step indices are 0-based: after step 1 of 10, steps 2..9 are left
   assert.equal(s.perf.numTensors, 321);
   assert.equal(s.perf.guidancePct, 25);
   assert.equal(s.history.steps.size, 1);
@@ -35,7 +35,7 @@ test('step time is measured from step-start when the trainer does not report it'
     msg({ type: 'step', step: 1, metrics: { reward: 0.5 } }, 12_500),
   ]);
   assert.equal(s.perf.stepTimeS, 2.5);
-  assert.equal(s.perf.etaS, 4 * 2.5);
+  assert.equal(s.perf.etaS, 3 * 2.5);
 });
 
 test('the reducer never mutates the state it is given', () => {

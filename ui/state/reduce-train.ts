@@ -106,7 +106,8 @@ function applyStep(d: Draft, step: number, metrics: StepMetrics, at: number): vo
   s.step = step;
   s.activeStep = null;
   s.stepStartedAt = null;
-  s.perf = nextPerf(s.perf, metrics, stepTimeS, meanOf(d.s.history.stepTimes.toArray()), s.run ? s.run.totalSteps - step : null);
+  // Steps are 0-based: after step s, steps s+1 .. total-1 are left.
+  s.perf = nextPerf(s.perf, metrics, stepTimeS, meanOf(d.s.history.stepTimes.toArray()), s.run ? s.run.totalSteps - step - 1 : null);
 }
 
 function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, meanStepS: number | null, stepsLeft: number | null): Perf {
