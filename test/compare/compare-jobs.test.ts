@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from '../eval/tiny-model.js';
+import { saveTinyModel } from '../helpers/tiny-model.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { runComparison } from '../../src/compare/compare.js';
 import { runPool } from '../../src/compare/pool.js';

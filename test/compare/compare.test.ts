@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from '../eval/tiny-model.js';
+import { saveTinyModel } from '../helpers/tiny-model.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { methodConfig, runComparison, testDataSpec } from '../../src/compare/compare.js';
 

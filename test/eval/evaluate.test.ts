@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from './tiny-model.js';
+import { saveTinyModel } from '../helpers/tiny-model.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
 import { generate } from '../../src/engine/generate.js';
 import { loadModel } from '../../src/model/io.js';

@@ -11,11 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { test } from 'node:test';
-import { saveModel } from '../../src/model/io.js';
-import { presetConfig } from '../../src/model/config.js';
-import { CausalLM } from '../../src/model/model.js';
-import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { saveTinyModel } from '../helpers/tiny-model.js';
 
 const repo = fileURLToPath(new URL('../..', import.meta.url));
 const tmuxVersion = spawnSync('tmux', ['-V'], { encoding: 'utf8' });
@@ -23,15 +20,6 @@ const skip = tmuxVersion.status === 0 ? false : 'tmux is not installed (`tmux -V
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function tinyModel(dir: string): Promise<string> {
-  await useTestBackend();
-  const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
-  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 512 }), 1);
-  const out = join(dir, 'model');
-  saveModel(out, model, { tokenizer: tok });
-  model.dispose();
-  return out;
-}
 
 test('thinktune train in a terminal: steps advance, p pauses and resumes, q saves and restores the terminal', { skip, timeout: 120_000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'thinktune-e2e-'));
@@ -48,7 +36,8 @@ test('thinktune train in a terminal: steps advance, p pauses and resumes, q save
     }
   };
   try {
-    const model = await tinyModel(tmp);
+    await useTestBackend();
+    const model = saveTinyModel(1, tmp);
     const runDir = join(tmp, 'run');
     const script = join(tmp, 'run.sh');
     const train = [

@@ -8,27 +8,15 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import { saveModel } from '../../src/model/io.js';
-import { presetConfig } from '../../src/model/config.js';
-import { CausalLM } from '../../src/model/model.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
-import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { parseWorkerMessage } from '../../ui/protocol.js';
 import { startWorkerSource } from '../../ui/sources/worker.js';
 import { useTestBackend } from '../helpers/backend.js';
+import { saveTinyModel } from '../helpers/tiny-model.js';
 
 const root = mkdtempSync(join(tmpdir(), 'thinktune-worker-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-async function tinyModel(): Promise<string> {
-  await useTestBackend();
-  const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
-  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 512 }), 1);
-  const dir = join(root, 'model');
-  saveModel(dir, model, { tokenizer: tok });
-  model.dispose();
-  return dir;
-}
 
 /** Resolves with the events so far once `until` holds for one of them (or rejects after `ms`). */
 function eventsUntil(events: TrainEvent[], until: (e: TrainEvent) => boolean, ms = 60_000): Promise<void> {
@@ -44,7 +32,8 @@ function eventsUntil(events: TrainEvent[], until: (e: TrainEvent) => boolean, ms
 }
 
 test('pause reaches a worker that runs steps back to back; stop saves; restart resumes from the newest checkpoint', { timeout: 120_000 }, async () => {
-  const model = await tinyModel();
+  await useTestBackend();
+  const model = saveTinyModel(1, root);
   const runDir = join(root, 'run');
   const sets = [`model.checkpoint=${model}`, 'run.totalSteps=40', 'data.promptsPerStep=2', 'grpo.groupSize=2', 'grpo.maxNewTokens=8', 'teacher.maxNewTokens=4'];
   const source = startWorkerSource({ sets, runDir });

@@ -1,4 +1,4 @@
-/** A throwaway tiny char-level model folder for evaluation and comparison tests (random weights). */
+/** A throwaway tiny char-level model folder (random weights) for tests that need any model on disk. */
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,11 +7,11 @@ import { CausalLM } from '../../src/model/model.js';
 import { saveModel } from '../../src/model/io.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 
-/** Saves `CausalLM.init(tiny preset, seed)` with the default CharTokenizer into a fresh temp folder. */
-export function saveTinyModel(seed = 1): string {
+/** Saves `CausalLM.init(tiny preset, seed)` with the default CharTokenizer into `<parent or a fresh temp folder>/model`. */
+export function saveTinyModel(seed = 1, parent?: string): string {
   const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
   const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 512 }), seed);
-  const dir = join(mkdtempSync(join(tmpdir(), 'thinktune-eval-')), 'model');
+  const dir = join(parent ?? mkdtempSync(join(tmpdir(), 'thinktune-model-')), 'model');
   saveModel(dir, model, { tokenizer: tok });
   model.dispose();
   return dir;
