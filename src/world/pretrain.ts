@@ -5,8 +5,8 @@
  * is one checkpoint that, prompted as a student, solves without reflecting, and, prompted as a teacher,
  * reflects and corrects: the situation the paper studies.
  *
- * Documents (BOS + text + EOS) are concatenated and cut into fixed windows of seqLen + 1 tokens, so
- * no compute goes to padding; every position is trained.
+ * Documents (BOS + text + EOS) are packed whole into rows of seqLen + 1 tokens (documentRows), so a
+ * solution always sees its question; the little padding left at a row's end is masked out.
  */
 import { CausalLM } from '../model/model.js';
 import { loadModel, saveModel } from '../model/io.js';
@@ -55,28 +55,50 @@ export interface PretrainResult {
   params: number;
 }
 
-/** Token stream of the shuffled corpus, cut into windows of seqLen + 1. */
-function* windows(stream: number[], seqLen: number, batchSeqs: number, rng: () => number): Generator<PackedBatch> {
+/**
+ * Rows of whole documents: each epoch shuffles the documents and fills rows of seqLen + 1 tokens with as
+ * many whole documents as fit; the rest of a row is padding with mask 0. A document is never cut, so a
+ * solution is always trained with its question in view (a stream cut at window edges loses that for
+ * every document it splits, which on short windows is most of them).
+ *
+ * Yields PackedBatch: inputs/targets/mask [batchSeqs * seqLen], targets shifted by one.
+ */
+export function* documentRows(docs: number[][], seqLen: number, batchSeqs: number, rng: () => number): Generator<PackedBatch> {
   const W = seqLen + 1;
-  const n = Math.floor(stream.length / W);
-  while (true) {
-    const order = Array.from({ length: n }, (_, i) => i);
-    for (let i = n - 1; i > 0; i--) {
+  const tooLong = docs.findIndex((d) => d.length > W);
+  if (tooLong >= 0) throw new RangeError(`a pretraining document has ${docs[tooLong].length} tokens; raise --seq-len to at least ${docs[tooLong].length - 1}`);
+  let rows: number[][] = [];
+  const fillEpoch = () => {
+    const order = Array.from({ length: docs.length }, (_, i) => i);
+    for (let i = order.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    for (let k = 0; k + batchSeqs <= n; k += batchSeqs) {
-      const inputs = new Int32Array(batchSeqs * seqLen);
-      const targets = new Int32Array(batchSeqs * seqLen);
-      for (let b = 0; b < batchSeqs; b++) {
-        const start = order[k + b] * W;
-        for (let t = 0; t < seqLen; t++) {
-          inputs[b * seqLen + t] = stream[start + t];
-          targets[b * seqLen + t] = stream[start + t + 1];
-        }
+    let row: number[] = [];
+    for (const i of order) {
+      if (row.length + docs[i].length > W) {
+        rows.push(row);
+        row = [];
       }
-      yield { B: batchSeqs, T: seqLen, inputs, targets, mask: new Float32Array(batchSeqs * seqLen).fill(1) };
+      row.push(...docs[i]);
     }
+    if (row.length > 0) rows.push(row);
+  };
+  while (true) {
+    if (rows.length < batchSeqs) fillEpoch();
+    const batch = rows.slice(0, batchSeqs);
+    rows = rows.slice(batchSeqs);
+    const inputs = new Int32Array(batchSeqs * seqLen);
+    const targets = new Int32Array(batchSeqs * seqLen);
+    const mask = new Float32Array(batchSeqs * seqLen);
+    batch.forEach((row, b) => {
+      for (let t = 0; t + 1 < row.length; t++) {
+        inputs[b * seqLen + t] = row[t];
+        targets[b * seqLen + t] = row[t + 1];
+        mask[b * seqLen + t] = 1;
+      }
+    });
+    yield { B: batchSeqs, T: seqLen, inputs, targets, mask };
   }
 }
 
@@ -127,10 +149,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const j = Math.floor(rng() * (i + 1));
     [docs[i], docs[j]] = [docs[j], docs[i]];
   }
-  const stream: number[] = [];
-  for (const d of docs) stream.push(...encodeDocument(d, tok).ids);
-  log(`corpus: ${(stream.length / 1e6).toFixed(2)}M tokens; ${o.steps} steps of ${o.batchSeqs} x ${o.seqLen}`);
-  const batches = windows(stream, o.seqLen, o.batchSeqs, rng);
+  const encoded = docs.map((d) => encodeDocument(d, tok).ids);
+  const corpusTokens = encoded.reduce((n, d) => n + d.length, 0);
+  log(`corpus: ${(corpusTokens / 1e6).toFixed(2)}M tokens; ${o.steps} steps of ${o.batchSeqs} x ${o.seqLen}`);
+  const batches = documentRows(encoded, o.seqLen, o.batchSeqs, rng);
   const opt = new AdamW({ weightDecay: 0.01 });
   const evalSet = validationProblems(o.evalProblems);
   const t0 = performance.now();
