@@ -112,6 +112,7 @@ export function buildProgram(): Command {
     .option('--intermediate <n>', 'MLP size (default 384)')
     .option('--prompts <dir>', 'teacher templates the corpus is rendered with', 'prompts')
     .option('--init <dir>', 'continue from this model folder (a second stage) instead of a fresh model')
+    .option('--loss <which>', 'train on all tokens of a document, or only its completion (solution / teacher answer)', 'all')
     .addOption(backendOpt())
     .action(async (o) => {
       await withBackend(o);

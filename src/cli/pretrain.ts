@@ -24,6 +24,7 @@ export interface PretrainArgs {
   intermediate?: string;
   prompts: string;
   init?: string;
+  loss: string;
 }
 
 export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
@@ -33,7 +34,9 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
     if (!Number.isFinite(n) || n < 0) throw new UsageError(`--${name} must be a non-negative number (got "${v}")`);
     return n;
   };
+  if (a.loss !== 'all' && a.loss !== 'completion') throw new UsageError(`--loss must be all or completion (got "${a.loss}")`);
   const r = await pretrain({
+    completionOnly: a.loss === 'completion',
     init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),

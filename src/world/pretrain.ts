@@ -39,6 +39,8 @@ export interface PretrainOptions {
   hidden?: number;
   layers?: number;
   intermediate?: number;
+  /** Train only the completions (solution / teacher answer), not the questions and prompts. */
+  completionOnly?: boolean;
   /** Continue from this model folder instead of a fresh initialisation (a second pretraining stage). */
   init?: string;
   onLog?: (line: string) => void;
@@ -55,18 +57,28 @@ export interface PretrainResult {
   params: number;
 }
 
+/** One encoded document: [bos] + prompt + completion + eos, and where the completion's tokens begin. */
+export interface EncodedDocument {
+  ids: number[];
+  completionStart: number;
+}
+
 /**
  * Rows of whole documents: each epoch shuffles the documents and fills rows of seqLen + 1 tokens with as
  * many whole documents as fit; the rest of a row is padding with mask 0. A document is never cut, so a
  * solution is always trained with its question in view (a stream cut at window edges loses that for
  * every document it splits, which on short windows is most of them).
  *
+ * The mask trains every token of a document after its BOS, or with `completionOnly` just the completion
+ * (and its end token): the question and the teacher prompt are not predictable, and their irreducible
+ * loss only adds gradient noise to the part that has to be learnt (reading the numbers and computing).
+ *
  * Yields PackedBatch: inputs/targets/mask [batchSeqs * seqLen], targets shifted by one.
  */
-export function* documentRows(docs: number[][], seqLen: number, batchSeqs: number, rng: () => number): Generator<PackedBatch> {
+export function* documentRows(docs: EncodedDocument[], seqLen: number, batchSeqs: number, rng: () => number, completionOnly = false): Generator<PackedBatch> {
   const W = seqLen + 1;
-  const tooLong = docs.findIndex((d) => d.length > W);
-  if (tooLong >= 0) throw new RangeError(`a pretraining document has ${docs[tooLong].length} tokens; raise --seq-len to at least ${docs[tooLong].length - 1}`);
+  const tooLong = docs.findIndex((d) => d.ids.length > W);
+  if (tooLong >= 0) throw new RangeError(`a pretraining document has ${docs[tooLong].ids.length} tokens; raise --seq-len to at least ${docs[tooLong].ids.length - 1}`);
   let rows: number[][] = [];
   const fillEpoch = () => {
     const order = Array.from({ length: docs.length }, (_, i) => i);
@@ -74,13 +86,16 @@ export function* documentRows(docs: number[][], seqLen: number, batchSeqs: numbe
       const j = Math.floor(rng() * (i + 1));
       [order[i], order[j]] = [order[j], order[i]];
     }
-    let row: number[] = [];
+    let row: number[] = []; // document indices
+    let used = 0; // tokens in the row
     for (const i of order) {
-      if (row.length + docs[i].length > W) {
+      if (used + docs[i].ids.length > W) {
         rows.push(row);
         row = [];
+        used = 0;
       }
-      row.push(...docs[i]);
+      row.push(i);
+      used += docs[i].ids.length;
     }
     if (row.length > 0) rows.push(row);
   };
@@ -92,11 +107,18 @@ export function* documentRows(docs: number[][], seqLen: number, batchSeqs: numbe
     const targets = new Int32Array(batchSeqs * seqLen);
     const mask = new Float32Array(batchSeqs * seqLen);
     batch.forEach((row, b) => {
-      for (let t = 0; t + 1 < row.length; t++) {
-        inputs[b * seqLen + t] = row[t];
-        targets[b * seqLen + t] = row[t + 1];
-        mask[b * seqLen + t] = 1;
+      const tokens = row.flatMap((i) => docs[i].ids);
+      let t = b * seqLen - 1; // position whose target is the current token
+      for (const i of row) {
+        const { ids, completionStart } = docs[i];
+        const trainFrom = completionOnly ? completionStart : 1;
+        for (let j = 0; j < ids.length; j++, t++) {
+          if (t < b * seqLen) continue;
+          targets[t] = ids[j];
+          if (j >= trainFrom) mask[t] = 1;
+        }
       }
+      for (let k = 0; k + 1 < tokens.length; k++) inputs[b * seqLen + k] = tokens[k];
     });
     yield { B: batchSeqs, T: seqLen, inputs, targets, mask };
   }
@@ -149,10 +171,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const j = Math.floor(rng() * (i + 1));
     [docs[i], docs[j]] = [docs[j], docs[i]];
   }
-  const encoded = docs.map((d) => encodeDocument(d, tok).ids);
-  const corpusTokens = encoded.reduce((n, d) => n + d.length, 0);
+  const encoded = docs.map((d) => encodeDocument(d, tok));
+  const corpusTokens = encoded.reduce((n, d) => n + d.ids.length, 0);
   log(`corpus: ${(corpusTokens / 1e6).toFixed(2)}M tokens; ${o.steps} steps of ${o.batchSeqs} x ${o.seqLen}`);
-  const batches = documentRows(encoded, o.seqLen, o.batchSeqs, rng);
+  const batches = documentRows(encoded, o.seqLen, o.batchSeqs, rng, o.completionOnly ?? false);
   const opt = new AdamW({ weightDecay: 0.01 });
   const evalSet = validationProblems(o.evalProblems);
   const t0 = performance.now();

@@ -6,15 +6,22 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { documentRows, pretrain } from '../../src/world/pretrain.js';
+import { documentRows, pretrain, type EncodedDocument } from '../../src/world/pretrain.js';
 import { loadModel } from '../../src/model/io.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 
 before(useTestBackend);
 
-/** Documents shaped like the corpus: [1 (bos), body..., 2 (eos)], with a distinct body per document. */
-function fakeDocs(n: number, rng: () => number): number[][] {
-  return Array.from({ length: n }, (_, i) => [1, 10 + i, ...Array.from({ length: 3 + Math.floor(rng() * 12) }, () => 3 + Math.floor(rng() * 5)), 2]);
+/**
+ * Documents shaped like the corpus: [1 (bos), 10 + i, prompt..., completion..., 2 (eos)], prompt tokens
+ * in 3..7 and completion tokens in 200.., so a test can tell them apart.
+ */
+function fakeDocs(n: number, rng: () => number): EncodedDocument[] {
+  return Array.from({ length: n }, (_, i) => {
+    const prompt = Array.from({ length: 1 + Math.floor(rng() * 6) }, () => 3 + Math.floor(rng() * 5));
+    const completion = Array.from({ length: 1 + Math.floor(rng() * 6) }, () => 200 + Math.floor(rng() * 5));
+    return { ids: [1, 10 + i, ...prompt, ...completion, 2], completionStart: 2 + prompt.length };
+  });
 }
 
 test('documentRows packs whole documents, masks only the padding, and shows each document once per epoch', () => {
@@ -29,10 +36,12 @@ test('documentRows packs whole documents, masks only the padding, and shows each
     const b = rows.next().value!;
     assert.equal(b.inputs.length, 2 * T);
     for (let r = 0; r < 2; r++) {
-      const len = b.mask.subarray(r * T, (r + 1) * T).reduce((a, m) => a + m, 0);
-      // The mask is a prefix: trained positions, then padding.
-      for (let t = 0; t < T; t++) assert.equal(b.mask[r * T + t], t < len ? 1 : 0);
+      // The row's length: the last position with a target (every document ends in eos = 2, trained).
+      let len = T;
+      while (len > 0 && b.mask[r * T + len - 1] === 0) len--;
       const row = [...b.inputs.subarray(r * T, r * T + len), b.targets[r * T + len - 1]];
+      // Trained: every target but a document's BOS (a new document is not predictable from the last).
+      for (let t = 0; t < T; t++) assert.equal(b.mask[r * T + t], t < len && b.targets[r * T + t] !== 1 ? 1 : 0);
       trained += len;
       // The row is a concatenation of whole documents: split at each BOS and match a document exactly.
       let start = 0;
@@ -40,7 +49,7 @@ test('documentRows packs whole documents, masks only the padding, and shows each
         if (t === row.length || row[t] === 1) {
           const piece = row.slice(start, t);
           const id = piece[1] - 10;
-          assert.deepEqual(piece, docs[id], 'a row holds whole documents only');
+          assert.deepEqual(piece, docs[id].ids, 'a row holds whole documents only');
           seen.set(id, (seen.get(id) ?? 0) + 1);
           start = t;
         }
@@ -57,8 +66,23 @@ test('documentRows packs whole documents, masks only the padding, and shows each
   assert.ok(Math.min(...counts) >= 2, 'the 80 rows span more than one epoch');
 });
 
+test('documentRows with completionOnly trains exactly the completion tokens and end tokens', () => {
+  const docs = fakeDocs(30, mulberry32(4));
+  const rows = documentRows(docs, 32, 3, mulberry32(2), true);
+  let trained = 0;
+  for (let k = 0; k < 10; k++) {
+    const b = rows.next().value!;
+    for (let t = 0; t < b.targets.length; t++) {
+      const isCompletion = b.targets[t] >= 200 || (b.targets[t] === 2 && b.mask[t] === 1);
+      assert.equal(b.mask[t], isCompletion ? 1 : 0, `position ${t} target ${b.targets[t]}`);
+      trained += b.mask[t];
+    }
+  }
+  assert.ok(trained > 0);
+});
+
 test('documentRows refuses a document longer than a row, saying which --seq-len fits', () => {
-  const rows = documentRows([[1, 5, 5, 5, 5, 5, 2]], 4, 1, mulberry32(1));
+  const rows = documentRows([{ ids: [1, 5, 5, 5, 5, 5, 2], completionStart: 3 }], 4, 1, mulberry32(1));
   assert.throws(() => rows.next(), /raise --seq-len to at least 6/);
 });
 
