@@ -1,31 +1,9 @@
 /** Short, fixed-width friendly number formats for the header, charts and plain output. */
 
-/** A metric value in at most ~7 characters: 0.531, 12.3, 1.2k, 3.4e-4; '–' for missing. */
-export function formatMetric(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '–';
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'inf' : '-inf';
-  const a = Math.abs(v);
-  if (a === 0) return '0';
-  if (a >= 1e6) return `${(v / 1e6).toFixed(1)}M`;
-  if (a >= 1e4) return `${(v / 1e3).toFixed(1)}k`;
-  if (a >= 100) return v.toFixed(0);
-  if (a >= 10) return v.toFixed(1);
-  if (a >= 0.01) return v.toFixed(3);
-  return v.toExponential(1);
-}
-
-/** Seconds as '3.4s', '12m 05s', '2h 10m', '3d 4h'; '–' for missing. */
-export function formatDuration(s: number | null | undefined): string {
-  if (s === null || s === undefined || !Number.isFinite(s) || s < 0) return '–';
-  if (s < 10) return `${s.toFixed(1)}s`;
-  if (s < 60) return `${Math.round(s)}s`;
-  const m = Math.floor(s / 60);
-  if (m < 60) return `${m}m ${String(Math.round(s % 60)).padStart(2, '0')}s`;
-  const h = Math.floor(m / 60);
-  if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
-  return `${Math.floor(h / 24)}d ${h % 24}h`;
-}
+// Metric values and durations share one definition with the plain progress lines (src/trainer/print.ts).
+export { formatDuration, formatMetric } from '../src/trainer/number-format.js';
+// Step indices (0-based, as events and run files hold them) are shown 1-based, like the plain lines.
+export { stepNumber } from '../src/trainer/print.js';
 
 /** Megabytes as '512MB' or '3.2GB'. */
 export function formatMemory(mb: number | null | undefined): string {

@@ -5,7 +5,7 @@
  */
 import { loadTrainConfig } from '../config/train-config.js';
 import { Trainer } from '../trainer/trainer.js';
-import { formatEvent } from '../trainer/print.js';
+import { ProgressPrinter } from '../trainer/print.js';
 import type { BackendChoice } from '../backend/select.js';
 
 export interface TrainArgs {
@@ -37,10 +37,12 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   let code = 0;
+  // Every line, warnings and errors included, goes to stdout: one log in order (compare's children read it).
+  const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
   try {
     for await (const e of trainer.run()) {
-      const line = formatEvent(e, config.run.totalSteps);
-      if (line) process.stdout.write(line + '\n');
+      const line = printer.line(e);
+      if (line) process.stdout.write(line.text + '\n');
       if (e.type === 'fatal') code = 1;
     }
   } finally {

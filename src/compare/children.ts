@@ -19,6 +19,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import type { ThinktuneCommand } from '../paths.js';
 import type { Problem } from '../tasks/datasets.js';
+import { parseProgressLine } from '../trainer/print.js';
 import type { RunResult } from './compare.js';
 import type { Method } from './table.js';
 
@@ -87,6 +88,29 @@ function errorLine(lines: readonly string[]): string | null {
   return latest.find((l) => /^\w*Error\b.*: /.test(l)) ?? latest[0] ?? null;
 }
 
+/** What the in-process path reads from the trainer's events, read back from a train child's headless lines. */
+export interface TrainProgress {
+  /** Newest checkpoint saved, null before any. */
+  checkpoint: string | null;
+  /** Steps finished, from the done line. */
+  steps: number;
+  /** The run's fatal error, or why it ended early; null while all is well. */
+  error: string | null;
+}
+
+export const newTrainProgress = (): TrainProgress => ({ checkpoint: null, steps: 0, error: null });
+
+/** Updates `p` from one stdout line of `thinktune train --headless` (format: trainer/print.ts). */
+export function readTrainLine(p: TrainProgress, line: string): void {
+  const parsed = parseProgressLine(line);
+  if (parsed?.kind === 'checkpoint') p.checkpoint = parsed.path;
+  else if (parsed?.kind === 'error') p.error ??= parsed.message;
+  else if (parsed?.kind === 'done') {
+    p.steps = parsed.step;
+    if (parsed.reason !== 'completed') p.error ??= `the run ended early (${parsed.reason}) after ${parsed.step} steps`;
+  }
+}
+
 const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exited with status ${o.exitCode}`;
 
 /** Evaluates `model` in an eval child; metrics, or the child's error line. */
@@ -116,19 +140,10 @@ export async function runJobInChildren(ctx: ChildContext, job: ChildJob): Promis
   }
   const configFile = join(ctx.jobsDir, `${job.name}.config.json`);
   writeFileSync(configFile, JSON.stringify(job.config, null, 2) + '\n');
-  // The events the in-process path reads from the trainer, read back from the headless lines (trainer/print.ts).
-  const seen = { checkpoint: null as string | null, steps: 0, error: null as string | null };
+  const seen = newTrainProgress();
   const train = await runChild(ctx, ['train', '--headless', '--config', configFile, '--run-dir', job.runDir], (line) => {
     ctx.log(`${job.tag} ${line}`);
-    const saved = /^checkpoint saved: (.+)$/.exec(line);
-    const done = /^done after step (\d+) \((\w+)\)$/.exec(line);
-    const fatal = /^error: (.+)$/.exec(line);
-    if (saved) seen.checkpoint = saved[1];
-    else if (fatal) seen.error ??= fatal[1];
-    else if (done) {
-      seen.steps = Number(done[1]);
-      if (done[2] !== 'completed') seen.error ??= `the run ended early (${done[2]}) after ${seen.steps} steps`;
-    }
+    readTrainLine(seen, line);
   });
   const { checkpoint, steps } = seen;
   let error = seen.error;

@@ -27,7 +27,7 @@ import { evaluateModel } from '../eval/evaluate.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
 import { loadProblems, type Problem } from '../tasks/datasets.js';
-import type { TrainEvent } from '../trainer/events.js';
+import { ProgressPrinter } from '../trainer/print.js';
 import { RunDirError } from '../trainer/run-dir.js';
 import { Trainer, resolveModelDir } from '../trainer/trainer.js';
 import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
@@ -51,7 +51,7 @@ export interface CompareOptions {
   /** The command line that started the comparison, recorded in both files. */
   command: string;
   backend?: { name: string; reason: string };
-  /** Progress lines (one per step, one per finished run). */
+  /** Progress lines: each run's train lines with its tag (trainer/print.ts format), one line per finished run. */
   log?: (line: string) => void;
   /** Runs at once (default 1: in this process, one after another; N > 1: child processes). */
   jobs?: number;
@@ -123,11 +123,6 @@ async function evaluateCheckpoint(dir: string, problems: Problem[], maxNewTokens
 
 const f = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
-function stepLine(tag: string, e: Extract<TrainEvent, { type: 'step' }>, total: number): string {
-  const m = e.metrics;
-  return `${tag} step ${e.step + 1}/${total}  reward ${f(m.reward)}  len ${f(m['completions/mean_length'], 1)}  teacher ${m['guidance/count'] ?? 0}  ${f(m['perf/step_time'], 1)}s`;
-}
-
 /** Trains one method for one seed and evaluates its final checkpoint. */
 async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'zero-shot'>, seed: number, problems: Problem[], evalMax: number): Promise<RunResult> {
   const log = opts.log ?? (() => {});
@@ -140,11 +135,13 @@ async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'z
   let checkpoint: string | null = null;
   let steps = 0;
   let error: string | null = null;
+  // The same lines a child run's headless train prints (the --jobs path relays those with the tag).
+  const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
   try {
     for await (const e of trainer.run()) {
-      if (e.type === 'step') log(stepLine(tag, e, config.run.totalSteps));
-      else if (e.type === 'checkpoint') checkpoint = e.path;
-      else if (e.type === 'warning') log(`${tag} warning: ${e.message}`);
+      const line = printer.line(e);
+      if (line) log(`${tag} ${line.text}`);
+      if (e.type === 'checkpoint') checkpoint = e.path;
       else if (e.type === 'fatal') error = e.message;
       else if (e.type === 'done') {
         steps = e.step;

@@ -1,41 +1,171 @@
-/** Plain one-line-per-event output for headless runs, pipes and CI. */
-import type { TrainEvent } from './events.js';
+/**
+ * Plain one-line-per-event progress output: the one format for headless `thinktune train`, the
+ * dashboard's fallback without a terminal (ui/plain.ts) and `thinktune compare`'s log. No colour, no
+ * cursor movement, ASCII only, so the lines read the same in a pipe, a CI log or under nohup.
+ *
+ *   run demo in runs/demo: steps 1..200 on wasm (no WebGPU)
+ *   step 12/200  reward 0.531 (guided 0.612, unguided 0.480)  teacher 2/6 (pct 0.250)  adv std 0.812  kl 1.2e-3  entropy 1.234  len 123  gnorm 0.412  |  1234 tok/s  3.5s/step  ETA 10m 58s
+ *   checkpoint saved at step 20: runs/demo/checkpoints/step-20
+ *   done after step 200 (completed)
+ *
+ * Step numbers count finished steps from 1 ("step 1/200" after the first step), while events carry
+ * 0-based step indices (`e.step`); checkpoint and done events already carry counts. The ETA is the
+ * steps left x the mean of the recent step times (trainer/pace.ts).
+ * parseProgressLine reads the lines other programs act on back (compare's child runs do).
+ */
+import type { StepMetrics, TrainEvent } from './events.js';
+import { formatDuration, formatMetric } from './number-format.js';
+import { StepPace } from './pace.js';
 
-const f = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
+/** Where a line belongs: callers may send warnings and errors to stderr. */
+export type LineLevel = 'info' | 'warning' | 'error';
 
-export function formatEvent(e: TrainEvent, totalSteps: number): string | null {
+export interface ProgressLine {
+  text: string;
+  level: LineLevel;
+}
+
+/** Metric names the step line reads (what trainer/think-step.ts emits, TRL names). */
+const M = {
+  reward: 'reward',
+  rewardGuided: 'reward/guided',
+  rewardUnguided: 'reward/unguided',
+  teacherCount: 'guidance/count',
+  teacherChosen: 'guidance/chosen',
+  guidancePct: 'guidance/pct',
+  advantageStd: 'advantage/std',
+  kl: 'kl',
+  entropy: 'entropy',
+  meanLength: 'completions/mean_length',
+  gradNorm: 'grad_norm',
+  tokensPerS: 'perf/tokens_per_s',
+  stepTimeS: 'perf/step_time',
+} as const;
+
+/**
+ * The number a user reads for the step with 0-based index `index` (events, rollouts.jsonl and
+ * annotations store indices): its 1-based position, the count of steps finished once it is done.
+ */
+export const stepNumber = (index: number): number => index + 1;
+
+const num = (v: number | null | undefined) => formatMetric(v, '-');
+const secs = (s: number | null) => formatDuration(s, '-');
+
+export interface StepLineInput {
+  /** Steps finished, this one included (1 after the first step). */
+  done: number;
+  /** null while the run's size is unknown (a printer that joined after run-start). */
+  total: number | null;
+  metrics: StepMetrics;
+  /** This step's duration and the time left, in seconds; null when not known yet. */
+  stepS: number | null;
+  etaS: number | null;
+}
+
+export function stepLine({ done, total, metrics: m, stepS, etaS }: StepLineInput): string {
+  const has = (key: string) => m[key] !== undefined;
+  const split = has(M.rewardGuided) || has(M.rewardUnguided) ? ` (guided ${num(m[M.rewardGuided])}, unguided ${num(m[M.rewardUnguided])})` : '';
+  const teacher = has(M.teacherCount) || has(M.teacherChosen) ? [`teacher ${m[M.teacherCount] ?? 0}/${m[M.teacherChosen] ?? 0} (pct ${num(m[M.guidancePct])})`] : [];
+  return [
+    `step ${done}/${total ?? '?'}`,
+    `reward ${num(m[M.reward])}${split}`,
+    ...teacher,
+    `adv std ${num(m[M.advantageStd])}`,
+    `kl ${num(m[M.kl])}`,
+    `entropy ${num(m[M.entropy])}`,
+    `len ${num(m[M.meanLength])}`,
+    `gnorm ${num(m[M.gradNorm])}`,
+    '|',
+    `${num(m[M.tokensPerS])} tok/s`,
+    `${secs(stepS)}/step`,
+    `ETA ${secs(etaS)}`,
+  ].join('  ');
+}
+
+const info = (text: string): ProgressLine => ({ text, level: 'info' });
+const warning = (text: string): ProgressLine => ({ text: `warning: ${text}`, level: 'warning' });
+
+function showValue(v: unknown): string {
+  try {
+    return JSON.stringify(v) ?? String(v);
+  } catch {
+    return String(v);
+  }
+}
+
+/** The line for an event that needs no memory of earlier ones (everything but step lines). */
+export function eventLine(e: Exclude<TrainEvent, { type: 'step' }>): ProgressLine | null {
   switch (e.type) {
-    case 'run-start':
-      return `run ${e.runName} in ${e.runDir}: steps ${e.startStep}..${e.totalSteps}${e.resumedFrom ? ` (resumed from ${e.resumedFrom})` : ''}; backend ${e.backend}${e.backendReason ? ` (${e.backendReason})` : ''}`;
-    case 'step': {
-      const m = e.metrics;
-      return [
-        `step ${e.step + 1}/${totalSteps}`,
-        `reward ${f(m.reward)}`,
-        `(guided ${f(m['reward/guided'])} / unguided ${f(m['reward/unguided'])})`,
-        `teacher ${m['guidance/count'] ?? 0}/${m['guidance/chosen'] ?? 0} pct ${f(m['guidance/pct'], 3)}`,
-        `len ${f(m['completions/mean_length'], 0)}`,
-        `ent ${f(m.entropy)}`,
-        `gnorm ${f(m.grad_norm)}`,
-        `${f(m['perf/step_time'], 1)}s`,
-        `${f(m['perf/tokens_per_s'], 0)} tok/s`,
-      ].join('  ');
+    case 'run-start': {
+      const steps = e.startStep < e.totalSteps ? `steps ${e.startStep + 1}..${e.totalSteps}` : `no steps left (${e.startStep} of ${e.totalSteps} done)`;
+      const resumed = e.resumedFrom ? `, resumed from ${e.resumedFrom}` : '';
+      return info(`run ${e.runName} in ${e.runDir}: ${steps} on ${e.backend}${e.backendReason ? ` (${e.backendReason})` : ''}${resumed}`);
     }
     case 'checkpoint':
-      return `checkpoint saved: ${e.path}`;
+      return info(`checkpoint saved at step ${e.step}: ${e.path}`);
     case 'templates':
-      return e.error ? `templates: edit rejected, previous version ${e.version} stays in force: ${e.error}` : `templates: version ${e.version} in force (${e.changed.join(', ')})`;
+      if (e.error) return warning(`template edit rejected, v${e.version} stays in force: ${e.error}`);
+      return info(`templates v${e.version} in force${e.changed.length ? `: ${e.changed.join(', ')}` : ''}`);
     case 'setting':
-      return e.ok ? `setting ${e.key} = ${JSON.stringify(e.value)}` : `setting ${e.key} rejected: ${e.error}`;
+      return e.ok ? info(`set ${e.key} = ${showValue(e.value)}`) : warning(`set ${e.key} rejected: ${e.error ?? 'rejected by the trainer'}`);
     case 'state':
-      return `state: ${e.state}`;
+      return info(`state: ${e.state}`);
     case 'warning':
-      return `warning: ${e.message}`;
+      return warning(e.message);
     case 'fatal':
-      return `error: ${e.message}`;
+      return { text: `error: ${e.message}`, level: 'error' };
     case 'done':
-      return `done after step ${e.step} (${e.reason})`;
-    default:
-      return null;
+      return info(`done after step ${e.step} (${e.reason})`);
+    case 'step-start':
+    case 'rollouts':
+    case 'teacher-feedback':
+      return null; // too detailed for a progress log; the run folder has them
   }
+}
+
+/**
+ * Formats a run's events one by one. It remembers what a line needs from earlier events: the run's
+ * size (from run-start, else `totalSteps`) and the recent step times for the ETA.
+ */
+export class ProgressPrinter {
+  private total: number | null;
+  private readonly pace: StepPace;
+
+  constructor(opts: { totalSteps?: number | null; now?: () => number } = {}) {
+    this.total = opts.totalSteps ?? null;
+    this.pace = new StepPace(opts.now);
+  }
+
+  line(e: TrainEvent): ProgressLine | null {
+    if (e.type === 'run-start') {
+      this.total = e.totalSteps;
+      this.pace.reset();
+    } else if (e.type === 'step-start') {
+      this.pace.stepStarted(e.step);
+    } else if (e.type === 'step') {
+      const done = stepNumber(e.step);
+      const stepS = this.pace.stepFinished(e.step, e.metrics[M.stepTimeS]);
+      return info(stepLine({ done, total: this.total, metrics: e.metrics, stepS, etaS: this.pace.etaS(done, this.total) }));
+    }
+    return eventLine(e);
+  }
+}
+
+/** What parseProgressLine recognises: the lines that say how far a run got and how it ended. */
+export type ParsedProgressLine =
+  | { kind: 'step'; done: number; total: number | null }
+  | { kind: 'checkpoint'; step: number; path: string }
+  | { kind: 'done'; step: number; reason: string }
+  | { kind: 'error'; message: string };
+
+export function parseProgressLine(line: string): ParsedProgressLine | null {
+  let m = /^step (\d+)\/(\d+|\?) {2}/.exec(line);
+  if (m) return { kind: 'step', done: Number(m[1]), total: m[2] === '?' ? null : Number(m[2]) };
+  m = /^checkpoint saved at step (\d+): (.+)$/.exec(line);
+  if (m) return { kind: 'checkpoint', step: Number(m[1]), path: m[2]! };
+  m = /^done after step (\d+) \((\w+)\)$/.exec(line);
+  if (m) return { kind: 'done', step: Number(m[1]), reason: m[2]! };
+  m = /^error: (.+)$/.exec(line);
+  if (m) return { kind: 'error', message: m[1]! };
+  return null;
 }

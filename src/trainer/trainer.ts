@@ -253,7 +253,7 @@ export class Trainer {
       step++;
       if (out.skipped) {
         nanRun++;
-        yield { type: 'warning', message: `step ${step - 1}: non-finite loss or gradient; the update was skipped (${nanRun} in a row)` };
+        yield { type: 'warning', message: `step ${step}: non-finite loss or gradient; the update was skipped (${nanRun} in a row)` }; // step counts this one: its 1-based number
         if (nanRun >= this.config.run.maxNanSteps) {
           yield { type: 'fatal', message: `${nanRun} steps in a row had a non-finite loss; stopping. Lower optim.lr or check the data, then --resume from the last checkpoint` };
           reason = 'nan';

@@ -10,6 +10,7 @@ import { useTestBackend } from '../helpers/backend.js';
 import { saveTinyModel } from '../helpers/tiny-model.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { methodConfig, runComparison, testDataSpec } from '../../src/compare/compare.js';
+import { parseProgressLine } from '../../src/trainer/print.js';
 
 let work = '';
 let configFile = '';
@@ -73,8 +74,11 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
     assert.ok(Date.parse(r.startedAt) <= Date.parse(r.endedAt), `${r.method} ${r.startedAt}..${r.endedAt}`);
     if (i > 0) assert.ok(Date.parse(r.startedAt) >= Date.parse(order[i - 1].endedAt), `${r.method} seed ${r.seed} overlaps the run before it`);
   }
-  // One short line per step and one per finished run.
+  // Each run's train lines with its tag (the headless format, as --jobs relays them), one line per finished run.
   assert.equal(lines.filter((l) => / step \d\/2 /.test(l)).length, 8);
+  const grpo1 = lines.filter((l) => l.startsWith('[grpo seed 1] ')).map((l) => l.slice('[grpo seed 1] '.length));
+  assert.deepEqual(grpo1.map((l) => parseProgressLine(l)).filter((p) => p?.kind === 'step'), [{ kind: 'step', done: 1, total: 2 }, { kind: 'step', done: 2, total: 2 }]);
+  assert.ok(grpo1.includes('done after step 2 (completed)'), grpo1.join('\n'));
   assert.equal(lines.filter((l) => /^\[(grpo|thinktuning) seed \d\] done: 2 steps/.test(l)).length, 4);
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));

@@ -14,6 +14,7 @@ import { Trainer } from '../../src/trainer/trainer.js';
 import { OpenAITeacher } from '../../src/trainer/teacher.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
+import { parseProgressLine } from '../../src/trainer/print.js';
 
 let modelDir = '';
 before(async () => {
@@ -39,6 +40,12 @@ async function runAll(t: Trainer): Promise<TrainEvent[]> {
 }
 
 const steps = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+/** "done/total" of each headless step line in `out` (format: src/trainer/print.ts). */
+const stepLines = (out: string) =>
+  out.split('\n').flatMap((l) => {
+    const p = parseProgressLine(l);
+    return p?.kind === 'step' ? [`${p.done}/${p.total}`] : [];
+  });
 
 function runCli(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
   return new Promise((resolve) => {
@@ -62,13 +69,18 @@ test('SIGKILL mid-step, then --resume: no lost and no duplicated lines for check
     writeFileSync(cfgFile, JSON.stringify(base({ run: { totalSteps: 5 } })));
     const runDir = join(dir, 'run');
     const killed = await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', runDir], (line, kill) => {
-      if (line.includes('checkpoint saved') && line.endsWith('step-2')) kill(); // step 3 has begun or is about to
+      const p = parseProgressLine(line);
+      if (p?.kind === 'checkpoint' && p.step === 2) kill(); // step 3 has begun or is about to
     });
     assert.equal(killed.signal, 'SIGKILL', killed.out);
     assert.ok(existsSync(join(runDir, 'checkpoints', 'step-2')));
+    assert.deepEqual(stepLines(killed.out), ['1/5', '2/5'], 'step lines count from 1');
     const resumed = await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', runDir, '--resume']);
     assert.equal(resumed.code, 0, resumed.out);
-    assert.match(resumed.out, /resumed from .*step-/);
+    assert.match(resumed.out, /^run .*: steps 3\.\.5 on .*resumed from .*step-2$/m);
+    assert.deepEqual(stepLines(resumed.out), ['3/5', '4/5', '5/5'], 'the resumed run goes on counting where the checkpoint left off');
+    assert.match(resumed.out, /^step 5\/5 {2}.* ETA 0\.0s$/m);
+    assert.match(resumed.out, /^done after step 5 \(completed\)$/m);
     assert.deepEqual(steps(join(runDir, 'metrics.jsonl')), [0, 1, 2, 3, 4]);
     const rolloutSteps = steps(join(runDir, 'rollouts.jsonl'));
     for (let s = 0; s < 5; s++) assert.equal(rolloutSteps.filter((x) => x === s).length, 2 * 3, `rollouts of step ${s}`);
@@ -82,7 +94,11 @@ test('non-finite losses are skipped and reported; repeated ones stop the run wit
   try {
     const config = parseTrainConfig(base({ guidance: { enabled: false }, optim: { lr: 1e30 }, run: { totalSteps: 8, maxNanSteps: 2 } }));
     const events = await runAll(await Trainer.create({ config, runDir: dir }));
-    assert.ok(events.some((e) => e.type === 'warning' && /non-finite/.test(e.message)));
+    const w = events.findIndex((e) => e.type === 'warning' && /non-finite/.test(e.message));
+    assert.ok(w > 0);
+    // The warning follows its step's event and names it as users count steps: index i is step i + 1.
+    const skipped = events.slice(0, w).filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').at(-1)!;
+    assert.match((events[w] as { message: string }).message, new RegExp(`^step ${skipped.step + 1}: non-finite`));
     const fatal = events.find((e) => e.type === 'fatal');
     assert.ok(fatal && /in a row had a non-finite loss; stopping/.test((fatal as { message: string }).message));
     assert.deepEqual(events.at(-1), { type: 'done', step: (events.at(-1) as { step: number }).step, reason: 'nan' });

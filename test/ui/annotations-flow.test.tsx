@@ -15,6 +15,7 @@ import { rollout, runStart } from './helpers/events.js';
 const root = mkdtempSync(join(tmpdir(), 'thinktune-marks-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
+// Rollouts of the step with index 4: the 5th step, shown as s5 / step 5; annotations.jsonl keeps the index.
 const guided = rollout(4, 1, 1, { guided: true, teacherSpan: [10, 20], templateVersion: 3 });
 const script = (runDir: string) => [runStart({ runDir }), { type: 'rollouts' as const, step: 4, rollouts: [rollout(4, 0, 0), rollout(4, 1, 0), guided] }];
 
@@ -29,18 +30,18 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
     },
   });
   await app.press('g');
-  await app.until(/^note on s4 g0 #0 trace good:/m);
+  await app.until(/^note on s5 g0 #0 trace good:/m);
   assert.match(app.frame().split('\n').at(-1)!, /⏎ save with note {2}esc save without note/);
   assert.equal(saved.length, 0, 'nothing is saved before the note is given');
   await app.press(...'keeps the carry', '\u007f', 'y', KEYS.enter);
-  await app.until(/marked step 4 group 0 #0 trace good/);
+  await app.until(/marked step 5 group 0 #0 trace good/);
 
   await app.press(KEYS.right, KEYS.down, 'B');
-  await app.until(/^note on s4 g1 #1 feedback bad:/m);
+  await app.until(/^note on s5 g1 #1 feedback bad:/m);
   // A new step arriving while the note is typed does not move the mark to another rollout.
   app.source.emitEvent({ type: 'rollouts', step: 5, rollouts: [rollout(5, 0, 0)] });
   await app.press('x', KEYS.esc);
-  await app.until(/marked step 4 group 1 #1 feedback bad/);
+  await app.until(/marked step 5 group 1 #1 feedback bad/);
 
   assert.deepEqual(
     saved.map((a) => [a.step, a.group, a.sample, a.target, a.verdict, a.note, a.templateVersion]),
@@ -52,7 +53,7 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
   assert.deepEqual(readAnnotations(runDir).map((a) => a.note), ['keeps the carry', '']);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
   await app.until(/\[annotations\]/);
-  assert.match(app.frame(), /s4 g0 #0 +trace +\+good +keeps the carry/);
+  assert.match(app.frame(), /s5 g0 #0 +trace +\+good +keeps the carry/);
   app.ui.unmount();
 });
 
@@ -64,7 +65,7 @@ test('annotations already in the run folder are loaded when the dashboard meets 
   await app.until(/loaded 1 earlier annotation from the run folder/);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
   await app.until(/\[annotations\].*1 marks/);
-  assert.match(app.frame(), /s2 g0 #3 +trace +-bad +loops forever/);
+  assert.match(app.frame(), /s3 g0 #3 +trace +-bad +loops forever/, 'stored index 2 is the 3rd step');
   app.ui.unmount();
 });
 
@@ -72,7 +73,7 @@ test(':export FILE writes the run\'s annotations as CSV or JSONL by extension', 
   const runDir = join(root, 'export-run');
   const app = await startApp({ script: script(runDir), onAnnotation: (a, s) => appendAnnotation(s.run!.runDir, a) });
   await app.press('g', ...'fine, "quoted", too', KEYS.enter);
-  await app.until(/marked step 4/);
+  await app.until(/marked step 5/);
   const csv = join(root, 'marks.csv');
   const jsonl = join(root, 'marks.jsonl');
   await app.press(':', ...`export ${csv}`, KEYS.enter);

@@ -10,7 +10,7 @@ import { lineWidths, waitFor } from './helpers/render-sized.js';
 function heavyScript(): ScriptEntry[] {
   const script: ScriptEntry[] = [runStart({ runName: 'a-very-long-run-name-that-goes-on-and-on-'.repeat(3) })];
   script.push({ type: 'templates', version: 4, changed: Array.from({ length: 30 }, (_, i) => `style-${i}.md`), error: null });
-  for (let step = 1; step <= 20; step++) {
+  for (let step = 0; step < 20; step++) {
     const rollouts: RolloutRecord[] = [];
     for (let g = 0; g < 8; g++) {
       for (let i = 0; i < 8; i++) {
@@ -37,7 +37,7 @@ test('at 80x24 the frame never exceeds 24 lines or 80 columns, in every panel an
   const app = await startApp({ size: { columns: 80, rows: 24 }, script: heavyScript(), onAnnotation: () => {} });
   assertFits(app.frame(), 80, 24, 'groups');
   await app.press(KEYS.down, KEYS.down, 'g', ...'a note that is far longer than the line it is typed on, '.repeat(3));
-  await app.until(/note on s20 g0 #2 trace good: /);
+  await app.until(/note on s20 g0 #2 trace good: /); // the 20th step (index 19)
   assertFits(app.frame(), 80, 24, 'note line');
   await app.press(KEYS.enter);
   for (const panel of ['trace', 'templates', 'annotations', 'eval', 'log']) {

@@ -144,7 +144,7 @@ test('a burst of worker messages is coalesced into a few renders', async () => {
   const app = await startApp();
   const before = app.ui.stdout.frames.length;
   for (let step = 3; step < 503; step++) for (const e of stepEvents(step, 1, 1)) app.source.emitEvent(e);
-  await app.until(/step 502\/200/);
+  await app.until(/step 503\/200/); // the newest index, 502, is the 503rd step
   await settle(30);
   const renders = app.ui.stdout.frames.length - before;
   assert.ok(renders <= 3, `${renders} renders for 2000 messages`);

@@ -10,7 +10,7 @@ import { runStart, stepEvents } from './helpers/events.js';
 const keyBar = (frame: string) => frame.split('\n').at(-1)!;
 
 test('a fatal event keeps the history on screen, shows why, and R restarts from the newest checkpoint', async () => {
-  const app = await startApp({ size: { columns: 100, rows: 30 }, script: [runStart({ runDir: 'runs/crashy' }), ...stepEvents(1), ...stepEvents(2), ...stepEvents(3)] });
+  const app = await startApp({ size: { columns: 100, rows: 30 }, script: [runStart({ runDir: 'runs/crashy' }), ...stepEvents(0), ...stepEvents(1), ...stepEvents(2)] });
   let restarts = 0;
   app.source.restart = () => void restarts++;
   assert.doesNotMatch(keyBar(app.frame()), /R restart/, 'R is offered only after a crash');
@@ -30,13 +30,15 @@ test('a fatal event keeps the history on screen, shows why, and R restarts from 
   await app.until(/restarting the trainer from the newest checkpoint of runs\/crashy/);
   assert.match(app.frame(), /step 3 {2}group 0/, 'still shown while the trainer starts');
 
-  // The new worker resumes from checkpoint step-2 (2 completed steps): steps 2 and 3 are redone, step 1 stays.
+  // The new worker resumes from checkpoint step-2 (2 completed steps): the 3rd step (index 2) is redone, the first two stay.
   app.source.emitEvent(runStart({ runDir: 'runs/crashy', startStep: 2, resumedFrom: 'runs/crashy/checkpoints/step-2' }));
   await app.until(/▶ running/);
-  assert.match(app.frame(), /\[groups\].*step 1 · g 1\/2/);
-  assert.match(app.frame(), /^reward +▄ /m, 'one metrics row left in the chart');
+  assert.match(app.frame(), /step 2\/200 │ ▶ running/);
+  assert.match(app.frame(), /\[groups\].*step 2 · g 1\/2/);
+  assert.match(app.frame(), /^reward +\S{2} /m, 'two metrics rows left in the chart');
   for (const e of stepEvents(2)) app.source.emitEvent(e);
-  await app.until(/\[groups\].*step 2 · g 1\/2/);
+  await app.until(/\[groups\].*step 3 · g 1\/2/);
+  assert.match(app.frame(), /step 3\/200 │ ▶ running/);
   app.ui.unmount();
 });
 

@@ -12,13 +12,15 @@ const msg = (event: TrainEvent, at = 0): UiAction => ({ type: 'message', msg: wr
 const reduceAll = (s: UiState, actions: UiAction[]) => actions.reduce(uiReducer, s);
 
 test('run-start and step events fill run info, step, perf and the ETA', () => {
-  let s = reduceAll(initialUiState(), [msg(runStart({ totalSteps: 10 })), ...stepEvents(1).map((e) => msg(e, 1000))]);
+  let s = reduceAll(initialUiState(), [msg(runStart({ totalSteps: 10 }))]);
+  assert.equal(s.stepsDone, 0, 'no step finished yet');
+  s = reduceAll(s, stepEvents(0).map((e) => msg(e, 1000)));
   assert.equal(s.run?.name, 'gsm8k-qwen');
   assert.equal(s.status, 'running');
-  assert.equal(s.step, 1);
+  assert.equal(s.stepsDone, 1, 'the step with index 0 is the first finished');
   assert.equal(s.perf.tokensPerS, 1234);
   assert.equal(s.perf.stepTimeS, 3.5);
-  assert.equal(s.perf.etaS, 8 * 3.5); // step indices are 0-based: after step 1 of 10, steps 2..9 are left
+  assert.equal(s.perf.etaS, 9 * 3.5); // 1 of 10 finished: 9 left
   assert.equal(s.perf.numTensors, 321);
   assert.equal(s.perf.guidancePct, 25);
   assert.equal(s.history.steps.size, 1);
@@ -26,6 +28,15 @@ test('run-start and step events fill run info, step, perf and the ETA', () => {
   assert.equal(shownStep(s)?.rollouts.length, 8);
   s = uiReducer(s, msg({ type: 'state', state: 'paused' }));
   assert.equal(runStatus(s), 'paused');
+  s = reduceAll(s, [...stepEvents(9), { type: 'done', step: 10, reason: 'completed' } as const].map((e) => msg(e)));
+  assert.equal(s.stepsDone, 10, 'the last index (9) is the 10th step');
+  assert.equal(s.perf.etaS, 0);
+});
+
+test('a resumed run counts from the checkpoint it resumed from', () => {
+  const s = reduceAll(initialUiState(), [msg(runStart({ totalSteps: 10, startStep: 4, resumedFrom: 'runs/demo/checkpoints/step-4' }))]);
+  assert.equal(s.stepsDone, 4);
+  assert.equal(reduceAll(s, stepEvents(4).map((e) => msg(e))).stepsDone, 5);
 });
 
 test('step time is measured from step-start when the trainer does not report it', () => {
@@ -35,7 +46,7 @@ test('step time is measured from step-start when the trainer does not report it'
     msg({ type: 'step', step: 1, metrics: { reward: 0.5 } }, 12_500),
   ]);
   assert.equal(s.perf.stepTimeS, 2.5);
-  assert.equal(s.perf.etaS, 3 * 2.5);
+  assert.equal(s.perf.etaS, 3 * 2.5); // index 1 is the 2nd of 5 steps: 3 left
 });
 
 test('the reducer never mutates the state it is given', () => {
@@ -146,7 +157,7 @@ test('100k events keep every history, list and counter-driven structure bounded'
   assert.equal(h.stepTimes.size, CAPACITY.stepTimes);
   assert.ok(s.evals.length <= CAPACITY.evalJobs);
   assert.ok(s.templates.files.length <= CAPACITY.templateFiles);
-  assert.equal(s.step, step);
+  assert.equal(s.stepsDone, step + 1, 'a count of finished steps: the newest index + 1');
   assert.ok(s.counters.messages > 50_000);
 });
 

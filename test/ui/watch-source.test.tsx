@@ -174,10 +174,11 @@ test('the dashboard on a watched folder: header says watching, follows growth, p
   const ui = renderSized(<AppContainer source={source} env={{}} coalesceMs={0} onExit={() => exited++} />, { columns: 100, rows: 30 });
   const frame = () => ui.lastFrame() ?? '';
   try {
-    await waitFor(() => /thinktune │ dashboard │ step 1\/50 │ ▶ running │ watching/.test(frame()), frame);
-    assert.match(frame(), /\[groups\].*step 1 · g 1\/2/);
+    // Two steps in metrics.jsonl (indices 0 and 1): 2 of 50 finished; the groups show the 2nd step.
+    await waitFor(() => /thinktune │ dashboard │ step 2\/50 │ ▶ running │ watching/.test(frame()), frame);
+    assert.match(frame(), /\[groups\].*step 2 · g 1\/2/);
     appendFileSync(join(dir, 'metrics.jsonl'), metricsLine(2).slice(30));
-    await waitFor(() => /step 2\/50/.test(frame()), frame);
+    await waitFor(() => /step 3\/50/.test(frame()), frame);
 
     ui.stdin.write('p');
     await waitFor(() => /‖ paused │ watching/.test(frame()), frame);

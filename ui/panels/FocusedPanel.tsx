@@ -3,6 +3,7 @@
  * content panel (built in ui/panels/*.tsx) the slice of state it needs.
  */
 import { Box } from 'ink';
+import { stepNumber } from '../format.js';
 import { selection } from '../state/selectors.js';
 import type { UiState } from '../state/types.js';
 import { AnnotationsPanel } from './AnnotationsPanel.js';
@@ -65,7 +66,7 @@ export function panelContext(state: UiState): string {
       const sel = selection(state);
       if (!sel.step) return 'no rollouts yet';
       const held = v.stepCursor === null ? '' : ' (held)';
-      return `step ${sel.step.step}${held} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
+      return `step ${stepNumber(sel.step.step)}${held} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
     }
     case 'templates':
       if (state.templates.version === null) return 'no templates reported';

@@ -12,6 +12,7 @@
  */
 import React from 'react';
 import type { RolloutRecord } from '../../src/trainer/events.js';
+import { stepNumber } from '../format.js';
 import { Lines, clipStart, line, padEnd, padStart, sanitize, windowStart, type Line } from './fit.js';
 
 export interface GroupViewProps {
@@ -56,7 +57,7 @@ function headerLine(rollouts: RolloutRecord[]): Line {
   const rewards = rollouts.map((x) => x.reward).filter((x): x is number => x !== null && Number.isFinite(x));
   const mean = rewards.length > 0 ? (rewards.reduce((a, b) => a + b, 0) / rewards.length).toFixed(2) : '-';
   return [
-    { text: `step ${r.step}  group ${r.group}  `, bold: true },
+    { text: `step ${stepNumber(r.step)}  group ${r.group}  `, bold: true },
     { text: `prompt ${sanitize(r.promptId)}  answer ${sanitize(r.answer).replace(/\n/g, ' ')}  mean reward ${mean}` },
   ];
 }

@@ -40,7 +40,8 @@ export function Header({ state, width, lines }: HeaderProps) {
     { text: 'thinktune', bold: true, color: c.accent },
     { text: sep },
     { text: run?.name ?? 'waiting for the trainer', bold: true },
-    { text: `${sep}step ${state.step ?? text('–')}/${run ? run.totalSteps : '?'}${sep}` },
+    // Steps finished out of the run's total, as the plain lines count them: 'step 1/200' after the first.
+    { text: `${sep}step ${state.stepsDone ?? text('–')}/${run ? run.totalSteps : '?'}${sep}` },
     { text: `${statusGlyph(status, ascii)} ${status}${text(reason)}`, bold: true, color: statusColor(status, c) },
     // A watched run folder has no backend of its own here: say that this window only watches.
     { text: state.watching ? `${sep}watching` : run ? `${sep}${run.backend}` : '', bold: state.watching || undefined, color: state.watching ? c.accent : undefined },

@@ -6,6 +6,7 @@
  */
 import { Box, Text } from 'ink';
 import { SegmentLine } from '../components/SegmentLine.js';
+import { stepNumber } from '../format.js';
 import type { DisplaySettings, FeedbackEntry, Notice } from '../state/types.js';
 import { themeColors, type ThemeColors } from '../theme.js';
 
@@ -62,7 +63,7 @@ export function mergeLog(notices: readonly Notice[], feedback: readonly Feedback
     ...feedback.map((f) => ({
       at: f.at,
       tag: 'fb',
-      text: `s${f.step} g${f.group}#${f.sample}${f.style ? ` ${f.style}` : ''} ${f.ok ? 'ok' : 'unusable'}: ${f.text}`,
+      text: `s${stepNumber(f.step)} g${f.group}#${f.sample}${f.style ? ` ${f.style}` : ''} ${f.ok ? 'ok' : 'unusable'}: ${f.text}`,
       color: f.ok ? c.guided : c.warn,
     })),
   ];

@@ -39,7 +39,8 @@ export function createScriptedSource(options: ScriptedSourceOptions = {}): Scrip
   let started = false;
   let held = false;
   let timer: NodeJS.Timeout | null = null;
-  let lastStep = 0;
+  /** Steps finished (a count, as checkpoint and done events carry): the step event's index + 1. */
+  let stepsDone = 0;
   let runDir = 'runs/scripted';
   let templatesVersion = 0;
   let resolveFinished!: () => void;
@@ -49,8 +50,11 @@ export function createScriptedSource(options: ScriptedSourceOptions = {}): Scrip
     for (const cb of [...listeners]) cb(raw);
   };
   const emitEvent = (e: TrainEvent) => {
-    if (e.type === 'step') lastStep = e.step;
-    if (e.type === 'run-start') runDir = e.runDir;
+    if (e.type === 'step') stepsDone = e.step + 1;
+    if (e.type === 'run-start') {
+      runDir = e.runDir;
+      stepsDone = e.startStep;
+    }
     if (e.type === 'templates') templatesVersion = e.version;
     emit(eventMessage(e));
   };
@@ -102,11 +106,11 @@ export function createScriptedSource(options: ScriptedSourceOptions = {}): Scrip
       case 'stop':
         hold();
         emitEvent({ type: 'state', state: 'stopping' });
-        if (cmd.save) emitEvent({ type: 'checkpoint', step: lastStep, path: `${runDir}/checkpoints/step-${lastStep}` });
-        emitEvent({ type: 'done', step: lastStep, reason: 'stopped' });
+        if (cmd.save) emitEvent({ type: 'checkpoint', step: stepsDone, path: `${runDir}/checkpoints/step-${stepsDone}` });
+        emitEvent({ type: 'done', step: stepsDone, reason: 'stopped' });
         return;
       case 'save':
-        emitEvent({ type: 'checkpoint', step: lastStep, path: `${runDir}/checkpoints/step-${lastStep}` });
+        emitEvent({ type: 'checkpoint', step: stepsDone, path: `${runDir}/checkpoints/step-${stepsDone}` });
         return;
       case 'set':
         emitEvent({ type: 'setting', key: cmd.key, value: cmd.value, ok: true, error: null });

@@ -23,8 +23,10 @@ export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, ru
     { type: 'run-start', runDir, runName: 'demo-gsm8k', totalSteps: steps, startStep: 0, backend: 'wasm', backendReason: 'demo', config: {}, resumedFrom: null },
     { type: 'templates', version: 1, changed: ['hint.md', 'critique.md', 'consult.md'], error: null },
   ];
-  for (let step = 1; step <= steps; step++) {
-    const progress = step / steps;
+  // Step indices are 0-based like the trainer's; `done` counts finished steps, as checkpoints do.
+  for (let step = 0; step < steps; step++) {
+    const done = step + 1;
+    const progress = done / steps;
     out.push({ type: 'step-start', step });
     const rollouts: RolloutRecord[] = [];
     for (let g = 0; g < groups; g++) {
@@ -32,7 +34,7 @@ export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, ru
         const guided = i === samples - 1 && rand() < 0.7;
         const correct = rand() < 0.25 + 0.5 * progress + (guided ? 0.2 : 0);
         const a = 10 + g;
-        const b = 7 + step;
+        const b = 7 + done;
         const student = `We need ${a} + ${b}. Adding the ones first, then the tens, gives ${correct ? a + b : a + b - 1}.`;
         const teacher = guided ? ` Wait, let me check the carry again: ${a} + ${b} = ${a + b}. So the answer is ${a + b}.` : '';
         const text = student + teacher;
@@ -65,7 +67,7 @@ export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, ru
         'reward/unguided': reward - 0.05 + noise(),
         'advantage/std': 0.9 - 0.3 * progress + noise(),
         frac_reward_zero_std: 0.2 + 0.3 * progress + noise() / 2,
-        kl: 0.002 * step * (1 + noise()),
+        kl: 0.002 * done * (1 + noise()),
         entropy: 1.6 - 0.6 * progress + noise(),
         'completions/mean_length': 140 + 60 * progress + 20 * noise(),
         'perf/tokens_per_s': 900 + 200 * rand(),
@@ -75,8 +77,8 @@ export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, ru
         'guidance/pct': Math.max(0.02, 0.1 * (1 - 3 * progress)),
       },
     });
-    if (step % 10 === 0) out.push({ type: 'checkpoint', step, path: `${runDir}/checkpoints/step-${step}` });
-    if (step % 17 === 0) out.push({ type: 'warning', message: `teacher timed out on group 2 of step ${step}; that rollout stays unguided` });
+    if (done % 10 === 0) out.push({ type: 'checkpoint', step: done, path: `${runDir}/checkpoints/step-${done}` });
+    if (done % 17 === 0) out.push({ type: 'warning', message: `teacher timed out on group 2 of step ${done}; that rollout stays unguided` });
   }
   out.push({ type: 'done', step: steps, reason: 'completed' });
   return out;

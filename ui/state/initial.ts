@@ -26,7 +26,7 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
     run: null,
     status: 'waiting',
     statusReason: null,
-    step: null,
+    stepsDone: null,
     activeStep: null,
     stepStartedAt: null,
     lastCheckpoint: null,

@@ -1,5 +1,6 @@
 /** How each TrainEvent from the training worker changes the dashboard state. */
 import type { StepMetrics, TrainEvent } from '../../src/trainer/events.js';
+import { etaSeconds, isStepTime } from '../../src/trainer/pace.js';
 import type { Draft } from './draft.js';
 import { CAPACITY } from './initial.js';
 import { METRIC } from './metric-keys.js';
@@ -25,7 +26,7 @@ export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
       };
       s.status = 'running';
       s.statusReason = null;
-      s.step = e.startStep;
+      s.stepsDone = e.startStep; // a count, like `done` and `checkpoint` carry
       s.activeStep = null;
       s.stepStartedAt = null;
       s.perf = { tokensPerS: null, stepTimeS: null, etaS: null, numTensors: null, memoryMb: null, guidancePct: null };
@@ -83,7 +84,7 @@ export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
       s.statusReason =
         e.reason === 'completed' ? 'completed all steps' : e.reason === 'stopped' ? 'stopped on request' : `loss became NaN at step ${e.step}`;
       s.activeStep = null;
-      s.step = e.step;
+      s.stepsDone = e.step;
       d.notice(at, e.reason === 'nan' ? 'error' : 'info', 'trainer', `run ${s.statusReason}`);
       return;
     }
@@ -102,20 +103,20 @@ function applyStep(d: Draft, step: number, metrics: StepMetrics, at: number): vo
   const reported = numberOrNull(metrics[METRIC.stepTimeS]);
   const measured = s.stepStartedAt !== null && s.activeStep === step ? (at - s.stepStartedAt) / 1000 : null;
   const stepTimeS = reported ?? measured;
-  if (stepTimeS !== null && Number.isFinite(stepTimeS) && stepTimeS > 0) d.push('stepTimes', stepTimeS);
-  s.step = step;
+  if (isStepTime(stepTimeS)) d.push('stepTimes', stepTimeS);
+  // Events carry 0-based step indices; the state counts finished steps (1 after the step with index 0).
+  s.stepsDone = step + 1;
   s.activeStep = null;
   s.stepStartedAt = null;
-  // Steps are 0-based: after step s, steps s+1 .. total-1 are left.
-  s.perf = nextPerf(s.perf, metrics, stepTimeS, meanOf(d.s.history.stepTimes.toArray()), s.run ? s.run.totalSteps - step - 1 : null);
+  s.perf = nextPerf(s.perf, metrics, stepTimeS, etaSeconds(s.run ? s.run.totalSteps - s.stepsDone : null, d.s.history.stepTimes.toArray()));
 }
 
-function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, meanStepS: number | null, stepsLeft: number | null): Perf {
+function nextPerf(prev: Perf, m: StepMetrics, stepTimeS: number | null, etaS: number | null): Perf {
   const pick = (key: string, old: number | null) => numberOrNull(m[key]) ?? old;
   return {
     tokensPerS: pick(METRIC.tokensPerS, prev.tokensPerS),
     stepTimeS: stepTimeS ?? prev.stepTimeS,
-    etaS: meanStepS !== null && stepsLeft !== null ? Math.max(0, stepsLeft) * meanStepS : prev.etaS,
+    etaS: etaS ?? prev.etaS,
     numTensors: pick(METRIC.numTensors, prev.numTensors),
     memoryMb: scaled(numberOrNull(m[METRIC.memoryBytes]), 1 / 2 ** 20) ?? prev.memoryMb,
     guidancePct: scaled(numberOrNull(m[METRIC.guidanceFraction]), 100) ?? prev.guidancePct,
@@ -140,10 +141,6 @@ export function numberOrNull(v: number | null | undefined): number | null {
 }
 
 const scaled = (v: number | null, k: number) => (v === null ? null : v * k);
-
-function meanOf(xs: number[]): number | null {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-}
 
 function showValue(v: unknown): string {
   if (typeof v === 'string') return v;

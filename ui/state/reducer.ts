@@ -3,6 +3,7 @@
  * mutates `state` (rings are copied on first write, see draft.ts), so React may re-run it.
  * A 'batch' action applies many coalesced worker messages with one copy of each ring.
  */
+import { stepNumber } from '../format.js';
 import { Draft } from './draft.js';
 import { applyEvalEvent, applyEvalRequest } from './reduce-eval.js';
 import { editEvalMenu, openEvalMenu } from './reduce-eval-menu.js';
@@ -104,7 +105,7 @@ function apply(d: Draft, a: UiAction): void {
     case 'annotate': {
       const x = a.annotation;
       d.push('annotations', x);
-      d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${x.step} group ${x.group} #${x.sample} ${x.target} ${x.verdict}`);
+      d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${stepNumber(x.step)} group ${x.group} #${x.sample} ${x.target} ${x.verdict}`);
       return;
     }
     case 'quit':

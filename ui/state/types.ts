@@ -193,8 +193,9 @@ export interface UiState {
   status: TrainerStatus;
   /** Why the run stopped or crashed (null while it runs). */
   statusReason: string | null;
-  /** Newest completed step, and the step in progress. */
-  step: number | null;
+  /** Steps finished, a count (0 before the first, 4 after the 4th); null before the run starts. */
+  stepsDone: number | null;
+  /** The step in progress: its 0-based index, as events carry it; null between steps. */
   activeStep: number | null;
   stepStartedAt: number | null;
   lastCheckpoint: { step: number; path: string } | null;

@@ -9,7 +9,7 @@ import { assertFits } from './frame.js';
 const ann = (i: number, over: Partial<Annotation> = {}): Annotation => ({
   id: `a${i}`,
   time: new Date(2025, 0, 2, 14, i).toISOString(), // 14:i local time
-  step: 10 + i,
+  step: 10 + i, // a 0-based index, as annotations.jsonl stores it; shown 1-based (s11 for i = 0)
   group: 3,
   sample: i % 8,
   target: i % 2 === 0 ? 'trace' : 'feedback',
@@ -25,8 +25,8 @@ test('lists time, rollout, target, signed verdict and note; counts in the header
   const rows = assertFits(lastFrame(), 80, 24);
   unmount();
   assert.match(rows[0], /annotations\s+3\s+good 2\s+bad 1/);
-  assert.match(rows[1], /^\s+14:00\s+s10 g3 #0\s+trace\s+-bad\s+note 0$/);
-  assert.match(rows[2], /^>\s+14:01\s+s11 g3 #1\s+feedback\s+\+good\s+note 1\s*$/);
+  assert.match(rows[1], /^\s+14:00\s+s11 g3 #0\s+trace\s+-bad\s+note 0$/);
+  assert.match(rows[2], /^>\s+14:01\s+s12 g3 #1\s+feedback\s+\+good\s+note 1\s*$/);
   assert.equal(rows.length, 4);
   const lines = annotationLines(list, 1, 80, 24);
   assert.ok(lines[2].every((s) => s.inverse === true), 'selected row is inverse');

@@ -11,7 +11,7 @@ test('header shows step, group, prompt id and answer; one row per sample with si
   const { lastFrame, unmount } = render(<GroupView rollouts={group} selected={1} width={80} height={24} />);
   const r = assertFits(lastFrame(), 80, 24);
   unmount();
-  assert.match(r[0], /step 12\s+group 3\s+prompt gsm8k-0042\s+answer 8/);
+  assert.match(r[0], /step 13\s+group 3\s+prompt gsm8k-0042\s+answer 8/, 'the rollout of step index 12 is the 13th step');
   assert.match(r[1], /#\s+reward\s+adv\s+tokens\s+f\s+style\s+ending/);
   assert.equal(r.length, 2 + group.length);
   assert.match(r[2], /^\s+0\s+1\.00\s+\+0\.87\s+31\+27 T\s+conflict\s+\.\..*\\boxed\{8\}\.$/);
