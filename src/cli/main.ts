@@ -99,6 +99,7 @@ export function buildProgram(): Command {
     .option('--docs <n>', 'distinct training documents', '60000')
     .option('--slip-rate <p>', 'share of student solutions with one arithmetic slip', '0.35')
     .option('--teacher-fraction <p>', 'share of documents that are teacher answers', '0.5')
+    .option('--echo-fraction <p>', 'share of documents that repeat their question (copying practice for a fresh model)', '0')
     .option('--seq-len <n>', 'training window in tokens', '768')
     .option('--batch <n>', 'windows per step', '8')
     .option('--steps <n>', 'optimizer steps', '3000')

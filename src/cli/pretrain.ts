@@ -25,6 +25,7 @@ export interface PretrainArgs {
   prompts: string;
   init?: string;
   loss: string;
+  echoFraction: string;
 }
 
 export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
@@ -37,6 +38,7 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
   if (a.loss !== 'all' && a.loss !== 'completion') throw new UsageError(`--loss must be all or completion (got "${a.loss}")`);
   const r = await pretrain({
     completionOnly: a.loss === 'completion',
+    echoFraction: num('echo-fraction', a.echoFraction),
     init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),

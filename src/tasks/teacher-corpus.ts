@@ -131,7 +131,7 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
 
 /** One pretraining document: `prompt + completion`, then the end token (added at encoding). */
 export interface TrainingDocument {
-  kind: 'student' | 'teacher';
+  kind: 'student' | 'teacher' | 'echo';
   prompt: string;
   completion: string;
   problemId: string;
@@ -151,6 +151,13 @@ export interface PretrainCorpusOptions {
   slipRate: number;
   /** Share of documents in [0, 1] that are teacher documents. */
   teacherFraction: number;
+  /**
+   * Share of documents in [0, 1] that are echo documents: `Question: Q` then `Repeat: Q` again. Dense
+   * copying practice: a from-scratch model learns to copy from its context (induction heads) on these
+   * within a few hundred steps, while the few copied operands of a solution give too sparse a signal.
+   * Default 0.
+   */
+  echoFraction?: number;
   /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */
   templates: TemplateSet;
   difficulty?: DifficultySetting;
@@ -180,21 +187,30 @@ function answerStyle(shown: readonly StyleName[], correct: boolean, rng: Rng): S
 
 /**
  * Deterministic (for a seed) pretraining documents over train-split problems only, so validation and
- * test problems stay unseen. Each document is a student document with probability `1 - teacherFraction`.
+ * test problems stay unseen. Each document is a teacher document with probability `teacherFraction`, an
+ * echo document with probability `echoFraction`, and otherwise a student document.
  */
 export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] {
   const { count, seed, slipRate, teacherFraction, templates } = opts;
   checkShare('slipRate', slipRate);
   checkShare('teacherFraction', teacherFraction);
   checkShare('teacherSlipRate', opts.teacherSlipRate);
+  checkShare('echoFraction', opts.echoFraction);
+  const echoFraction = opts.echoFraction ?? 0;
+  if (teacherFraction + echoFraction > 1) throw new DatasetError(`pretrain corpus teacherFraction + echoFraction must be at most 1, got ${teacherFraction + echoFraction}`);
   const setting: StyleSetting = opts.styles ?? { styles: STYLE_NAMES, mix: 'random-one' };
   const problems = arithDataset('train', { count, seed, difficulty: opts.difficulty });
   // A separate stream from the problems', so changing the corpus mix never changes which problems appear.
   const rng = mulberry32((seed ^ 0x5eed7ea) | 0);
   let teacherDocs = 0;
   return problems.map((problem): TrainingDocument => {
-    if (rng() >= teacherFraction) {
+    const u = rng();
+    if (u >= teacherFraction) {
+      // Drawn for echo documents too, so that adding them changes no other document.
       const s = studentSolution(problem, { slipRate, rng });
+      if (u < teacherFraction + echoFraction) {
+        return { kind: 'echo', prompt: `Question: ${problem.question}\nRepeat: `, completion: problem.question, problemId: problem.id, correct: true, style: null, promptStyles: null };
+      }
       return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
     }
     const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng });

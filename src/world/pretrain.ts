@@ -27,6 +27,8 @@ export interface PretrainOptions {
   docs: number;
   slipRate: number;
   teacherFraction: number;
+  /** Share of echo documents (copying practice, see pretrainCorpus). */
+  echoFraction?: number;
   seqLen: number;
   batchSeqs: number;
   steps: number;
@@ -165,7 +167,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, echoFraction: o.echoFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

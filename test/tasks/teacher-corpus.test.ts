@@ -96,6 +96,21 @@ describe('pretrainCorpus', () => {
     assert.ok(Math.abs(teacherWrong - 0.5) < 3.5 * sd(0.5, teacherDocs.length), `teacher-doc slips ${teacherWrong}`);
   });
 
+  it('echo documents repeat their question, and adding them leaves the teacher documents as they were', () => {
+    const withEcho = pretrainCorpus({ ...opts, echoFraction: 0.3 });
+    const echo = withEcho.filter((d) => d.kind === 'echo');
+    const sd = Math.sqrt((0.3 * 0.7) / docs.length);
+    assert.ok(Math.abs(echo.length / docs.length - 0.3) < 3.5 * sd, `echo share ${echo.length}`);
+    for (const d of echo) {
+      const q = byId.get(d.problemId)!.question;
+      assert.equal(d.prompt, `Question: ${q}\nRepeat: `);
+      assert.equal(d.completion, q);
+    }
+    // Echo documents replace student documents only: the teacher documents are the same ones.
+    assert.deepEqual(withEcho.filter((d) => d.kind === 'teacher'), teacherDocs);
+    assert.throws(() => pretrainCorpus({ ...opts, echoFraction: 0.7 }), /teacherFraction \+ echoFraction must be at most 1/);
+  });
+
   it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
     for (const d of studentDocs) {
       const p = byId.get(d.problemId)!;
