@@ -10,7 +10,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/train-config.js';
 import { applySetting, settableKeys } from '../config/train-config.js';
 import { TemplateStore } from '../prompts/templates.js';
-import { loadModel, saveModel } from '../model/io.js';
+import { loadModel, saveModel, type LoadedModel } from '../model/io.js';
 import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { AdamW, type AdamWState } from '../train/optim.js';
@@ -68,14 +68,14 @@ function optimizerFromFile(file: string, step: number): AdamWState {
   return state;
 }
 
-async function buildTeacher(config: TrainConfig, startDir: string): Promise<Teacher | null> {
+async function buildTeacher(config: TrainConfig, startDir: string, loadFrozenStart: () => Promise<LoadedModel>): Promise<Teacher | null> {
   const t = config.teacher;
   if (!config.guidance.enabled) return null;
   if (t.kind === 'openai') {
     return new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens });
   }
   const dir = t.kind === 'checkpoint' ? resolve(t.path!) : startDir;
-  const loaded = await loadModel(dir);
+  const loaded = t.kind === 'checkpoint' ? await loadModel(dir) : await loadFrozenStart();
   if (!loaded.tokenizer) throw new RunDirError(`teacher checkpoint ${dir} has no tokenizer.json; copy the tokenizer next to its weights`);
   const what = t.kind === 'frozen-student' ? `frozen copy of ${dir}` : dir;
   return new LocalTeacher(loaded.model, loaded.tokenizer, t.maxNewTokens, what);
@@ -132,8 +132,12 @@ export class Trainer {
       runDir.truncateAfter('rollouts.jsonl', state.completedSteps - 1);
     }
     const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
-    const teacher = opts.teacher ?? (await buildTeacher(config, startDir));
-    const reference = config.grpo.beta > 0 ? (await loadModel(startDir)).model : null;
+    // The frozen starting weights are both the default teacher and the KL reference: one copy serves both
+    // (neither is ever trained), so a run with beta > 0 holds two models, not three.
+    let frozenStart: Promise<LoadedModel> | null = null;
+    const loadFrozenStart = () => (frozenStart ??= loadModel(startDir));
+    const teacher = opts.teacher ?? (await buildTeacher(config, startDir, loadFrozenStart));
+    const reference = config.grpo.beta > 0 ? (await loadFrozenStart()).model : null;
     const problems = loadProblems(config.data.file ?? `${config.data.task}-${config.data.split}`, { difficulty: config.data.difficulty, count: 20000 });
     const ctx: StepContext = {
       config, student: studentLoaded.model, reference, tokenizer, optimizer, teacher, templates, rewards,
@@ -274,6 +278,7 @@ export class Trainer {
 
   dispose(): void {
     this.ctx.student.dispose();
+    // The reference may be the teacher's model too (see create); disposing a tensor twice is a no-op.
     this.ctx.reference?.dispose();
     this.ctx.teacher?.dispose();
     this.ctx.optimizer.dispose();

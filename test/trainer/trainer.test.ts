@@ -163,3 +163,19 @@ test('numIterations > 1, a KL term against the frozen reference, teacher-only ma
     rmSync(dir, { recursive: true, force: true });
   }
 });
+
+test('with a KL term and the default frozen-student teacher, the frozen start model is loaded once', async () => {
+  const tf = await import('@tensorflow/tfjs-core');
+  const held = async (beta: number) => {
+    const dir = mkdtempSync(join(tmpdir(), 'tt-shared-'));
+    const before = tf.memory().numTensors;
+    const t = await Trainer.create({ config: config({ grpo: { beta }, run: { totalSteps: 1 } }), runDir: dir });
+    const n = tf.memory().numTensors - before;
+    t.dispose();
+    assert.equal(tf.memory().numTensors, before, 'dispose frees everything, the shared model included');
+    rmSync(dir, { recursive: true, force: true });
+    return n;
+  };
+  // Student + frozen teacher either way: the KL reference adds no tensors of its own.
+  assert.equal(await held(0.1), await held(0));
+});
