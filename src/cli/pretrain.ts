@@ -11,8 +11,7 @@ export interface PretrainArgs {
   docs: string;
   slipRate: string;
   teacherFraction: string;
-  seqLen: string;
-  batch: string;
+  batchTokens: string;
   steps: string;
   lr: string;
   warmup: string;
@@ -43,7 +42,7 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),
     seed: num('seed', a.seed), docs: num('docs', a.docs), slipRate: num('slip-rate', a.slipRate),
-    teacherFraction: num('teacher-fraction', a.teacherFraction), seqLen: num('seq-len', a.seqLen), batchSeqs: num('batch', a.batch),
+    teacherFraction: num('teacher-fraction', a.teacherFraction), batchTokens: num('batch-tokens', a.batchTokens),
     steps: num('steps', a.steps), lr: num('lr', a.lr), warmupSteps: num('warmup', a.warmup), timeLimitMin: num('time-limit', a.timeLimit),
     evalEvery: num('eval-every', a.evalEvery), evalProblems: num('eval-problems', a.evalProblems),
     hidden: a.hidden ? num('hidden', a.hidden) : undefined, layers: a.layers ? num('layers', a.layers) : undefined,

@@ -5,8 +5,8 @@
  * is one checkpoint that, prompted as a student, solves without reflecting, and, prompted as a teacher,
  * reflects and corrects: the situation the paper studies.
  *
- * Documents (BOS + text + EOS) are packed whole into rows of seqLen + 1 tokens (documentRows), so a
- * solution always sees its question; the little padding left at a row's end is masked out.
+ * Each document (BOS + text + EOS) is one row of a batch of similar-length documents (documentBatches):
+ * a solution always sees its whole question and nothing else, as at rollout time.
  */
 import { CausalLM } from '../model/model.js';
 import { loadModel, saveModel } from '../model/io.js';
@@ -29,8 +29,8 @@ export interface PretrainOptions {
   teacherFraction: number;
   /** Share of echo documents (copying practice, see pretrainCorpus). */
   echoFraction?: number;
-  seqLen: number;
-  batchSeqs: number;
+  /** Tokens per optimizer step (rows x longest row of the batch). */
+  batchTokens: number;
   steps: number;
   lr: number;
   warmupSteps: number;
@@ -66,63 +66,59 @@ export interface EncodedDocument {
 }
 
 /**
- * Rows of whole documents: each epoch shuffles the documents and fills rows of seqLen + 1 tokens with as
- * many whole documents as fit; the rest of a row is padding with mask 0. A document is never cut, so a
- * solution is always trained with its question in view (a stream cut at window edges loses that for
- * every document it splits, which on short windows is most of them).
+ * Batches of one document per row, documents of similar length together: each epoch shuffles the
+ * documents, sorts each run of `SORT_WINDOW` of them by length, cuts the runs into batches of at most
+ * `batchTokens` tokens (rows x the longest row), and shuffles the batches. A document never attends to
+ * another one, so training sees exactly the context a student or teacher prompt has at rollout time
+ * (packed rows let a solution read the previous document's numbers, a wrong lead for "copy the question's
+ * first number"). Padding is masked; the sort keeps it small.
  *
- * The mask trains every token of a document after its BOS, or with `completionOnly` just the completion
- * (and its end token): the question and the teacher prompt are not predictable, and their irreducible
- * loss only adds gradient noise to the part that has to be learnt (reading the numbers and computing).
- *
- * Yields PackedBatch: inputs/targets/mask [batchSeqs * seqLen], targets shifted by one.
+ * Yields PackedBatch: inputs/targets/mask [B * T], T = longest document - 1, targets shifted by one.
  */
-export function* documentRows(docs: EncodedDocument[], seqLen: number, batchSeqs: number, rng: () => number, completionOnly = false): Generator<PackedBatch> {
-  const W = seqLen + 1;
-  const tooLong = docs.findIndex((d) => d.ids.length > W);
-  if (tooLong >= 0) throw new RangeError(`a pretraining document has ${docs[tooLong].ids.length} tokens; raise --seq-len to at least ${docs[tooLong].ids.length - 1}`);
-  let rows: number[][] = [];
-  const fillEpoch = () => {
-    const order = Array.from({ length: docs.length }, (_, i) => i);
-    for (let i = order.length - 1; i > 0; i--) {
+export function* documentBatches(docs: EncodedDocument[], batchTokens: number, rng: () => number, completionOnly = false): Generator<PackedBatch> {
+  const SORT_WINDOW = 4096;
+  const longest = Math.max(...docs.map((d) => d.ids.length));
+  if (longest - 1 > batchTokens) throw new RangeError(`a pretraining document has ${longest} tokens; raise --batch-tokens to at least ${longest - 1}`);
+  const shuffle = <T>(xs: T[]) => {
+    for (let i = xs.length - 1; i > 0; i--) {
       const j = Math.floor(rng() * (i + 1));
-      [order[i], order[j]] = [order[j], order[i]];
+      [xs[i], xs[j]] = [xs[j], xs[i]];
     }
-    let row: number[] = []; // document indices
-    let used = 0; // tokens in the row
-    for (const i of order) {
-      if (used + docs[i].ids.length > W) {
-        rows.push(row);
-        row = [];
-        used = 0;
-      }
-      row.push(i);
-      used += docs[i].ids.length;
-    }
-    if (row.length > 0) rows.push(row);
+    return xs;
   };
   while (true) {
-    if (rows.length < batchSeqs) fillEpoch();
-    const batch = rows.slice(0, batchSeqs);
-    rows = rows.slice(batchSeqs);
-    const inputs = new Int32Array(batchSeqs * seqLen);
-    const targets = new Int32Array(batchSeqs * seqLen);
-    const mask = new Float32Array(batchSeqs * seqLen);
-    batch.forEach((row, b) => {
-      const tokens = row.flatMap((i) => docs[i].ids);
-      let t = b * seqLen - 1; // position whose target is the current token
-      for (const i of row) {
-        const { ids, completionStart } = docs[i];
-        const trainFrom = completionOnly ? completionStart : 1;
-        for (let j = 0; j < ids.length; j++, t++) {
-          if (t < b * seqLen) continue;
-          targets[t] = ids[j];
-          if (j >= trainFrom) mask[t] = 1;
+    const order = shuffle(Array.from({ length: docs.length }, (_, i) => i));
+    const batches: number[][] = [];
+    for (let w = 0; w < order.length; w += SORT_WINDOW) {
+      const run = order.slice(w, w + SORT_WINDOW).sort((a, b) => docs[a].ids.length - docs[b].ids.length);
+      let batch: number[] = [];
+      for (const i of run) {
+        // Sorted ascending, so this document is the batch's longest: rows x (its length - 1) tokens.
+        if (batch.length > 0 && (batch.length + 1) * (docs[i].ids.length - 1) > batchTokens) {
+          batches.push(batch);
+          batch = [];
         }
+        batch.push(i);
       }
-      for (let k = 0; k + 1 < tokens.length; k++) inputs[b * seqLen + k] = tokens[k];
-    });
-    yield { B: batchSeqs, T: seqLen, inputs, targets, mask };
+      if (batch.length > 0) batches.push(batch);
+    }
+    for (const batch of shuffle(batches)) {
+      const B = batch.length;
+      const T = Math.max(...batch.map((i) => docs[i].ids.length)) - 1;
+      const inputs = new Int32Array(B * T);
+      const targets = new Int32Array(B * T);
+      const mask = new Float32Array(B * T);
+      batch.forEach((i, b) => {
+        const { ids, completionStart } = docs[i];
+        // Position t predicts ids[t + 1]; with completionOnly only targets inside the completion count.
+        for (let t = 0; t + 1 < ids.length; t++) {
+          inputs[b * T + t] = ids[t];
+          targets[b * T + t] = ids[t + 1];
+          mask[b * T + t] = !completionOnly || t + 1 >= completionStart ? 1 : 0;
+        }
+      });
+      yield { B, T, inputs, targets, mask };
+    }
   }
 }
 
@@ -139,7 +135,7 @@ The same checkpoint is the student and (prompted as a teacher) the same-size tea
 - Command: \`${o.command}\`${o.init ? ` (continuing from ${o.init}; see pretrain.json there for the first stage)` : ''}
 - Seed: ${o.seed}
 - Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), character tokenizer (${worldTokenizer().vocabSize} tokens), F32
-- Training: ${r.steps} steps of ${o.batchSeqs} x ${o.seqLen} tokens (${(r.tokens / 1e6).toFixed(2)}M tokens) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend); final loss ${r.finalLoss.toFixed(3)} nats/char
+- Training: ${r.steps} steps of about ${o.batchTokens} tokens, one document per row (${(r.tokens / 1e6).toFixed(2)}M token positions) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend, one core); final loss ${r.finalLoss.toFixed(3)} nats per trained token (${o.completionOnly ? 'completions only' : 'whole documents'})
 ${p ? `
 Measured on ${p.n} held-out validation problems (greedy):
 
@@ -175,8 +171,8 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   }
   const encoded = docs.map((d) => encodeDocument(d, tok));
   const corpusTokens = encoded.reduce((n, d) => n + d.ids.length, 0);
-  log(`corpus: ${(corpusTokens / 1e6).toFixed(2)}M tokens; ${o.steps} steps of ${o.batchSeqs} x ${o.seqLen}`);
-  const batches = documentRows(encoded, o.seqLen, o.batchSeqs, rng, o.completionOnly ?? false);
+  log(`corpus: ${(corpusTokens / 1e6).toFixed(2)}M tokens; ${o.steps} steps of about ${o.batchTokens} tokens`);
+  const batches = documentBatches(encoded, o.batchTokens, rng, o.completionOnly ?? false);
   const opt = new AdamW({ weightDecay: 0.01 });
   const evalSet = validationProblems(o.evalProblems);
   const t0 = performance.now();

@@ -1,12 +1,12 @@
-// Pretraining of the built-in world's base model: whole-document rows (no document is ever cut, padding
-// is masked) and a micro run of `pretrain` that leaves a loadable checkpoint with its model card.
+// Pretraining of the built-in world's base model: one whole document per row, similar lengths batched
+// (padding masked), and a micro run of `pretrain` that leaves a loadable checkpoint with its model card.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { documentRows, pretrain, type EncodedDocument } from '../../src/world/pretrain.js';
+import { documentBatches, pretrain, type EncodedDocument } from '../../src/world/pretrain.js';
 import { loadModel } from '../../src/model/io.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 
@@ -24,73 +24,58 @@ function fakeDocs(n: number, rng: () => number): EncodedDocument[] {
   });
 }
 
-test('documentRows packs whole documents, masks only the padding, and shows each document once per epoch', () => {
-  const rng = mulberry32(3);
-  const docs = fakeDocs(40, rng);
-  const T = 24;
-  const rows = documentRows(docs, T, 2, mulberry32(9));
+test('documentBatches: one whole document per row, similar lengths together, at most batchTokens, each once per epoch', () => {
+  const docs = fakeDocs(300, mulberry32(8));
+  const total = docs.reduce((n, d) => n + d.ids.length - 1, 0);
+  const batches = documentBatches(docs, 60, mulberry32(1));
   const seen = new Map<number, number>();
-  let trained = 0;
-  // Two epochs' worth of rows (an epoch is at most 40 rows: every row holds at least one document).
-  for (let k = 0; k < 40; k++) {
-    const b = rows.next().value!;
-    assert.equal(b.inputs.length, 2 * T);
-    for (let r = 0; r < 2; r++) {
-      // The row's length: the last position with a target (every document ends in eos = 2, trained).
-      let len = T;
-      while (len > 0 && b.mask[r * T + len - 1] === 0) len--;
-      const row = [...b.inputs.subarray(r * T, r * T + len), b.targets[r * T + len - 1]];
-      // Trained: every target but a document's BOS (a new document is not predictable from the last).
-      for (let t = 0; t < T; t++) assert.equal(b.mask[r * T + t], t < len && b.targets[r * T + t] !== 1 ? 1 : 0);
-      trained += len;
-      // The row is a concatenation of whole documents: split at each BOS and match a document exactly.
-      let start = 0;
-      for (let t = 1; t <= row.length; t++) {
-        if (t === row.length || row[t] === 1) {
-          const piece = row.slice(start, t);
-          const id = piece[1] - 10;
-          assert.deepEqual(piece, docs[id].ids, 'a row holds whole documents only');
-          seen.set(id, (seen.get(id) ?? 0) + 1);
-          start = t;
+  let tokens = 0;
+  while (tokens < 2 * total) {
+    const b = batches.next().value!;
+    assert.ok(b.B * b.T <= 60, `batch of ${b.B} x ${b.T}`);
+    for (let r = 0; r < b.B; r++) {
+      const id = b.inputs[r * b.T + 1] - 10;
+      const doc = docs[id].ids;
+      // The row is exactly the document (inputs = ids[0..n-2], targets = ids[1..n-1]), then masked padding.
+      for (let t = 0; t < b.T; t++) {
+        const inDoc = t + 1 < doc.length;
+        assert.equal(b.mask[r * b.T + t], inDoc ? 1 : 0);
+        if (inDoc) {
+          assert.equal(b.inputs[r * b.T + t], doc[t]);
+          assert.equal(b.targets[r * b.T + t], doc[t + 1]);
         }
       }
-      // Targets are inputs shifted by one.
-      for (let t = 0; t + 1 < len; t++) assert.equal(b.targets[r * T + t], b.inputs[r * T + t + 1]);
+      assert.ok(doc.length - 1 === b.T || b.mask[r * b.T + b.T - 1] === 0);
+      seen.set(id, (seen.get(id) ?? 0) + 1);
+      tokens += doc.length - 1;
     }
   }
-  assert.ok(trained > 0);
-  // Each epoch shows every document once, so after several epochs the counts differ by at most one.
-  assert.equal(seen.size, 40);
   const counts = [...seen.values()];
-  assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, `counts ${Math.min(...counts)}..${Math.max(...counts)}`);
-  assert.ok(Math.min(...counts) >= 2, 'the 80 rows span more than one epoch');
+  assert.equal(seen.size, 300);
+  assert.ok(Math.max(...counts) - Math.min(...counts) <= 1, 'each epoch shows every document once');
+  // Sorting by length keeps padding small: under a quarter of the positions.
+  const b = batches.next().value!;
+  assert.ok(b.mask.reduce((a: number, m: number) => a + m, 0) >= 0.75 * b.B * b.T);
 });
 
-test('documentRows with completionOnly trains exactly the completion tokens and end tokens', () => {
-  const docs = fakeDocs(30, mulberry32(4));
-  const rows = documentRows(docs, 32, 3, mulberry32(2), true);
-  let trained = 0;
-  for (let k = 0; k < 10; k++) {
-    const b = rows.next().value!;
-    for (let t = 0; t < b.targets.length; t++) {
-      const isCompletion = b.targets[t] >= 200 || (b.targets[t] === 2 && b.mask[t] === 1);
-      assert.equal(b.mask[t], isCompletion ? 1 : 0, `position ${t} target ${b.targets[t]}`);
-      trained += b.mask[t];
-    }
+test('documentBatches with completionOnly trains the completion and end token only', () => {
+  const b = documentBatches(fakeDocs(50, mulberry32(4)), 80, mulberry32(2), true).next().value!;
+  for (let t = 0; t < b.targets.length; t++) {
+    const isCompletion = b.targets[t] >= 200 || b.targets[t] === 2;
+    assert.equal(b.mask[t], isCompletion ? 1 : 0);
   }
-  assert.ok(trained > 0);
 });
 
-test('documentRows refuses a document longer than a row, saying which --seq-len fits', () => {
-  const rows = documentRows([{ ids: [1, 5, 5, 5, 5, 5, 2], completionStart: 3 }], 4, 1, mulberry32(1));
-  assert.throws(() => rows.next(), /raise --seq-len to at least 6/);
+test('documentBatches refuses a document longer than a batch, saying which --batch-tokens fits', () => {
+  const batches = documentBatches([{ ids: [1, 5, 5, 5, 5, 5, 2], completionStart: 3 }], 4, mulberry32(1));
+  assert.throws(() => batches.next(), /raise --batch-tokens to at least 6/);
 });
 
 test('a micro pretrain run saves a loadable model with its model card and settings', async () => {
   const out = join(mkdtempSync(join(tmpdir(), 'tt-pretrain-')), 'model');
   const lines: string[] = [];
   const r = await pretrain({
-    out, promptsDir: 'prompts', seed: 1, docs: 40, slipRate: 0.3, teacherFraction: 0.25, seqLen: 800, batchSeqs: 2, steps: 3,
+    out, promptsDir: 'prompts', seed: 1, docs: 40, slipRate: 0.3, teacherFraction: 0.25, batchTokens: 1600, steps: 3,
     lr: 3e-3, warmupSteps: 1, timeLimitMin: 0, evalEvery: 3, evalProblems: 2, hidden: 32, layers: 1, intermediate: 64,
     onLog: (l) => lines.push(l), command: 'thinktune pretrain --docs 40 --steps 3',
   });
@@ -101,7 +86,7 @@ test('a micro pretrain run saves a loadable model with its model card and settin
   const card = readFileSync(join(out, 'README.md'), 'utf8');
   assert.match(card, /thinktune pretrain --docs 40 --steps 3/);
   const saved = JSON.parse(readFileSync(join(out, 'pretrain.json'), 'utf8'));
-  assert.equal(saved.options.seqLen, 800);
+  assert.equal(saved.options.batchTokens, 1600);
   assert.equal(saved.result.steps, 3);
   assert.ok(existsSync(join(out, 'tokenizer.json')));
   const { model } = await loadModel(out);
