@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { CharTokenizer } from './char.js';
 import { TokenizerError } from './errors.js';
 import { HfTokenizer } from './hf.js';
+import { WordTokenizer } from './word.js';
 import type { Tokenizer } from './types.js';
 
 export const TOKENIZER_FILE = 'tokenizer.json';
@@ -22,6 +23,7 @@ const FIX_NO_TOKENIZER =
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
   const file = join(dir, TOKENIZER_FILE);
   const json = await readJson(file, FIX_NO_TOKENIZER);
+  if (isObject(json) && json.thinktune_tokenizer === 'word') return WordTokenizer.fromJSON(json, file);
   if (isObject(json) && 'thinktune_tokenizer' in json) return CharTokenizer.fromJSON(json, file);
   if (isObject(json) && 'model' in json) return loadHf(dir, json);
   throw new TokenizerError(
@@ -32,7 +34,7 @@ export async function loadTokenizer(dir: string): Promise<Tokenizer> {
 /** The files that hold `tok`, by name, as text (what `loadTokenizer` reads back). */
 export function tokenizerFiles(tok: Tokenizer): Record<string, string> {
   const json = (v: unknown) => JSON.stringify(v, null, 2) + '\n';
-  if (tok instanceof CharTokenizer) return { [TOKENIZER_FILE]: json(tok.toJSON()) };
+  if (tok instanceof CharTokenizer || tok instanceof WordTokenizer) return { [TOKENIZER_FILE]: json(tok.toJSON()) };
   if (tok instanceof HfTokenizer) {
     const { tokenizer, config, specialTokensMap, chatTemplate } = tok.files;
     const files: Record<string, string> = { [TOKENIZER_FILE]: json(tokenizer), [HF_CONFIG_FILE]: json(config) };
@@ -40,7 +42,7 @@ export function tokenizerFiles(tok: Tokenizer): Record<string, string> {
     if (chatTemplate !== undefined) files[HF_TEMPLATE_FILE] = chatTemplate;
     return files;
   }
-  throw new TokenizerError(`saveTokenizer: cannot save a ${tok.constructor.name}; pass a CharTokenizer or HfTokenizer`);
+  throw new TokenizerError(`saveTokenizer: cannot save a ${tok.constructor.name}; pass a CharTokenizer, WordTokenizer or HfTokenizer`);
 }
 
 /** Write `tok` into `dir` (created if needed) so `loadTokenizer(dir)` gives it back. */

@@ -6,10 +6,11 @@
 import { presetConfig, type ModelConfig } from '../model/config.js';
 import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { CharTokenizer, DEFAULT_ALPHABET } from '../tokenizer/char.js';
+import { WordTokenizer } from '../tokenizer/word.js';
 import { generate, responseBudget } from '../engine/generate.js';
 import { arithDataset, studentPrompt, BUILTIN_WORLD_DIFFICULTY, type ArithProblem, type DifficultySetting } from '../tasks/arith.js';
 import { studentSolution } from '../tasks/slips.js';
+import { pretrainCorpus } from '../tasks/teacher-corpus.js';
 import { renderTeacherPrompt, type TemplateSet, STYLE_NAMES } from '../prompts/templates.js';
 import { answersEquivalent, extractAnswer } from '../rl/math-answer.js';
 import { assembleAugmented, parseTeacherFeedback } from '../rl/feedback.js';
@@ -17,8 +18,15 @@ import { mulberry32 } from '../rl/rng.js';
 
 export const WORLD_DIFFICULTY: DifficultySetting = BUILTIN_WORLD_DIFFICULTY;
 
-export function worldTokenizer(): CharTokenizer {
-  return CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
+/**
+ * The world's word-level vocabulary (see tokenizer/word.ts for why not characters): every word and mark
+ * of a fixed sample of the pretraining corpus (student, echo and teacher documents in all four styles,
+ * rendered with `templates`), so the same templates always give the same ids. Saved with the model.
+ */
+export function worldTokenizer(templates: TemplateSet): WordTokenizer {
+  const sample = pretrainCorpus({ count: 4000, seed: 0, slipRate: 0.5, teacherFraction: 0.5, echoFraction: 0.1, templates, difficulty: WORLD_DIFFICULTY });
+  const templateTexts = [templates.instruction.text, templates.layout.text, ...STYLE_NAMES.map((s) => templates.styles[s].text)];
+  return WordTokenizer.fromCorpus([...templateTexts, ...sample.map((d) => d.prompt + d.completion)]);
 }
 
 /** hidden 128, 4 layers, 4 heads, SwiGLU 384: ~0.7M parameters, ~3 MB in F32. */

@@ -122,7 +122,7 @@ export function* documentBatches(docs: EncodedDocument[], batchTokens: number, r
   }
 }
 
-function modelCard(o: PretrainOptions, r: PretrainResult, config: object): string {
+function modelCard(o: PretrainOptions, r: PretrainResult, config: object, vocabSize: number): string {
   const p = r.probe;
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   return `# arith-base: the built-in world's base model
@@ -134,7 +134,7 @@ The same checkpoint is the student and (prompted as a teacher) the same-size tea
 
 - Command: \`${o.command}\`${o.init ? ` (continuing from ${o.init}; see pretrain.json there for the first stage)` : ''}
 - Seed: ${o.seed}
-- Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), character tokenizer (${worldTokenizer().vocabSize} tokens), F32
+- Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), word-level tokenizer (${vocabSize} tokens: words, numbers 0-999, characters for the rest), F32
 - Training: ${r.steps} steps of about ${o.batchTokens} tokens, one document per row (${(r.tokens / 1e6).toFixed(2)}M token positions) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend, one core); final loss ${r.finalLoss.toFixed(3)} nats per trained token (${o.completionOnly ? 'completions only' : 'whole documents'})
 ${p ? `
 Measured on ${p.n} held-out validation problems (greedy):
@@ -152,8 +152,8 @@ Measured on ${p.n} held-out validation problems (greedy):
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const log = o.onLog ?? (() => {});
-  const tok = worldTokenizer();
   const templates = loadTemplates(o.promptsDir);
+  const tok = worldTokenizer(templates);
   const config = worldModelConfig(tok.vocabSize, {
     ...(o.hidden ? { hidden_size: o.hidden } : {}),
     ...(o.layers ? { num_hidden_layers: o.layers } : {}),
@@ -184,7 +184,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const result: PretrainResult = { steps: step, tokens, seconds: (performance.now() - t0) / 1000, finalLoss: ema, probe, params };
     saveModel(o.out, model, {
       tokenizer: tok,
-      extraFiles: { 'README.md': modelCard(o, result, config), 'pretrain.json': JSON.stringify({ options: { ...o, onLog: undefined }, result }, null, 2) + '\n' },
+      extraFiles: { 'README.md': modelCard(o, result, config, tok.vocabSize), 'pretrain.json': JSON.stringify({ options: { ...o, onLog: undefined }, result }, null, 2) + '\n' },
     });
     return result;
   };
