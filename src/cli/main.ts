@@ -99,7 +99,7 @@ export function buildProgram(): Command {
     .option('--docs <n>', 'distinct training documents', '60000')
     .option('--slip-rate <p>', 'share of student solutions with one arithmetic slip', '0.35')
     .option('--teacher-fraction <p>', 'share of documents that are teacher answers', '0.5')
-    .option('--echo-fraction <p>', 'share of documents that repeat their question (copying practice for a fresh model)', '0')
+    .option('--drill-fraction <p>', 'share of documents that are arithmetic drills (eight correct step lines)', '0')
     .option('--batch-tokens <n>', 'tokens per step: one document per row, similar lengths batched together', '4096')
     .option('--steps <n>', 'optimizer steps', '3000')
     .option('--lr <x>', 'peak learning rate (warmup then cosine to 10%)', '0.003')

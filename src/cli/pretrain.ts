@@ -24,7 +24,7 @@ export interface PretrainArgs {
   prompts: string;
   init?: string;
   loss: string;
-  echoFraction: string;
+  drillFraction: string;
 }
 
 export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
@@ -37,7 +37,7 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
   if (a.loss !== 'all' && a.loss !== 'completion') throw new UsageError(`--loss must be all or completion (got "${a.loss}")`);
   const r = await pretrain({
     completionOnly: a.loss === 'completion',
-    echoFraction: num('echo-fraction', a.echoFraction),
+    drillFraction: num('drill-fraction', a.drillFraction),
     init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),

@@ -23,7 +23,7 @@ export interface EvaluateOptions {
   temperature?: number;
   /** Nucleus threshold of the K samples (default 1 = off). */
   topP?: number;
-  /** Response length cap in tokens (default 256, the trainer's grpo.maxNewTokens default). */
+  /** Response length cap in tokens (default 256: twice the trainer's grpo.maxNewTokens default, room for a reflection). */
   maxNewTokens?: number;
   /** Problems decoded together (default 8); the sampled pass holds batchPrompts x K rows. */
   batchPrompts?: number;

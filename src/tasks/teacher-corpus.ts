@@ -131,7 +131,7 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
 
 /** One pretraining document: `prompt + completion`, then the end token (added at encoding). */
 export interface TrainingDocument {
-  kind: 'student' | 'teacher' | 'echo';
+  kind: 'student' | 'teacher' | 'drill';
   prompt: string;
   completion: string;
   problemId: string;
@@ -152,12 +152,12 @@ export interface PretrainCorpusOptions {
   /** Share of documents in [0, 1] that are teacher documents. */
   teacherFraction: number;
   /**
-   * Share of documents in [0, 1] that are echo documents: `Question: Q` then `Repeat: Q` again. Dense
-   * copying practice: a from-scratch model learns to copy from its context (induction heads) on these
-   * within a few hundred steps, while the few copied operands of a solution give too sparse a signal.
-   * Default 0.
+   * Share of documents in [0, 1] that are drill documents: `Practice:` then DRILL_LINES correct step
+   * lines (`12 + 19 = 31`) from this and other train problems. A solution holds two or three such lines
+   * among ~25 tokens; a drill packs eight into ~55, so the arithmetic facts (the slow part for a small
+   * model once it copies the numbers) are seen several times more often. Default 0.
    */
-  echoFraction?: number;
+  drillFraction?: number;
   /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */
   templates: TemplateSet;
   difficulty?: DifficultySetting;
@@ -174,6 +174,9 @@ export interface PretrainCorpusOptions {
   styles?: StyleSetting;
 }
 
+/** Step lines per drill document. */
+export const DRILL_LINES = 8;
+
 function checkShare(name: string, v: number | undefined): void {
   if (v !== undefined && !(v >= 0 && v <= 1)) throw new DatasetError(`pretrain corpus ${name} must be in [0, 1], got ${v}`);
 }
@@ -188,16 +191,18 @@ function answerStyle(shown: readonly StyleName[], correct: boolean, rng: Rng): S
 /**
  * Deterministic (for a seed) pretraining documents over train-split problems only, so validation and
  * test problems stay unseen. Each document is a teacher document with probability `teacherFraction`, an
- * echo document with probability `echoFraction`, and otherwise a student document.
+ * drill document with probability `drillFraction`, and otherwise a student document.
  */
 export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] {
   const { count, seed, slipRate, teacherFraction, templates } = opts;
   checkShare('slipRate', slipRate);
   checkShare('teacherFraction', teacherFraction);
   checkShare('teacherSlipRate', opts.teacherSlipRate);
-  checkShare('echoFraction', opts.echoFraction);
-  const echoFraction = opts.echoFraction ?? 0;
-  if (teacherFraction + echoFraction > 1) throw new DatasetError(`pretrain corpus teacherFraction + echoFraction must be at most 1, got ${teacherFraction + echoFraction}`);
+  checkShare('drillFraction', opts.drillFraction);
+  const drillFraction = opts.drillFraction ?? 0;
+  if (teacherFraction + drillFraction > 1) throw new DatasetError(`pretrain corpus teacherFraction + drillFraction must be at most 1, got ${teacherFraction + drillFraction}`);
+  // Drills pick their other problems with their own stream, so they change no other document.
+  const drillRng = mulberry32((seed ^ 0xd7111) | 0);
   const setting: StyleSetting = opts.styles ?? { styles: STYLE_NAMES, mix: 'random-one' };
   const problems = arithDataset('train', { count, seed, difficulty: opts.difficulty });
   // A separate stream from the problems', so changing the corpus mix never changes which problems appear.
@@ -206,10 +211,12 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
   return problems.map((problem): TrainingDocument => {
     const u = rng();
     if (u >= teacherFraction) {
-      // Drawn for echo documents too, so that adding them changes no other document.
+      // Drawn for drill documents too, so that adding them changes no other document.
       const s = studentSolution(problem, { slipRate, rng });
-      if (u < teacherFraction + echoFraction) {
-        return { kind: 'echo', prompt: `Question: ${problem.question}\nRepeat: `, completion: problem.question, problemId: problem.id, correct: true, style: null, promptStyles: null };
+      if (u < teacherFraction + drillFraction) {
+        const lines = [...problem.steps];
+        while (lines.length < DRILL_LINES) lines.push(...pick(drillRng, problems).steps);
+        return { kind: 'drill', prompt: 'Practice:\n', completion: lines.slice(0, DRILL_LINES).map(stepLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
       }
       return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
     }

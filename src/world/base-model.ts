@@ -20,11 +20,11 @@ export const WORLD_DIFFICULTY: DifficultySetting = BUILTIN_WORLD_DIFFICULTY;
 
 /**
  * The world's word-level vocabulary (see tokenizer/word.ts for why not characters): every word and mark
- * of a fixed sample of the pretraining corpus (student, echo and teacher documents in all four styles,
+ * of a fixed sample of the pretraining corpus (student, drill and teacher documents in all four styles,
  * rendered with `templates`), so the same templates always give the same ids. Saved with the model.
  */
 export function worldTokenizer(templates: TemplateSet): WordTokenizer {
-  const sample = pretrainCorpus({ count: 4000, seed: 0, slipRate: 0.5, teacherFraction: 0.5, echoFraction: 0.1, templates, difficulty: WORLD_DIFFICULTY });
+  const sample = pretrainCorpus({ count: 4000, seed: 0, slipRate: 0.5, teacherFraction: 0.5, drillFraction: 0.1, templates, difficulty: WORLD_DIFFICULTY });
   const templateTexts = [templates.instruction.text, templates.layout.text, ...STYLE_NAMES.map((s) => templates.styles[s].text)];
   return WordTokenizer.fromCorpus([...templateTexts, ...sample.map((d) => d.prompt + d.completion)]);
 }

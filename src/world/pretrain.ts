@@ -27,8 +27,8 @@ export interface PretrainOptions {
   docs: number;
   slipRate: number;
   teacherFraction: number;
-  /** Share of echo documents (copying practice, see pretrainCorpus). */
-  echoFraction?: number;
+  /** Share of drill documents (arithmetic practice, see pretrainCorpus). */
+  drillFraction?: number;
   /** Tokens per optimizer step (rows x longest row of the batch). */
   batchTokens: number;
   steps: number;
@@ -153,17 +153,20 @@ Measured on ${p.n} held-out validation problems (greedy):
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const log = o.onLog ?? (() => {});
   const templates = loadTemplates(o.promptsDir);
-  const tok = worldTokenizer(templates);
-  const config = worldModelConfig(tok.vocabSize, {
+  // A second stage keeps the first stage's vocabulary (its ids are what the weights learnt).
+  const init = o.init ? await loadModel(o.init) : null;
+  if (init && !init.tokenizer) throw new Error(`--init ${o.init} has no tokenizer.json; continue from a folder written by thinktune pretrain`);
+  const tok = init?.tokenizer ?? worldTokenizer(templates);
+  const model = init?.model ?? CausalLM.init(worldModelConfig(tok.vocabSize, {
     ...(o.hidden ? { hidden_size: o.hidden } : {}),
     ...(o.layers ? { num_hidden_layers: o.layers } : {}),
     ...(o.intermediate ? { intermediate_size: o.intermediate } : {}),
-  });
-  const model = o.init ? (await loadModel(o.init)).model : CausalLM.init(config, o.seed);
+  }), o.seed);
+  const config = model.config;
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, echoFraction: o.echoFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

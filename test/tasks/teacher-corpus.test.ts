@@ -6,10 +6,10 @@ import { assembleAugmented, parseTeacherFeedback } from '../../src/rl/feedback.j
 import { answersEquivalent, extractAnswer } from '../../src/rl/math-answer.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
-import { arithDataset, type ArithProblem } from '../../src/tasks/arith.js';
+import { arithDataset, stepLine, type ArithProblem } from '../../src/tasks/arith.js';
 import { DatasetError } from '../../src/tasks/errors.js';
 import { studentSolution } from '../../src/tasks/slips.js';
-import { encodeDocument, naturalStyles, pretrainCorpus, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
+import { DRILL_LINES, encodeDocument, naturalStyles, pretrainCorpus, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
 
 const templates = loadTemplates('prompts');
 const charTok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
@@ -96,19 +96,27 @@ describe('pretrainCorpus', () => {
     assert.ok(Math.abs(teacherWrong - 0.5) < 3.5 * sd(0.5, teacherDocs.length), `teacher-doc slips ${teacherWrong}`);
   });
 
-  it('echo documents repeat their question, and adding them leaves the teacher documents as they were', () => {
-    const withEcho = pretrainCorpus({ ...opts, echoFraction: 0.3 });
-    const echo = withEcho.filter((d) => d.kind === 'echo');
+  it('drill documents are correct step lines of train problems, and adding them leaves the teacher documents as they were', () => {
+    const withDrills = pretrainCorpus({ ...opts, drillFraction: 0.3 });
+    const drills = withDrills.filter((d) => d.kind === 'drill');
     const sd = Math.sqrt((0.3 * 0.7) / docs.length);
-    assert.ok(Math.abs(echo.length / docs.length - 0.3) < 3.5 * sd, `echo share ${echo.length}`);
-    for (const d of echo) {
-      const q = byId.get(d.problemId)!.question;
-      assert.equal(d.prompt, `Question: ${q}\nRepeat: `);
-      assert.equal(d.completion, q);
+    assert.ok(Math.abs(drills.length / docs.length - 0.3) < 3.5 * sd, `drill share ${drills.length}`);
+    const trainLines = new Set([...byId.values()].flatMap((p) => p.steps.map(stepLine)));
+    for (const d of drills) {
+      assert.equal(d.prompt, 'Practice:\n');
+      const lines = d.completion.split('\n');
+      assert.equal(lines.length, DRILL_LINES);
+      // Its own problem's steps first, then steps of other train problems; every line is right.
+      assert.deepEqual(lines.slice(0, byId.get(d.problemId)!.steps.length), byId.get(d.problemId)!.steps.map(stepLine));
+      for (const line of lines) {
+        const [, a, op, b, c] = line.match(/^(\d+) ([-+x]) (\d+) = (\d+)$/)!;
+        assert.equal(Number(c), op === '+' ? Number(a) + Number(b) : op === '-' ? Number(a) - Number(b) : Number(a) * Number(b));
+        assert.ok(trainLines.has(line), `${line} is a train step`);
+      }
     }
-    // Echo documents replace student documents only: the teacher documents are the same ones.
-    assert.deepEqual(withEcho.filter((d) => d.kind === 'teacher'), teacherDocs);
-    assert.throws(() => pretrainCorpus({ ...opts, echoFraction: 0.7 }), /teacherFraction \+ echoFraction must be at most 1/);
+    // Drills replace student documents only: the teacher documents are the same ones.
+    assert.deepEqual(withDrills.filter((d) => d.kind === 'teacher'), teacherDocs);
+    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction must be at most 1/);
   });
 
   it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
