@@ -6,7 +6,8 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { documentBatches, pretrain, type EncodedDocument } from '../../src/world/pretrain.js';
+import { pretrain } from '../../src/world/pretrain.js';
+import { documentBatches, type EncodedDocument } from '../../src/world/document-batches.js';
 import { loadModel } from '../../src/model/io.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 
