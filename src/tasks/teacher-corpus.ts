@@ -190,7 +190,7 @@ function answerStyle(shown: readonly StyleName[], correct: boolean, rng: Rng): S
 
 /**
  * Deterministic (for a seed) pretraining documents over train-split problems only, so validation and
- * test problems stay unseen. Each document is a teacher document with probability `teacherFraction`, an
+ * test problems stay unseen. Each document is a teacher document with probability `teacherFraction`, a
  * drill document with probability `drillFraction`, and otherwise a student document.
  */
 export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] {
