@@ -34,9 +34,9 @@ export function findPlaceholders(text: string): string[] {
 }
 
 /**
- * Allow only printable ASCII and newlines outside comment lines. The texts are meant to be learned by a
- * small char-level model whose alphabet is exactly that (tokenizer/char.ts DEFAULT_ALPHABET); a pasted
- * curly quote or a tab would be an unknown character.
+ * Allow only printable ASCII and newlines outside comment lines. The texts are meant to be read by the
+ * small built-in model, whose tokenizer spells anything that is not a known word with exactly that
+ * alphabet (tokenizer/char.ts DEFAULT_ALPHABET); a pasted curly quote or a tab would be an unknown token.
  */
 export function checkAscii(file: string, raw: string): void {
   const lines = raw.replace(/\r\n?/g, '\n').split('\n');

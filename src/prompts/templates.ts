@@ -53,7 +53,7 @@ export interface TemplateSet {
 }
 
 export interface LoadOptions {
-  /** Reject characters outside printable ASCII and newline (default true: the char-level alphabet). */
+  /** Reject characters outside printable ASCII and newline (default true: the built-in tokenizers' alphabet). */
   asciiOnly?: boolean;
 }
 

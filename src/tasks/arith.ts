@@ -1,6 +1,6 @@
 /**
  * Arithmetic word problems: thinktune's own small world, where the ThinkTuning claim can be tested on a
- * CPU with a from-scratch char-level model (no downloads). Each problem is a short story of 2-4 steps of
+ * CPU with a from-scratch model (no downloads). Each problem is a short story of 2-4 steps of
  * +, - and x on small whole numbers ("Tom has 12 apples. He buys 3 bags with 5 apples each. ..."), with a
  * non-negative integer answer and a compact worked solution, one step per line:
  *

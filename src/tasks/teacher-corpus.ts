@@ -239,7 +239,8 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
 /**
  * Token ids of a document: [bos] + prompt + completion + eos, and the index where the completion's
  * tokens begin (for a completion-only loss). Prompt and completion are encoded separately, which is
- * exact for the char tokenizer; BOS is added when the tokenizer has one, as the trainer does for prompts.
+ * exact for the char tokenizer and for the word tokenizer (no piece spans the ': ' or ':' a prompt ends
+ * with, and rollouts are encoded the same way); BOS is added when the tokenizer has one, as the trainer does for prompts.
  */
 export function encodeDocument(doc: TrainingDocument, tokenizer: Tokenizer): { ids: number[]; completionStart: number } {
   const prompt = tokenizer.encode(doc.prompt, { addBos: tokenizer.bosId !== null });

@@ -170,7 +170,7 @@ test('file problems: missing, unknown format, bad syntax, not a mapping', () => 
 test('applySetting changes a mid-run key on a copy, validated with the same schema', () => {
   const c = applySetting(DEFAULT_TRAIN_CONFIG, 'optim.lr', '3e-5');
   assert.equal(c.optim.lr, 3e-5);
-  assert.equal(DEFAULT_TRAIN_CONFIG.optim.lr, 1e-4, 'original untouched');
+  assert.equal(DEFAULT_TRAIN_CONFIG.optim.lr, 5e-5, 'original untouched');
   assert.equal(applySetting(c, 'guidance.initPct', 0.08).guidance.initPct, 0.08);
   assert.deepEqual(applySetting(c, 'guidance.styles', 'self-conflict').guidance.styles, ['self-conflict']);
   fails(() => applySetting(c, 'guidance.initPct', '2'), 'config: guidance.initPct must be a number >= 0 and <= 1 (got 2); set guidance.initPct to a number >= 0 and <= 1');

@@ -4,7 +4,7 @@
  * Panels compute their lines as plain strings first (so tests and scrolling can count them), then
  * `<Lines>` draws at most `height` of them, each in a one-row box of `width` with `wrap="truncate"`:
  * Ink measures the real display width, so even a wide character in model output cannot wrap a row.
- * Widths here count code points, which is exact for the ASCII the char-level models produce.
+ * Widths here count code points, which is exact for the ASCII the built-in models produce.
  */
 import React from 'react';
 import { Box, Text } from 'ink';
