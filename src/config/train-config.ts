@@ -114,6 +114,7 @@ const optim = section({
   weightDecay: num({ min: 0 }).default(0.01).describe('AdamW decoupled weight decay (paper: 0.01)'),
   beta1: num({ min: 0, lt: 1 }).default(0.9).describe('AdamW first-moment decay'),
   beta2: num({ min: 0, lt: 1 }).default(0.999).describe('AdamW second-moment decay'),
+  eps: num({ gt: 0 }).default(1e-8).describe('AdamW epsilon in m / (sqrt(v) + eps). Raising it towards the typical gradient size (1e-5 - 1e-4 for the built-in model) stops Adam from moving every weight by ~lr on noisy RL gradients'),
   gradClip: num({ min: 0 }).default(1.0).describe('max global gradient norm; 0 = no clipping (paper: 1.0)'),
   schedule: oneOf(SCHEDULES).default('constant')
     .describe('learning-rate schedule (paper: constant)'),

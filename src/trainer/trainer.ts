@@ -123,7 +123,7 @@ export class Trainer {
         throw new RunDirError(`config: grpo.rewards: ${(e as Error).message}`);
       }
     });
-    const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2 });
+    const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2, eps: config.optim.eps });
     let state: TrainerState | null = null;
     if (resumeFrom) {
       state = JSON.parse(readFileSync(join(resumeFrom.path, STATE_FILE), 'utf8')) as TrainerState;

@@ -194,3 +194,9 @@ test('every settable key is a documented key and accepts its own current value',
   }
   assert.equal(described.get('grpo.groupSize')?.default, 5);
 });
+
+test('optim.eps defaults to 1e-8, takes a positive number, and says how to fix a bad one', () => {
+  assert.equal(DEFAULT_TRAIN_CONFIG.optim.eps, 1e-8);
+  assert.equal(parseTrainConfig({ optim: { eps: 1e-4 } }).optim.eps, 1e-4);
+  assert.throws(() => parseTrainConfig({ optim: { eps: 0 } }), /optim\.eps/);
+});
