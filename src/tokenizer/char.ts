@@ -127,20 +127,28 @@ export class CharTokenizer implements Tokenizer {
    * neighbours (e.g. "1<unk>2" must not read as the answer "12").
    */
   decode(ids: number[], opts: DecodeOptions = {}): string {
-    let text = '';
-    for (const id of ids) {
-      if (opts.skipSpecial && id < SPECIAL_TOKENS.length) {
-        if (id === UNK_ID) text += '\uFFFD';
-        continue;
-      }
-      text += this.vocab[id] ?? '';
-    }
-    return text;
+    return decodeWithVocab(this.vocab, ids, opts);
   }
 
   tokenToString(id: number): string {
     return this.vocab[id] ?? '';
   }
+}
+
+/**
+ * Decoding shared by the tokenizers whose vocabulary starts with SPECIAL_TOKENS (char and word): each id
+ * is its vocabulary string; with `skipSpecial`, pad/bos/eos are dropped and `<unk>` becomes U+FFFD.
+ */
+export function decodeWithVocab(vocab: readonly string[], ids: number[], opts: DecodeOptions = {}): string {
+  let text = '';
+  for (const id of ids) {
+    if (opts.skipSpecial && id < SPECIAL_TOKENS.length) {
+      if (id === UNK_ID) text += '\uFFFD';
+      continue;
+    }
+    text += vocab[id] ?? '';
+  }
+  return text;
 }
 
 /** Why `chars` cannot be a vocabulary (a clause; the caller adds the fix), or null when it can. */

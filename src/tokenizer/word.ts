@@ -17,7 +17,7 @@
  * digits are the numbers 0..9), the numbers 10..999, then the words and marks of the corpus it was built from. Saved as `tokenizer.json`
  * (`{"thinktune_tokenizer": "word", ...}`), so a checkpoint carries its own vocabulary.
  */
-import { DEFAULT_ALPHABET, SPECIAL_TOKENS } from './char.js';
+import { DEFAULT_ALPHABET, SPECIAL_TOKENS, decodeWithVocab } from './char.js';
 import { TokenizerError } from './errors.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './types.js';
 
@@ -108,15 +108,7 @@ export class WordTokenizer implements Tokenizer {
 
   /** As CharTokenizer.decode: specials by name, or with `skipSpecial` dropped (`<unk>` becomes U+FFFD). */
   decode(ids: number[], opts: DecodeOptions = {}): string {
-    let text = '';
-    for (const id of ids) {
-      if (opts.skipSpecial && id < SPECIAL_TOKENS.length) {
-        if (id === UNK_ID) text += '\uFFFD';
-        continue;
-      }
-      text += this.vocab[id] ?? '';
-    }
-    return text;
+    return decodeWithVocab(this.vocab, ids, opts);
   }
 
   tokenToString(id: number): string {
