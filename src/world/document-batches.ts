@@ -19,7 +19,8 @@ export interface EncodedDocument {
  */
 export function* documentBatches(docs: EncodedDocument[], batchTokens: number, rng: () => number, completionOnly = false): Generator<PackedBatch> {
   const SORT_WINDOW = 4096;
-  const longest = Math.max(...docs.map((d) => d.ids.length));
+  // A loop, not Math.max(...): a spread of 100k+ lengths overflows the call stack.
+  const longest = docs.reduce((m, d) => Math.max(m, d.ids.length), 0);
   if (longest - 1 > batchTokens) throw new RangeError(`a pretraining document has ${longest} tokens; raise --batch-tokens to at least ${longest - 1}`);
   const shuffle = <T>(xs: T[]) => {
     for (let i = xs.length - 1; i > 0; i--) {
