@@ -19,6 +19,7 @@ export interface CompareArgs {
   maxNewTokens?: string;
   set?: string[];
   jobs?: string;
+  samples?: string;
 }
 
 function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number | undefined): number | undefined {
@@ -45,6 +46,7 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     limit: wholeArg('--limit', a.limit, 1, 200),
     testData: a.testData,
     evalMaxNewTokens: wholeArg('--max-new-tokens', a.maxNewTokens, 1, undefined),
+    samples: wholeArg('--samples', a.samples, 1, 1),
     jobs,
     command: commandLine(argv),
     backend: { name: backend.name, reason: backend.reason },

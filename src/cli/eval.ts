@@ -4,8 +4,8 @@
  * With --json, stdout carries only JSON lines (the dashboard's eval queue, ui/eval/runner.ts, parses them):
  *   {"type":"progress","done":n,"total":N}     after each batch of problems
  *   {"type":"result","metrics":{...}}          once, at the end
- * metric keys: "pass@1", "maj@K" and "pass@K" (K = --samples, only when K > 1), "reflection_rate",
- * "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
+ * metric keys: "pass@1", "maj@K", "pass@K" and "mean@K" (K = --samples, only when K > 1), "reflection_rate",
+ * "sampled_reflection_rate" (K > 1), "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
  * bar goes to stderr when stderr is a terminal. --out writes metrics and per-problem records as JSON.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';

@@ -36,6 +36,9 @@ export interface ChildContext {
   testFile: string;
   problems: number;
   evalMaxNewTokens: number;
+  /** K samples per problem at `temperature` besides the greedy answer (1: greedy only). */
+  samples: number;
+  temperature: number;
   log: (line: string) => void;
 }
 
@@ -116,7 +119,8 @@ const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exite
 /** Evaluates `model` in an eval child; metrics, or the child's error line. */
 async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ metrics: EvalMetrics | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
-  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.evalMaxNewTokens), '--json', '--out', out], (line) => {
+  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.evalMaxNewTokens),
+    ...(ctx.samples > 1 ? ['--samples', String(ctx.samples), '--temperature', String(ctx.temperature)] : []), '--json', '--out', out], (line) => {
     const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
     if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
   });

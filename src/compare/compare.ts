@@ -33,7 +33,7 @@ import { Trainer, resolveModelDir } from '../trainer/trainer.js';
 import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
 import { thinktuneCommand } from '../paths.js';
 import { runPool } from './pool.js';
-import { METHODS, methodRow, renderTable, type Method, type MethodRow } from './table.js';
+import { METHODS, methodRow, renderTable, tableColumns, type Method, type MethodRow } from './table.js';
 
 export interface CompareOptions {
   /** The base config; both trained methods start from it. */
@@ -48,6 +48,12 @@ export interface CompareOptions {
   testData?: string;
   /** Response cap at evaluation (default the config's grpo.maxNewTokens). */
   evalMaxNewTokens?: number;
+  /**
+   * K > 1: also K samples per test problem at the training temperature (grpo.temperature), for mean@K
+   * (the accuracy of one sampled answer, what the training reward measures) and the sampled reflection
+   * rate. Default 1: greedy only.
+   */
+  samples?: number;
   /** The command line that started the comparison, recorded in both files. */
   command: string;
   backend?: { name: string; reason: string };
@@ -82,8 +88,8 @@ export interface CompareResults {
   command: string;
   created: string;
   outDir: string;
-  /** difficulty: of built-in problems (null for a file). */
-  test: { data: string; difficulty: string | null; problems: number; maxNewTokens: number };
+  /** difficulty: of built-in problems (null for a file); samples K and their temperature (null when K = 1). */
+  test: { data: string; difficulty: string | null; problems: number; maxNewTokens: number; samples: number; temperature: number | null };
   seeds: number[];
   config: TrainConfig;
   methods: Record<Method, RunResult[]>;
@@ -109,12 +115,19 @@ function loadTestProblems(spec: string, limit: number, config: TrainConfig): Pro
   return all.slice(0, limit);
 }
 
-async function evaluateCheckpoint(dir: string, problems: Problem[], maxNewTokens: number): Promise<{ metrics: EvalMetrics; seconds: number }> {
+/** How every checkpoint of a comparison is evaluated. */
+interface EvalSettings {
+  maxNewTokens: number;
+  samples: number;
+  temperature: number;
+}
+
+async function evaluateCheckpoint(dir: string, problems: Problem[], settings: EvalSettings): Promise<{ metrics: EvalMetrics; seconds: number }> {
   const t0 = performance.now();
   const { model, tokenizer } = await loadModel(dir);
   try {
     if (!tokenizer) throw new RunDirError(`${dir} has no tokenizer.json; the evaluated model needs its tokenizer next to its weights`);
-    const { metrics } = await evaluateModel(model, tokenizer, problems, { maxNewTokens });
+    const { metrics } = await evaluateModel(model, tokenizer, problems, settings);
     return { metrics, seconds: (performance.now() - t0) / 1000 };
   } finally {
     model.dispose();
@@ -124,7 +137,7 @@ async function evaluateCheckpoint(dir: string, problems: Problem[], maxNewTokens
 const f = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
 
 /** Trains one method for one seed and evaluates its final checkpoint. */
-async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'zero-shot'>, seed: number, problems: Problem[], evalMax: number): Promise<RunResult> {
+async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'zero-shot'>, seed: number, problems: Problem[], evalSettings: EvalSettings): Promise<RunResult> {
   const log = opts.log ?? (() => {});
   const tag = `[${method} seed ${seed}]`;
   const config = methodConfig(opts.config, method, seed);
@@ -155,7 +168,7 @@ async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'z
   const base = { method, seed, trainSeconds, runDir, checkpoint, steps, startedAt };
   if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
   if (error !== null) return { ...base, metrics: null, evalSeconds: 0, error, endedAt: new Date().toISOString() };
-  const ev = await evaluateCheckpoint(checkpoint!, problems, evalMax);
+  const ev = await evaluateCheckpoint(checkpoint!, problems, evalSettings);
   return { ...base, metrics: ev.metrics, evalSeconds: ev.seconds, error: null, endedAt: new Date().toISOString() };
 }
 
@@ -166,11 +179,13 @@ function runLine(r: RunResult): string {
   const tag = runTag(r.method, r.seed);
   const trained = r.seed === null ? '' : `${r.steps} steps in ${r.trainSeconds.toFixed(1)} s; `;
   if (r.metrics === null) return `${tag} failed after ${(r.trainSeconds + r.evalSeconds).toFixed(1)} s: ${r.error}`;
-  return `${tag} done: ${trained}pass@1 ${f(r.metrics['pass@1'], 3)}  reflection ${f(r.metrics.reflection_rate, 3)}  len ${f(r.metrics.mean_length, 1)}`;
+  const sampled = Object.keys(r.metrics).find((k) => k.startsWith('mean@'));
+  const extra = sampled ? `  ${sampled} ${f(r.metrics[sampled], 3)}  sampled reflection ${f(r.metrics.sampled_reflection_rate, 3)}` : '';
+  return `${tag} done: ${trained}pass@1 ${f(r.metrics['pass@1'], 3)}  reflection ${f(r.metrics.reflection_rate, 3)}${extra}  len ${f(r.metrics.mean_length, 1)}`;
 }
 
-function summaryRows(methods: Record<Method, RunResult[]>): MethodRow[] {
-  return METHODS.map((m) => methodRow(m, methods[m], m === 'zero-shot'));
+function summaryRows(methods: Record<Method, RunResult[]>, samples: number): MethodRow[] {
+  return METHODS.map((m) => methodRow(m, methods[m], m === 'zero-shot', tableColumns(samples)));
 }
 
 /** Runs the whole comparison; writes results.json (after every run) and table.md (at the end). */
@@ -188,6 +203,9 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const spec = testDataSpec(opts.config, opts.testData);
   const problems = loadTestProblems(spec, limit, opts.config);
   const evalMax = opts.evalMaxNewTokens ?? opts.config.grpo.maxNewTokens;
+  const samples = opts.samples ?? 1;
+  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`compare: samples must be a whole number >= 1, got ${samples}`);
+  const evalSettings: EvalSettings = { maxNewTokens: evalMax, samples, temperature: opts.config.grpo.temperature };
   const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
   // Validate both variants before spending any time (e.g. guidance settings that only matter when enabled).
   methodConfig(opts.config, 'grpo', 1);
@@ -195,11 +213,11 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
 
   const results: CompareResults = {
     command: opts.command, created: new Date().toISOString(), outDir,
-    test: { data: spec, difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null, problems: problems.length, maxNewTokens: evalMax }, seeds, config: opts.config,
+    test: { data: spec, difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null, problems: problems.length, maxNewTokens: evalMax, samples, temperature: samples > 1 ? evalSettings.temperature : null }, seeds, config: opts.config,
     methods: { 'zero-shot': [], grpo: [], thinktuning: [] }, summary: [],
   };
   const save = () => {
-    results.summary = summaryRows(results.methods);
+    results.summary = summaryRows(results.methods, samples);
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   };
 
@@ -211,13 +229,13 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
 
   if (jobs === 1) {
     const startedAt = new Date().toISOString();
-    const zs = await evaluateCheckpoint(baseDir, problems, evalMax);
+    const zs = await evaluateCheckpoint(baseDir, problems, evalSettings);
     const zero: RunResult = { method: 'zero-shot', seed: null, metrics: zs.metrics, trainSeconds: 0, evalSeconds: zs.seconds, runDir: null, checkpoint: baseDir, steps: 0, error: null, startedAt, endedAt: new Date().toISOString() };
     results.methods['zero-shot'].push(zero);
     log(runLine(zero));
     save();
     for (const { method, seed } of trained) {
-      const r = await trainAndEvaluate(opts, method, seed, problems, evalMax);
+      const r = await trainAndEvaluate(opts, method, seed, problems, evalSettings);
       results.methods[method].push(r);
       log(runLine(r));
       save();
@@ -227,7 +245,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     mkdirSync(jobsDir, { recursive: true });
     const testFile = join(jobsDir, 'test-problems.jsonl');
     writeTestProblems(testFile, problems);
-    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, log };
+    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, samples, temperature: evalSettings.temperature, log };
     const list: ChildJob[] = [
       { method: 'zero-shot', seed: null, tag: runTag('zero-shot', null), name: 'zero-shot', config: null, runDir: null, model: baseDir },
       ...trained.map(({ method, seed }) => ({
@@ -248,6 +266,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   writeFileSync(join(outDir, 'table.md'), renderTable(results.summary, {
     command: opts.command, testData: results.test.difficulty ? `${spec} (${results.test.difficulty})` : spec, problems: problems.length, seeds, totalSteps: c.run.totalSteps,
     promptsPerStep: c.data.promptsPerStep, groupSize: c.grpo.groupSize, maxNewTokens: c.grpo.maxNewTokens, evalMaxNewTokens: evalMax,
+    samples, temperature: evalSettings.temperature,
   }));
   return results;
 }

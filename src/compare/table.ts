@@ -27,21 +27,35 @@ export function spread(xs: readonly number[]): Spread {
   return { mean, std, min: Math.min(...xs), max: Math.max(...xs), n };
 }
 
-/** The columns of the table: a metric key of EvalMetrics, or the training wall time. */
-export const TABLE_COLUMNS = [
-  { key: 'pass@1', label: 'accuracy (pass@1)', digits: 3 },
-  { key: 'reflection_rate', label: 'reflection rate', digits: 3 },
-  { key: 'mean_length', label: 'mean length (tokens)', digits: 1 },
-  { key: 'train_seconds', label: 'train wall time (s)', digits: 1 },
-] as const;
-export type ColumnKey = (typeof TABLE_COLUMNS)[number]['key'];
+/** A column of the table: a metric key of EvalMetrics, or `train_seconds` (the training wall time). */
+export interface TableColumn {
+  key: string;
+  label: string;
+  digits: number;
+}
+
+/** The columns; with K > 1 samples per problem also the sampled accuracy and reflection rate. */
+export function tableColumns(samples = 1): TableColumn[] {
+  const sampled = samples > 1;
+  return [
+    { key: 'pass@1', label: 'accuracy (pass@1, greedy)', digits: 3 },
+    ...(sampled ? [{ key: `mean@${samples}`, label: `sampled accuracy (mean@${samples})`, digits: 3 }] : []),
+    { key: 'reflection_rate', label: 'reflection rate (greedy)', digits: 3 },
+    ...(sampled ? [{ key: 'sampled_reflection_rate', label: 'reflection rate (sampled)', digits: 3 }] : []),
+    { key: 'mean_length', label: 'mean length (tokens)', digits: 1 },
+    { key: 'train_seconds', label: 'train wall time (s)', digits: 1 },
+  ];
+}
 
 export interface MethodRow {
   method: Method;
   /** Seeds whose run finished and was evaluated. */
   runs: number;
   failed: number;
-  columns: Partial<Record<ColumnKey, Spread>>;
+  /** Spread per column key (absent when no run finished). */
+  columns: Record<string, Spread>;
+  /** The columns, in table order. */
+  layout: TableColumn[];
 }
 
 /** One finished run's numbers as the table reads them. */
@@ -50,17 +64,18 @@ export interface RunFigures {
   trainSeconds: number;
 }
 
-export function methodRow(method: Method, runs: readonly RunFigures[], deterministic: boolean): MethodRow {
+export function methodRow(method: Method, runs: readonly RunFigures[], deterministic: boolean, layout: TableColumn[] = tableColumns()): MethodRow {
   const ok = runs.filter((r) => r.metrics !== null);
   const columns: MethodRow['columns'] = {};
   if (ok.length > 0) {
-    for (const c of TABLE_COLUMNS) {
-      const xs = ok.map((r) => (c.key === 'train_seconds' ? r.trainSeconds : r.metrics![c.key]));
+    for (const c of layout) {
+      const xs = ok.map((r) => (c.key === 'train_seconds' ? r.trainSeconds : r.metrics![c.key])).filter((x): x is number => typeof x === 'number');
+      if (xs.length < ok.length) continue; // a metric some runs lack (e.g. evaluated without samples): n/a
       const s = spread(xs);
       columns[c.key] = deterministic ? { ...s, std: 0 } : s;
     }
   }
-  return { method, runs: ok.length, failed: runs.length - ok.length, columns };
+  return { method, runs: ok.length, failed: runs.length - ok.length, columns, layout };
 }
 
 function cell(s: Spread | undefined, digits: number): string {
@@ -79,15 +94,23 @@ export interface TableContext {
   groupSize: number;
   maxNewTokens: number;
   evalMaxNewTokens: number;
+  /** K samples per problem (1: greedy only) and their temperature. */
+  samples?: number;
+  temperature?: number;
 }
 
 export function renderTable(rows: readonly MethodRow[], ctx: TableContext): string {
-  const header = `| method | seeds | ${TABLE_COLUMNS.map((c) => c.label).join(' | ')} |`;
-  const rule = `|---|---|${TABLE_COLUMNS.map(() => '---|').join('')}`;
+  const samples = ctx.samples ?? 1;
+  const columns = tableColumns(samples);
+  const header = `| method | seeds | ${columns.map((c) => c.label).join(' | ')} |`;
+  const rule = `|---|---|${columns.map(() => '---|').join('')}`;
   const lines = rows.map((r) => {
     const seeds = r.method === 'zero-shot' ? 'once' : `${r.runs}${r.failed ? ` (+${r.failed} failed)` : ''}`;
-    return `| ${METHOD_LABELS[r.method]} | ${seeds} | ${TABLE_COLUMNS.map((c) => cell(r.columns[c.key], c.digits)).join(' | ')} |`;
+    return `| ${METHOD_LABELS[r.method]} | ${seeds} | ${columns.map((c) => cell(r.columns[c.key], c.digits)).join(' | ')} |`;
   });
+  const sampledNote = samples > 1
+    ? ` Sampled columns: ${samples} samples per problem at temperature ${ctx.temperature ?? 1} (the training temperature, so mean@${samples} is the accuracy the training reward measures), evaluation seed 0.`
+    : '';
   return [
     '# Zero-shot vs GRPO vs ThinkTuning',
     '',
@@ -96,9 +119,9 @@ export function renderTable(rows: readonly MethodRow[], ctx: TableContext): stri
     ...lines,
     '',
     `Cells: mean ± sample standard deviation over seeds (min–max). Seeds: ${ctx.seeds.join(', ')} (run.seed). ` +
-      'Zero-shot is the base checkpoint decoded greedily, so it is evaluated once and its spread is 0; "–" means a single seed.',
+      'Zero-shot is the base checkpoint, evaluated once (its spread is 0); "–" means a single seed.',
     `Evaluation: ${ctx.problems} problems of ${ctx.testData}, greedy decoding, at most ${ctx.evalMaxNewTokens} new tokens; ` +
-      'reflection rate = share of responses with a reflection marker followed by a re-computation (src/eval/reflection.ts).',
+      'reflection rate = share of responses with a reflection marker followed by a re-computation (src/eval/reflection.ts).' + sampledNote,
     `Training budget (identical for GRPO and ThinkTuning): ${ctx.totalSteps} steps x ${ctx.promptsPerStep} prompts x G=${ctx.groupSize}, ` +
       `at most ${ctx.maxNewTokens} new tokens per rollout; the only difference is guidance.enabled.`,
     '',

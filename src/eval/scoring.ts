@@ -8,6 +8,10 @@
  *   answers are grouped by math equivalence, ties go to the answer that appeared first.
  * - pass@k: the unbiased estimator of Chen et al. 2021 (Codex, eq. 1), 1 - C(n-c, k) / C(n, k) for n
  *   samples of which c are correct; with n == k it is 1 when any sample is correct, else 0.
+ * - mean@k: the share of the k samples that are correct, i.e. the accuracy of one sampled answer (what
+ *   the training reward measures at the same temperature), estimated from k samples per problem.
+ * - sampled_reflection_rate: the share of the k samples that reflect (greedy decoding can hide a
+ *   behaviour that sampling already shows).
  */
 import { answersEquivalent, extractAnswer } from '../rl/math-answer.js';
 import { groundTruthAnswer, mathAnswerReward } from '../rl/rewards.js';
@@ -42,6 +46,8 @@ export interface ScoredProblem {
     /** Extracted final answer of each sample (null when it has none or was truncated). */
     answers: (string | null)[];
     correct: boolean[];
+    /** Whether each sample reflects (eval/reflection.ts). */
+    reflected: boolean[];
     /** The majority answer (null when no sample gave one). */
     majority: string | null;
     majorityCorrect: boolean;
@@ -109,7 +115,7 @@ export function scoreProblem(problem: ProblemLike, greedy: Completion, samples: 
     const majority = majorityAnswer(answers);
     const truth = groundTruthAnswer(problem.answer);
     scored.samples = {
-      responses: samples.map((s) => s.text), answers, correct, majority,
+      responses: samples.map((s) => s.text), answers, correct, reflected: samples.map((s) => isReflective(s.text)), majority,
       majorityCorrect: majority !== null && truth !== null && answersEquivalent(majority, truth),
       passAtK: passAtK(samples.length, correct.filter(Boolean).length, samples.length),
     };
@@ -118,12 +124,14 @@ export function scoreProblem(problem: ProblemLike, greedy: Completion, samples: 
 }
 
 /**
- * Evaluation metrics, keyed as `thinktune eval --json` prints them: `pass@1`, then `maj@K` and `pass@K`
- * (K substituted, only when K > 1), `reflection_rate`, `mean_length` (tokens), `termination_rate`, `n`.
+ * Evaluation metrics, keyed as `thinktune eval --json` prints them: `pass@1`, then `maj@K`, `pass@K` and
+ * `mean@K` (K substituted, only when K > 1), `reflection_rate`, `sampled_reflection_rate` (K > 1),
+ * `mean_length` (tokens, greedy), `termination_rate`, `n`.
  */
 export type EvalMetrics = Record<string, number>;
 
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+const share = (flags: boolean[]) => flags.filter(Boolean).length / flags.length;
 
 /** Aggregates scored problems; `k` is the number of samples per problem (1: greedy only). */
 export function summarize(records: readonly ScoredProblem[], k: number): EvalMetrics {
@@ -133,8 +141,10 @@ export function summarize(records: readonly ScoredProblem[], k: number): EvalMet
     if (records.some((r) => r.samples?.responses.length !== k)) throw new Error(`summarize: every problem needs ${k} samples`);
     m[`maj@${k}`] = mean(records.map((r) => (r.samples!.majorityCorrect ? 1 : 0)));
     m[`pass@${k}`] = mean(records.map((r) => r.samples!.passAtK));
+    m[`mean@${k}`] = mean(records.map((r) => share(r.samples!.correct)));
   }
   m.reflection_rate = mean(records.map((r) => (r.reflected ? 1 : 0)));
+  if (k > 1) m.sampled_reflection_rate = mean(records.map((r) => share(r.samples!.reflected)));
   m.mean_length = mean(records.map((r) => r.length));
   m.termination_rate = mean(records.map((r) => (r.terminated ? 1 : 0)));
   m.n = records.length;

@@ -18,38 +18,51 @@ import { AdamW, clipByGlobalNorm } from './optim.js';
 /** Loss over token log-probs [B*T] (row-major [B, T]) and dLoss/dlogp for each token. */
 export type TokenLoss = (tokenLogp: Float32Array) => { loss: number; dLogp: Float32Array };
 
-export interface LossAndGrads {
+interface PartResult {
   loss: number;
-  grads: Grads;
+  /** Null for a scoring pass. */
+  grads: Grads | null;
   /** Token log-probs under the current parameters [B*T] (before the update). */
   tokenLogp: Float32Array;
   /** Mean entropy of the predictive distribution over masked positions (nats). */
   entropy: number;
 }
 
-export function lossAndGrads(model: CausalLM, batch: PackedBatch, lossFn: TokenLoss): LossAndGrads {
+/**
+ * Forward (saving activations only when `withGrads`), the loss on the host, and the backward pass when
+ * `withGrads`. Without it this is a scoring pass: log-probs, loss and entropy, `grads` null.
+ */
+function evaluatePart(model: CausalLM, batch: PackedBatch, lossFn: TokenLoss, withGrads: boolean): PartResult {
   const { B, T } = batch;
-  const out = forward(model, { ids: batch.inputs, B, T }, { save: true });
+  const out = forward(model, { ids: batch.inputs, B, T }, { save: withGrads });
   const targets = tf.tensor1d(batch.targets, 'int32');
   try {
     const tok = gatherTargets(out.logp, targets);
     const tokenLogp = tok.dataSync() as Float32Array;
     const { loss, dLogp } = lossFn(tokenLogp);
-    const dTok = tf.tensor1d(dLogp);
-    const grads = backward(model, out.saved!, out.logp, targets, dTok);
+    const dTok = withGrads ? tf.tensor1d(dLogp) : null;
+    const grads = dTok ? backward(model, out.saved!, out.logp, targets, dTok) : null;
     const entropy = tf.tidy(() => {
       const mask = tf.tensor1d(batch.mask);
       const h = tf.neg(tf.sum(tf.mul(tf.exp(out.logp), out.logp), -1));
       return tf.div(tf.sum(tf.mul(h, mask)), tf.maximum(tf.sum(mask), 1));
     });
     const result = { loss, grads, tokenLogp, entropy: entropy.dataSync()[0] };
-    tf.dispose([tok, dTok, entropy]);
+    tf.dispose([tok, entropy]);
+    if (dTok) dTok.dispose();
     return result;
   } finally {
     targets.dispose();
     out.logp.dispose();
-    disposeSaved(out.saved!);
+    if (out.saved) disposeSaved(out.saved);
   }
+}
+
+/** One micro-batch of an update. `scoreOnly`: forward and loss only, its gradient is known to be zero. */
+export interface TrainPart {
+  batch: PackedBatch;
+  lossFn: TokenLoss;
+  scoreOnly?: boolean;
 }
 
 export interface StepResult {
@@ -71,10 +84,13 @@ export function trainStep(model: CausalLM, opt: AdamW, batch: PackedBatch, lossF
  * One update from several micro-batches: their gradients are summed before clipping and AdamW, so the
  * losses must already be normalised for the whole step (a sum of the parts = the step's loss). Used to
  * bucket sequences by length: one padded batch of a few long and many short rollouts wastes most of its
- * compute on padding.
+ * compute on padding. A part with `scoreOnly` is only scored (forward, loss, entropy; no backward): for
+ * rows whose loss has zero gradient, such as GRPO rollouts with advantage 0. With no gradient part at
+ * all the update still runs, on zero gradients (AdamW's momentum and weight decay move the weights, as
+ * torch's optimizer.step() would after a zero loss).
  */
 export function accumulatedTrainStep(
-  model: CausalLM, opt: AdamW, parts: { batch: PackedBatch; lossFn: TokenLoss }[], o: { lr: number; maxGradNorm: number },
+  model: CausalLM, opt: AdamW, parts: TrainPart[], o: { lr: number; maxGradNorm: number },
 ): Omit<StepResult, 'tokenLogp'> & { tokenLogp: Float32Array[] } {
   let grads: Grads | null = null;
   let loss = 0;
@@ -82,12 +98,13 @@ export function accumulatedTrainStep(
   let tokens = 0;
   const tokenLogp: Float32Array[] = [];
   for (const part of parts) {
-    const r = lossAndGrads(model, part.batch, part.lossFn);
+    const r = evaluatePart(model, part.batch, part.lossFn, !part.scoreOnly);
     loss += r.loss;
     const n = part.batch.mask.reduce((a, b) => a + b, 0);
     entropyWeighted += r.entropy * n;
     tokens += n;
     tokenLogp.push(r.tokenLogp);
+    if (!r.grads) continue;
     if (!grads) grads = r.grads;
     else {
       const acc: Grads = grads;
@@ -98,10 +115,11 @@ export function accumulatedTrainStep(
       }
     }
   }
-  const clipped = clipByGlobalNorm(grads!, o.maxGradNorm);
+  grads ??= tf.tidy(() => Object.fromEntries(Object.entries(model.params).map(([k, v]) => [k, tf.zerosLike(v)])));
+  const clipped = clipByGlobalNorm(grads, o.maxGradNorm);
   const skipped = !Number.isFinite(loss) || !Number.isFinite(clipped.norm);
   if (!skipped) opt.step(model.params, clipped.grads, o.lr);
-  tf.dispose([...new Set<tf.Tensor>([...Object.values(grads!), ...Object.values(clipped.grads)])]);
+  tf.dispose([...new Set<tf.Tensor>([...Object.values(grads), ...Object.values(clipped.grads)])]);
   return { loss, gradNorm: clipped.norm, entropy: tokens ? entropyWeighted / tokens : 0, skipped, tokenLogp };
 }
 

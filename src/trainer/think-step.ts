@@ -154,7 +154,16 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   // 5. Policy update(s), on length buckets whose gradients are summed into one update.
   const rollouts = groups.flat();
   const full = policyBatch(ctx, rollouts); // host arrays only: stats, weights and the normalisers
-  const parts = lengthBuckets(rollouts, ctx.tokenizer.eosId, MICRO_BATCH_TOKENS).map((idx) => ({ idx, ...policyBatch(ctx, idx.map((i) => rollouts[i])) }));
+  // A rollout with advantage 0 (its group's rewards are all equal) adds nothing to the gradient: every
+  // policy and shaping term is a multiple of A. Only the KL term is not, so with beta > 0 all rows train.
+  // The others are only scored (forward, no backward) for the stats: ~30% of rollouts at the defaults.
+  const klTerm = cfg.grpo.beta > 0 && ctx.reference !== null;
+  const scoreOnly = (i: number) => !klTerm && rollouts[i].advantage === 0;
+  const all = rollouts.map((_, i) => i);
+  const buckets = (idx: number[], only: boolean) => lengthBuckets(idx.map((i) => rollouts[i]), ctx.tokenizer.eosId, MICRO_BATCH_TOKENS)
+    .map((b) => b.map((k) => idx[k]))
+    .map((ix) => ({ idx: ix, scoreOnly: only, ...policyBatch(ctx, ix.map((i) => rollouts[i])) }));
+  const parts = [...buckets(all.filter((i) => !scoreOnly(i)), false), ...buckets(all.filter(scoreOnly), true)];
   const normalizers = {
     tokens: Math.max(1, full.batch.completionMask.reduce((a, b) => a + b, 0)),
     sequences: Math.max(1, rollouts.filter((_, b) => full.batch.completionMask.subarray(b * full.pack.T, (b + 1) * full.pack.T).some((m) => m > 0)).length),
@@ -163,7 +172,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   for (const p of parts) {
     p.batch.normalizers = normalizers;
     if (cfg.grpo.beta > 0 && ctx.reference) p.batch.refLogp = flatLogprobs(ctx.reference, p.seqs, p.pack.T);
-    if (iterations > 1) p.batch.oldLogp = flatLogprobs(ctx.student, p.seqs, p.pack.T);
+    if (iterations > 1 && !p.scoreOnly) p.batch.oldLogp = flatLogprobs(ctx.student, p.seqs, p.pack.T);
   }
   const lr = learningRate(step, { lr: cfg.optim.lr, schedule: cfg.optim.schedule, warmupSteps: cfg.optim.warmupSteps, totalSteps: cfg.run.totalSteps, minLrRatio: cfg.optim.minLrRatio });
   const lossCfg = {
@@ -174,20 +183,25 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   };
   let last: ReturnType<typeof accumulatedTrainStep> | null = null;
   const firstLogp = new Float32Array(full.pack.B * full.pack.T);
+  let firstEntropy = 0; // the first pass covers every rollout (later ones skip the score-only parts)
   let skipped = false;
   for (let it = 0; it < iterations; it++) {
-    last = accumulatedTrainStep(ctx.student, ctx.optimizer, parts.map((p) => {
+    // Score-only parts run in the first pass only; their log-probs there are the behaviour ones.
+    const passParts = it === 0 ? parts : parts.filter((p) => !p.scoreOnly);
+    last = accumulatedTrainStep(ctx.student, ctx.optimizer, passParts.map((p) => {
       const policy = buildPolicyLoss(p.batch, lossCfg);
       return {
         batch: p.pack,
+        scoreOnly: p.scoreOnly,
         lossFn: (tokenLogp: Float32Array) => {
           // On-policy (one iteration): the behaviour log-probs are the current ones, detached.
-          if (iterations === 1) p.batch.oldLogp.set(tokenLogp);
+          if (iterations === 1 || p.scoreOnly) p.batch.oldLogp.set(tokenLogp);
           return policy.lossFn(tokenLogp);
         },
       };
     }), { lr, maxGradNorm: cfg.optim.gradClip });
     if (it === 0) {
+      firstEntropy = last.entropy;
       // Gather the first pass's log-probs (and behaviour / reference ones) into the full layout for the stats.
       parts.forEach((p, k) => p.idx.forEach((b, r) => {
         for (const [dst, src] of [[firstLogp, last!.tokenLogp[k]], [full.batch.oldLogp, p.batch.oldLogp]] as const) {
@@ -208,7 +222,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const guided = rollouts.filter((r) => r.guided);
   const unguided = rollouts.filter((r) => !r.guided);
   const lengths = rollouts.map((r) => completionIds(r, ctx.tokenizer.eosId).length);
-  const trainTokens = parts.reduce((n, p) => n + p.pack.mask.reduce((a, b) => a + b, 0), 0);
+  const tokensProcessed = parts.reduce((n, p) => n + p.pack.mask.reduce((a, b) => a + b, 0) * (p.scoreOnly ? 1 : iterations), 0);
   const metrics: StepMetrics = {
     step,
     loss: last!.loss,
@@ -226,7 +240,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'teacher/guard_frac': pm('teacher/guard_frac'),
     'loss/guided': pm('loss/guided'),
     'loss/unguided': pm('loss/unguided'),
-    entropy: last!.entropy,
+    entropy: firstEntropy,
     grad_norm: last!.gradNorm,
     lr,
     'guidance/pct': pct,
@@ -244,7 +258,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     'perf/generate_time': (tGen - t0) / 1000,
     'perf/teacher_time': (tGuide - tGen) / 1000,
     'perf/update_time': (tEnd - tGuide) / 1000,
-    'perf/tokens_per_s': (trainTokens * iterations) / ((tEnd - tGuide) / 1000),
+    'perf/tokens_per_s': tokensProcessed / ((tEnd - tGuide) / 1000),
     'mem/num_tensors': tf.memory().numTensors,
     'mem/bytes': tf.memory().numBytes,
     skipped: skipped ? 1 : 0,

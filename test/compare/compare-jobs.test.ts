@@ -67,7 +67,7 @@ test('--jobs 2: runs overlap as child processes; a failed child is one line and 
   const lines: string[] = [];
   const config = loadTrainConfig(configFile);
   const res = await runComparison({
-    config, seeds: 1, outDir, limit: 3, jobs: 2, command: 'thinktune compare --jobs 2', backend: { name: backendName, reason: 'test' }, log: (l) => lines.push(l),
+    config, seeds: 1, outDir, limit: 3, jobs: 2, samples: 2, command: 'thinktune compare --jobs 2 --samples 2', backend: { name: backendName, reason: 'test' }, log: (l) => lines.push(l),
   });
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
@@ -77,15 +77,16 @@ test('--jobs 2: runs overlap as child processes; a failed child is one line and 
     assert.equal(saved.methods[m].length, 1, m);
     assert.deepEqual(Object.keys(saved.methods[m][0]).sort(), RUN_KEYS, m);
   }
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: config.data.difficulty, problems: 3, maxNewTokens: 16 });
+  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 2, temperature: config.grpo.temperature });
 
   const [zero] = res.methods['zero-shot'];
   const [grpo] = res.methods.grpo;
   const [tt] = res.methods.thinktuning;
-  // The zero-shot child evaluates exactly what an in-process evaluation does (greedy, same problems).
+  // The zero-shot child evaluates exactly what an in-process evaluation does (greedy and 2 samples at the
+  // training temperature, same problems, same evaluation seed).
   const problems = loadProblems('arith-test', { count: 3, difficulty: config.data.difficulty }).slice(0, 3);
   const { model, tokenizer } = await loadModel(modelDir);
-  const inProcess = await evaluateModel(model, tokenizer!, problems, { maxNewTokens: 16 });
+  const inProcess = await evaluateModel(model, tokenizer!, problems, { maxNewTokens: 16, samples: 2, temperature: config.grpo.temperature });
   model.dispose();
   assert.deepEqual(zero.metrics, inProcess.metrics);
   assert.equal(zero.error, null);

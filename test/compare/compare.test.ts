@@ -83,7 +83,7 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
   assert.equal(saved.command, 'thinktune compare --micro');
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16 });
+  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 1, temperature: null });
   assert.equal(saved.config.run.totalSteps, 2);
   assert.deepEqual(saved.summary.map((r: { method: string; runs: number }) => [r.method, r.runs]), [['zero-shot', 1], ['grpo', 2], ['thinktuning', 2]]);
   assert.equal(saved.summary[0].columns['pass@1'].std, 0);

@@ -40,7 +40,7 @@ test('the table has one row per method, mean ± spread (min–max), and the comm
     totalSteps: 60, promptsPerStep: 8, groupSize: 5, maxNewTokens: 256, evalMaxNewTokens: 256,
   });
   const lines = md.split('\n');
-  assert.ok(lines.includes('| method | seeds | accuracy (pass@1) | reflection rate | mean length (tokens) | train wall time (s) |'));
+  assert.ok(lines.includes('| method | seeds | accuracy (pass@1, greedy) | reflection rate (greedy) | mean length (tokens) | train wall time (s) |'));
   assert.ok(lines.includes('| zero-shot (base) | once | 0.250 ± 0.000 (0.250–0.250) | 0.000 ± 0.000 (0.000–0.000) | 90.0 ± 0.0 (90.0–90.0) | 0.0 ± 0.0 (0.0–0.0) |'));
   assert.ok(lines.includes('| GRPO | 2 | 0.600 ± 0.141 (0.500–0.700) | 0.200 ± 0.141 (0.100–0.300) | 110.0 ± 14.1 (100.0–120.0) | 12.0 ± 2.8 (10.0–14.0) |'));
   assert.ok(lines.includes('| ThinkTuning | 0 (+1 failed) | n/a | n/a | n/a | n/a |'));

@@ -33,15 +33,17 @@ test('metrics agree with the per-problem records and stay in range', async () =>
     samples: 3, maxNewTokens: 12, batchPrompts: 2, onProgress: (d, t) => progress.push(`${d}/${t}`),
   });
   assert.deepEqual(progress, ['2/5', '4/5', '5/5']);
-  assert.deepEqual(Object.keys(r.metrics), ['pass@1', 'maj@3', 'pass@3', 'reflection_rate', 'mean_length', 'termination_rate', 'n']);
+  assert.deepEqual(Object.keys(r.metrics), ['pass@1', 'maj@3', 'pass@3', 'mean@3', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'termination_rate', 'n']);
   assert.equal(r.metrics.n, 5);
-  for (const k of ['pass@1', 'maj@3', 'pass@3', 'reflection_rate', 'termination_rate']) {
+  for (const k of ['pass@1', 'maj@3', 'pass@3', 'mean@3', 'reflection_rate', 'sampled_reflection_rate', 'termination_rate']) {
     assert.ok(r.metrics[k] >= 0 && r.metrics[k] <= 1, `${k} = ${r.metrics[k]}`);
   }
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
   assert.equal(r.metrics.mean_length, mean(r.records.map((x) => x.length)));
   assert.equal(r.metrics.termination_rate, mean(r.records.map((x) => (x.terminated ? 1 : 0))));
   assert.equal(r.metrics['pass@1'], mean(r.records.map((x) => (x.correct ? 1 : 0))));
+  assert.equal(r.metrics['mean@3'], mean(r.records.flatMap((x) => x.samples!.correct.map((c) => (c ? 1 : 0)))));
+  assert.ok(r.metrics['pass@3'] >= r.metrics['mean@3'], 'one of three is right at least as often as one sample');
   for (const x of r.records) {
     assert.ok(x.length >= 1 && x.length <= 12);
     if (!x.terminated) assert.equal(x.length, 12, 'a response that did not end used the whole budget');
@@ -97,7 +99,7 @@ test('thinktune eval --json prints progress lines, then one result line; --out h
   assert.deepEqual(lines.slice(0, -1), [{ type: 'progress', done: 3, total: 3 }]);
   const last = lines[lines.length - 1];
   assert.equal(last.type, 'result');
-  assert.deepEqual(Object.keys(last.metrics), ['pass@1', 'maj@2', 'pass@2', 'reflection_rate', 'mean_length', 'termination_rate', 'n']);
+  assert.deepEqual(Object.keys(last.metrics), ['pass@1', 'maj@2', 'pass@2', 'mean@2', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'termination_rate', 'n']);
   assert.equal(last.metrics.n, 3);
   const full = JSON.parse(readFileSync(out, 'utf8'));
   assert.deepEqual(full.metrics, last.metrics);
@@ -136,5 +138,5 @@ test('the dashboard eval queue reads the real command\'s output', { timeout: 30_
   assert.equal(job.status, 'done', job.error ?? '');
   assert.equal(job.done, 2);
   assert.equal(job.total, 2);
-  assert.deepEqual(Object.keys(job.result!).sort(), ['maj@2', 'mean_length', 'n', 'pass@1', 'pass@2', 'reflection_rate', 'termination_rate']);
+  assert.deepEqual(Object.keys(job.result!).sort(), ['maj@2', 'mean@2', 'mean_length', 'n', 'pass@1', 'pass@2', 'reflection_rate', 'sampled_reflection_rate', 'termination_rate']);
 });

@@ -109,3 +109,42 @@ test('gradient accumulation over length buckets equals one padded batch', async 
   a.dispose();
   b.dispose();
 });
+
+test('a score-only part gives the same update as training on its zero-gradient rows, and its log-probs and entropy', async () => {
+  const { accumulatedTrainStep } = await import('../../src/train/step.js');
+  const cfg = presetConfig('tiny', tok.vocabSize);
+  const models = [CausalLM.init(cfg, 4), CausalLM.init(cfg, 4), CausalLM.init(cfg, 4)];
+  const opts = models.map(() => new AdamW({ weightDecay: 0.1 }));
+  const seqs = [tok.encode('1 + 2 = 3'), tok.encode('12 x 3 = 36'), tok.encode('7 - 5 = 2.')].map((s) => [1, ...s]);
+  const weighted = (w: number) => (lp: Float32Array) => {
+    const dLogp = new Float32Array(lp.length).fill(-w);
+    return { loss: -w * lp.reduce((a, v) => a + v, 0), dLogp };
+  };
+  const train = packSequences([seqs[0]]);
+  const zero = packSequences([seqs[1], seqs[2]]);
+  const o = { lr: 1e-2, maxGradNorm: 1 };
+  // Two steps each, so AdamW's momentum is non-zero when the all-score-only step runs.
+  const runs = [
+    [{ batch: train, lossFn: weighted(0.1) }, { batch: zero, lossFn: weighted(0) }],
+    [{ batch: train, lossFn: weighted(0.1) }, { batch: zero, lossFn: weighted(0), scoreOnly: true }],
+  ];
+  const results = runs.map((parts, k) => [accumulatedTrainStep(models[k], opts[k], parts, o), accumulatedTrainStep(models[k], opts[k], parts, o)]);
+  const [full, scored] = results;
+  for (const s of [0, 1]) {
+    assert.ok(Math.abs(full[s].gradNorm - scored[s].gradNorm) < 1e-6 * full[s].gradNorm);
+    assert.ok(Math.abs(full[s].entropy - scored[s].entropy) < 1e-5, `${full[s].entropy} vs ${scored[s].entropy}`);
+    full[s].tokenLogp[1].forEach((v, i) => assert.ok(Math.abs(v - scored[s].tokenLogp[1][i]) < 1e-5));
+  }
+  const close = (m: CausalLM, n: CausalLM) => Object.entries(m.params).every(([name, v]) => {
+    const y = n.params[name].dataSync();
+    return v.dataSync().every((x, i) => Math.abs(x - y[i]) < 1e-6);
+  });
+  assert.ok(close(models[0], models[1]), 'score-only must not change the update');
+  // Only score-only parts: AdamW still steps on zero gradients (momentum and weight decay), like a zero loss.
+  accumulatedTrainStep(models[1], opts[1], [{ batch: zero, lossFn: weighted(0), scoreOnly: true }], o);
+  accumulatedTrainStep(models[0], opts[0], [{ batch: zero, lossFn: weighted(0) }], o);
+  assert.ok(close(models[0], models[1]));
+  assert.ok(!close(models[0], models[2]), 'the steps moved the weights');
+  opts.forEach((x) => x.dispose());
+  models.forEach((m) => m.dispose());
+});

@@ -46,7 +46,7 @@ export function progressBar(done: number, total: number, cells: number): string 
 /** pass@1 first, then maj@k, pass@k (by k), reflection, length, termination, then anything else by name. */
 export function metricOrder(keys: string[]): string[] {
   const rank = (k: string): number =>
-    k === 'pass@1' ? 0 : /^maj@/.test(k) ? 1 : /^pass@/.test(k) ? 2 : /reflect/.test(k) ? 3 : /length/.test(k) ? 4 : /terminat/.test(k) ? 5 : 6;
+    k === 'pass@1' ? 0 : /^maj@/.test(k) ? 1 : /^(pass|mean)@/.test(k) ? 2 : /reflect/.test(k) ? 3 : /length/.test(k) ? 4 : /terminat/.test(k) ? 5 : 6;
   const kOf = (k: string): number => Number(/@(\d+)/.exec(k)?.[1] ?? 0);
   return [...keys].sort((a, b) => rank(a) - rank(b) || kOf(a) - kOf(b) || a.localeCompare(b));
 }
