@@ -100,6 +100,7 @@ export function buildProgram(): Command {
     .option('--slip-rate <p>', 'share of student solutions with one arithmetic slip', '0.35')
     .option('--teacher-fraction <p>', 'share of documents that are teacher answers', '0.2')
     .option('--drill-fraction <p>', 'share of documents that are arithmetic drills (eight correct step lines)', '0')
+    .option('--review-fraction <p>', "share of documents that are reviews: 'Checked answer:', an attempt, then a reflection as the teacher appends it (student documents never reflect)", '0')
     .option('--batch-tokens <n>', 'tokens per step: one document per row, similar lengths batched together', '2048')
     .option('--steps <n>', 'optimizer steps', '2000')
     .option('--lr <x>', 'peak learning rate (warmup then cosine to 10%)', '0.003')

@@ -25,6 +25,7 @@ export interface PretrainArgs {
   init?: string;
   loss: string;
   drillFraction: string;
+  reviewFraction: string;
 }
 
 export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
@@ -38,6 +39,7 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
   const r = await pretrain({
     completionOnly: a.loss === 'completion',
     drillFraction: num('drill-fraction', a.drillFraction),
+    reviewFraction: num('review-fraction', a.reviewFraction),
     init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),

@@ -4,6 +4,9 @@
  *   student documents  studentPrompt(question) + a non-reflective solution (with a controlled slip rate)
  *   teacher documents  the real teacher prompt (prompts/ templates, rendered by renderTeacherPrompt) for a
  *                      student attempt + " " + the ideal teacher answer in the tagged format
+ *   drill documents    "Practice:\n" + correct step lines (optional)
+ *   review documents   reviewPrompt(question) + an attempt + the reflection the trainer would append
+ *                      (optional; the only documents where a reflection follows an answer)
  *
  * The ideal teacher answer (`teacherAnswer`) is written from what the corpus knows: the gold steps and
  * where the student slipped. It speaks as the student ("I", "my"), starts its reason with "Wait...", finds
@@ -14,6 +17,7 @@
  * same id that ends a rollout.
  */
 import { chooseStyles, STYLE_NAMES, renderTeacherPrompt, type StyleName, type StyleSetting, type TemplateSet } from '../prompts/templates.js';
+import { assembleAugmented } from '../rl/feedback.js';
 import { extractAnswer } from '../rl/math-answer.js';
 import { mulberry32 } from '../rl/rng.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -111,6 +115,12 @@ function redoPhrase(gold: readonly Step[], from: number, answer: string, rng: Rn
  * the whole problem. `rng` picks among a few phrasings.
  */
 export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): string {
+  const { reason, phrase } = teacherFeedback(problem, studentText, slipInfo, style, rng);
+  return `<opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <reason>${reason}</reason> <phrase>${phrase}</phrase>`;
+}
+
+/** The reason and phrase of {@link teacherAnswer}, untagged. */
+export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): { reason: string; phrase: string } {
   const gold = problem.steps;
   let reason: string;
   let phrase: string;
@@ -126,12 +136,20 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
     reason = `Wait... my answer${said ? ` ${said}` : ''} does not hold up. Let me redo the problem from the start.`;
     phrase = redoPhrase(gold, 0, problem.answer, rng);
   }
-  return `<opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <reason>${reason}</reason> <phrase>${phrase}</phrase>`;
+  return { reason, phrase };
+}
+
+/**
+ * The prompt of a review document: the student prompt's question line, then `Checked answer: ` where
+ * the student prompt has `Answer: `.
+ */
+export function reviewPrompt(question: string): string {
+  return `Question: ${question}\nChecked answer: `;
 }
 
 /** One pretraining document: `prompt + completion`, then the end token (added at encoding). */
 export interface TrainingDocument {
-  kind: 'student' | 'teacher' | 'drill';
+  kind: 'student' | 'teacher' | 'drill' | 'review';
   prompt: string;
   completion: string;
   problemId: string;
@@ -158,6 +176,14 @@ export interface PretrainCorpusOptions {
    * model once it copies the numbers) are seen several times more often. Default 0.
    */
   drillFraction?: number;
+  /**
+   * Share of documents in [0, 1] that are review documents: reviewPrompt(question), an attempt (at
+   * teacherSlipRate), then a reflection exactly as the trainer appends the teacher's feedback
+   * ("\n\n" + reason + "\n\n" + phrase, rl/feedback.ts). Student documents still never reflect; these
+   * only make reflecting after an answer a known pattern of text, as it is for a pretrained LLM, so that
+   * the student gives it a small probability instead of none. Default 0.
+   */
+  reviewFraction?: number;
   /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */
   templates: TemplateSet;
   difficulty?: DifficultySetting;
@@ -191,7 +217,8 @@ function answerStyle(shown: readonly StyleName[], correct: boolean, rng: Rng): S
 /**
  * Deterministic (for a seed) pretraining documents over train-split problems only, so validation and
  * test problems stay unseen. Each document is a teacher document with probability `teacherFraction`, a
- * drill document with probability `drillFraction`, and otherwise a student document.
+ * drill document with probability `drillFraction`, a review document with probability `reviewFraction`,
+ * and otherwise a student document.
  */
 export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] {
   const { count, seed, slipRate, teacherFraction, templates } = opts;
@@ -199,8 +226,14 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
   checkShare('teacherFraction', teacherFraction);
   checkShare('teacherSlipRate', opts.teacherSlipRate);
   checkShare('drillFraction', opts.drillFraction);
+  checkShare('reviewFraction', opts.reviewFraction);
   const drillFraction = opts.drillFraction ?? 0;
-  if (teacherFraction + drillFraction > 1) throw new DatasetError(`pretrain corpus teacherFraction + drillFraction must be at most 1, got ${teacherFraction + drillFraction}`);
+  const reviewFraction = opts.reviewFraction ?? 0;
+  if (teacherFraction + drillFraction + reviewFraction > 1) {
+    throw new DatasetError(`pretrain corpus teacherFraction + drillFraction + reviewFraction must be at most 1, got ${teacherFraction + drillFraction + reviewFraction}`);
+  }
+  // Review documents draw from their own stream too, so adding them changes no other document.
+  const reviewRng = mulberry32((seed ^ 0x4e71e3) | 0);
   // Drills pick their other problems with their own stream, so they change no other document.
   const drillRng = mulberry32((seed ^ 0xd7111) | 0);
   const setting: StyleSetting = opts.styles ?? { styles: STYLE_NAMES, mix: 'random-one' };
@@ -217,6 +250,12 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
         const lines = [...problem.steps];
         while (lines.length < DRILL_LINES) lines.push(...pick(drillRng, problems).steps);
         return { kind: 'drill', prompt: 'Practice:\n', completion: lines.slice(0, DRILL_LINES).map(stepLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
+      }
+      if (u < teacherFraction + drillFraction + reviewFraction) {
+        const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng: reviewRng });
+        const style = pick(reviewRng, naturalStyles(attempt.correct));
+        const { text } = assembleAugmented(attempt.text, teacherFeedback(problem, attempt.text, attempt, style, reviewRng));
+        return { kind: 'review', prompt: reviewPrompt(problem.question), completion: text, problemId: problem.id, correct: attempt.correct, style, promptStyles: null };
       }
       return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
     }

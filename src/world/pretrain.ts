@@ -29,6 +29,8 @@ export interface PretrainOptions {
   teacherFraction: number;
   /** Share of drill documents (arithmetic practice, see pretrainCorpus). */
   drillFraction?: number;
+  /** Share of review documents (an answer followed by a reflection, see pretrainCorpus). */
+  reviewFraction?: number;
   /** Tokens per optimizer step (rows x longest row of the batch). */
   batchTokens: number;
   steps: number;
@@ -103,7 +105,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

@@ -155,7 +155,7 @@ test('cross-key rules say which keys conflict and how to resolve it', () => {
   assert.equal(loadTrainConfig(undefined, ['guidance.initPct=0.05', 'guidance.minPct=0', 'guidance.enabled=false']).guidance.initPct, 0.05);
   fails(() => loadTrainConfig(undefined, ['guidance.aMin=4']), /^config: guidance\.aMin \(4\) must be < guidance\.aMax \(4\)/);
   fails(() => loadTrainConfig(undefined, ['guidance.styles=self-critique,self-critique']), 'config: guidance.styles lists self-critique twice; list each style once');
-  fails(() => loadTrainConfig(undefined, ['optim.schedule=cosine', 'optim.warmupSteps=100']), /^config: optim\.warmupSteps \(100\) must be <= run\.totalSteps \(60\)/);
+  fails(() => loadTrainConfig(undefined, ['optim.schedule=cosine', 'optim.warmupSteps=200']), /^config: optim\.warmupSteps \(200\) must be <= run\.totalSteps \(150\)/);
 });
 
 test('file problems: missing, unknown format, bad syntax, not a mapping', () => {
@@ -170,7 +170,7 @@ test('file problems: missing, unknown format, bad syntax, not a mapping', () => 
 test('applySetting changes a mid-run key on a copy, validated with the same schema', () => {
   const c = applySetting(DEFAULT_TRAIN_CONFIG, 'optim.lr', '3e-5');
   assert.equal(c.optim.lr, 3e-5);
-  assert.equal(DEFAULT_TRAIN_CONFIG.optim.lr, 5e-5, 'original untouched');
+  assert.equal(DEFAULT_TRAIN_CONFIG.optim.lr, 1e-4, 'original untouched');
   assert.equal(applySetting(c, 'guidance.initPct', 0.08).guidance.initPct, 0.08);
   assert.deepEqual(applySetting(c, 'guidance.styles', 'self-conflict').guidance.styles, ['self-conflict']);
   fails(() => applySetting(c, 'guidance.initPct', '2'), 'config: guidance.initPct must be a number >= 0 and <= 1 (got 2); set guidance.initPct to a number >= 0 and <= 1');

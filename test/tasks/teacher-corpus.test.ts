@@ -9,7 +9,8 @@ import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { arithDataset, stepLine, type ArithProblem } from '../../src/tasks/arith.js';
 import { DatasetError } from '../../src/tasks/errors.js';
 import { studentSolution } from '../../src/tasks/slips.js';
-import { DRILL_LINES, encodeDocument, naturalStyles, pretrainCorpus, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
+import { DRILL_LINES, encodeDocument, naturalStyles, pretrainCorpus, reviewPrompt, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
+import { isReflective } from '../../src/eval/reflection.js';
 
 const templates = loadTemplates('prompts');
 const charTok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
@@ -116,7 +117,35 @@ describe('pretrainCorpus', () => {
     }
     // Drills replace student documents only: the teacher documents are the same ones.
     assert.deepEqual(withDrills.filter((d) => d.kind === 'teacher'), teacherDocs);
-    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction must be at most 1/);
+    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
+  });
+
+  it('review documents are an attempt plus the reflection the trainer appends, under their own prompt; no other document reflects after an answer', () => {
+    const withReviews = pretrainCorpus({ ...opts, drillFraction: 0.2, reviewFraction: 0.2 });
+    const reviews = withReviews.filter((d) => d.kind === 'review');
+    const sd = Math.sqrt((0.2 * 0.8) / docs.length);
+    assert.ok(Math.abs(reviews.length / docs.length - 0.2) < 3.5 * sd, `review share ${reviews.length}`);
+    for (const d of reviews) {
+      const p = byId.get(d.problemId)!;
+      assert.equal(d.prompt, reviewPrompt(p.question));
+      assert.notEqual(d.prompt, studentPrompt(p.question));
+      // attempt + "\n\n" + reason + "\n\n" + phrase: what assembleAugmented makes of the teacher's feedback.
+      const [attempt, reason, phrase, ...rest] = d.completion.split('\n\n');
+      assert.equal(rest.length, 0);
+      assert.match(attempt, /The answer is \\boxed\{-?\d+\}\.$/);
+      assert.equal(answersEquivalent(extractAnswer(attempt)!, p.answer), d.correct);
+      assert.equal(assembleAugmented(attempt, { reason, phrase }).text, d.completion);
+      assert.ok(reason.startsWith('Wait') || reason.includes('Wait'), reason);
+      assert.ok(naturalStyles(d.correct).includes(d.style!), `${d.style} fits the verdict`);
+      assert.ok(answersEquivalent(extractAnswer(phrase)!, p.answer), 'the reflection ends right');
+      assert.ok(isReflective(d.completion), d.completion);
+      noUnk(d.prompt + d.completion);
+    }
+    for (const d of withReviews.filter((x) => x.kind === 'student')) assert.ok(!d.completion.includes('Wait'), 'students never reflect');
+    // Reviews replace student documents only: the teacher and drill documents are the same ones.
+    assert.deepEqual(withReviews.filter((d) => d.kind === 'teacher'), teacherDocs);
+    assert.deepEqual(withReviews.filter((d) => d.kind === 'drill'), pretrainCorpus({ ...opts, drillFraction: 0.2 }).filter((d) => d.kind === 'drill'));
+    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.3, reviewFraction: 0.5 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
   });
 
   it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
