@@ -1,0 +1,30 @@
+// Diagnostic (not part of the build): how likely is it that the student, having written its answer,
+// starts a reflection instead of stopping? For N test problems: the greedy answer, then the log-prob of
+// "\n\nWait" (the start of every teacher reason as the trainer appends it) against the end token.
+//   npx tsx scripts/reflection-odds.ts [MODEL_DIR] [N]
+// Prints the median and mean over problems of log p("\n\nWait" | prompt + answer) and of log p(end).
+import { selectBackend } from '../src/backend/select.js';
+import { loadModel } from '../src/model/io.js';
+import { generate } from '../src/engine/generate.js';
+import { sequenceLogprobs } from '../src/engine/score.js';
+import { loadProblems } from '../src/tasks/datasets.js';
+import { studentPrompt } from '../src/tasks/arith.js';
+await selectBackend('wasm');
+const dir = process.argv[2] ?? 'checkpoints/arith-base';
+const n = Number(process.argv[3] ?? 50);
+const { model, tokenizer } = await loadModel(dir);
+const tok = tokenizer!;
+const problems = loadProblems('arith-test', { count: n }).slice(0, n);
+const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
+const answers = generate(model, prompts, { maxNewTokens: 64, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+const tail = tok.encode('\n\nWait');
+const seqs = answers.map((a) => {
+  const body = [...prompts[a.promptIndex], ...(a.finished ? a.tokens.slice(0, -1) : a.tokens)];
+  return { reflect: [...body, ...tail], stop: [...body, tok.eosId], from: body.length - 1 };
+});
+const sum = (lp: Float32Array, from: number) => { let t = 0; for (let k = from; k < lp.length; k++) t += lp[k]; return t; };
+const reflect = sequenceLogprobs(model, seqs.map((s) => s.reflect)).map((lp, i) => sum(lp, seqs[i].from));
+const stop = sequenceLogprobs(model, seqs.map((s) => s.stop)).map((lp, i) => sum(lp, seqs[i].from));
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+console.log(`${dir}: log p("\\n\\nWait" | answer) median ${median(reflect).toFixed(2)} mean ${mean(reflect).toFixed(2)} (${tail.length} tokens); log p(end) median ${median(stop).toFixed(3)}; n ${n}`);
