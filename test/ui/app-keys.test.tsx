@@ -94,7 +94,11 @@ test('tab cycles the panels and the key bar follows the focus', async () => {
 
 test('r in the templates panel asks the trainer to reload', async () => {
   const app = await startApp();
-  await app.press(KEYS.tab, KEYS.tab, 'r');
+  // Wait for the focus to move before pressing r: under load a key can arrive before the re-render.
+  await app.press(KEYS.tab, KEYS.tab);
+  await app.until(/\[templates\]/);
+  await app.press('r');
+  await waitFor(() => app.source.sent.length > 0, () => JSON.stringify(app.source.sent));
   assert.deepEqual(app.source.sent, [{ type: 'reload-templates' }]);
   await app.until(/templates v1/);
   app.ui.unmount();
@@ -203,8 +207,9 @@ test(':ascii on switches to ASCII drawing and saves the preference', async () =>
   assert.match(app.frame(), /[▁▂▃▄▅▆▇█]/);
   await app.press(':', ...'ascii on', KEYS.enter);
   await app.until(/thinktune \| gsm8k-qwen/);
-  const top = app.frame().split('\n').slice(0, 7).join('\n');
-  assert.ok([...top].every((c) => c.charCodeAt(0) < 128), top);
+  // Under load the header can redraw a frame before the charts: wait for the whole top to be ASCII.
+  const top = () => app.frame().split('\n').slice(0, 7).join('\n');
+  await waitFor(() => [...top()].every((c) => c.charCodeAt(0) < 128), top);
   assert.equal(prefs.prefs.ascii, true);
   app.ui.unmount();
 });
