@@ -52,10 +52,8 @@ export interface MethodRow {
   /** Seeds whose run finished and was evaluated. */
   runs: number;
   failed: number;
-  /** Spread per column key (absent when no run finished). */
+  /** Spread per column key (absent when no run finished, or when a run lacks that metric). */
   columns: Record<string, Spread>;
-  /** The columns, in table order. */
-  layout: TableColumn[];
 }
 
 /** One finished run's numbers as the table reads them. */
@@ -75,7 +73,7 @@ export function methodRow(method: Method, runs: readonly RunFigures[], determini
       columns[c.key] = deterministic ? { ...s, std: 0 } : s;
     }
   }
-  return { method, runs: ok.length, failed: runs.length - ok.length, columns, layout };
+  return { method, runs: ok.length, failed: runs.length - ok.length, columns };
 }
 
 function cell(s: Spread | undefined, digits: number): string {

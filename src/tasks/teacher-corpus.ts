@@ -180,8 +180,8 @@ export interface PretrainCorpusOptions {
    * Share of documents in [0, 1] that are review documents: reviewPrompt(question), an attempt (at
    * teacherSlipRate), then a reflection exactly as the trainer appends the teacher's feedback
    * ("\n\n" + reason + "\n\n" + phrase, rl/feedback.ts). Student documents still never reflect; these
-   * only make reflecting after an answer a known pattern of text, as it is for a pretrained LLM, so that
-   * the student gives it a small probability instead of none. Default 0.
+   * make reflecting after an answer a known pattern of text (a pretrained LLM has seen such text), so
+   * that the student gives it a small probability instead of none. Default 0.
    */
   reviewFraction?: number;
   /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */

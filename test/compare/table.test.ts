@@ -1,7 +1,7 @@
 // Spread over seeds and the markdown table of `thinktune compare`.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { methodRow, renderTable, spread } from '../../src/compare/table.js';
+import { methodRow, renderTable, spread, tableColumns } from '../../src/compare/table.js';
 
 const metrics = (acc: number, refl: number, len: number) => ({ 'pass@1': acc, reflection_rate: refl, mean_length: len, termination_rate: 1, n: 10 });
 
@@ -46,4 +46,24 @@ test('the table has one row per method, mean ± spread (min–max), and the comm
   assert.ok(lines.includes('| ThinkTuning | 0 (+1 failed) | n/a | n/a | n/a | n/a |'));
   assert.ok(lines.includes('thinktune compare --config c.yaml --seeds 2'));
   assert.match(md, /200 problems of arith-test/);
+});
+
+test('with samples the table adds sampled accuracy and sampled reflection; a run without them shows n/a', () => {
+  const sampled = (acc: number, mean4: number, srefl: number) => ({ ...metrics(acc, 0, 26), 'mean@4': mean4, sampled_reflection_rate: srefl });
+  const columns = tableColumns(4);
+  assert.deepEqual(columns.map((c) => c.key), ['pass@1', 'mean@4', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'train_seconds']);
+  const rows = [
+    methodRow('zero-shot', [{ metrics: sampled(0.7, 0.3, 0), trainSeconds: 0 }], true, columns),
+    methodRow('grpo', [{ metrics: sampled(0.6, 0.4, 0.01), trainSeconds: 5 }, { metrics: sampled(0.6, 0.5, 0.03), trainSeconds: 5 }], false, columns),
+    methodRow('thinktuning', [{ metrics: metrics(0.6, 0, 26), trainSeconds: 5 }], false, columns),
+  ];
+  const md = renderTable(rows, {
+    command: 'c', testData: 'arith-test', problems: 2, seeds: [1, 2], totalSteps: 1, promptsPerStep: 1, groupSize: 2,
+    maxNewTokens: 8, evalMaxNewTokens: 8, samples: 4, temperature: 1,
+  });
+  const lines = md.split('\n');
+  assert.ok(lines.includes('| method | seeds | accuracy (pass@1, greedy) | sampled accuracy (mean@4) | reflection rate (greedy) | reflection rate (sampled) | mean length (tokens) | train wall time (s) |'));
+  assert.ok(lines.some((l) => l.startsWith('| GRPO | 2 | 0.600 ± 0.000 (0.600–0.600) | 0.450 ± 0.071 (0.400–0.500) | 0.000 ± 0.000 (0.000–0.000) | 0.020 ± 0.014 (0.010–0.030) |')), md);
+  assert.ok(lines.some((l) => l.startsWith('| ThinkTuning | 1 | 0.600 ± – (0.600–0.600) | n/a | 0.000 ± – (0.000–0.000) | n/a |')), md);
+  assert.match(md, /4 samples per problem at temperature 1/);
 });
