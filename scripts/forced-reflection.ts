@@ -1,0 +1,36 @@
+// Diagnostic (not part of the build): if the student is made to reflect, does its reflection help?
+// For N test problems: the greedy answer; then the same answer + "\n\nWait" continued greedily (at most
+// 100 tokens) and scored like a rollout (the last \boxed{} counts). Prints how often the answer was right
+// before and after, how many wrong answers the reflection fixed and how many right ones it broke.
+//   npx tsx scripts/forced-reflection.ts [MODEL_DIR] [N]
+import { selectBackend } from '../src/backend/select.js';
+import { loadModel } from '../src/model/io.js';
+import { generate } from '../src/engine/generate.js';
+import { loadProblems } from '../src/tasks/datasets.js';
+import { studentPrompt } from '../src/tasks/arith.js';
+import { isCorrect } from '../src/eval/scoring.js';
+await selectBackend('wasm');
+const dir = process.argv[2] ?? 'checkpoints/arith-base';
+const n = Number(process.argv[3] ?? 100);
+const { model, tokenizer } = await loadModel(dir);
+const tok = tokenizer!;
+const problems = loadProblems('arith-test', { count: n }).slice(0, n);
+const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
+const greedy = (ids: number[][], max: number) => generate(model, ids, { maxNewTokens: max, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+const first = greedy(prompts, 64);
+const body = first.map((a) => (a.finished ? a.tokens.slice(0, -1) : a.tokens));
+const wait = tok.encode('\n\nWait');
+const second = greedy(body.map((b, i) => [...prompts[i], ...b, ...wait]), 100);
+let before = 0, after = 0, fixed = 0, broke = 0;
+problems.forEach((p, i) => {
+  const a = tok.decode(body[i], { skipSpecial: true });
+  const r = second[i];
+  const text = a + '\n\nWait' + tok.decode(r.finished ? r.tokens.slice(0, -1) : r.tokens, { skipSpecial: true });
+  const ok1 = isCorrect({ text: a, terminated: first[i].finished, tokens: first[i].tokens.length }, p.answer);
+  const ok2 = isCorrect({ text, terminated: r.finished, tokens: 0 }, p.answer);
+  before += +ok1; after += +ok2;
+  if (!ok1 && ok2) fixed++;
+  if (ok1 && !ok2) broke++;
+  if (i < 3) console.log(JSON.stringify(text));
+});
+console.log(`${dir}: right before ${before}/${n}, after a forced reflection ${after}/${n}; fixed ${fixed} of ${n - before} wrong, broke ${broke} of ${before} right`);
