@@ -3,22 +3,11 @@
 // 100 tokens) and scored like a rollout (the last \boxed{} counts). Prints how often the answer was right
 // before and after, how many wrong answers the reflection fixed and how many right ones it broke.
 //   npx tsx scripts/forced-reflection.ts [MODEL_DIR] [N]
-import { selectBackend } from '../src/backend/select.js';
-import { loadModel } from '../src/model/io.js';
-import { generate } from '../src/engine/generate.js';
-import { loadProblems } from '../src/tasks/datasets.js';
-import { studentPrompt } from '../src/tasks/arith.js';
 import { isCorrect } from '../src/eval/scoring.js';
-await selectBackend('wasm');
+import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 100);
-const { model, tokenizer } = await loadModel(dir);
-const tok = tokenizer!;
-const problems = loadProblems('arith-test', { count: n }).slice(0, n);
-const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
-const greedy = (ids: number[][], max: number) => generate(model, ids, { maxNewTokens: max, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
-const first = greedy(prompts, 64);
-const body = first.map((a) => (a.finished ? a.tokens.slice(0, -1) : a.tokens));
+const { tok, problems, prompts, answers: first, bodies: body, greedy } = await greedyStudentAnswers(dir, n);
 const wait = tok.encode('\n\nWait');
 const second = greedy(body.map((b, i) => [...prompts[i], ...b, ...wait]), 100);
 let before = 0, after = 0, fixed = 0, broke = 0;

@@ -3,23 +3,14 @@
 // "\n\nWait" (the start of every teacher reason as the trainer appends it) against the end token.
 //   npx tsx scripts/reflection-odds.ts [MODEL_DIR] [N]
 // Prints the median and mean over problems of log p("\n\nWait" | prompt + answer) and of log p(end).
-import { selectBackend } from '../src/backend/select.js';
-import { loadModel } from '../src/model/io.js';
-import { generate } from '../src/engine/generate.js';
 import { sequenceLogprobs } from '../src/engine/score.js';
-import { loadProblems } from '../src/tasks/datasets.js';
-import { studentPrompt } from '../src/tasks/arith.js';
-await selectBackend('wasm');
+import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 50);
-const { model, tokenizer } = await loadModel(dir);
-const tok = tokenizer!;
-const problems = loadProblems('arith-test', { count: n }).slice(0, n);
-const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
-const answers = generate(model, prompts, { maxNewTokens: 64, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+const { model, tok, prompts, answers, bodies } = await greedyStudentAnswers(dir, n);
 const tail = tok.encode('\n\nWait');
-const seqs = answers.map((a) => {
-  const body = [...prompts[a.promptIndex], ...(a.finished ? a.tokens.slice(0, -1) : a.tokens)];
+const seqs = answers.map((a, i) => {
+  const body = [...prompts[i], ...bodies[i]];
   return { reflect: [...body, ...tail], stop: [...body, tok.eosId], from: body.length - 1 };
 });
 const sum = (lp: Float32Array, from: number) => { let t = 0; for (let k = from; k < lp.length; k++) t += lp[k]; return t; };

@@ -171,7 +171,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const iterations = cfg.grpo.numIterations;
   for (const p of parts) {
     p.batch.normalizers = normalizers;
-    if (cfg.grpo.beta > 0 && ctx.reference) p.batch.refLogp = flatLogprobs(ctx.reference, p.seqs, p.pack.T);
+    if (klTerm) p.batch.refLogp = flatLogprobs(ctx.reference!, p.seqs, p.pack.T);
     if (iterations > 1 && !p.scoreOnly) p.batch.oldLogp = flatLogprobs(ctx.student, p.seqs, p.pack.T);
   }
   const lr = learningRate(step, { lr: cfg.optim.lr, schedule: cfg.optim.schedule, warmupSteps: cfg.optim.warmupSteps, totalSteps: cfg.run.totalSteps, minLrRatio: cfg.optim.minLrRatio });
