@@ -1,20 +1,25 @@
-// Shared by the reflection diagnostics (not part of the build): a model's greedy student answers to the
-// first N test problems, and greedy continuation of any token sequences.
+// Shared by the reflection diagnostics (not part of the build): a model's student answers to the first N
+// test problems, greedy or sampled at a temperature, and continuation of any token sequences the same way.
 import { selectBackend } from '../src/backend/select.js';
 import { loadModel } from '../src/model/io.js';
 import { generate, type GeneratedSequence } from '../src/engine/generate.js';
 import { loadProblems } from '../src/tasks/datasets.js';
 import { studentPrompt } from '../src/tasks/arith.js';
+import { mulberry32 } from '../src/rl/rng.js';
 
-/** Loads `dir` on wasm and answers the first `n` arith-test problems greedily (at most 64 tokens). */
-export async function greedyStudentAnswers(dir: string, n: number) {
+/**
+ * Loads `dir` on wasm and answers the first `n` arith-test problems (at most 64 tokens), greedily or, with
+ * `temperature` > 0, one sample each (seeded, so a run repeats).
+ */
+export async function greedyStudentAnswers(dir: string, n: number, temperature = 0) {
   await selectBackend('wasm');
   const { model, tokenizer } = await loadModel(dir);
   const tok = tokenizer!;
   const problems = loadProblems('arith-test', { count: n }).slice(0, n);
   const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
+  const rng = mulberry32(1);
   const greedy = (ids: number[][], maxNewTokens: number): GeneratedSequence[] =>
-    generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+    generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature, topP: 1, rng });
   const answers = greedy(prompts, 64);
   // The answer's tokens without its end token.
   const bodies = answers.map((a) => (a.finished ? a.tokens.slice(0, -1) : a.tokens));

@@ -34,7 +34,7 @@ const teacher = section({
   timeoutMs: int(1).default(60_000).describe('ms to wait for one teacher answer before retrying (openai kind)'),
   retries: int(0, 10).default(2).describe('extra attempts after a failed or timed-out teacher call; after the last the rollout counts as "no feedback"'),
   concurrency: int(1, 64).default(4).describe('teacher requests in flight at once (openai kind); local teachers run one batch'),
-  maxNewTokens: int(1).default(128).describe('teacher answer length cap in tokens (decoding is greedy). 128 fits the built-in teacher answers (~80 word-level tokens, at most ~91) after a ~150-token prompt'),
+  maxNewTokens: int(1).default(128).describe('teacher answer length cap in tokens (decoding is greedy). 128 fits the built-in teacher answers (~84 word-level tokens, at most ~93) after a ~150-token prompt'),
 });
 
 const data = section({
@@ -55,7 +55,7 @@ const grpo = section({
   groupSize: int(2).default(5).describe('G: rollouts per prompt; advantages are computed within each group (paper: 5)'),
   temperature: num({ gt: 0 }).default(1.0).describe('student sampling temperature (paper: 1.0)'),
   topP: num({ gt: 0, max: 1 }).default(1.0).describe('nucleus sampling threshold; 1 = off (paper: 1.0)'),
-  maxNewTokens: int(1).default(128).describe('response length cap in tokens; longer rollouts are truncated (paper: 1024 BPE tokens; 128 fits a built-in solution (~25 word-level tokens) plus a reflection like the teacher\'s (~80))'),
+  maxNewTokens: int(1).default(128).describe('response length cap in tokens; longer rollouts are truncated (paper: 1024 BPE tokens; 128 fits a built-in solution (~25 word-level tokens) plus a reflection like the teacher\'s (~65))'),
   scaleRewards: oneOf(['group', 'batch', 'none']).default('group')
     .describe("std used to scale advantages: per prompt group (paper), over the whole batch, or none (Dr. GRPO)"),
   lossType: oneOf(['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum-norm']).default('token-mean')

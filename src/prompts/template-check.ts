@@ -15,8 +15,12 @@ export class TemplateError extends Error {
   }
 }
 
-/** The tagged answer format the teacher must produce (spec step 5); quoted in error messages. */
-export const FEEDBACK_FORMAT = '<opinion>correct|incorrect</opinion> <reason>...</reason> <phrase>... \\boxed{...}</phrase>';
+/**
+ * The tagged answer format the teacher must produce (spec step 5); quoted in error messages. The
+ * built-in examples put the reason first (the verdict follows the checks); the paper's order, opinion
+ * first, is accepted too.
+ */
+export const FEEDBACK_FORMAT = '<reason>...</reason> <opinion>correct|incorrect</opinion> <phrase>... \\boxed{...}</phrase>';
 
 /** Drop lines whose first character is `#` (documentation for the person editing), normalise CRLF, trim. */
 export function stripComments(raw: string): string {
@@ -78,7 +82,7 @@ export interface StyleExample {
   description: string;
   question: string;
   response: string;
-  /** The ideal tagged teacher answer (`<opinion>..</opinion> <reason>..</reason> <phrase>..</phrase>`). */
+  /** The ideal tagged teacher answer (`<reason>..</reason> <opinion>..</opinion> <phrase>..</phrase>`, or opinion first). */
   feedback: string;
 }
 
@@ -123,14 +127,17 @@ export function checkFeedbackTags(file: string, feedback: string): void {
       throw new TemplateError(file, `the Feedback: answer lacks <${tag}>...</${tag}>; write it as ${FEEDBACK_FORMAT}`);
     }
   }
-  const m = /^<opinion>([\s\S]*?)<\/opinion>\s*<reason>([\s\S]*?)<\/reason>\s*<phrase>([\s\S]*?)<\/phrase>$/.exec(feedback);
-  if (!m) throw new TemplateError(file, `the Feedback: tags are out of order or have text between them; write ${FEEDBACK_FORMAT}`);
-  const opinion = m[1].trim();
-  if (opinion !== 'correct' && opinion !== 'incorrect') {
-    throw new TemplateError(file, `<opinion> must be correct or incorrect (got "${opinion}"); write one of the two words`);
+  const reasonFirst = /^<reason>([\s\S]*?)<\/reason>\s*<opinion>([\s\S]*?)<\/opinion>\s*<phrase>([\s\S]*?)<\/phrase>$/.exec(feedback);
+  const opinionFirst = /^<opinion>([\s\S]*?)<\/opinion>\s*<reason>([\s\S]*?)<\/reason>\s*<phrase>([\s\S]*?)<\/phrase>$/.exec(feedback);
+  if (!reasonFirst && !opinionFirst) {
+    throw new TemplateError(file, `the Feedback: tags are out of order or have text between them; write ${FEEDBACK_FORMAT} (or opinion first)`);
   }
-  if (m[2].trim() === '') throw new TemplateError(file, `<reason> is empty; write the first-person reflection inside it`);
-  if (!m[3].includes('\\boxed{')) {
+  const [reason, opinion, phrase] = reasonFirst ? [reasonFirst[1], reasonFirst[2], reasonFirst[3]] : [opinionFirst![2], opinionFirst![1], opinionFirst![3]];
+  if (opinion.trim() !== 'correct' && opinion.trim() !== 'incorrect') {
+    throw new TemplateError(file, `<opinion> must be correct or incorrect (got "${opinion.trim()}"); write one of the two words`);
+  }
+  if (reason.trim() === '') throw new TemplateError(file, `<reason> is empty; write the first-person reflection inside it`);
+  if (!phrase.includes('\\boxed{')) {
     throw new TemplateError(file, `<phrase> has no \\boxed{...}; end the continuation with the final answer in \\boxed{answer}`);
   }
 }

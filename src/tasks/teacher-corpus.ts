@@ -9,8 +9,8 @@
  *                      (optional; the only documents where a reflection follows an answer)
  *
  * The ideal teacher answer (`teacherAnswer`) is written from what the corpus knows: the gold steps and
- * where the student slipped. It speaks as the student ("I", "my"), starts its reason with "Wait...", finds
- * the first wrong step or confirms every step, and its phrase redoes the work from the slip and ends in
+ * whether the student slipped. It speaks as the student ("I", "my"), starts its reason with "Wait...",
+ * redoes the problem from the question, and only then gives its verdict; its phrase ends in
  * \boxed{the correct answer}, so an augmented rollout (feedback.ts assembleAugmented) always ends right.
  *
  * A document carries no end token: the trainer appends the tokenizer's end id (see encodeDocument), the
@@ -36,42 +36,25 @@ export function naturalStyles(correct: boolean): StyleName[] {
 type Rng = () => number;
 const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.min(xs.length - 1, Math.floor(rng() * xs.length))];
 
-/** "a", "a and b", "a, b and c" */
-function joinAnd(parts: readonly string[]): string {
-  return parts.length <= 1 ? parts.join('') : `${parts.slice(0, -1).join(', ')} and ${parts[parts.length - 1]}`;
-}
-
 const isLine = (s: Step, value: number): string => `${s.left} ${s.op} ${s.right} is ${value}`;
 const boxed = (answer: string): string => `The answer is \\boxed{${answer}}.`;
 
-/** Reason opener per style: the style's own voice (prompts/self-*.txt), always starting with "Wait...". */
+/**
+ * Reason openers per style: the style's own voice (prompts/self-*.txt), always starting with "Wait...",
+ * and never giving the verdict away: the teacher redoes the work first and judges after (teacherFeedback).
+ */
 const OPENERS: Record<StyleName, readonly string[]> = {
   'self-agreement': ['Wait... let me walk through my steps again.', 'Wait... let me go over my steps once more.'],
-  'self-critique': ['Wait... I rushed and did not verify anything. Let me re-check step by step:', 'Wait... I did not check my work. Let me re-check each step:'],
-  'self-conflict': ['Wait... I made a slip.', 'Wait... my numbers do not add up.', 'Wait... I did not compute that right.'],
-  'self-consultation': ['Wait... my mentor would ask:'],
+  'self-critique': ['Wait... I did not check my work. Let me check each step:', 'Wait... I rushed. Let me check each step:'],
+  'self-conflict': ['Wait... let me make sure my numbers add up.', 'Wait... let me make sure nothing conflicts.'],
+  'self-consultation': ['Wait... my mentor would ask: are you sure about that number, {answer}? Let me check:'],
 };
 
-/** The reason when every step is right, in the voice of `style`. */
-function confirmReason(style: StyleName, steps: readonly Step[], answer: string, rng: Rng): string {
-  const all = joinAnd(steps.map(stepLine));
-  switch (style) {
-    case 'self-agreement':
-      return `${pick(rng, OPENERS[style])} ${all}. ${pick(rng, ['Every step holds.', 'Each step holds.'])}`;
-    case 'self-critique':
-      return `${pick(rng, OPENERS[style])} ${joinAnd(steps.map((s) => `${stepLine(s)} holds`))}.`;
-    case 'self-conflict':
-      return `Wait... let me make sure I did what the problem said. ${all}, and nothing conflicts.`;
-    case 'self-consultation':
-      return `${OPENERS[style][0]} are you sure about that number, ${answer}? Let me check: ${all}. Yes, it holds.`;
-  }
-}
-
-/** The phrase when every step is right: confirm and box the answer. */
+/** The phrase when the attempt was right: confirm and box the answer, in the style's voice. */
 function confirmPhrase(style: StyleName, answer: string, rng: Rng): string {
   const lead: Record<StyleName, readonly string[]> = {
     'self-agreement': [`So I am sure the answer is ${answer}.`, `So my answer of ${answer} stands.`],
-    'self-critique': [`Every step holds, so the answer stays ${answer}.`],
+    'self-critique': [`So the answer stays ${answer}.`],
     'self-conflict': [`So ${answer} is right.`],
     'self-consultation': [`So I keep ${answer}.`, `So I am sure of ${answer}.`],
   };
@@ -79,63 +62,34 @@ function confirmPhrase(style: StyleName, answer: string, rng: Rng): string {
 }
 
 /**
- * The reason when step `k` is the first wrong one: name it as "a op b is right, not wrong" (the student's
- * operands are the gold ones, since every step before k was right). Walk-through styles first confirm the
- * steps before it.
- */
-function faultReason(style: StyleName, student: readonly Step[], k: number, truth: number, rng: Rng): string {
-  const slip = student[k];
-  const fix = `${isLine(slip, truth)}, not ${slip.result}.`;
-  const before = student.slice(0, k).map(stepLine);
-  const walked = before.length === 0 ? fix : `${joinAnd(before)} ${before.length === 1 ? 'holds' : 'hold'}, but ${fix}`;
-  switch (style) {
-    case 'self-agreement':
-    case 'self-critique':
-      return `${pick(rng, OPENERS[style])} ${walked}`;
-    case 'self-conflict':
-      return `${pick(rng, OPENERS[style])} ${fix}`;
-    case 'self-consultation':
-      return `${OPENERS[style][0]} are you sure about that number, ${slip.result}? Let me check: ${fix}`;
-  }
-}
-
-/** The phrase that redoes the gold steps from `from` on and boxes the correct answer. */
-function redoPhrase(gold: readonly Step[], from: number, answer: string, rng: Rng): string {
-  const lead = pick(rng, ['So', 'Redoing it from there,', 'Fixing that,']);
-  return `${lead} ${gold.slice(from).map(stepLine).join(', then ')}. ${boxed(answer)}`;
-}
-
-/**
- * The ideal teacher answer for one student attempt, in the tagged format of prompts/:
- *   <opinion>correct|incorrect</opinion> <reason>Wait... ...</reason> <phrase>... \boxed{N}</phrase>
- * `slipInfo` is the attempt's ground truth (from studentSolution). `style` is the style the teacher
- * prompt showed; every style has a voice for both verdicts (self-agreement on a wrong answer walks the
- * steps again and finds the slip; self-consultation on a right one questions the answer and confirms it).
- * When the attempt is wrong but no step is known to be wrong, the reason says so and the phrase redoes
- * the whole problem. `rng` picks among a few phrasings.
+ * The ideal teacher answer for one student attempt, in the tagged format of prompts/, reason first:
+ *   <reason>Wait... ...</reason> <opinion>correct|incorrect</opinion> <phrase>... \boxed{N}</phrase>
+ * The parser takes the three tags in any order; this order puts the verdict after the work that decides
+ * it. `slipInfo` is the attempt's ground truth (from studentSolution). `style` is the style the teacher
+ * prompt showed; every style has a voice for both verdicts. `rng` picks among a few phrasings.
  */
 export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): string {
   const { reason, phrase } = teacherFeedback(problem, studentText, slipInfo, style, rng);
-  return `<opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <reason>${reason}</reason> <phrase>${phrase}</phrase>`;
+  return `<reason>${reason}</reason> <opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <phrase>${phrase}</phrase>`;
 }
 
-/** The reason and phrase of {@link teacherAnswer}, untagged. */
+/**
+ * The reason and phrase of {@link teacherAnswer}, untagged. The reason redoes the whole problem from the
+ * question ("4 x 6 is 24, and 24 - 9 is 15."), then compares the result with the attempt's answer ("I
+ * said 15, and that is right."); the phrase confirms, or gives the redone answer, and boxes it. So an
+ * augmented rollout always ends right.
+ *
+ * Why redo rather than check the attempt's lines: a small model judging a line has to recompute it and
+ * compare the result with the line, and in a first try at that format it called 100 of 100 slipped lines
+ * right while recomputing them correctly. Redone from the question, the boxed answer is the model's own
+ * arithmetic, whatever its verdict; the one comparison left decides only the wording.
+ */
 export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): { reason: string; phrase: string } {
-  const gold = problem.steps;
-  let reason: string;
-  let phrase: string;
-  if (slipInfo.correct) {
-    reason = confirmReason(style, slipInfo.steps.length > 0 ? slipInfo.steps : gold, problem.answer, rng);
-    phrase = confirmPhrase(style, problem.answer, rng);
-  } else if (slipInfo.slipStep !== null && slipInfo.steps[slipInfo.slipStep]) {
-    const k = slipInfo.slipStep;
-    reason = faultReason(style, slipInfo.steps, k, gold[k].result, rng);
-    phrase = redoPhrase(gold, k, problem.answer, rng);
-  } else {
-    const said = extractAnswer(studentText);
-    reason = `Wait... my answer${said ? ` ${said}` : ''} does not hold up. Let me redo the problem from the start.`;
-    phrase = redoPhrase(gold, 0, problem.answer, rng);
-  }
+  const said = extractAnswer(studentText) ?? 'nothing';
+  const redo = problem.steps.map((s) => isLine(s, s.result)).join(', and ');
+  const opener = pick(rng, OPENERS[style]).replace('{answer}', said);
+  const reason = `${opener} ${redo}. I said ${said}, and that is ${slipInfo.correct ? 'right' : 'wrong'}.`;
+  const phrase = slipInfo.correct ? confirmPhrase(style, problem.answer, rng) : `So the answer is ${problem.answer}, not ${said}. ${boxed(problem.answer)}`;
   return { reason, phrase };
 }
 
@@ -253,7 +207,8 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
       }
       if (u < teacherFraction + drillFraction + reviewFraction) {
         const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng: reviewRng });
-        const style = pick(reviewRng, naturalStyles(attempt.correct));
+        // Any style: the openers never give the verdict away, so the reflection decides it by checking.
+        const style = pick(reviewRng, STYLE_NAMES);
         const { text } = assembleAugmented(attempt.text, teacherFeedback(problem, attempt.text, attempt, style, reviewRng));
         return { kind: 'review', prompt: reviewPrompt(problem.question), completion: text, problemId: problem.id, correct: attempt.correct, style, promptStyles: null };
       }
@@ -265,7 +220,7 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
     return {
       kind: 'teacher',
       prompt: renderTeacherPrompt(templates, { question: problem.question, response: attempt.text, styles: shown }),
-      // The layout ends with "Feedback:"; one space, as in the style examples ("Feedback: <opinion>...").
+      // The layout ends with "Feedback:"; one space, as in the style examples ("Feedback: <reason>...").
       completion: ` ${teacherAnswer(problem, attempt.text, attempt, style, rng)}`,
       problemId: problem.id,
       correct: attempt.correct,

@@ -68,7 +68,7 @@ function modelCard(o: PretrainOptions, r: PretrainResult, config: object, vocabS
 
 A small Llama-layout decoder trained from scratch by \`thinktune pretrain\` on arithmetic word problems
 (${WORLD_DIFFICULTY} difficulty): non-reflective student solutions with a ${pct(o.slipRate)} slip rate, and teacher
-answers (<opinion>, <reason>, <phrase> in four styles) to the teacher prompt rendered from \`prompts/\`.
+answers (<reason>, <opinion>, <phrase> in four styles) to the teacher prompt rendered from \`prompts/\`.
 The same checkpoint is the student and (prompted as a teacher) the same-size teacher.
 
 - Command: \`${o.command}\`${o.init ? ` (continuing from ${o.init}; see pretrain.json there for the first stage)` : ''}

@@ -46,7 +46,8 @@ test('the shipped prompts folder loads: every style has a parsed, tagged example
   for (const style of STYLE_NAMES) {
     const { example, text } = set.styles[style];
     assert.match(example.description, new RegExp(`^${style}\\.`));
-    assert.match(example.feedback, /^<opinion>(correct|incorrect)<\/opinion> <reason>Wait\.\.\.[\s\S]+<\/reason> <phrase>[\s\S]+\\boxed\{\d+\}\.<\/phrase>$/);
+    // Reason first: the built-in teacher checks the steps before it gives its verdict.
+    assert.match(example.feedback, /^<reason>Wait\.\.\.[\s\S]+<\/reason> <opinion>(correct|incorrect)<\/opinion> <phrase>[\s\S]+\\boxed\{\d+\}\.<\/phrase>$/);
     assert.ok(!text.includes('#'), `${style}: comment lines are stripped`);
   }
   // Right answers get agreement/critique, wrong ones conflict/consultation (spec: the four styles).
@@ -152,7 +153,8 @@ test('unknown placeholders are rejected, in the layout and in style files', () =
 
 test('style examples must carry all three tags, a valid opinion and a boxed answer', () => {
   const cases: Array<[string, (s: string) => string, RegExp]> = [
-    ['self-conflict.txt', (s) => s.replace(/<\/?reason>/g, ''), /lacks <reason>\.\.\.<\/reason>; write it as <opinion>correct\|incorrect<\/opinion>/],
+    ['self-conflict.txt', (s) => s.replace(/<\/?reason>/g, ''), /lacks <reason>\.\.\.<\/reason>; write it as <reason>\.\.\.<\/reason> <opinion>correct\|incorrect<\/opinion>/],
+    ['self-agreement.txt', (s) => s.replace('<opinion>correct</opinion> <phrase>', '<phrase>').replace('</phrase>', '</phrase> <opinion>correct</opinion>'), /the Feedback: tags are out of order/],
     ['self-agreement.txt', (s) => s.replace('<phrase>', '<phrase '), /lacks <phrase>/],
     ['self-agreement.txt', (s) => s.replace('<opinion>correct', '<opinion>maybe'), /<opinion> must be correct or incorrect \(got "maybe"\)/],
     ['self-critique.txt', (s) => s.replace('\\boxed{220}.</phrase>', '220.</phrase>'), /<phrase> has no \\boxed\{\.\.\.\}/],
@@ -167,6 +169,17 @@ test('style examples must carry all three tags, a valid opinion and a boxed answ
     } finally {
       rmSync(dir, { recursive: true });
     }
+  }
+});
+
+test("the paper's order, opinion first, is accepted too", () => {
+  const dir = scratch();
+  try {
+    edit(dir, 'self-agreement.txt', (s) => s.replace(/Feedback: (<reason>.*<\/reason>) (<opinion>correct<\/opinion>)/, 'Feedback: $2 $1'));
+    const set = loadTemplates(dir);
+    assert.match(set.styles['self-agreement'].example.feedback, /^<opinion>correct<\/opinion> <reason>Wait/);
+  } finally {
+    rmSync(dir, { recursive: true });
   }
 });
 
@@ -188,7 +201,7 @@ test('file hashes ignore comment edits and follow content edits', () => {
     const comment = loadTemplates(dir);
     assert.equal(comment.styles['self-agreement'].hash, before.styles['self-agreement'].hash);
     assert.equal(comment.hash, before.hash);
-    edit(dir, 'self-agreement.txt', (s) => s.replace('Both steps hold.', 'Both steps are right.'));
+    edit(dir, 'self-agreement.txt', (s) => s.replace('and that is right.<', 'and that holds.<'));
     const content = loadTemplates(dir);
     assert.notEqual(content.styles['self-agreement'].hash, before.styles['self-agreement'].hash);
     assert.equal(content.styles['self-conflict'].hash, before.styles['self-conflict'].hash);

@@ -20,7 +20,8 @@ const problems = arithDataset('train', { count: 600, seed: 31 });
 /** Every check a teacher answer must pass, for one attempt. */
 function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution>, style: StyleName, answer: string): void {
   checkFeedbackTags('teacher answer', answer); // the format the style examples in prompts/ are held to
-  assert.match(answer, /^<opinion>(correct|incorrect)<\/opinion> <reason>[^<>]+<\/reason> <phrase>[^<>]+<\/phrase>$/);
+  // Reason first: the verdict comes after the checks that decide it.
+  assert.match(answer, /^<reason>[^<>]+<\/reason> <opinion>(correct|incorrect)<\/opinion> <phrase>[^<>]+<\/phrase>$/);
   const fb = parseTeacherFeedback(answer);
   assert.ok(fb, answer);
   assert.equal(fb.opinion, attempt.correct ? 'correct' : 'incorrect');
@@ -29,15 +30,11 @@ function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution
   assert.ok(!fb.reason.includes('\\boxed'), 'only the phrase boxes an answer');
   assert.ok(answersEquivalent(extractAnswer(fb.phrase)!, p.answer), `${style}: ${fb.phrase} vs ${p.answer}`);
   assert.ok(fb.phrase.endsWith(`The answer is \\boxed{${p.answer}}.`));
-  if (!attempt.correct) {
-    const k = attempt.slipStep!;
-    const s = attempt.steps[k];
-    // The reason names the first wrong line with its right value, and the phrase redoes the work from it.
-    assert.ok(fb.reason.includes(`${s.left} ${s.op} ${s.right} is ${p.steps[k].result}, not ${s.result}.`), `${style}: ${fb.reason}`);
-    assert.ok(fb.phrase.includes(p.steps.slice(k).map((g) => `${g.left} ${g.op} ${g.right} = ${g.result}`).join(', then ')), fb.phrase);
-  } else {
-    for (const g of p.steps) assert.ok(fb.reason.includes(`${g.left} ${g.op} ${g.right} = ${g.result}`), `${style} confirms every step: ${fb.reason}`);
-  }
+  // The reason redoes every gold step from the question, then compares with the attempt's answer.
+  const said = extractAnswer(attempt.text)!;
+  assert.ok(fb.reason.includes(`${p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ')}.`), `${style} redoes the work: ${fb.reason}`);
+  assert.ok(fb.reason.endsWith(`I said ${said}, and that is ${attempt.correct ? 'right' : 'wrong'}.`), fb.reason);
+  if (!attempt.correct) assert.ok(fb.phrase.startsWith(`So the answer is ${p.answer}, not ${said}.`), fb.phrase);
   const aug = assembleAugmented(attempt.text, fb);
   assert.ok(answersEquivalent(extractAnswer(aug.text)!, p.answer), 'the augmented rollout ends with the right answer');
   noUnk(answer);
@@ -64,17 +61,27 @@ describe('teacherAnswer', () => {
     assert.match(reason(right, 'self-agreement'), /^Wait\.\.\. let me (walk through|go over) my steps/);
     assert.match(reason(wrong, 'self-consultation'), /^Wait\.\.\. my mentor would ask: are you sure about that number, \d+\?/);
     assert.match(reason(right, 'self-critique'), /^Wait\.\.\. I (rushed|did not check)/);
-    assert.match(reason(wrong, 'self-conflict'), /^Wait\.\.\. (I made a slip|my numbers do not add up|I did not compute that right)\. \d+ [-+x] \d+ is \d+, not \d+\.$/);
+    assert.match(reason(wrong, 'self-conflict'), /^Wait\.\.\. let me make sure (my numbers add up|nothing conflicts)\. \d+ [-+x] \d+ is \d+(, and \d+ [-+x] \d+ is \d+)*\. I said \d+, and that is wrong\.$/);
   });
 
-  it('a wrong attempt with no known slip step: says so and redoes the whole problem', () => {
+  it('opens the same way for a right and a wrong attempt: the opener never gives the verdict away', () => {
+    for (const style of STYLE_NAMES) {
+      const openers = (slipRate: number) =>
+        new Set(problems.slice(0, 200).map((p, i) => {
+          const a = studentSolution(p, { slipRate, rng: mulberry32(i) });
+          return parseTeacherFeedback(teacherAnswer(p, a.text, a, style, mulberry32(i)))!.reason.replace(/\d+/g, 'N').split(' N ')[0];
+        }));
+      assert.deepEqual([...openers(1)].sort(), [...openers(0)].sort(), style);
+    }
+  });
+
+  it('an attempt with no boxed answer: the teacher still redoes the problem and boxes the right answer', () => {
     const p = problems[1];
-    const text = 'I guess.\nThe answer is \\boxed{7}.';
-    const answer = teacherAnswer(p, text, { correct: false, slipStep: null, steps: [] }, 'self-conflict', mulberry32(2));
-    const fb = parseTeacherFeedback(answer)!;
+    const text = 'I guess.';
+    const fb = parseTeacherFeedback(teacherAnswer(p, text, { correct: false, slipStep: null, steps: [] }, 'self-conflict', mulberry32(2)))!;
     assert.equal(fb.opinion, 'incorrect');
-    assert.match(fb.reason, /^Wait\.\.\. my answer 7 does not hold up\./);
-    assert.ok(fb.phrase.includes(`${p.steps[0].left} ${p.steps[0].op} ${p.steps[0].right} = ${p.steps[0].result}`));
+    assert.match(fb.reason, /I said nothing, and that is wrong\.$/);
+    assert.ok(fb.reason.includes(`${p.steps[0].left} ${p.steps[0].op} ${p.steps[0].right} is ${p.steps[0].result}`));
     assert.ok(answersEquivalent(extractAnswer(assembleAugmented(text, fb).text)!, p.answer));
   });
 });
@@ -136,7 +143,7 @@ describe('pretrainCorpus', () => {
       assert.equal(answersEquivalent(extractAnswer(attempt)!, p.answer), d.correct);
       assert.equal(assembleAugmented(attempt, { reason, phrase }).text, d.completion);
       assert.ok(reason.startsWith('Wait') || reason.includes('Wait'), reason);
-      assert.ok(naturalStyles(d.correct).includes(d.style!), `${d.style} fits the verdict`);
+      assert.ok(STYLE_NAMES.includes(d.style!), 'any style: the opener does not give the verdict away');
       assert.ok(answersEquivalent(extractAnswer(phrase)!, p.answer), 'the reflection ends right');
       assert.ok(isReflective(d.completion), d.completion);
       noUnk(d.prompt + d.completion);
@@ -167,7 +174,7 @@ describe('pretrainCorpus', () => {
       assert.equal(d.prompt, renderTeacherPrompt(templates, { question: p.question, response, styles: d.promptStyles! }));
       assert.equal(d.promptStyles!.length, 1, 'default mix: one style example per prompt');
       assert.equal(d.style, d.promptStyles![0]);
-      assert.ok(d.completion.startsWith(' <opinion>'));
+      assert.ok(d.completion.startsWith(' <reason>Wait... '));
       const fb = parseTeacherFeedback(d.completion)!;
       assert.equal(fb.opinion, d.correct ? 'correct' : 'incorrect');
       assert.equal(answersEquivalent(extractAnswer(response)!, p.answer), d.correct);
