@@ -123,7 +123,7 @@ const optim = section({
 });
 
 const run = section({
-  totalSteps: int(1).default(150).describe('training steps (paper: 1 epoch of GSM8K, about 50-60 steps of 128 prompts; the built-in world takes 150 steps of 8 prompts, ~3 minutes on 2 CPU cores)'),
+  totalSteps: int(1).default(150).describe('training steps (paper: 1 epoch of GSM8K, about 50-60 steps of 128 prompts; the built-in world takes 150 steps of 8 prompts, ~8 minutes on 2 CPU cores once the student reflects)'),
   seed: int(0).default(1).describe('seed for prompt order, sampling and guidance choice; same seed + config = same run'),
   saveEvery: int(0).default(20).describe('save a checkpoint every N steps; 0 = only at the end'),
   runDir: text().default('runs').describe('folder in which each run creates its own subfolder (checkpoints, metrics, config)'),
