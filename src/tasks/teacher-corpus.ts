@@ -66,10 +66,11 @@ function confirmPhrase(style: StyleName, answer: string, rng: Rng): string {
  * The ideal teacher answer for one student attempt, in the tagged format of prompts/, reason first:
  *   <reason>Wait... ...</reason> <opinion>correct|incorrect</opinion> <phrase>... \boxed{N}</phrase>
  * The parser takes the three tags in any order; this order puts the verdict after the work that decides
- * it. `slipInfo` is the attempt's ground truth (from studentSolution). `style` is the style the teacher
- * prompt showed; every style has a voice for both verdicts. `rng` picks among a few phrasings.
+ * it. `slipInfo` says whether the attempt is right (from studentSolution; only the verdict matters, since
+ * the teacher redoes the whole problem). `style` is the style the teacher prompt showed; every style
+ * has a voice for both verdicts. `rng` picks among a few phrasings.
  */
-export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): string {
+export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng): string {
   const { reason, phrase } = teacherFeedback(problem, studentText, slipInfo, style, rng);
   return `<reason>${reason}</reason> <opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <phrase>${phrase}</phrase>`;
 }
@@ -86,7 +87,7 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
  * answer is the model's own arithmetic, whatever its verdict; the one comparison left decides only the
  * wording (and the opinion, which the trainer drops).
  */
-export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: SlipInfo, style: StyleName, rng: Rng): { reason: string; phrase: string } {
+export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng): { reason: string; phrase: string } {
   const said = extractAnswer(studentText) ?? 'nothing';
   const redo = problem.steps.map(isLine).join(', and ');
   const opener = pick(rng, OPENERS[style]).replace('{answer}', said);

@@ -78,7 +78,7 @@ describe('teacherAnswer', () => {
   it('an attempt with no boxed answer: the teacher still redoes the problem and boxes the right answer', () => {
     const p = problems[1];
     const text = 'I guess.';
-    const fb = parseTeacherFeedback(teacherAnswer(p, text, { correct: false, slipStep: null, steps: [] }, 'self-conflict', mulberry32(2)))!;
+    const fb = parseTeacherFeedback(teacherAnswer(p, text, { correct: false }, 'self-conflict', mulberry32(2)))!;
     assert.equal(fb.opinion, 'incorrect');
     assert.match(fb.reason, /I said nothing, and that is wrong\.$/);
     assert.ok(fb.reason.includes(`${p.steps[0].left} ${p.steps[0].op} ${p.steps[0].right} is ${p.steps[0].result}`));
