@@ -4,7 +4,8 @@
 // before and after, how many wrong answers the reflection fixed and how many right ones it broke.
 // With a TEMPERATURE, the answer and the reflection are sampled at it instead (one sample each).
 // FORCED replaces "\n\nWait" as the text appended to the answer ("\n\n" is added in front of it).
-//   npx tsx scripts/forced-reflection.ts [MODEL_DIR] [N] [TEMPERATURE] [FORCED]
+// MAX_NEW caps the reflection (default 100 tokens; a careful reflection, stage 6, needs up to ~190).
+//   npx tsx scripts/forced-reflection.ts [MODEL_DIR] [N] [TEMPERATURE] [FORCED] [MAX_NEW]
 import { isCorrect } from '../src/eval/scoring.js';
 import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
@@ -13,7 +14,7 @@ const temperature = Number(process.argv[4] ?? 0);
 const { tok, problems, prompts, answers: first, bodies: body, greedy } = await greedyStudentAnswers(dir, n, temperature);
 const forced = `\n\n${process.argv[5] ?? 'Wait'}`;
 const wait = tok.encode(forced);
-const second = greedy(body.map((b, i) => [...prompts[i], ...b, ...wait]), 100);
+const second = greedy(body.map((b, i) => [...prompts[i], ...b, ...wait]), Number(process.argv[6] ?? 100));
 let before = 0, after = 0, fixed = 0, broke = 0;
 problems.forEach((p, i) => {
   const a = tok.decode(body[i], { skipSpecial: true });

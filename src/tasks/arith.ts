@@ -28,6 +28,11 @@ export interface Step {
   leftFrom: number | null;
   /** Index of the earlier step whose result `right` is, or null when `right` is a number from the question. */
   rightFrom: number | null;
+  /**
+   * True when the step scales the running total by a number from the question ("Then she has 3 times as
+   * many apples as before.", "Then his coins double."): the wording a student may misread (slips.ts).
+   */
+  scaling?: boolean;
 }
 
 export interface ArithProblem {
@@ -286,6 +291,7 @@ const EVENTS: StoryEvent[] = [
       const times = `Then ${p.sub} has ${k} times as many ${t.items} as before.`;
       st.sentences.push(word && rng() < 0.6 ? `Then ${p.pos} ${t.items} ${word}.` : times);
       onRunning(st, 'x', k);
+      st.steps[st.steps.length - 1].scaling = true;
       return true;
     },
   },

@@ -3,6 +3,11 @@
  * never reflects, but with a controlled probability makes one arithmetic slip. The slipped value is then
  * carried forward consistently (later lines compute correctly from it), as a real slip would be, so the
  * final boxed answer is wrong and the first wrong line is the only line a checker can fault.
+ *
+ * It may also have a habit of misreading one wording: "Then she has 3 times as many apples as before"
+ * (or "Then her apples double") read as 3 (or 2) more, so it adds where it should multiply. A slip is
+ * noise around the right line; a misreading is a wrong line the student itself finds likelier than the
+ * right one, so greedy decoding keeps it and sampling only sometimes escapes it (misreadRate).
  */
 import { applyOp, renderSolution, type ArithProblem, type Step } from './arith.js';
 
@@ -10,7 +15,7 @@ import { applyOp, renderSolution, type ArithProblem, type Step } from './arith.j
 export interface SlipInfo {
   /** True when the final boxed answer equals the problem's answer (always: no slip). */
   correct: boolean;
-  /** Index of the step whose result is wrong, or null when there was no slip. */
+  /** Index of the step whose result is wrong (slipped or misread), or null when there was none. */
   slipStep: number | null;
   /** The steps as the student wrote them (the slipped result and everything computed from it). */
   steps: Step[];
@@ -26,6 +31,32 @@ export interface StudentOptions {
   slipRate: number;
   /** Uniform in [0, 1); one draw decides the slip, further draws pick its step and size. */
   rng: () => number;
+  /**
+   * Probability in [0, 1] that a problem with a scaling step (Step.scaling) is misread: that step adds
+   * instead of multiplying, later steps follow from it, and there is no other slip. Where reading it so
+   * would leave a negative count later on (about one in eight built-in problems) or change nothing
+   * (2 x 2), the attempt is an ordinary one. Default 0 (and then no draw is made, so solutions are
+   * exactly those of earlier versions).
+   */
+  misreadRate?: number;
+}
+
+/**
+ * The steps with step `i` read as an addition ("12 x 3" written "12 + 3 = 15") and every later step
+ * computed from the values the student then has; null when a later value would go negative.
+ */
+export function misreadSteps(steps: readonly Step[], i: number): Step[] | null {
+  const out: Step[] = [];
+  for (let j = 0; j < steps.length; j++) {
+    const s = steps[j];
+    const left = s.leftFrom === null ? s.left : out[s.leftFrom].result;
+    const right = s.rightFrom === null ? s.right : out[s.rightFrom].result;
+    const op = j === i ? '+' : s.op;
+    const result = applyOp(op, left, right);
+    if (result < 0) return null;
+    out.push({ ...s, op, left, right, result });
+  }
+  return out;
 }
 
 /**
@@ -75,7 +106,17 @@ const pickIndex = (rng: () => number, n: number): number => Math.min(n - 1, Math
  */
 export function studentSolution(problem: ArithProblem, opts: StudentOptions): StudentSolution {
   const { slipRate, rng } = opts;
+  const misreadRate = opts.misreadRate ?? 0;
   if (!(slipRate >= 0 && slipRate <= 1)) throw new RangeError(`slipRate must be in [0, 1], got ${slipRate}`);
+  if (!(misreadRate >= 0 && misreadRate <= 1)) throw new RangeError(`misreadRate must be in [0, 1], got ${misreadRate}`);
+  const scaling = misreadRate > 0 ? problem.steps.findIndex((s) => s.scaling) : -1;
+  if (scaling >= 0 && rng() < misreadRate) {
+    const steps = misreadSteps(problem.steps, scaling);
+    // 2 x 2 = 2 + 2: a misreading that changes nothing is not one; nor is one that cannot be carried.
+    if (steps && steps[steps.length - 1].result !== problem.steps[problem.steps.length - 1].result) {
+      return { text: renderSolution(steps), correct: false, slipStep: scaling, steps };
+    }
+  }
   if (rng() >= slipRate) {
     const steps = problem.steps.map((s) => ({ ...s }));
     return { text: renderSolution(steps), correct: true, slipStep: null, steps };

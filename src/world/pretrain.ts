@@ -14,7 +14,7 @@ import { AdamW } from '../train/optim.js';
 import { learningRate } from '../train/schedule.js';
 import { crossEntropyLoss, trainStep } from '../train/step.js';
 import { loadTemplates } from '../prompts/templates.js';
-import { encodeDocument, pretrainCorpus } from '../tasks/teacher-corpus.js';
+import { encodeDocument, pretrainCorpus, type RedoStyle } from '../tasks/teacher-corpus.js';
 import { mulberry32 } from '../rl/rng.js';
 import { documentBatches } from './document-batches.js';
 import { probeBaseModel, validationProblems, WORLD_DIFFICULTY, worldModelConfig, worldTokenizer, type BaseModelProbe } from './base-model.js';
@@ -26,11 +26,17 @@ export interface PretrainOptions {
   /** Distinct training documents (each its own train-split problem). */
   docs: number;
   slipRate: number;
+  /** Share of scaling problems the attempts misread (see pretrainCorpus). */
+  misreadRate?: number;
   teacherFraction: number;
   /** Share of drill documents (arithmetic practice, see pretrainCorpus). */
   drillFraction?: number;
   /** Share of review documents (an answer followed by a reflection, see pretrainCorpus). */
   reviewFraction?: number;
+  /** Share of careful drills (steps re-checked in pieces, see pretrainCorpus). */
+  carefulDrillFraction?: number;
+  /** How teacher answers and review documents redo the problem (default whole). */
+  redo?: RedoStyle;
   /** Tokens per optimizer step (rows x longest row of the batch). */
   batchTokens: number;
   steps: number;
@@ -67,7 +73,7 @@ function modelCard(o: PretrainOptions, r: PretrainResult, config: object, vocabS
   return `# arith-base: the built-in world's base model
 
 A small Llama-layout decoder trained from scratch by \`thinktune pretrain\` on arithmetic word problems
-(${WORLD_DIFFICULTY} difficulty): non-reflective student solutions with a ${pct(o.slipRate)} slip rate, and teacher
+(${WORLD_DIFFICULTY} difficulty): non-reflective student solutions with a ${pct(o.slipRate)} slip rate${o.misreadRate ? ` (and ${pct(o.misreadRate)} of "k times as many as before" steps misread as "k more")` : ''}, and teacher
 answers (<reason>, <opinion>, <phrase> in four styles) to the teacher prompt rendered from \`prompts/\`.
 The same checkpoint is the student and (prompted as a teacher) the same-size teacher.
 
@@ -105,7 +111,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, misreadRate: o.misreadRate ?? 0, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, carefulDrillFraction: o.carefulDrillFraction ?? 0, redo: o.redo ?? 'whole', templates, difficulty: WORLD_DIFFICULTY });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

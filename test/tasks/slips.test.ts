@@ -4,7 +4,7 @@ import { mulberry32 } from '../../src/rl/rng.js';
 import { answersEquivalent, extractAnswer } from '../../src/rl/math-answer.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { arithDataset, solution } from '../../src/tasks/arith.js';
-import { carrySlip, studentSolution } from '../../src/tasks/slips.js';
+import { carrySlip, misreadSteps, studentSolution } from '../../src/tasks/slips.js';
 
 const problems = arithDataset('train', { count: 2000, seed: 21 });
 const charTok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
@@ -81,6 +81,57 @@ describe('studentSolution', () => {
     assert.notDeepEqual(run(99), run(98));
     assert.throws(() => studentSolution(problems[0], { slipRate: 1.5, rng: Math.random }), /slipRate must be in \[0, 1\], got 1.5/);
     assert.throws(() => studentSolution(problems[0], { slipRate: NaN, rng: Math.random }), /slipRate/);
+  });
+});
+
+describe('misreading (misreadRate)', () => {
+  const scaled = problems.filter((p) => p.steps.some((s) => s.scaling));
+  const unscaled = problems.filter((p) => !p.steps.some((s) => s.scaling));
+
+  it('marks exactly the steps worded as scaling the running total', () => {
+    assert.ok(scaled.length > 300 && unscaled.length > 300, `${scaled.length} scaled`);
+    for (const p of problems) {
+      assert.equal(p.steps.some((s) => s.scaling), /times as many|double\.|triple\./.test(p.question), p.question);
+      for (const s of p.steps.filter((x) => x.scaling)) assert.equal(s.op, 'x');
+    }
+  });
+
+  it('reads the scaling step as an addition, carries it forward, and makes the answer wrong', () => {
+    const rng = mulberry32(5);
+    let misread = 0;
+    for (const p of scaled) {
+      const s = studentSolution(p, { slipRate: 0, misreadRate: 1, rng });
+      const i = p.steps.findIndex((x) => x.scaling);
+      const lines = readLines(s.text);
+      if (s.correct) {
+        // Only when reading it as an addition changes nothing (2 x 2) or cannot be carried (a negative count).
+        const m = misreadSteps(p.steps, i);
+        assert.ok(m === null || m.at(-1)!.result === p.steps.at(-1)!.result, p.question);
+        continue;
+      }
+      misread++;
+      assert.equal(s.slipStep, i);
+      assert.equal(lines[i].op, '+');
+      assert.equal(lines[i].b, p.steps[i].right, 'the number from the question, added');
+      assert.ok(lines.every((l) => !l.wrong), 'every line is right arithmetic: the error is in the reading');
+      assert.ok(!answersEquivalent(extractAnswer(s.text)!, p.answer));
+      lines.forEach((l, j) => j !== i && assert.equal(l.op, p.steps[j].op));
+    }
+    // The rest would leave a negative count later on (12 + 3 = 15, then "sells 20"), or change nothing.
+    assert.ok(misread > 0.8 * scaled.length, `${misread} of ${scaled.length}`);
+  });
+
+  it('a rate of 0 (the default) draws nothing extra; problems without a scaling step are never misread', () => {
+    const run = (misreadRate: number | undefined, ps: typeof problems) => {
+      const rng = mulberry32(17);
+      return ps.slice(0, 300).map((p) => studentSolution(p, { slipRate: 0.5, rng, misreadRate }));
+    };
+    assert.deepEqual(run(0, problems), run(undefined, problems));
+    assert.deepEqual(run(0.9, unscaled), run(undefined, unscaled));
+    const rng = mulberry32(3);
+    const share = scaled.filter((p) => studentSolution(p, { slipRate: 0, misreadRate: 0.6, rng }).steps.some((x) => x.scaling && x.op === '+')).length / scaled.length;
+    assert.ok(share > 0.45 && share < 0.6, `misread share ${share} (0.6, less the misreadings that cannot be carried)`);
+    assert.throws(() => studentSolution(problems[0], { slipRate: 0, misreadRate: 2, rng }), /misreadRate must be in \[0, 1\], got 2/);
   });
 });
 
