@@ -4,7 +4,7 @@
 // before and after, how many wrong answers the reflection fixed and how many right ones it broke.
 // With a TEMPERATURE, the answer and the reflection are sampled at it instead (one sample each).
 // FORCED replaces "\n\nWait" as the text appended to the answer ("\n\n" is added in front of it).
-// MAX_NEW caps the reflection (default 100 tokens; a careful reflection, stage 6, needs up to ~190).
+// MAX_NEW caps the reflection (default 100 tokens, enough for the shipped teacher format).
 //   npx tsx scripts/forced-reflection.ts [MODEL_DIR] [N] [TEMPERATURE] [FORCED] [MAX_NEW]
 import { isCorrect } from '../src/eval/scoring.js';
 import { greedyStudentAnswers } from './greedy-answers.js';

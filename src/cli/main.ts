@@ -102,8 +102,6 @@ export function buildProgram(): Command {
     .option('--drill-fraction <p>', 'share of documents that are arithmetic drills (eight correct step lines)', '0')
     .option('--review-fraction <p>', "share of documents that are reviews: 'Checked answer:', an attempt, then a reflection as the teacher appends it (student documents never reflect)", '0')
     .option('--misread-rate <p>', "share of problems with a 'k times as many as before' step that the student documents (and the attempts the teacher sees) misread as k more", '0')
-    .option('--careful-drill-fraction <p>', 'share of documents that are careful drills: steps re-checked in pieces (38 + 45: 45 + 30 is 75, 75 + 5 is 80, 80 + 3 is 83)', '0')
-    .option('--redo <style>', "how the teacher's reason redoes the problem: whole (each step in one piece) or careful (each sum in pieces)", 'whole')
     .option('--batch-tokens <n>', 'tokens per step: one document per row, similar lengths batched together', '2048')
     .option('--steps <n>', 'optimizer steps', '2000')
     .option('--lr <x>', 'peak learning rate (warmup then cosine to 10%)', '0.003')

@@ -3,7 +3,6 @@ import { resolve } from 'node:path';
 import { pretrain } from '../world/pretrain.js';
 import { builtinModelDir, resolvePromptsDir } from '../paths.js';
 import { UsageError } from './errors.js';
-import { REDO_STYLES, type RedoStyle } from '../tasks/teacher-corpus.js';
 
 export interface PretrainArgs {
   task: string;
@@ -27,9 +26,7 @@ export interface PretrainArgs {
   loss: string;
   drillFraction: string;
   reviewFraction: string;
-  carefulDrillFraction: string;
   misreadRate: string;
-  redo: string;
 }
 
 export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<void> {
@@ -40,14 +37,11 @@ export async function pretrainCommand(a: PretrainArgs, argv: string[]): Promise<
     return n;
   };
   if (a.loss !== 'all' && a.loss !== 'completion') throw new UsageError(`--loss must be all or completion (got "${a.loss}")`);
-  if (!(REDO_STYLES as readonly string[]).includes(a.redo)) throw new UsageError(`--redo must be ${REDO_STYLES.join(' or ')} (got "${a.redo}")`);
   const r = await pretrain({
     completionOnly: a.loss === 'completion',
     drillFraction: num('drill-fraction', a.drillFraction),
     reviewFraction: num('review-fraction', a.reviewFraction),
-    carefulDrillFraction: num('careful-drill-fraction', a.carefulDrillFraction),
     misreadRate: num('misread-rate', a.misreadRate),
-    redo: a.redo as RedoStyle,
     init: a.init ? resolve(a.init) : undefined,
     out: resolve(a.out ?? builtinModelDir()),
     promptsDir: resolvePromptsDir(a.prompts),

@@ -24,7 +24,6 @@ import type { Tokenizer } from '../tokenizer/types.js';
 import { arithDataset, stepLine, studentPrompt, type ArithProblem, type DifficultySetting, type Step } from './arith.js';
 import { DatasetError } from './errors.js';
 import { studentSolution, type SlipInfo } from './slips.js';
-import { carefulLine, carefulRedo } from './careful-check.js';
 
 // The student's prompt lives with the task (arith.ts); re-exported here beside the corpus built with it.
 export { studentPrompt };
@@ -39,17 +38,6 @@ const pick = <T>(rng: Rng, xs: readonly T[]): T => xs[Math.min(xs.length - 1, Ma
 
 /** A step redone in words: "4 x 6 is 24" (a solution line says "4 x 6 = 24"). */
 const isLine = (s: Step): string => `${s.left} ${s.op} ${s.right} is ${s.result}`;
-
-/**
- * How the teacher redoes the problem in its reason:
- *   whole    each step in one piece, as the student computes it: "3 x 4 is 12, and 20 - 12 is 8"
- *            (stages 1-5 of the shipped model)
- *   careful  each sum in small pieces (careful-check.ts): "3 x 4 is 12; 20 - 12: 20 - 10 is 10, 10 - 2 is 8"
- */
-export type RedoStyle = 'whole' | 'careful';
-export const REDO_STYLES: readonly RedoStyle[] = ['whole', 'careful'];
-const redoText = (steps: readonly Step[], redo: RedoStyle): string =>
-  redo === 'careful' ? carefulRedo(steps) : steps.map(isLine).join(', and ');
 const boxed = (answer: string): string => `The answer is \\boxed{${answer}}.`;
 
 /**
@@ -82,8 +70,8 @@ function confirmPhrase(style: StyleName, answer: string, rng: Rng): string {
  * the teacher redoes the whole problem). `style` is the style the teacher prompt showed; every style
  * has a voice for both verdicts. `rng` picks among a few phrasings.
  */
-export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng, redo: RedoStyle = 'whole'): string {
-  const { reason, phrase } = teacherFeedback(problem, studentText, slipInfo, style, rng, redo);
+export function teacherAnswer(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng): string {
+  const { reason, phrase } = teacherFeedback(problem, studentText, slipInfo, style, rng);
   return `<reason>${reason}</reason> <opinion>${slipInfo.correct ? 'correct' : 'incorrect'}</opinion> <phrase>${phrase}</phrase>`;
 }
 
@@ -99,9 +87,9 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
  * answer is the model's own arithmetic, whatever its verdict; the one comparison left decides only the
  * wording (and the opinion, which the trainer drops).
  */
-export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng, redoStyle: RedoStyle = 'whole'): { reason: string; phrase: string } {
+export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng): { reason: string; phrase: string } {
   const said = extractAnswer(studentText) ?? 'nothing';
-  const redo = redoText(problem.steps, redoStyle);
+  const redo = problem.steps.map(isLine).join(', and ');
   const opener = pick(rng, OPENERS[style]).replace('{answer}', said);
   const reason = `${opener} ${redo}. I said ${said}, and that is ${slipInfo.correct ? 'right' : 'wrong'}.`;
   const phrase = slipInfo.correct ? confirmPhrase(style, problem.answer, rng) : `So the answer is ${problem.answer}, not ${said}. ${boxed(problem.answer)}`;
@@ -159,14 +147,6 @@ export interface PretrainCorpusOptions {
    * that the student gives it a small probability instead of none. Default 0.
    */
   reviewFraction?: number;
-  /**
-   * Share of documents in [0, 1] that are careful drills: `Practice:` then DRILL_LINES steps re-checked
-   * in pieces (careful-check.ts: `38 + 45: 45 + 30 is 75, 75 + 5 is 80, 80 + 3 is 83`), so the pieces
-   * the careful redo uses are practised as often as the student's own lines are. Default 0.
-   */
-  carefulDrillFraction?: number;
-  /** How teacher answers and review documents redo the problem (RedoStyle). Default 'whole'. */
-  redo?: RedoStyle;
   /** The prompts/ templates the teacher is prompted with during RL (loadTemplates('prompts')). */
   templates: TemplateSet;
   difficulty?: DifficultySetting;
@@ -210,17 +190,12 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
   checkShare('teacherSlipRate', opts.teacherSlipRate);
   checkShare('drillFraction', opts.drillFraction);
   checkShare('reviewFraction', opts.reviewFraction);
-  checkShare('carefulDrillFraction', opts.carefulDrillFraction);
   checkShare('misreadRate', opts.misreadRate);
   const misreadRate = opts.misreadRate ?? 0;
   const drillFraction = opts.drillFraction ?? 0;
   const reviewFraction = opts.reviewFraction ?? 0;
-  const carefulDrillFraction = opts.carefulDrillFraction ?? 0;
-  const redo = opts.redo ?? 'whole';
-  if (!REDO_STYLES.includes(redo)) throw new DatasetError(`pretrain corpus redo must be one of ${REDO_STYLES.join(', ')}, got ${String(redo)}`);
-  const shares = teacherFraction + drillFraction + reviewFraction + carefulDrillFraction;
-  if (shares > 1) {
-    throw new DatasetError(`pretrain corpus teacherFraction + drillFraction + reviewFraction + carefulDrillFraction must be at most 1, got ${shares}`);
+  if (teacherFraction + drillFraction + reviewFraction > 1) {
+    throw new DatasetError(`pretrain corpus teacherFraction + drillFraction + reviewFraction must be at most 1, got ${teacherFraction + drillFraction + reviewFraction}`);
   }
   // Review documents draw from their own stream too, so adding them changes no other document.
   const reviewRng = mulberry32((seed ^ 0x4e71e3) | 0);
@@ -231,31 +206,22 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
   // A separate stream from the problems', so changing the corpus mix never changes which problems appear.
   const rng = mulberry32((seed ^ 0x5eed7ea) | 0);
   let teacherDocs = 0;
-  // Careful drills have their own stream too.
-  const carefulDrillRng = mulberry32((seed ^ 0xca4ef) | 0);
-  // A drill's lines: this problem's steps, then other train problems' steps up to DRILL_LINES.
-  const drillSteps = (problem: ArithProblem, other: Rng): Step[] => {
-    const lines = [...problem.steps];
-    while (lines.length < DRILL_LINES) lines.push(...pick(other, problems).steps);
-    return lines.slice(0, DRILL_LINES);
-  };
   return problems.map((problem): TrainingDocument => {
     const u = rng();
     if (u >= teacherFraction) {
       // Drawn for drill documents too, so that adding them changes no other document.
       const s = studentSolution(problem, { slipRate, rng, misreadRate });
       if (u < teacherFraction + drillFraction) {
-        return { kind: 'drill', prompt: 'Practice:\n', completion: drillSteps(problem, drillRng).map(stepLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
+        const lines = [...problem.steps];
+        while (lines.length < DRILL_LINES) lines.push(...pick(drillRng, problems).steps);
+        return { kind: 'drill', prompt: 'Practice:\n', completion: lines.slice(0, DRILL_LINES).map(stepLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
       }
       if (u < teacherFraction + drillFraction + reviewFraction) {
         const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng: reviewRng, misreadRate });
         // Any style: the openers never give the verdict away, so the reflection decides it by checking.
         const style = pick(reviewRng, STYLE_NAMES);
-        const { text } = assembleAugmented(attempt.text, teacherFeedback(problem, attempt.text, attempt, style, reviewRng, redo));
+        const { text } = assembleAugmented(attempt.text, teacherFeedback(problem, attempt.text, attempt, style, reviewRng));
         return { kind: 'review', prompt: reviewPrompt(problem.question), completion: text, problemId: problem.id, correct: attempt.correct, style, promptStyles: null };
-      }
-      if (u < teacherFraction + drillFraction + reviewFraction + carefulDrillFraction) {
-        return { kind: 'drill', prompt: 'Practice:\n', completion: drillSteps(problem, carefulDrillRng).map(carefulLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
       }
       return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
     }
@@ -266,7 +232,7 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
       kind: 'teacher',
       prompt: renderTeacherPrompt(templates, { question: problem.question, response: attempt.text, styles: shown }),
       // The layout ends with "Feedback:"; one space, as in the style examples ("Feedback: <reason>...").
-      completion: ` ${teacherAnswer(problem, attempt.text, attempt, style, rng, redo)}`,
+      completion: ` ${teacherAnswer(problem, attempt.text, attempt, style, rng)}`,
       problemId: problem.id,
       correct: attempt.correct,
       style,

@@ -14,7 +14,7 @@ import { AdamW } from '../train/optim.js';
 import { learningRate } from '../train/schedule.js';
 import { crossEntropyLoss, trainStep } from '../train/step.js';
 import { loadTemplates } from '../prompts/templates.js';
-import { encodeDocument, pretrainCorpus, type RedoStyle } from '../tasks/teacher-corpus.js';
+import { encodeDocument, pretrainCorpus } from '../tasks/teacher-corpus.js';
 import { mulberry32 } from '../rl/rng.js';
 import { documentBatches } from './document-batches.js';
 import { probeBaseModel, validationProblems, WORLD_DIFFICULTY, worldModelConfig, worldTokenizer, type BaseModelProbe } from './base-model.js';
@@ -33,10 +33,6 @@ export interface PretrainOptions {
   drillFraction?: number;
   /** Share of review documents (an answer followed by a reflection, see pretrainCorpus). */
   reviewFraction?: number;
-  /** Share of careful drills (steps re-checked in pieces, see pretrainCorpus). */
-  carefulDrillFraction?: number;
-  /** How teacher answers and review documents redo the problem (default whole). */
-  redo?: RedoStyle;
   /** Tokens per optimizer step (rows x longest row of the batch). */
   batchTokens: number;
   steps: number;
@@ -111,7 +107,7 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, misreadRate: o.misreadRate ?? 0, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, carefulDrillFraction: o.carefulDrillFraction ?? 0, redo: o.redo ?? 'whole', templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, misreadRate: o.misreadRate ?? 0, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));

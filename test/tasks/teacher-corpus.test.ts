@@ -9,8 +9,7 @@ import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { arithDataset, stepLine, type ArithProblem } from '../../src/tasks/arith.js';
 import { DatasetError } from '../../src/tasks/errors.js';
 import { studentSolution } from '../../src/tasks/slips.js';
-import { DRILL_LINES, encodeDocument, naturalStyles, pretrainCorpus, reviewPrompt, studentPrompt, teacherAnswer, type RedoStyle } from '../../src/tasks/teacher-corpus.js';
-import { carefulLine, carefulRedo } from '../../src/tasks/careful-check.js';
+import { DRILL_LINES, encodeDocument, naturalStyles, pretrainCorpus, reviewPrompt, studentPrompt, teacherAnswer } from '../../src/tasks/teacher-corpus.js';
 import { isReflective } from '../../src/eval/reflection.js';
 
 const templates = loadTemplates('prompts');
@@ -19,7 +18,7 @@ const noUnk = (text: string) => assert.ok(!charTok.encode(text).includes(charTok
 const problems = arithDataset('train', { count: 600, seed: 31 });
 
 /** Every check a teacher answer must pass, for one attempt. */
-function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution>, style: StyleName, answer: string, redo: RedoStyle = 'whole'): void {
+function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution>, style: StyleName, answer: string): void {
   checkFeedbackTags('teacher answer', answer); // the format the style examples in prompts/ are held to
   // Reason first: the verdict comes after the checks that decide it.
   assert.match(answer, /^<reason>[^<>]+<\/reason> <opinion>(correct|incorrect)<\/opinion> <phrase>[^<>]+<\/phrase>$/);
@@ -33,8 +32,7 @@ function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution
   assert.ok(fb.phrase.endsWith(`The answer is \\boxed{${p.answer}}.`));
   // The reason redoes every gold step from the question, then compares with the attempt's answer.
   const said = extractAnswer(attempt.text)!;
-  const redone = redo === 'whole' ? p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ') : carefulRedo(p.steps);
-  assert.ok(fb.reason.includes(`${redone}.`), `${style} redoes the work: ${fb.reason}`);
+  assert.ok(fb.reason.includes(`${p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ')}.`), `${style} redoes the work: ${fb.reason}`);
   assert.ok(fb.reason.endsWith(`I said ${said}, and that is ${attempt.correct ? 'right' : 'wrong'}.`), fb.reason);
   if (!attempt.correct) assert.ok(fb.phrase.startsWith(`So the answer is ${p.answer}, not ${said}.`), fb.phrase);
   const aug = assembleAugmented(attempt.text, fb);
@@ -54,18 +52,6 @@ describe('teacherAnswer', () => {
       }
     });
   }
-
-  it('careful redo: the reason redoes each sum in pieces (careful-check.ts), and everything else holds', () => {
-    const rng = mulberry32(9);
-    for (const style of STYLE_NAMES) {
-      for (const p of problems.slice(0, 150)) {
-        for (const slipRate of [0, 1]) {
-          const attempt = studentSolution(p, { slipRate, rng });
-          checkAnswer(p, attempt, style, teacherAnswer(p, attempt.text, attempt, style, rng, 'careful'), 'careful');
-        }
-      }
-    }
-  });
 
   it('a misread attempt ("3 times as many" added): the teacher reads the question right, multiplies, and fixes it', () => {
     const rng = mulberry32(4);
@@ -153,7 +139,7 @@ describe('pretrainCorpus', () => {
     }
     // Drills replace student documents only: the teacher documents are the same ones.
     assert.deepEqual(withDrills.filter((d) => d.kind === 'teacher'), teacherDocs);
-    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction \+ reviewFraction \+ carefulDrillFraction must be at most 1/);
+    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
   });
 
   it('review documents are an attempt plus the reflection the trainer appends, under their own prompt; no other document reflects after an answer', () => {
@@ -181,36 +167,7 @@ describe('pretrainCorpus', () => {
     // Reviews replace student documents only: the teacher and drill documents are the same ones.
     assert.deepEqual(withReviews.filter((d) => d.kind === 'teacher'), teacherDocs);
     assert.deepEqual(withReviews.filter((d) => d.kind === 'drill'), pretrainCorpus({ ...opts, drillFraction: 0.2 }).filter((d) => d.kind === 'drill'));
-    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.3, reviewFraction: 0.5 }), /teacherFraction \+ drillFraction \+ reviewFraction \+ carefulDrillFraction must be at most 1/);
-  });
-
-  it('careful drills re-check train steps in pieces; redo careful changes only how teacher answers and reviews redo the work', () => {
-    const careful = pretrainCorpus({ ...opts, drillFraction: 0.1, reviewFraction: 0.2, carefulDrillFraction: 0.2, redo: 'careful' });
-    const plain = pretrainCorpus({ ...opts, drillFraction: 0.1, reviewFraction: 0.2 });
-    const carefulDrills = careful.filter((d) => d.kind === 'drill' && d.completion.includes(' is '));
-    const sd = Math.sqrt((0.2 * 0.8) / docs.length);
-    assert.ok(Math.abs(carefulDrills.length / docs.length - 0.2) < 3.5 * sd, `careful drill share ${carefulDrills.length}`);
-    for (const d of carefulDrills) {
-      const lines = d.completion.split('\n');
-      assert.equal(lines.length, DRILL_LINES);
-      const own = byId.get(d.problemId)!.steps;
-      assert.deepEqual(lines.slice(0, own.length), own.map(carefulLine));
-    }
-    // Same documents in the same places, except careful drills (which replace student documents).
-    assert.equal(careful.length, plain.length);
-    careful.forEach((d, i) => {
-      const q = plain[i];
-      if (carefulDrills.includes(d)) return assert.equal(q.kind, 'student');
-      assert.equal(d.kind, q.kind);
-      if (d.kind === 'student' || d.kind === 'drill') return assert.deepEqual(d, q);
-      const p = byId.get(d.problemId)!;
-      assert.ok(d.completion.includes(carefulRedo(p.steps)), d.completion);
-      const wholeRedo = p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ');
-      assert.equal(d.completion.replace(carefulRedo(p.steps), wholeRedo), q.completion);
-    });
-    assert.throws(() => pretrainCorpus({ ...opts, redo: 'sloppy' as RedoStyle }), /redo must be one of whole, careful, got sloppy/);
-    assert.throws(() => pretrainCorpus({ ...opts, misreadRate: 1.2 }), /misreadRate must be in \[0, 1\], got 1.2/);
-    assert.throws(() => pretrainCorpus({ ...opts, carefulDrillFraction: 0.7 }), /carefulDrillFraction must be at most 1, got 1\.1/);
+    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.3, reviewFraction: 0.5 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
   });
 
   it('misreadRate: student documents and the attempts teachers and reviews show misread; the teacher never does', () => {
@@ -230,7 +187,7 @@ describe('pretrainCorpus', () => {
         const st = p.steps.find((x) => x.scaling)!;
         assert.ok(d.completion.includes(`${st.left} x ${st.right} is ${st.result}`), `the redo multiplies: ${d.completion}`);
       }
-    }
+    }    assert.throws(() => pretrainCorpus({ ...opts, misreadRate: 1.2 }), /misreadRate must be in \[0, 1\], got 1.2/);
   });
 
   it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
