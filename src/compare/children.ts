@@ -26,6 +26,15 @@ import type { Method } from './table.js';
 /** How to start the thinktune CLI: a program and the arguments before the subcommand. */
 export type ThinktuneEntry = ThinktuneCommand;
 
+/** How every checkpoint of a comparison is evaluated (in this process or in a child). */
+export interface EvalSettings {
+  /** Response cap at evaluation. */
+  maxNewTokens: number;
+  /** K samples per problem at `temperature` besides the greedy answer (1: greedy only). */
+  samples: number;
+  temperature: number;
+}
+
 export interface ChildContext {
   entry: ThinktuneEntry;
   /** Passed as --backend to every child (the parent's choice); absent = each child picks as usual. */
@@ -35,10 +44,7 @@ export interface ChildContext {
   /** JSONL file of the test problems (writeTestProblems). */
   testFile: string;
   problems: number;
-  evalMaxNewTokens: number;
-  /** K samples per problem at `temperature` besides the greedy answer (1: greedy only). */
-  samples: number;
-  temperature: number;
+  eval: EvalSettings;
   log: (line: string) => void;
 }
 
@@ -119,8 +125,8 @@ const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exite
 /** Evaluates `model` in an eval child; metrics, or the child's error line. */
 async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ metrics: EvalMetrics | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
-  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.evalMaxNewTokens),
-    ...(ctx.samples > 1 ? ['--samples', String(ctx.samples), '--temperature', String(ctx.temperature)] : []), '--json', '--out', out], (line) => {
+  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.eval.maxNewTokens),
+    ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []), '--json', '--out', out], (line) => {
     const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
     if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
   });

@@ -30,7 +30,7 @@ import { loadProblems, type Problem } from '../tasks/datasets.js';
 import { ProgressPrinter } from '../trainer/print.js';
 import { RunDirError } from '../trainer/run-dir.js';
 import { Trainer, resolveModelDir } from '../trainer/trainer.js';
-import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob } from './children.js';
+import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob, type EvalSettings } from './children.js';
 import { thinktuneCommand } from '../paths.js';
 import { runPool } from './pool.js';
 import { METHODS, methodRow, renderTable, tableColumns, type Method, type MethodRow } from './table.js';
@@ -116,12 +116,6 @@ function loadTestProblems(spec: string, limit: number, config: TrainConfig): Pro
 }
 
 /** How every checkpoint of a comparison is evaluated. */
-interface EvalSettings {
-  maxNewTokens: number;
-  samples: number;
-  temperature: number;
-}
-
 async function evaluateCheckpoint(dir: string, problems: Problem[], settings: EvalSettings): Promise<{ metrics: EvalMetrics; seconds: number }> {
   const t0 = performance.now();
   const { model, tokenizer } = await loadModel(dir);
@@ -245,7 +239,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     mkdirSync(jobsDir, { recursive: true });
     const testFile = join(jobsDir, 'test-problems.jsonl');
     writeTestProblems(testFile, problems);
-    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, evalMaxNewTokens: evalMax, samples, temperature: evalSettings.temperature, log };
+    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, eval: evalSettings, log };
     const list: ChildJob[] = [
       { method: 'zero-shot', seed: null, tag: runTag('zero-shot', null), name: 'zero-shot', config: null, runDir: null, model: baseDir },
       ...trained.map(({ method, seed }) => ({
