@@ -115,7 +115,7 @@ function loadTestProblems(spec: string, limit: number, config: TrainConfig): Pro
   return all.slice(0, limit);
 }
 
-/** How every checkpoint of a comparison is evaluated. */
+/** Evaluates one checkpoint in this process: greedy, and K samples per problem when settings.samples > 1. */
 async function evaluateCheckpoint(dir: string, problems: Problem[], settings: EvalSettings): Promise<{ metrics: EvalMetrics; seconds: number }> {
   const t0 = performance.now();
   const { model, tokenizer } = await loadModel(dir);

@@ -42,39 +42,31 @@ export interface StudentOptions {
 }
 
 /**
- * The steps with step `i` read as an addition ("12 x 3" written "12 + 3 = 15") and every later step
- * computed from the values the student then has; null when a later value would go negative.
+ * The steps as a student who changed step `at` (`change` gives its op and result from the values the
+ * student has) would write them: every later step computed from those values. Null when a value would
+ * go negative (an impossible count, so not a plausible attempt).
  */
-export function misreadSteps(steps: readonly Step[], i: number): Step[] | null {
+function carryForward(steps: readonly Step[], at: number, change: (s: Step, left: number, right: number) => Pick<Step, 'op' | 'result'>): Step[] | null {
   const out: Step[] = [];
-  for (let j = 0; j < steps.length; j++) {
-    const s = steps[j];
+  for (let i = 0; i < steps.length; i++) {
+    const s = steps[i];
     const left = s.leftFrom === null ? s.left : out[s.leftFrom].result;
     const right = s.rightFrom === null ? s.right : out[s.rightFrom].result;
-    const op = j === i ? '+' : s.op;
-    const result = applyOp(op, left, right);
+    const { op, result } = i === at ? change(s, left, right) : { op: s.op, result: applyOp(s.op, left, right) };
     if (result < 0) return null;
     out.push({ ...s, op, left, right, result });
   }
   return out;
 }
 
-/**
- * The steps recomputed with step `slipStep`'s result replaced by `wrong` and every later step computed
- * from the values the student actually has; null when a later value would go negative (an impossible
- * count, so not a plausible slip).
- */
+/** The steps with step `slipStep`'s result replaced by `wrong`, carried forward (null: a negative count). */
 export function carrySlip(steps: readonly Step[], slipStep: number, wrong: number): Step[] | null {
-  const out: Step[] = [];
-  for (let i = 0; i < steps.length; i++) {
-    const s = steps[i];
-    const left = s.leftFrom === null ? s.left : out[s.leftFrom].result;
-    const right = s.rightFrom === null ? s.right : out[s.rightFrom].result;
-    const result = i === slipStep ? wrong : applyOp(s.op, left, right);
-    if (result < 0) return null;
-    out.push({ ...s, left, right, result });
-  }
-  return out;
+  return carryForward(steps, slipStep, (s) => ({ op: s.op, result: wrong }));
+}
+
+/** The steps with step `i` read as an addition ("12 x 3" written "12 + 3 = 15"), carried forward (null: a negative count). */
+export function misreadSteps(steps: readonly Step[], i: number): Step[] | null {
+  return carryForward(steps, i, (_s, left, right) => ({ op: '+', result: left + right }));
 }
 
 /**
