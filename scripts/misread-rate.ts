@@ -6,8 +6,7 @@
 import { selectBackend } from '../src/backend/select.js';
 import { loadModel } from '../src/model/io.js';
 import { generate } from '../src/engine/generate.js';
-import { arithDataset, studentPrompt } from '../src/tasks/arith.js';
-import { BUILTIN_WORLD_DIFFICULTY } from '../src/tasks/arith.js';
+import { arithDataset, BUILTIN_WORLD_DIFFICULTY, studentPrompt } from '../src/tasks/arith.js';
 import { mulberry32 } from '../src/rl/rng.js';
 
 const dir = process.argv[2] ?? 'checkpoints/arith-base';

@@ -187,7 +187,8 @@ describe('pretrainCorpus', () => {
         const st = p.steps.find((x) => x.scaling)!;
         assert.ok(d.completion.includes(`${st.left} x ${st.right} is ${st.result}`), `the redo multiplies: ${d.completion}`);
       }
-    }    assert.throws(() => pretrainCorpus({ ...opts, misreadRate: 1.2 }), /misreadRate must be in \[0, 1\], got 1.2/);
+    }
+    assert.throws(() => pretrainCorpus({ ...opts, misreadRate: 1.2 }), /misreadRate must be in \[0, 1\], got 1.2/);
   });
 
   it('student documents are studentPrompt(question) + a solution, in the char alphabet', () => {
