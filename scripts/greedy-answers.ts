@@ -8,10 +8,11 @@ import { studentPrompt } from '../src/tasks/arith.js';
 import { mulberry32 } from '../src/rl/rng.js';
 
 /**
- * Loads `dir` on wasm and answers the first `n` arith-test problems (at most 64 tokens), greedily or, with
- * `temperature` > 0, one sample each (seeded, so a run repeats).
+ * Loads `dir` on wasm and answers the first `n` arith-test problems (at most `maxNewTokens`, default 64:
+ * an answer without reflection), greedily or, with `temperature` > 0, one sample each (seeded, so a run
+ * repeats).
  */
-export async function greedyStudentAnswers(dir: string, n: number, temperature = 0) {
+export async function greedyStudentAnswers(dir: string, n: number, temperature = 0, maxNewTokens = 64) {
   await selectBackend('wasm');
   const { model, tokenizer } = await loadModel(dir);
   const tok = tokenizer!;
@@ -20,7 +21,7 @@ export async function greedyStudentAnswers(dir: string, n: number, temperature =
   const rng = mulberry32(1);
   const greedy = (ids: number[][], maxNewTokens: number): GeneratedSequence[] =>
     generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature, topP: 1, rng });
-  const answers = greedy(prompts, 64);
+  const answers = greedy(prompts, maxNewTokens);
   // The answer's tokens without its end token.
   const bodies = answers.map((a) => (a.finished ? a.tokens.slice(0, -1) : a.tokens));
   return { model, tok, problems, prompts, answers, bodies, greedy };

@@ -10,8 +10,7 @@ import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 200);
 const temperature = Number(process.argv[4] ?? 0);
-const { tok, problems, prompts, greedy } = await greedyStudentAnswers(dir, n, temperature);
-const out = greedy(prompts, 128);
+const { tok, problems, answers: out } = await greedyStudentAnswers(dir, n, temperature, 128);
 let last = 0, first = 0, fixed = 0, broke = 0, reflective = 0;
 out.forEach((o, i) => {
   const text = tok.decode(o.finished ? o.tokens.slice(0, -1) : o.tokens, { skipSpecial: true });
