@@ -5,7 +5,7 @@
 //   npx tsx scripts/reflection-effect.ts MODEL_DIR [N] [TEMPERATURE]
 import { isCorrect } from '../src/eval/scoring.js';
 import { isReflective } from '../src/eval/reflection.js';
-import { answersEquivalent, extractBoxed } from '../src/rl/math-answer.js';
+import { answersEquivalent, extractFirstBoxed } from '../src/rl/math-answer.js';
 import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 200);
@@ -15,8 +15,7 @@ let last = 0, first = 0, fixed = 0, broke = 0, reflective = 0;
 out.forEach((o, i) => {
   const text = tok.decode(o.finished ? o.tokens.slice(0, -1) : o.tokens, { skipSpecial: true });
   const lastRight = isCorrect({ text, terminated: o.finished, tokens: o.tokens.length }, problems[i].answer);
-  // The first \boxed{...} alone (arith answers hold no braces).
-  const firstBoxed = extractBoxed(text.slice(0, text.indexOf('}', text.indexOf('\\boxed{')) + 1));
+  const firstBoxed = extractFirstBoxed(text);
   const firstRight = firstBoxed !== null && answersEquivalent(firstBoxed, problems[i].answer);
   last += +lastRight; first += +firstRight; reflective += +isReflective(text);
   if (!firstRight && lastRight) fixed++;

@@ -46,14 +46,35 @@ export function extractBoxed(text: string): string | null {
       macro = m;
     }
   }
-  if (start < 0) return null;
+  return start < 0 ? null : boxedContent(text, start, macro);
+}
+
+/**
+ * Content of the FIRST `\boxed{...}` / `\fbox{...}` in `text`: in a response that reflects, the answer
+ * it gave before the reflection. Null when there is none or that first one is not a well-formed box.
+ */
+export function extractFirstBoxed(text: string): string | null {
+  let start = -1;
+  let macro = '';
+  for (const m of BOX_MACROS) {
+    const i = text.indexOf(m);
+    if (i >= 0 && (start < 0 || i < start)) {
+      start = i;
+      macro = m;
+    }
+  }
+  return start < 0 ? null : boxedContent(text, start, macro);
+}
+
+/** The content of the box whose macro starts at `start`, or null (unclosed, or "\boxedx": not the macro). */
+function boxedContent(text: string, start: number, macro: string): string | null {
   let i = start + macro.length;
   while (i < text.length && /[ \t]/.test(text[i])) i++;
   if (text[i] === '{') {
     const end = matchBrace(text, i);
     return end < 0 ? null : text.slice(i + 1, end - 1).trim();
   }
-  if (i === start + macro.length) return null; // "\boxedx": not the macro
+  if (i === start + macro.length) return null;
   const bare = /^[^\s$]+/.exec(text.slice(i));
   return bare ? bare[0] : null;
 }

@@ -8,7 +8,7 @@
  * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
  * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
  */
-import { answersEquivalent, extractAnswer } from './math-answer.js';
+import { answersEquivalent, extractAnswer, extractFirstBoxed } from './math-answer.js';
 
 /** Everything a reward function may look at for one rollout. */
 export interface RewardContext {
@@ -61,6 +61,21 @@ export const mathAnswerReward: RewardFn = (ctx) => {
   return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
 };
 
+/**
+ * Not in the paper: 1 if the rollout ended properly and its FIRST \boxed{} (the answer before any
+ * reflection) is right, else 0; null without a ground truth. Added to `accuracy`, it pays a right first
+ * try more than a wrong one that a reflection (or the teacher's feedback) repairs. A response without a
+ * reflection has one box, so for plain GRPO it equals `accuracy`, and since advantages are normalised
+ * per group, `accuracy` plus any weight of it gives GRPO the same advantages as `accuracy` alone.
+ */
+export const firstAnswerReward: RewardFn = (ctx) => {
+  const truth = groundTruthAnswer(ctx.answer);
+  if (truth === null) return null;
+  if (!endedProperly(ctx)) return 0;
+  const predicted = extractFirstBoxed(ctx.completion);
+  return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
+};
+
 /** 1 if the rollout ended with exactly one end token (not truncated), else 0. */
 export const terminationReward: RewardFn = (ctx) => (endedProperly(ctx) ? 1 : 0);
 
@@ -70,6 +85,8 @@ export const BUILTIN_REWARDS: Readonly<Record<string, RewardFn>> = Object.freeze
   accuracy: mathAnswerReward,
   math_answer: mathAnswerReward,
   termination: terminationReward,
+  /** Not in the paper: the first \boxed{} is right (the answer before any reflection). */
+  first_answer: firstAnswerReward,
 });
 
 /** The built-in reward called `name`; throws a one-line error listing the known names. */

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { answersEquivalent, answerValue, extractAnswer, extractBoxed, extractGsm8k, normalizeAnswer } from '../../src/rl/math-answer.js';
+import { answersEquivalent, answerValue, extractAnswer, extractBoxed, extractFirstBoxed, extractGsm8k, normalizeAnswer } from '../../src/rl/math-answer.js';
 import { evaluateExpression, numericValuesEqual } from '../../src/rl/math-expr.js';
 
 describe('extractBoxed', () => {
@@ -24,6 +24,20 @@ describe('extractBoxed', () => {
     assert.equal(extractBoxed('no answer here'), null);
     assert.equal(extractBoxed('\\boxed{1} and then \\boxed{2'), null); // truncated final box
     assert.equal(extractBoxed('\\boxedx'), null);
+  });
+});
+
+describe('extractFirstBoxed', () => {
+  it('takes the FIRST box: the answer before a reflection', () => {
+    assert.equal(extractFirstBoxed('12 + 3 = 15\nThe answer is \\boxed{15}.\n\nWait... 12 x 3 is 36. \\boxed{36}'), '15');
+    assert.equal(extractFirstBoxed('\\fbox{2} then \\boxed{3}'), '2');
+    assert.equal(extractFirstBoxed('\\boxed{\\frac{1}{2}} then \\fbox{3}'), '\\frac{1}{2}');
+    assert.equal(extractFirstBoxed('only $\\boxed 5$'), '5');
+  });
+
+  it('returns null for no box or an unclosed first box', () => {
+    assert.equal(extractFirstBoxed('no answer here'), null);
+    assert.equal(extractFirstBoxed('\\boxed{1 and then \\boxed{2}'), null);
   });
 });
 

@@ -1,9 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { groupAdvantages } from '../../src/rl/advantages.js';
 import {
   BUILTIN_REWARDS,
   builtinReward,
   combineRewards,
+  firstAnswerReward,
   groundTruthAnswer,
   mathAnswerReward,
   terminationReward,
@@ -91,10 +93,44 @@ describe('combineRewards', () => {
   });
 });
 
+describe('firstAnswerReward', () => {
+  const repaired = '12 + 3 = 15\nThe answer is \\boxed{15}.\n\nWait... 12 x 3 is 36.\n\nSo the answer is \\boxed{36}.';
+  const broken = '12 x 3 = 36\nThe answer is \\boxed{36}.\n\nWait... 12 + 3 is 15.\n\nSo the answer is \\boxed{15}.';
+
+  it('scores the answer before the reflection, where accuracy scores the last one', () => {
+    assert.equal(firstAnswerReward(ctx({ completion: repaired, answer: '36' })), 0);
+    assert.equal(mathAnswerReward(ctx({ completion: repaired, answer: '36' })), 1);
+    assert.equal(firstAnswerReward(ctx({ completion: broken, answer: '36' })), 1);
+    assert.equal(mathAnswerReward(ctx({ completion: broken, answer: '36' })), 0);
+  });
+
+  it('is 0 when truncated, null without a ground truth, and equals accuracy on one-box answers', () => {
+    assert.equal(firstAnswerReward(ctx({ terminated: false })), 0);
+    assert.equal(firstAnswerReward(ctx({ answer: '' })), null);
+    for (const completion of ['\\boxed{42}', '\\boxed{41}', 'no box']) {
+      assert.equal(firstAnswerReward(ctx({ completion })), mathAnswerReward(ctx({ completion })));
+    }
+  });
+
+  it('leaves plain GRPO advantages unchanged when added to accuracy (one box per answer)', () => {
+    // One group of five one-box answers to "What is 6*7?": accuracy alone vs accuracy + 0.5 first_answer.
+    const group = ['\\boxed{42}', '\\boxed{41}', '\\boxed{42}', 'none', '\\boxed{40}'].map((completion) => ctx({ completion }));
+    const alone = group.map((c) => combineRewards([{ name: 'accuracy', fn: mathAnswerReward, weight: 1 }], c).total);
+    const both = group.map(
+      (c) => combineRewards([{ name: 'accuracy', fn: mathAnswerReward, weight: 1 }, { name: 'first_answer', fn: firstAnswerReward, weight: 0.5 }], c).total,
+    );
+    assert.deepEqual(both, alone.map((r) => r! * 1.5));
+    const a = groupAdvantages([alone]).advantages[0];
+    const b = groupAdvantages([both]).advantages[0];
+    a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-5, `rollout ${i}: ${x} vs ${b[i]}`));
+  });
+});
+
 describe('BUILTIN_REWARDS', () => {
   it('maps names to the built-in functions', () => {
     assert.equal(BUILTIN_REWARDS.math_answer, mathAnswerReward);
     assert.equal(BUILTIN_REWARDS.termination, terminationReward);
+    assert.equal(BUILTIN_REWARDS.first_answer, firstAnswerReward);
     assert.equal(builtinReward('math_answer'), mathAnswerReward);
     // 'accuracy' is the config's default name for the paper's reward.
     assert.equal(builtinReward('accuracy'), mathAnswerReward);
