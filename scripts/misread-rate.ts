@@ -1,7 +1,8 @@
 // Diagnostic (not part of the build): how strong is the student's misreading habit (stage 6)? On the
 // first N test problems with a scaling step ("Then she has 3 times as many apples as before"), K answers
-// each sampled at temperature T (default 1, the training temperature; at most 40 tokens): how many multiply, as the question says, and how
-// many add the number instead. GRPO can only sharpen the multiplying answers it samples.
+// each sampled at temperature T (default 1, the training temperature; at most 40 tokens): how many
+// multiply, as the question says, and how many add the number instead. GRPO can only sharpen the
+// multiplying answers it samples.
 //   npx tsx scripts/misread-rate.ts [MODEL_DIR] [N] [K] [T]
 import { selectBackend } from '../src/backend/select.js';
 import { loadModel } from '../src/model/io.js';

@@ -8,7 +8,7 @@
  * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
  * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
  */
-import { answersEquivalent, extractAnswer, extractFirstBoxed } from './math-answer.js';
+import { answersEquivalent, extractAnswer, extractFirstBoxed, extractGsm8k } from './math-answer.js';
 
 /** Everything a reward function may look at for one rollout. */
 export interface RewardContext {
@@ -63,16 +63,17 @@ export const mathAnswerReward: RewardFn = (ctx) => {
 
 /**
  * Not in the paper: 1 if the rollout ended properly and its FIRST \boxed{} (the answer before any
- * reflection) is right, else 0; null without a ground truth. Added to `accuracy`, it pays a right first
- * try more than a wrong one that a reflection (or the teacher's feedback) repairs. A response without a
- * reflection has one box, so for plain GRPO it equals `accuracy`, and since advantages are normalised
- * per group, `accuracy` plus any weight of it gives GRPO the same advantages as `accuracy` alone.
+ * reflection; without a box, the `#### N` line as for `accuracy`) is right, else 0; null without a
+ * ground truth. Added to `accuracy`, it pays a right first try more than a wrong one that a reflection
+ * (or the teacher's feedback) repairs. A response without a reflection gives one answer, so for plain
+ * GRPO it equals `accuracy`; as advantages are normalised per group, `accuracy` plus any weight of it
+ * gives GRPO the advantages of `accuracy` alone (up to the 1e-6 in their denominator).
  */
 export const firstAnswerReward: RewardFn = (ctx) => {
   const truth = groundTruthAnswer(ctx.answer);
   if (truth === null) return null;
   if (!endedProperly(ctx)) return 0;
-  const predicted = extractFirstBoxed(ctx.completion);
+  const predicted = extractFirstBoxed(ctx.completion) ?? extractGsm8k(ctx.completion);
   return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
 };
 

@@ -107,7 +107,7 @@ describe('firstAnswerReward', () => {
   it('is 0 when truncated, null without a ground truth, and equals accuracy on one-box answers', () => {
     assert.equal(firstAnswerReward(ctx({ terminated: false })), 0);
     assert.equal(firstAnswerReward(ctx({ answer: '' })), null);
-    for (const completion of ['\\boxed{42}', '\\boxed{41}', 'no box']) {
+    for (const completion of ['\\boxed{42}', '\\boxed{41}', 'so #### 42', 'no box']) {
       assert.equal(firstAnswerReward(ctx({ completion })), mathAnswerReward(ctx({ completion })));
     }
   });
