@@ -89,16 +89,11 @@ export class CharTokenizer implements Tokenizer {
       new TokenizerError(`${file}: ${why}; re-save it with saveTokenizer or delete it to rebuild the vocabulary`);
     if (typeof raw !== 'object' || raw === null) throw bad('expected a JSON object');
     const r = raw as Partial<CharTokenizerJson>;
-    if (r.thinktune_tokenizer !== 'char') throw bad(`"thinktune_tokenizer" is ${JSON.stringify(r.thinktune_tokenizer)}, expected "char"`);
-    if (r.version !== 1) throw bad(`version ${JSON.stringify(r.version)} is not supported (this thinktune reads version 1)`);
+    checkTokenizerFile(r, 'char', bad);
     if (!Array.isArray(r.vocab) || !r.vocab.every((t) => typeof t === 'string')) throw bad('"vocab" must be an array of strings');
     SPECIAL_TOKENS.forEach((name, id) => {
       if (r.vocab![id] !== name) throw bad(`vocab[${id}] must be "${name}" (got ${JSON.stringify(r.vocab![id])})`);
     });
-    const s = r.special;
-    if (!s || s.pad !== PAD_ID || s.bos !== BOS_ID || s.eos !== EOS_ID || s.unk !== UNK_ID) {
-      throw bad(`"special" must be {"pad":0,"bos":1,"eos":2,"unk":3} (got ${JSON.stringify(s)})`);
-    }
     const chars = r.vocab.slice(SPECIAL_TOKENS.length);
     const problem = alphabetProblem(chars);
     if (problem) throw bad(`"vocab" after the special tokens: ${problem}`);
@@ -161,4 +156,21 @@ function alphabetProblem(chars: readonly string[]): string | null {
     seen.add(c);
   }
   return null;
+}
+
+/**
+ * The checks every thinktune tokenizer file shares (`char` and `word` kinds): its kind, version 1, and
+ * the four special ids 0..3 in `special`. Throws `bad(why)`, the caller's one-line error for its file.
+ */
+export function checkTokenizerFile(
+  r: { thinktune_tokenizer?: unknown; version?: unknown; special?: { pad: number; bos: number; eos: number; unk: number } },
+  kind: 'char' | 'word',
+  bad: (why: string) => Error,
+): void {
+  if (r.thinktune_tokenizer !== kind) throw bad(`"thinktune_tokenizer" is ${JSON.stringify(r.thinktune_tokenizer)}, expected "${kind}"`);
+  if (r.version !== 1) throw bad(`version ${JSON.stringify(r.version)} is not supported (this thinktune reads version 1)`);
+  const s = r.special;
+  if (!s || s.pad !== PAD_ID || s.bos !== BOS_ID || s.eos !== EOS_ID || s.unk !== UNK_ID) {
+    throw bad(`"special" must be {"pad":0,"bos":1,"eos":2,"unk":3} (got ${JSON.stringify(s)})`);
+  }
 }

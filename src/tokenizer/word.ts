@@ -17,7 +17,7 @@
  * digits are the numbers 0..9), the numbers 10..999, then the words and marks of the corpus it was built from. Saved as `tokenizer.json`
  * (`{"thinktune_tokenizer": "word", ...}`), so a checkpoint carries its own vocabulary.
  */
-import { DEFAULT_ALPHABET, SPECIAL_TOKENS, decodeWithVocab } from './char.js';
+import { DEFAULT_ALPHABET, SPECIAL_TOKENS, checkTokenizerFile, decodeWithVocab } from './char.js';
 import { TokenizerError } from './errors.js';
 import type { DecodeOptions, EncodeOptions, Tokenizer } from './types.js';
 
@@ -78,15 +78,12 @@ export class WordTokenizer implements Tokenizer {
     const bad = (why: string) => new TokenizerError(`${file}: ${why}; re-save it with saveTokenizer, or copy the model's original tokenizer.json back`);
     if (typeof raw !== 'object' || raw === null) throw bad('expected a JSON object');
     const r = raw as Partial<WordTokenizerJson>;
-    if (r.thinktune_tokenizer !== 'word') throw bad(`"thinktune_tokenizer" is ${JSON.stringify(r.thinktune_tokenizer)}, expected "word"`);
-    if (r.version !== 1) throw bad(`version ${JSON.stringify(r.version)} is not supported (this thinktune reads version 1)`);
+    checkTokenizerFile(r, 'word', bad);
     if (!Array.isArray(r.vocab) || !r.vocab.every((t) => typeof t === 'string' && t.length > 0)) throw bad('"vocab" must be an array of non-empty strings');
     const base = baseVocab();
     const at = base.findIndex((t, i) => r.vocab![i] !== t);
     if (at >= 0) throw bad(`vocab[${at}] must be ${JSON.stringify(base[at])} (got ${JSON.stringify(r.vocab[at])}): the first ${base.length} entries are fixed`);
     if (new Set(r.vocab).size !== r.vocab.length) throw bad('"vocab" has a repeated entry');
-    const s = r.special;
-    if (!s || s.pad !== 0 || s.bos !== 1 || s.eos !== 2 || s.unk !== UNK_ID) throw bad(`"special" must be {"pad":0,"bos":1,"eos":2,"unk":3} (got ${JSON.stringify(s)})`);
     return new WordTokenizer([...r.vocab]);
   }
 

@@ -58,5 +58,8 @@ describe('WordTokenizer', () => {
     await assert.rejects(loadTokenizer(dir), (e: Error) => e instanceof TokenizerError && /vocab\[\d+\] must be "7".*re-save it/.test(e.message));
     writeFileSync(join(dir, 'tokenizer.json'), JSON.stringify({ ...json, vocab: [...json.vocab, ' apples'] }));
     await assert.rejects(loadTokenizer(dir), /repeated entry/);
+    assert.throws(() => WordTokenizer.fromJSON({ ...json, special: { pad: 0, bos: 1, eos: 3, unk: 2 } }), /"special" must be/);
+    assert.throws(() => WordTokenizer.fromJSON({ ...json, version: 2 }), /version 2 is not supported/);
+    assert.throws(() => WordTokenizer.fromJSON({ ...json, thinktune_tokenizer: 'char' }), /expected "word"/);
   });
 });
