@@ -37,16 +37,7 @@ function matchBrace(text: string, open: number): number {
  * final one.
  */
 export function extractBoxed(text: string): string | null {
-  let start = -1;
-  let macro = '';
-  for (const m of BOX_MACROS) {
-    const i = text.lastIndexOf(m);
-    if (i > start) {
-      start = i;
-      macro = m;
-    }
-  }
-  return start < 0 ? null : boxedContent(text, start, macro);
+  return boxedAt(text, 'last');
 }
 
 /**
@@ -54,11 +45,16 @@ export function extractBoxed(text: string): string | null {
  * it gave before the reflection. Null when there is none or that first one is not a well-formed box.
  */
 export function extractFirstBoxed(text: string): string | null {
+  return boxedAt(text, 'first');
+}
+
+/** The content of the first or last box macro (`\boxed` or `\fbox`, whichever comes first / last) in `text`. */
+function boxedAt(text: string, which: 'first' | 'last'): string | null {
   let start = -1;
   let macro = '';
   for (const m of BOX_MACROS) {
-    const i = text.indexOf(m);
-    if (i >= 0 && (start < 0 || i < start)) {
+    const i = which === 'last' ? text.lastIndexOf(m) : text.indexOf(m);
+    if (i >= 0 && (start < 0 || (which === 'last' ? i > start : i < start))) {
       start = i;
       macro = m;
     }
@@ -89,6 +85,14 @@ export function extractGsm8k(text: string): string | null {
 /** The final answer of a response: the last \boxed{} if there is one, else the GSM8K `####` line. */
 export function extractAnswer(text: string): string | null {
   return extractBoxed(text) ?? extractGsm8k(text);
+}
+
+/**
+ * The first answer of a response (before any reflection): the first \boxed{} if there is one, else the
+ * GSM8K `####` line as `extractAnswer` reads it (a response rarely holds more than one).
+ */
+export function extractFirstAnswer(text: string): string | null {
+  return extractFirstBoxed(text) ?? extractGsm8k(text);
 }
 
 /** Replaces every `\name{content}` (for each name) with " content " — braces balanced. */

@@ -8,7 +8,7 @@
  * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
  * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
  */
-import { answersEquivalent, extractAnswer, extractFirstBoxed, extractGsm8k } from './math-answer.js';
+import { answersEquivalent, extractAnswer, extractFirstAnswer } from './math-answer.js';
 
 /** Everything a reward function may look at for one rollout. */
 export interface RewardContext {
@@ -50,32 +50,35 @@ export function groundTruthAnswer(answer: string): string | null {
 }
 
 /**
+ * The reward of an answer that `extract` reads from the completion: 1 if the rollout ended properly and
+ * that answer is equivalent to the ground truth; 0 otherwise (including "no answer"); null when there is
+ * no ground truth.
+ */
+function answerReward(extract: (completion: string) => string | null): RewardFn {
+  return (ctx) => {
+    const truth = groundTruthAnswer(ctx.answer);
+    if (truth === null) return null;
+    if (!endedProperly(ctx)) return 0;
+    const predicted = extract(ctx.completion);
+    return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
+  };
+}
+
+/**
  * 1 if the rollout ended properly and its final answer (last \boxed{}, else `#### N`) is equivalent to
  * the ground truth; 0 otherwise (including "no final answer"); null when there is no ground truth.
  */
-export const mathAnswerReward: RewardFn = (ctx) => {
-  const truth = groundTruthAnswer(ctx.answer);
-  if (truth === null) return null;
-  if (!endedProperly(ctx)) return 0;
-  const predicted = extractAnswer(ctx.completion);
-  return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
-};
+export const mathAnswerReward: RewardFn = answerReward(extractAnswer);
 
 /**
- * Not in the paper: 1 if the rollout ended properly and its FIRST \boxed{} (the answer before any
- * reflection; without a box, the `#### N` line as for `accuracy`) is right, else 0; null without a
- * ground truth. Added to `accuracy`, it pays a right first try more than a wrong one that a reflection
- * (or the teacher's feedback) repairs. A response without a reflection gives one answer, so for plain
- * GRPO it equals `accuracy`; as advantages are normalised per group, `accuracy` plus any weight of it
- * gives GRPO the advantages of `accuracy` alone (up to the 1e-6 in their denominator).
+ * Not in the paper: as `mathAnswerReward`, but for the FIRST answer (first \boxed{}, else `#### N`): the
+ * answer before any reflection. Added to `accuracy`, it pays a right first try more than a wrong one
+ * that a reflection (or the teacher's feedback) repairs. A response without a reflection gives one
+ * answer, so for plain GRPO it equals `accuracy`; as advantages are normalised per group, `accuracy`
+ * plus any weight of it gives GRPO the advantages of `accuracy` alone (up to the 1e-6 in their
+ * denominator).
  */
-export const firstAnswerReward: RewardFn = (ctx) => {
-  const truth = groundTruthAnswer(ctx.answer);
-  if (truth === null) return null;
-  if (!endedProperly(ctx)) return 0;
-  const predicted = extractFirstBoxed(ctx.completion) ?? extractGsm8k(ctx.completion);
-  return predicted !== null && answersEquivalent(predicted, truth) ? 1 : 0;
-};
+export const firstAnswerReward: RewardFn = answerReward(extractFirstAnswer);
 
 /** 1 if the rollout ended with exactly one end token (not truncated), else 0. */
 export const terminationReward: RewardFn = (ctx) => (endedProperly(ctx) ? 1 : 0);
