@@ -17,7 +17,7 @@ export async function greedyStudentAnswers(dir: string, n: number, temperature =
   const { model, tokenizer } = await loadModel(dir);
   const tok = tokenizer!;
   const problems = loadProblems('arith-test', { count: n }).slice(0, n);
-  const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
+  const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addSpecialTokens: true }));
   const rng = mulberry32(1);
   const greedy = (ids: number[][], maxNewTokens: number): GeneratedSequence[] =>
     generate(model, ids, { maxNewTokens, numSamples: 1, stopTokens: [tok.eosId], temperature, topP: 1, rng });

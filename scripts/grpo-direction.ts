@@ -15,7 +15,7 @@ const rows = readFileSync(`${run}/rollouts.jsonl`, 'utf8').trim().split('\n').ma
 const base = await loadModel('checkpoints/arith-base');
 const after = await loadModel(`${run}/checkpoints/step-1`);
 const tok = base.tokenizer!;
-const seqs = rows.map((r) => { const p = tok.encode(r.prompt, { addBos: true }); return { ids: [...p, ...tok.encode(r.text), tok.eosId], start: p.length }; });
+const seqs = rows.map((r) => { const p = tok.encode(r.prompt, { addSpecialTokens: true }); return { ids: [...p, ...tok.encode(r.text), tok.eosId], start: p.length }; });
 const lp = (m: typeof base.model) => sequenceLogprobs(m, seqs.map((s) => s.ids)).map((a, i) => { let t = 0; for (let k = seqs[i].start - 1; k < a.length; k++) t += a[k]; return t; });
 const b = lp(base.model), a = lp(after.model);
 let pos = 0, posN = 0, neg = 0, negN = 0;

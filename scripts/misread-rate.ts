@@ -18,7 +18,7 @@ await selectBackend('wasm');
 const { model, tokenizer } = await loadModel(dir);
 const tok = tokenizer!;
 const problems = arithDataset('test', { count: 1000, seed: 0, difficulty: BUILTIN_WORLD_DIFFICULTY }).filter((p) => p.steps.some((s) => s.scaling)).slice(0, n);
-const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addBos: true }));
+const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addSpecialTokens: true }));
 const out = generate(model, prompts, { maxNewTokens: 40, numSamples: k, stopTokens: [tok.eosId], temperature, topP: 1, rng: mulberry32(1) });
 let multiplied = 0, added = 0;
 out.forEach((g, j) => {

@@ -8,12 +8,16 @@
  * "sampled_reflection_rate" (K > 1), "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
  * bar goes to stderr when stderr is a terminal. --out writes metrics and per-problem records as JSON.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { evaluateModel } from '../eval/evaluate.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
 import { loadProblems } from '../tasks/datasets.js';
+import { stopTokenIds } from '../model/generation-config.js';
+import { CHAT_TEMPLATE_MODES, studentPromptFor, type ChatTemplateMode, type PromptSettings } from '../tasks/student-prompt.js';
+import { TASK_NAMES, taskOfDataSpec, type TaskName } from '../tasks/task.js';
+import { readTrainerState } from '../trainer/checkpoint-files.js';
 import { builtinModelDir } from '../paths.js';
 import { UsageError } from './errors.js';
 
@@ -27,6 +31,50 @@ export interface EvalArgs {
   seed?: string;
   json?: boolean;
   out?: string;
+  task?: string;
+  promptConfig?: string;
+  system?: string;
+  instruction?: string;
+  chatTemplate?: string;
+}
+
+/** A run's config.json (`--prompt-config`): its task and prompt section. */
+function runPrompt(file: string): { task?: TaskName; prompt?: PromptSettings } {
+  let config: { data?: { task?: TaskName }; prompt?: PromptSettings };
+  try {
+    config = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new UsageError(`--prompt-config ${file}: ${(e as Error).message.split('\n')[0]}; pass a run folder's config.json`);
+  }
+  return { task: config.data?.task, prompt: config.prompt };
+}
+
+/**
+ * How to prompt the model: flags first, then `--prompt-config` (a run's config.json), then what a run
+ * checkpoint recorded (so a checkpoint is evaluated with the prompt it was trained on), then the task's
+ * defaults. The task follows the data when nothing names it.
+ */
+export function evalPrompt(a: EvalArgs, dir: string): { task: TaskName; settings: PromptSettings } {
+  const fromRun = a.promptConfig !== undefined ? runPrompt(a.promptConfig) : null;
+  const state = readTrainerState(dir);
+  const saved = fromRun?.prompt ? fromRun : state;
+  if (a.task !== undefined && !(TASK_NAMES as readonly string[]).includes(a.task)) {
+    throw new UsageError(`--task must be one of ${TASK_NAMES.join(', ')} (got "${a.task}")`);
+  }
+  if (a.chatTemplate !== undefined && !(CHAT_TEMPLATE_MODES as readonly string[]).includes(a.chatTemplate)) {
+    throw new UsageError(`--chat-template must be one of ${CHAT_TEMPLATE_MODES.join(', ')} (got "${a.chatTemplate}")`);
+  }
+  const task = (a.task as TaskName | undefined) ?? saved?.task ?? taskOfDataSpec(a.data);
+  const base: PromptSettings = saved?.prompt && saved.task === task ? saved.prompt : { instruction: 'auto', chatTemplate: 'auto' };
+  const system = a.system ?? base.system;
+  return {
+    task,
+    settings: {
+      ...(system !== undefined ? { system } : {}),
+      instruction: a.instruction ?? base.instruction,
+      chatTemplate: (a.chatTemplate as ChatTemplateMode | undefined) ?? base.chatTemplate,
+    },
+  };
 }
 
 function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number): number {
@@ -76,7 +124,8 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
   // Built-in splits: ask for exactly `limit` problems (a shorter count is a prefix of a longer one).
   const all = loadProblems(a.data, limit > 0 && a.data.startsWith('arith-') ? { count: limit } : {});
   const problems = limit > 0 ? all.slice(0, limit) : all;
-  const { model, tokenizer } = await loadModel(dir);
+  const prompting = evalPrompt(a, dir);
+  const { model, tokenizer, generation } = await loadModel(dir);
   if (!tokenizer) {
     model.dispose();
     throw new UsageError(`${dir} has no tokenizer.json; copy the model's tokenizer next to its weights`);
@@ -87,6 +136,8 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
   try {
     result = await evaluateModel(model, tokenizer, problems, {
       samples, temperature, maxNewTokens, seed,
+      prompt: studentPromptFor(tokenizer, prompting.task, prompting.settings),
+      stopIds: stopTokenIds(generation, tokenizer.eosId),
       onProgress: (done, total) => {
         bar?.update(done, total);
         if (a.json) process.stdout.write(JSON.stringify({ type: 'progress', done, total }) + '\n');
@@ -100,7 +151,7 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
   if (a.out) {
     const file = resolve(a.out);
     mkdirSync(dirname(file), { recursive: true });
-    const options = { limit: limit || null, samples, temperature, maxNewTokens, seed };
+    const options = { limit: limit || null, samples, temperature, maxNewTokens, seed, task: prompting.task, prompt: prompting.settings };
     writeFileSync(file, JSON.stringify({ model: dir, data: a.data, options, seconds, metrics: result.metrics, records: result.records }, null, 2) + '\n');
   }
   if (a.json) {

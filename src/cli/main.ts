@@ -132,6 +132,11 @@ export function buildProgram(): Command {
     .option('--seed <n>', 'seed of the sampler (default 0)')
     .option('--json', 'print JSON lines: {"type":"progress",...} while running, then {"type":"result","metrics":{...}}')
     .option('--out <file>', 'write metrics and per-problem records as JSON')
+    .option('--task <name>', "arith | gsm8k | math: the prompt's default instruction (default: a run checkpoint's own task, else from the data)")
+    .option('--prompt-config <file>', "a run's config.json: prompt the model as that run prompts its student (its data.task and prompt section)")
+    .option('--system <text>', "system message for a chat template (default: a run checkpoint's own, else none)")
+    .option('--instruction <text>', "line after each question: 'auto' = the task's default, '' = none (default: a run checkpoint's own, else auto)")
+    .option('--chat-template <mode>', "auto: prompt through the tokenizer's chat template when it has one; off: plain prompts")
     .addOption(backendOpt())
     .action(async (o) => { await withBackend(o); await evalCommand(o); });
 
@@ -141,7 +146,7 @@ export function buildProgram(): Command {
     .option('--seeds <n>', 'seeds per trained method (run.seed = 1..n; default 3)')
     .option('--out <dir>', 'results folder (default results/compare-<timestamp>)')
     .option('--limit <n>', 'held-out test problems evaluated (default 200)')
-    .option('--test-data <spec>', "test problems (default the config's data.file, else <data.task>-test)")
+    .option('--test-data <spec>', 'held-out test problems: arith-test (the default for the built-in world) or a JSONL file (required for gsm8k / math)')
     .option('--max-new-tokens <n>', "response cap at evaluation (default the config's grpo.maxNewTokens)")
     .option('--samples <k>', 'also k samples per test problem at the training temperature: sampled accuracy (mean@k) and sampled reflection rate (default 1: greedy only)')
     .option('--set <key=value>', 'override one config key for every method (repeatable)', collect, [])

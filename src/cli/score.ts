@@ -27,7 +27,7 @@ export async function scoreCommand(a: ScoreArgs): Promise<void> {
   else {
     if (!tokenizer) throw new UsageError(`${a.model} has no tokenizer.json, so --text cannot be encoded; pass token ids with --ids`);
     // Like HF's default (add_special_tokens=True): a BOS first when the tokenizer has one.
-    ids = tokenizer.encode(a.text!, { addBos: tokenizer.bosId !== null });
+    ids = tokenizer.encode(a.text!, { addSpecialTokens: true });
   }
   const V = model.config.vocab_size;
   const bad = ids.find((i) => i >= V);

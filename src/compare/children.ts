@@ -11,6 +11,8 @@
  * `thinktune eval` has no flag for). Train stdout lines are relayed to the log with the run's tag; eval
  * progress becomes `<tag> eval n/N`. Times are each child's wall time, start to exit, in seconds.
  */
+import type { PromptSettings } from '../tasks/student-prompt.js';
+import type { TaskName } from '../tasks/task.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,6 +35,15 @@ export interface EvalSettings {
   /** K samples per problem at `temperature` besides the greedy answer (1: greedy only). */
   samples: number;
   temperature: number;
+  /** How the student is prompted: the config's task and prompt section, as in training. */
+  task: TaskName;
+  prompt: PromptSettings;
+}
+
+/** `thinktune eval` flags that prompt a model exactly as `settings` say. */
+export function promptFlags(settings: Pick<EvalSettings, 'task' | 'prompt'>): string[] {
+  const p = settings.prompt;
+  return ['--task', settings.task, '--instruction', p.instruction, '--chat-template', p.chatTemplate, ...(p.system !== undefined ? ['--system', p.system] : [])];
 }
 
 export interface ChildContext {
@@ -126,7 +137,7 @@ const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exite
 async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ metrics: EvalMetrics | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
   const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.eval.maxNewTokens),
-    ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []), '--json', '--out', out], (line) => {
+    ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []), ...promptFlags(ctx.eval), '--json', '--out', out], (line) => {
     const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
     if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
   });

@@ -24,6 +24,8 @@ import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import { evaluateModel } from '../eval/evaluate.js';
+import { stopTokenIds } from '../model/generation-config.js';
+import { studentPromptFor } from '../tasks/student-prompt.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
 import { loadProblems, type Problem } from '../tasks/datasets.js';
@@ -96,9 +98,14 @@ export interface CompareResults {
   summary: MethodRow[];
 }
 
-/** Where the held-out problems come from: an explicit choice, else the config's data file, else `<task>-test`. */
+/**
+ * Where the held-out problems come from: an explicit choice, else `arith-test` for the built-in world. A
+ * JSONL task needs one named: its data.file holds the training problems, and testing on them says nothing.
+ */
 export function testDataSpec(config: TrainConfig, explicit?: string): string {
-  return explicit ?? config.data.file ?? `${config.data.task}-test`;
+  if (explicit !== undefined) return explicit;
+  if (config.data.task === 'arith') return 'arith-test';
+  throw new RunDirError(`compare: data.task is ${config.data.task}; pass --test-data FILE with held-out problems (data.file holds the training ones)`);
 }
 
 /** The config of one trained method and seed: only guidance.enabled and run.seed differ from the base. */
@@ -118,10 +125,11 @@ function loadTestProblems(spec: string, limit: number, config: TrainConfig): Pro
 /** Evaluates one checkpoint in this process: greedy, and K samples per problem when settings.samples > 1. */
 async function evaluateCheckpoint(dir: string, problems: Problem[], settings: EvalSettings): Promise<{ metrics: EvalMetrics; seconds: number }> {
   const t0 = performance.now();
-  const { model, tokenizer } = await loadModel(dir);
+  const { model, tokenizer, generation } = await loadModel(dir);
   try {
     if (!tokenizer) throw new RunDirError(`${dir} has no tokenizer.json; the evaluated model needs its tokenizer next to its weights`);
-    const { metrics } = await evaluateModel(model, tokenizer, problems, settings);
+    const prompt = studentPromptFor(tokenizer, settings.task, settings.prompt);
+    const { metrics } = await evaluateModel(model, tokenizer, problems, { ...settings, prompt, stopIds: stopTokenIds(generation, tokenizer.eosId) });
     return { metrics, seconds: (performance.now() - t0) / 1000 };
   } finally {
     model.dispose();
@@ -199,7 +207,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const evalMax = opts.evalMaxNewTokens ?? opts.config.grpo.maxNewTokens;
   const samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`compare: samples must be a whole number >= 1, got ${samples}`);
-  const evalSettings: EvalSettings = { maxNewTokens: evalMax, samples, temperature: opts.config.grpo.temperature };
+  const evalSettings: EvalSettings = { maxNewTokens: evalMax, samples, temperature: opts.config.grpo.temperature, task: opts.config.data.task, prompt: opts.config.prompt };
   const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
   // Validate both variants before spending any time (e.g. guidance settings that only matter when enabled).
   methodConfig(opts.config, 'grpo', 1);

@@ -42,16 +42,19 @@ function editDistance(a: string, b: string): number {
 }
 
 /** "unknown key grpo.groupsize (did you mean grpo.groupSize?); the keys of grpo are ..." */
-export function unknownKeyMessage(root: z.ZodType, parent: readonly string[], bad: string): string {
-  const keys = Object.keys(shapeOf(schemaAt(root, parent)!) ?? {});
-  const prefix = parent.length ? `${parent.join('.')}.` : '';
+export function unknownKeyMessage(root: z.ZodType, parent: readonly PropertyKey[], bad: string): string {
+  // A path may step into a list (grpo.rewards[0]): numeric segments index it, and print as [0].
+  const parentSchema = schemaAt(root, parent);
+  const keys = Object.keys((parentSchema && shapeOf(parentSchema)) ?? {});
+  const where = parent.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
+  const prefix = parent.length ? `${where}.` : '';
   const near =
     keys.find((k) => k.toLowerCase() === bad.toLowerCase()) ??
     keys.find((k) => editDistance(k.toLowerCase(), bad.toLowerCase()) <= 2);
   const hint = near ? ` (did you mean ${prefix}${near}?)` : '';
   return parent.length === 0
     ? `config: unknown section "${bad}"${hint}; the sections are ${keys.join(', ')}`
-    : `config: unknown key ${prefix}${bad}${hint}; the keys of ${parent.join('.')} are ${keys.join(', ')}`;
+    : `config: unknown key ${prefix}${bad}${hint}; the keys of ${where} are ${keys.join(', ')}`;
 }
 
 /** Check `key` names a section or a key of `root`; returns its path and schema, else throws one line. */
@@ -121,7 +124,7 @@ export function setAt(obj: Record<string, unknown>, path: readonly string[], val
 /** One zod issue as one line: `config: <key> must be <rule> (got <value>); <fix>`. */
 export function formatIssue(root: z.ZodType, issue: z.core.$ZodIssue, input: unknown): string {
   const key = formatPath(issue.path);
-  if (issue.code === 'unrecognized_keys') return unknownKeyMessage(root, issue.path.map(String), issue.keys[0]);
+  if (issue.code === 'unrecognized_keys') return unknownKeyMessage(root, issue.path, issue.keys[0]);
   // Cross-field checks write their own "<key> ...; <fix>" text.
   if (issue.code === 'custom') return `config: ${issue.message}`;
   const schema = schemaAt(root, issue.path);

@@ -12,7 +12,10 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import * as z from 'zod';
 import { BACKEND_NAMES } from '../backend/select.js';
-import { STYLE_MIXES, STYLE_NAMES } from '../prompts/styles.js';
+import { STYLE_MIXES, STYLE_NAMES, TEACHER_LAYOUT_SETTINGS } from '../prompts/styles.js';
+import { effectiveRewardName, rewardEntryProblems } from '../rl/reward-file.js';
+import { CHAT_TEMPLATE_MODES } from '../tasks/student-prompt.js';
+import { BOXED_INSTRUCTION, TASK_NAMES } from '../tasks/task.js';
 import type { ScheduleKind } from '../train/schedule.js';
 import { TrainConfigError, formatIssue, getAt, parseAssignment, parseValue, resolveKey, setAt, showValue } from './key-paths.js';
 import { bool, fraction, int, num, oneOf, ruled, section, shapeOf, text } from './schema-rules.js';
@@ -38,18 +41,47 @@ const teacher = section({
 });
 
 const data = section({
-  task: text().default('arith').describe("built-in task that supplies prompts, answers and the reward, e.g. 'arith'; ignored when data.file is set"),
-  split: text().default('train').describe('split of the task to sample prompts from'),
-  file: text().optional().describe('JSONL file of {"question", "answer"} lines used instead of the task'),
+  task: oneOf(TASK_NAMES).default('arith')
+    .describe("what is learnt and how it is scored: 'arith' (the built-in world; data.split), 'gsm8k' (data.file: JSONL of question / answer with '#### N'), 'math' (data.file: JSONL of problem / answer)"),
+  split: text().default('train').describe("arith only: split to sample prompts from (train, validation, test)"),
+  file: text().optional().describe('gsm8k / math: the JSONL file of training problems'),
   difficulty: oneOf(['easy', 'medium', 'hard']).default('easy').describe("difficulty of the built-in arith task (the shipped model was trained on 'easy')"),
   promptsPerStep: int(1).default(8)
     .describe('prompts per training step (batch). Paper: 128 on 8 GPUs; 8 x groupSize 5 = 40 rollouts keeps a CPU step in seconds'),
 });
 
+const prompt = section({
+  system: text().optional().describe("system message before each question when the student's tokenizer has a chat template; unset = none (the template's own default, if it has one)"),
+  instruction: z.string().default('auto')
+    .describe(`line after each question; 'auto' = the task's default (gsm8k / math: "${BOXED_INSTRUCTION}"; arith: none); '' = none`),
+  chatTemplate: oneOf(CHAT_TEMPLATE_MODES).default('auto')
+    .describe("'auto': render prompts through the student's chat template when its tokenizer has one (Instruct models), with add_generation_prompt; 'off': always the plain 'Question: ...\\nAnswer: ' prompt"),
+});
+
 const reward = section({
-  name: text().describe("reward function name, e.g. 'accuracy' (1 if the response terminated and its last \\boxed{} matches)"),
+  name: text().optional()
+    .describe("without file: a built-in reward (accuracy: 1 if the response terminated and its last \\boxed{} matches; math_answer, termination, first_answer). With file: the name it is logged under (rewards/<name>/mean; letters, digits, _), default the file's base name with other characters made _ (./my-reward.mjs -> my_reward)"),
+  file: text().optional()
+    .describe('ES module (.mjs) whose default export, or export named reward, is a synchronous function of {prompt, completion, answer, sample, terminated} returning a number or null; a relative path is read from the working directory'),
   weight: num().describe('weight of this reward in the summed reward'),
 });
+
+/**
+ * grpo.rewards: each entry a built-in (name) or a file. The checks need the whole list (names must be
+ * distinct), so they sit here rather than on one entry; the transform then fills in a file reward's
+ * default name, so every parsed entry has the name its metrics are logged under.
+ */
+const rewardList = ruled(
+  z.array(reward).min(1)
+    .superRefine((entries, ctx) => {
+      for (const message of rewardEntryProblems(entries)) ctx.addIssue({ code: 'custom', message });
+    })
+    .transform((entries) => entries.map((e) => ({ ...e, name: effectiveRewardName(e)! }))),
+  {
+    must: 'a non-empty list of {name, weight} (a built-in) or {file, weight} (a reward module)',
+    fix: (k) => `set ${k} to e.g. [{"name":"accuracy","weight":1}] or [{"file":"./my-reward.mjs","weight":1}]`,
+  },
+);
 
 const grpo = section({
   groupSize: int(2).default(5).describe('G: rollouts per prompt; advantages are computed within each group (paper: 5)'),
@@ -64,14 +96,15 @@ const grpo = section({
   epsHigh: num({ gt: 0, lt: 1 }).default(0.2).describe('PPO clip above: ratio <= 1 + epsHigh (paper: 0.2; DAPO uses 0.28)'),
   dualClip: num({ gt: 1 }).default(3).describe('dual-clip constant c bounding the loss of negative-advantage tokens (paper: 3)'),
   beta: num({ min: 0 }).default(0).describe('KL penalty weight against the initial model; 0 = no reference model (paper: 0)'),
-  numIterations: int(1).default(1).describe('policy updates per batch of rollouts (paper: 1 epoch)'),
+  numIterations: int(1).default(1).describe('passes over each batch of rollouts, each pass through all its mini-batches (TRL num_iterations, verl ppo_epochs; paper: 1)'),
+  miniBatches: int(1).default(1)
+    .describe("optimiser steps per batch of rollouts: the batch is split by prompt groups (shuffled with run.seed, the same on a rerun) into this many mini-batches of near-equal size, one AdamW step each, token-mean over the mini-batch's tokens. Old log-probs are taken once, before the first step, so later mini-batches are off-policy and the PPO clip acts (verl ppo_mini_batch_size, TRL steps_per_generation). Paper: 4 (128 prompts per batch, mini-batch 32). Default 1, one on-policy step (every ratio 1, clip_ratio/* 0): optim.lr and the README's Table 1 were tuned and measured with 1, and 4 AdamW steps move the weights about 4x as far per batch, so 4 wants its own lr. At most data.promptsPerStep"),
+  stop: z.array(z.string().min(1)).default([])
+    .describe("stop strings: a rollout also ends when its text contains one (cut before it, as vLLM's stop); it then counts as terminated but, having no end token, is not sent to the teacher. The end-of-sequence ids of generation_config.json and the tokenizer always stop"),
   maskTruncated: bool().default(false).describe('drop truncated rollouts from the loss (DAPO overlong filtering); the paper keeps them with reward 0'),
-  rewards: ruled(z.array(reward).min(1), {
-    must: 'a non-empty list of {name, weight}',
-    fix: (k) => `set ${k} to e.g. [{"name":"accuracy","weight":1}]`,
-  })
+  rewards: rewardList
     .default([{ name: 'accuracy', weight: 1 }])
-    .describe('reward functions and their weights; the reward of a rollout is the weighted sum'),
+    .describe('reward functions and their weights, each {name, weight} (a built-in) or {file, weight, name?} (your module); the reward of a rollout is the weighted sum, skipping functions that return null'),
 });
 
 const guidance = section({
@@ -89,10 +122,12 @@ const guidance = section({
     .describe("tokens of a guided rollout that get the off-policy loss: the whole response (released code) or only the teacher's tokens"),
   shaping: oneOf(['aas', 'luffy', 'plain']).default('aas')
     .describe("off-policy loss of teacher tokens: advantage-aware shaping p/sg(p + gamma(A)) (paper), LUFFY p/(p + luffyGamma), or the plain clipped ratio"),
-  gMin: num().default(0.001).describe('AAS gamma at A = aMax (gamma(A) = gMin + (gMax - gMin)(aMax - A)/(aMax - aMin); defaults give A/4000)'),
+  gMin: num().default(0.001).describe("AAS gamma at A = aMax (gamma(A) = gMin + (gMax - gMin)(aMax - A)/(aMax - aMin), clamped as guidance.gamma says; defaults give A/4000 'as-written', -0.001 'released')"),
   gMax: num().default(-0.001).describe('AAS gamma at A = aMin'),
   aMin: num().default(-4).describe('AAS advantage range, lower end (gamma is clamped outside the range)'),
   aMax: num().default(4).describe('AAS advantage range, upper end'),
+  gamma: oneOf(['released', 'as-written']).default('released')
+    .describe("AAS gamma(A): 'released' = what the authors' code computes: torch.clamp(gamma, gMin, gMax) with gMin > gMax returns gMax, so gamma = -0.001 for every token and a teacher token's weight relative to REINFORCE, p/(p + gamma), is ~1 below p = 0.001 (the p + gamma < 0 guard), 2.0 at p = 0.002, then falls to 1; 'as-written' = the paper's formula with the bounds ordered, gamma = A/4000: for A = 1.79 the weight is 0.022 at p = 1e-5 and 0.0022 at p = 1e-6. Default 'released': the paper's numbers came from it, and 'as-written' damps the rare tokens of succeeded rollouts while failed rollouts' fall back to full weight (new behaviour pushed down faster than up). The README's Table 1 predates this key and used 'as-written'"),
   luffyGamma: num({ gt: 0 }).default(0.1).describe("LUFFY shaping constant in p/(p + gamma), used when shaping is 'luffy' (LUFFY: 0.1)"),
   fallbackP: fraction().default(0.01).describe('teacher tokens with A < 0 and p below this use the ordinary clipped loss (released code: 0.01)'),
   styles: ruled(z.array(oneOf(STYLE_NAMES)).min(1), {
@@ -104,6 +139,8 @@ const guidance = section({
   styleMix: oneOf(STYLE_MIXES).default('round-robin')
     .describe("style examples per teacher prompt: 'all' (paper: all four every time), one chosen at random, or one in turn. One keeps the prompt within a small model's context"),
   promptsDir: text().default('prompts').describe('folder of the editable teacher templates; re-read between steps when a file changes'),
+  teacherLayout: oneOf(TEACHER_LAYOUT_SETTINGS).default('auto')
+    .describe("teacher prompt layout: 'auto' = 'short' (teacher-prompt.txt, one style line) for the built-in model, which was pretrained on it, and 'paper' (teacher-prompt-fewshot.txt: worked examples of all four styles in every prompt, the paper's) for any other teacher"),
 });
 
 /** The kinds `learningRate` in train/schedule.ts knows. */
@@ -137,6 +174,7 @@ export const TrainConfigSchema = z
     model: model.prefault({}),
     teacher: teacher.prefault({}),
     data: data.prefault({}),
+    prompt: prompt.prefault({}),
     grpo: grpo.prefault({}),
     guidance: guidance.prefault({}),
     optim: optim.prefault({}),
@@ -147,6 +185,11 @@ export const TrainConfigSchema = z
     if (c.teacher.kind === 'checkpoint' && !c.teacher.path) bad("teacher.path is required when teacher.kind is 'checkpoint'; set teacher.path to the teacher's checkpoint folder");
     if (c.teacher.kind === 'openai' && !c.teacher.url) bad("teacher.url is required when teacher.kind is 'openai'; set teacher.url to the server's base URL, e.g. http://localhost:8000/v1");
     if (c.teacher.kind === 'openai' && !c.teacher.model) bad("teacher.model is required when teacher.kind is 'openai'; set teacher.model to the model name the server knows");
+    if (c.grpo.miniBatches > c.data.promptsPerStep) {
+      bad(`grpo.miniBatches (${c.grpo.miniBatches}) must be <= data.promptsPerStep (${c.data.promptsPerStep}): a mini-batch holds whole prompt groups; lower miniBatches or raise promptsPerStep`);
+    }
+    if (c.data.task === 'arith' && c.data.file) bad(`data.file is set but data.task is arith; set data.task to gsm8k or math for a JSONL file, or drop data.file`);
+    if (c.data.task !== 'arith' && !c.data.file) bad(`data.task ${c.data.task} reads a JSONL file; set data.file to it`);
     const g = c.guidance;
     if (g.minPct > g.initPct) bad(`guidance.minPct (${g.minPct}) must be <= guidance.initPct (${g.initPct}); lower minPct or raise initPct`);
     if (g.enabled && g.initPct <= g.offThreshold) {
@@ -155,9 +198,7 @@ export const TrainConfigSchema = z
     if (g.aMin >= g.aMax) bad(`guidance.aMin (${g.aMin}) must be < guidance.aMax (${g.aMax}); swap them or widen the range`);
     const dupStyle = g.styles.find((s, i) => g.styles.indexOf(s) !== i);
     if (dupStyle) bad(`guidance.styles lists ${dupStyle} twice; list each style once`);
-    const names = c.grpo.rewards.map((r) => r.name);
-    const dupReward = names.find((n, i) => names.indexOf(n) !== i);
-    if (dupReward) bad(`grpo.rewards lists ${dupReward} twice; give each reward once with its weight`);
+    // grpo.rewards (neither name nor file, unknown built-in, duplicate names) is checked on the list itself.
     if (c.optim.schedule !== 'constant' && c.optim.warmupSteps > c.run.totalSteps) {
       bad(`optim.warmupSteps (${c.optim.warmupSteps}) must be <= run.totalSteps (${c.run.totalSteps}); shorten the warmup or train longer`);
     }

@@ -146,7 +146,7 @@ export class Decoder {
       throw err;
     }
     this.logp = new Float32Array(B * c.vocab_size);
-    ({ cos: this.cos, sin: this.sin } = ropeAngles(Int32Array.from({ length: opts.maxLen }, (_, i) => i), c.head_dim, c.rope_theta));
+    ({ cos: this.cos, sin: this.sin } = ropeAngles(Int32Array.from({ length: opts.maxLen }, (_, i) => i), model.invFreq));
     this.swigluFn = this.threads.fn('swiglu');
     this.threads.start();
   }

@@ -18,6 +18,8 @@ export interface GenerateOptions extends SamplingOptions {
   numSamples: number;
   /** Generation of a row ends when it emits one of these (the stop token is kept in the output). */
   stopTokens: number[];
+  /** Also ends a row when true for its generated tokens so far (stop strings: see stop-strings.ts). */
+  stopWhen?: ((tokens: readonly number[]) => boolean) | null;
   /** Uniform [0, 1) source; seed it to repeat a run. */
   rng: () => number;
   /** Called after every decode step with the new token of each row (-1 for finished rows). */
@@ -33,7 +35,7 @@ export interface GeneratedSequence {
   tokens: number[];
   /** log-prob of each generated token under the sampling distribution (0 for greedy). */
   logprobs: number[];
-  /** True if a stop token ended the row; false if it ran out of maxNewTokens. */
+  /** True if a stop token (or `stopWhen`) ended the row; false if it ran out of maxNewTokens. */
   finished: boolean;
 }
 
@@ -103,7 +105,7 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
         out[r].tokens.push(token);
         out[r].logprobs.push(logprob);
         stepTokens[r] = token;
-        if (stop.has(token)) { out[r].finished = true; continue; }
+        if (stop.has(token) || opts.stopWhen?.(out[r].tokens)) { out[r].finished = true; continue; }
         rows[n] = r;
         feed[n] = token;
         pos[n] = prompts[Math.floor(r / G)].length + step;

@@ -66,13 +66,40 @@ export function scoreSequence(model: CausalLM, ids: number[]): ScoreResult {
   return { nextTokenLogprobs: next, lastLogprobs: Array.from(all.subarray((T - 1) * V, T * V)) };
 }
 
-/** Per-token log-probs of many sequences in one batch: one Float32Array of length len-1 per sequence. */
-export function sequenceLogprobs(model: CausalLM, seqs: number[][]): Float32Array[] {
-  const batch = packSequences(seqs);
-  const { logp } = forward(model, { ids: batch.inputs, B: batch.B, T: batch.T });
+/** Entropy -sum_v p log p of each row of log-softmax rows logp [N, V] (nats): [N]. */
+export function rowEntropy(logp: tf.Tensor2D): tf.Tensor1D {
+  return tf.tidy(() => tf.neg(tf.sum(tf.mul(tf.exp(logp), logp), -1)) as tf.Tensor1D);
+}
+
+/** What a scoring pass reads off a packed batch, in its [B*T] layout (row b, target position t). */
+export interface PackedScores {
+  /** log p(target) under logits / temperature. */
+  tokenLogp: Float32Array;
+  /** Entropy of the predictive distribution (at the same temperature) at every position; null when not asked. */
+  tokenEntropy: Float32Array | null;
+}
+
+/**
+ * A scoring pass (forward only, nothing saved) over a packed batch at `temperature`: the token
+ * log-probs and (unless `entropy: false`) the entropy at every position, padding included (the
+ * caller masks).
+ */
+export function scorePacked(model: CausalLM, batch: PackedBatch, o: { temperature?: number; entropy?: boolean } = {}): PackedScores {
+  const { logp } = forward(model, { ids: batch.inputs, B: batch.B, T: batch.T }, { temperature: o.temperature });
   const targets = tf.tensor1d(batch.targets, 'int32');
   const tok = gatherTargets(logp, targets);
-  const vals = tok.dataSync() as Float32Array;
-  tf.dispose([logp, targets, tok]);
-  return seqs.map((s, b) => vals.slice(b * batch.T, b * batch.T + s.length - 1));
+  const ent = o.entropy === false ? null : rowEntropy(logp);
+  const out = { tokenLogp: tok.dataSync() as Float32Array, tokenEntropy: ent ? (ent.dataSync() as Float32Array) : null };
+  tf.dispose([logp, targets, tok, ...(ent ? [ent] : [])]);
+  return out;
+}
+
+/**
+ * Per-token log-probs of many sequences in one batch: one Float32Array of length len-1 per sequence.
+ * `temperature` divides the logits first (training scores rollouts at their sampling temperature).
+ */
+export function sequenceLogprobs(model: CausalLM, seqs: number[][], o: { temperature?: number } = {}): Float32Array[] {
+  const batch = packSequences(seqs);
+  const { tokenLogp } = scorePacked(model, batch, { temperature: o.temperature, entropy: false });
+  return seqs.map((s, b) => tokenLogp.slice(b * batch.T, b * batch.T + s.length - 1));
 }

@@ -3,15 +3,16 @@
  * sampled responses per problem for maj@K and pass@K; plus the reflection rate, mean response length
  * and termination rate of the greedy responses (scoring.ts says how each is counted).
  *
- * The prompt is the student's own (tasks/arith.ts studentPrompt), encoded with BOS when the tokenizer
- * has one, exactly as the trainer's rollouts do, so an evaluated checkpoint sees what it was trained on.
+ * The prompt is the student's own (tasks/student-prompt.ts: the task's layout, through the chat template
+ * when the tokenizer has one), exactly as the trainer's rollouts build it, so an evaluated checkpoint sees
+ * what it was trained on; generation stops on the model's own end ids (generation_config.json + eos).
  * Problems are decoded `batchPrompts` at a time; with K > 1 the sampled pass decodes the same batch with
  * K rows per prompt from one seeded generator, so a (seed, batchPrompts) pair always gives the same result.
  */
 import { generate, responseBudget, type GeneratedSequence } from '../engine/generate.js';
 import type { CausalLM } from '../model/model.js';
 import { mulberry32 } from '../rl/rng.js';
-import { studentPrompt } from '../tasks/arith.js';
+import { studentPromptFor, type StudentPromptFn } from '../tasks/student-prompt.js';
 import { DatasetError } from '../tasks/errors.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { scoreProblem, summarize, type Completion, type EvalMetrics, type ProblemLike, type ScoredProblem } from './scoring.js';
@@ -29,6 +30,10 @@ export interface EvaluateOptions {
   batchPrompts?: number;
   /** Seed of the sampler (default 0). */
   seed?: number;
+  /** The student prompt of a question (default: the built-in world's, through a chat template if any). */
+  prompt?: StudentPromptFn;
+  /** Ids that end a response (default: the tokenizer's eos); pass generation_config.json's too. */
+  stopIds?: number[];
   /** Called after each batch with the number of problems finished so far. */
   onProgress?: (done: number, total: number) => void;
 }
@@ -44,7 +49,7 @@ function checkWhole(name: string, v: number, min: number): number {
 }
 
 function toCompletion(s: GeneratedSequence, tok: Tokenizer): Completion {
-  const body = s.finished ? s.tokens.slice(0, -1) : s.tokens;
+  const body = s.finished ? s.tokens.slice(0, -1) : s.tokens; // a finished row ends on one of the stop ids
   return { text: tok.decode(body, { skipSpecial: true }), terminated: s.finished, tokens: s.tokens.length };
 }
 
@@ -70,13 +75,14 @@ export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, probl
   if (!(temperature > 0)) throw new RangeError(`evaluateModel: temperature of the K samples must be > 0, got ${temperature}`);
   if (problems.length === 0) throw new DatasetError('no problems to evaluate; pass a data set with at least one problem');
   const rng = mulberry32(opts.seed ?? 0);
-  const stopTokens = [tokenizer.eosId];
+  const stopTokens = opts.stopIds ?? [tokenizer.eosId];
+  const prompt = opts.prompt ?? studentPromptFor(tokenizer, 'arith', { instruction: 'auto', chatTemplate: 'auto' });
   const records: ScoredProblem[] = [];
 
   for (let start = 0; start < problems.length; start += batch) {
     const chunk = problems.slice(start, start + batch);
     // [prompt][token] ids; rows of the sampled pass are prompt-major (row = promptIndex * K + sample).
-    const prompts = chunk.map((p) => tokenizer.encode(studentPrompt(p.question), { addBos: tokenizer.bosId !== null }));
+    const prompts = chunk.map((p) => prompt(p.question).ids);
     const budget = batchBudget(model, prompts, maxNewTokens, chunk);
     const greedy = generate(model, prompts, { maxNewTokens: budget, numSamples: 1, stopTokens, temperature: 0, topP: 1, rng });
     const sampled = K > 1 ? generate(model, prompts, { maxNewTokens: budget, numSamples: K, stopTokens, temperature, topP: opts.topP ?? 1, rng }) : [];

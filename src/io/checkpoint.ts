@@ -12,7 +12,7 @@ import path from 'node:path';
 import { ConfigError, parseHfConfig, toHfConfig, type ModelConfig } from '../model/config.js';
 import { CheckpointError, diskErrorReason, errnoCode } from './errors.js';
 import { fsyncDir, tempSuffix, writeFileDurable } from './durable.js';
-import { checkWritable, readSafetensors, writeSafetensors, type RawTensor, type WritableDtype } from './safetensors.js';
+import { checkWritable, openSafetensors, readSafetensors, writeSafetensors, type RawTensor, type SafetensorsFile, type WritableDtype } from './safetensors.js';
 
 export { CheckpointError } from './errors.js';
 export type { RawTensor } from './safetensors.js';
@@ -176,35 +176,61 @@ function readWeightMap(dir: string): Map<string, string> {
   return map;
 }
 
-/** Read every shard once and collect the tensors the index assigns to it, in weight_map order. */
+/**
+ * Open every shard once and read from it only the tensors the index assigns to it, in weight_map order.
+ * All shard headers are checked (file present, listed tensors in it) before any weights are read, so a
+ * broken download fails in seconds rather than after loading gigabytes.
+ */
 function loadSharded(dir: string): Map<string, RawTensor> {
   const weightMap = readWeightMap(dir);
-  const found = new Map<string, RawTensor>();
-  for (const shard of new Set(weightMap.values())) {
-    const shardPath = path.join(dir, shard);
-    if (!fs.existsSync(shardPath)) {
-      throw new CheckpointError(`${path.join(dir, INDEX_FILE)} lists shard ${shard} but ${shardPath} is missing; the download is incomplete — re-download it`);
-    }
-    const inShard = readSafetensors(shardPath);
-    for (const [name, file] of weightMap) {
-      if (file !== shard) continue;
-      const t = inShard.get(name);
-      if (!t) throw new CheckpointError(`${shardPath}: tensor '${name}' is listed in ${INDEX_FILE} but not in this shard; re-download the checkpoint`);
-      found.set(name, t);
-    }
+  const byShard = new Map<string, string[]>();
+  for (const [name, shard] of weightMap) {
+    if (!byShard.has(shard)) byShard.set(shard, []);
+    byShard.get(shard)!.push(name);
   }
-  const ordered = new Map<string, RawTensor>();
-  for (const name of weightMap.keys()) ordered.set(name, found.get(name)!);
-  return ordered;
+  const open: { file: SafetensorsFile; names: string[] }[] = [];
+  try {
+    for (const [shard, names] of byShard) open.push({ file: openShard(dir, shard, names), names });
+    const found = new Map<string, RawTensor>();
+    for (const { file, names } of open) {
+      for (const name of names) found.set(name, file.read(name));
+      file.close();
+    }
+    const ordered = new Map<string, RawTensor>();
+    for (const name of weightMap.keys()) ordered.set(name, found.get(name)!);
+    return ordered;
+  } finally {
+    for (const { file } of open) file.close();
+  }
+}
+
+/** Open one shard (header only) and check it holds every tensor the index puts in it. */
+function openShard(dir: string, shard: string, names: string[]): SafetensorsFile {
+  const shardPath = path.join(dir, shard);
+  if (!fs.existsSync(shardPath)) {
+    throw new CheckpointError(`${path.join(dir, INDEX_FILE)} lists shard ${shard} but ${shardPath} is missing; the download is incomplete — re-download it`);
+  }
+  const file = openSafetensors(shardPath);
+  const absent = names.find((name) => !file.has(name));
+  if (absent !== undefined) {
+    file.close();
+    throw new CheckpointError(`${shardPath}: tensor '${absent}' is listed in ${INDEX_FILE} but not in this shard; re-download the checkpoint`);
+  }
+  return file;
 }
 
 const RESERVED_FILES = new Set([CONFIG_FILE, WEIGHTS_FILE, INDEX_FILE]);
 
+/** A plain file name: no separators, not `.` or `..`. */
+const isPlainName = (n: string) => n !== '' && n === path.basename(n) && n !== '.' && n !== '..' && !n.includes('\\');
+
+/** Extra files are plain names, or `<subfolder>/<name>` one level down (the trainer's own files). */
 function checkExtraFileNames(dir: string, extraFiles: Record<string, string | Uint8Array>): void {
   for (const name of Object.keys(extraFiles)) {
     if (RESERVED_FILES.has(name)) throw new CheckpointError(`${dir}: extra file ${name} would overwrite the checkpoint's own ${name}; drop it from extraFiles`);
-    if (name !== path.basename(name) || name === '.' || name === '..' || name.includes('\\') || name === '') {
-      throw new CheckpointError(`${dir}: extra file name ${JSON.stringify(name)} must be a plain file name (no folders)`);
+    const parts = name.split('/');
+    if (parts.length > 2 || !parts.every(isPlainName)) {
+      throw new CheckpointError(`${dir}: extra file name ${JSON.stringify(name)} must be a plain file name or <folder>/<file name>`);
     }
   }
 }
@@ -242,9 +268,12 @@ export function saveCheckpoint(dir: string, config: ModelConfig, tensors: Map<st
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.mkdirSync(tmp);
-    writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(toHfConfig(config), null, 2) + '\n');
+    writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(toHfConfig(config, { dtype: opts.dtype ?? 'F32' }), null, 2) + '\n');
     writeSafetensors(path.join(tmp, WEIGHTS_FILE), tensors, saveOpts);
+    const subfolders = new Set(Object.keys(extraFiles).filter((n) => n.includes('/')).map((n) => n.split('/')[0]));
+    for (const sub of subfolders) fs.mkdirSync(path.join(tmp, sub));
     for (const [name, content] of Object.entries(extraFiles)) writeFileDurable(path.join(tmp, name), content);
+    for (const sub of subfolders) fsyncDir(path.join(tmp, sub));
     fsyncDir(tmp);
   } catch (e) {
     removeQuietly(tmp);

@@ -3,9 +3,11 @@
  *
  * Layout: 8-byte little-endian u64 N, then N bytes of UTF-8 JSON
  *   {"<name>": {"dtype": "BF16", "shape": [out, in], "data_offsets": [begin, end]}, "__metadata__": {...}}
- * then the data section; offsets are relative to its start (byte 8 + N). Every tensor is read into a
- * fresh Float32Array (F16/BF16 decoded), so nothing keeps the file buffer alive. Writes go to a temp
- * file in the same folder, are fsynced and renamed into place, so a crash never leaves half a file.
+ * then the data section; offsets are relative to its start (byte 8 + N). Files are read through a file
+ * descriptor, header first and then each tensor's own bytes, never the whole file: Node cannot buffer a
+ * file over 2 GiB, and a whole-file buffer would double the memory of a load. Every tensor lands in a
+ * fresh Float32Array (F16/BF16 decoded). Writes go to a temp file in the same folder, are fsynced and
+ * renamed into place, so a crash never leaves half a file.
  */
 import fs from 'node:fs';
 import path from 'node:path';
@@ -45,36 +47,210 @@ interface TensorEntry {
 
 const fixHint = 're-save or re-download it';
 
-/** Read and validate a whole .safetensors file. Throws CheckpointError naming the file and tensor. */
-export function readSafetensors(filePath: string): Map<string, RawTensor> {
-  let buf: Buffer;
+/**
+ * One readSync returns at most ~2 GiB (and may return less), so reads are issued in pieces this big.
+ * 256 MiB keeps the number of syscalls small without going near the limit.
+ */
+const MAX_READ_BYTES = 256 * 1024 * 1024;
+/** F16/BF16 bytes are read and decoded this many at a time, so decoding needs only this much extra memory. */
+const DECODE_CHUNK_BYTES = 16 * 1024 * 1024;
+
+/** The name, dtype and shape of one tensor, from the file's header (no data read). */
+export interface SafetensorsEntry {
+  name: string;
+  dtype: ReadableDtype;
+  shape: number[];
+}
+
+/** An open .safetensors file: its validated header, and tensors read one at a time, on demand. */
+export interface SafetensorsFile {
+  readonly path: string;
+  /** Every tensor in header order. */
+  readonly entries: readonly SafetensorsEntry[];
+  readonly metadata: Record<string, string>;
+  has(name: string): boolean;
+  /** Read exactly this tensor's bytes and decode them into a fresh Float32Array. */
+  read(name: string): RawTensor;
+  /** Close the file; safe to call twice. */
+  close(): void;
+}
+
+export interface ReadSafetensorsOptions {
+  /** Read only these tensors (each must be in the file); default: all of them. */
+  names?: Iterable<string>;
+}
+
+/**
+ * Read and validate a .safetensors file, tensor by tensor (never the whole file at once, so files over
+ * 2 GiB load and memory holds one copy of the weights). Throws CheckpointError naming the file and tensor.
+ * The map is in header order.
+ */
+export function readSafetensors(filePath: string, opts: ReadSafetensorsOptions = {}): Map<string, RawTensor> {
+  const file = openSafetensors(filePath);
   try {
-    buf = fs.readFileSync(filePath);
-  } catch (e) {
-    throw new CheckpointError(`cannot read ${filePath}: ${diskErrorReason(e)}; check the path`);
+    const wanted = opts.names === undefined ? null : new Set(opts.names);
+    for (const name of wanted ?? []) {
+      if (!file.has(name)) {
+        throw new CheckpointError(`${filePath}: no tensor '${name}' in this file (it holds ${file.entries.length}); check the name or pass the file that holds it`);
+      }
+    }
+    const tensors = new Map<string, RawTensor>();
+    for (const e of file.entries) if (wanted === null || wanted.has(e.name)) tensors.set(e.name, file.read(e.name));
+    return tensors;
+  } finally {
+    file.close();
   }
-  return parseSafetensors(buf, filePath);
+}
+
+/**
+ * Open a .safetensors file and validate its whole header (dtypes, sizes, offsets inside the file, no
+ * overlaps) without reading any weights. Call `close()` when done, also after an error from `read`.
+ */
+export function openSafetensors(filePath: string): SafetensorsFile {
+  const { fd, size } = openForReading(filePath);
+  try {
+    const { entries, metadata, dataStart } = readHeader(fd, size, filePath);
+    checkOffsets(entries, size - dataStart, filePath);
+    return new SafetensorsReader(filePath, fd, dataStart, entries, metadata);
+  } catch (e) {
+    closeQuietly(fd);
+    throw e;
+  }
 }
 
 /** Read only the "__metadata__" of a .safetensors file (reads the header, not the weights). */
 export function readSafetensorsMetadata(filePath: string): Record<string, string> {
+  const { fd, size } = openForReading(filePath);
+  try {
+    return readHeader(fd, size, filePath).metadata;
+  } finally {
+    closeQuietly(fd);
+  }
+}
+
+class SafetensorsReader implements SafetensorsFile {
+  readonly entries: readonly SafetensorsEntry[];
+  private readonly byName: Map<string, TensorEntry>;
+  private fd: number | null;
+
+  constructor(
+    readonly path: string,
+    fd: number,
+    private readonly dataStart: number,
+    tensors: TensorEntry[],
+    readonly metadata: Record<string, string>,
+  ) {
+    this.fd = fd;
+    this.byName = new Map(tensors.map((t) => [t.name, t]));
+    this.entries = tensors.map(({ name, dtype, shape }) => ({ name, dtype, shape: [...shape] }));
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  read(name: string): RawTensor {
+    const t = this.byName.get(name);
+    if (!t) throw new CheckpointError(`${this.path}: no tensor '${name}' in this file (it holds ${this.byName.size}); check the name or pass the file that holds it`);
+    if (this.fd === null) throw new CheckpointError(`${this.path}: cannot read tensor '${name}' after close(); open the file again`);
+    const at = this.dataStart + t.begin;
+    const data = t.dtype === 'F32' ? readF32(this.fd, at, t, this.path) : readHalf(this.fd, at, t, this.path);
+    // A fresh shape array, so a caller editing it cannot change `entries` or a later read.
+    return { shape: [...t.shape], data };
+  }
+
+  close(): void {
+    if (this.fd !== null) closeQuietly(this.fd);
+    this.fd = null;
+  }
+}
+
+/** Open for reading and stat; every failure becomes one line that says why (missing, folder, permissions). */
+function openForReading(filePath: string): { fd: number; size: number } {
   let fd: number;
   try {
     fd = fs.openSync(filePath, 'r');
   } catch (e) {
-    throw new CheckpointError(`cannot read ${filePath}: ${diskErrorReason(e)}; check the path`);
+    throw openError(filePath, e);
   }
   try {
-    const size = fs.fstatSync(fd).size;
-    const prefix = new Uint8Array(8);
-    fs.readSync(fd, prefix, 0, Math.min(8, size), 0);
-    const headerLen = readHeaderLength(prefix, size, filePath);
-    const header = new Uint8Array(headerLen);
-    fs.readSync(fd, header, 0, headerLen, 8);
-    return parseHeader(header, filePath).metadata;
-  } finally {
-    fs.closeSync(fd);
+    const stat = fs.fstatSync(fd);
+    // Linux opens a folder for reading without complaint; the first read would fail with EISDIR.
+    if (stat.isDirectory()) throw Object.assign(new Error('is a directory'), { code: 'EISDIR' });
+    return { fd, size: stat.size };
+  } catch (e) {
+    closeQuietly(fd);
+    throw openError(filePath, e);
   }
+}
+
+function openError(filePath: string, e: unknown): CheckpointError {
+  const code = errnoCode(e);
+  const opts = { cause: e };
+  if (code === 'ENOENT') return new CheckpointError(`cannot read ${filePath}: the file does not exist (ENOENT); check the path`, opts);
+  if (code === 'ENOTDIR') return new CheckpointError(`cannot read ${filePath}: a part of the path is a file, not a folder (ENOTDIR); check the path`, opts);
+  if (code === 'EISDIR') return new CheckpointError(`cannot read ${filePath}: it is a folder, not a safetensors file (EISDIR); pass the .safetensors file inside it`, opts);
+  if (code === 'EACCES' || code === 'EPERM') {
+    return new CheckpointError(`cannot read ${filePath}: permission denied (${code}); make the file readable (chmod a+r) or run as a user who can read it`, opts);
+  }
+  if (code === 'EMFILE' || code === 'ENFILE') return new CheckpointError(`cannot read ${filePath}: too many open files (${code}); raise the open-file limit (ulimit -n) or close other files`, opts);
+  return new CheckpointError(`cannot read ${filePath}: ${diskErrorReason(e)}; the file exists but could not be opened — check the disk or copy the file again`, opts);
+}
+
+/** The 8-byte length prefix and the JSON header, validated; `dataStart` is where tensor offsets count from. */
+function readHeader(fd: number, size: number, src: string): { entries: TensorEntry[]; metadata: Record<string, string>; dataStart: number } {
+  const prefix = new Uint8Array(8);
+  readFully(fd, prefix.subarray(0, Math.min(8, size)), 0, src, 'the header length');
+  const headerLen = readHeaderLength(prefix, size, src);
+  const header = new Uint8Array(headerLen);
+  readFully(fd, header, 8, src, 'the header');
+  return { ...parseHeader(header, src), dataStart: 8 + headerLen };
+}
+
+/** Fill `dest` from file offset `position`, looping: one readSync returns at most ~2 GiB and may return less. */
+function readFully(fd: number, dest: Uint8Array, position: number, src: string, what: string): void {
+  let done = 0;
+  while (done < dest.length) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, dest, done, Math.min(dest.length - done, MAX_READ_BYTES), position + done);
+    } catch (e) {
+      throw new CheckpointError(`cannot read ${what} from ${src}: ${diskErrorReason(e)}; check the disk or copy the file again`, { cause: e });
+    }
+    if (n === 0) {
+      // The header said the bytes are there, so the file shrank after it was opened.
+      throw new CheckpointError(`${src}: the file ends ${dest.length - done} bytes early while reading ${what} (it shrank while being read); the file is truncated — ${fixHint}`);
+    }
+    done += n;
+  }
+}
+
+/** F32 bytes go straight into the result's own buffer: one copy of the data, no staging buffer. */
+function readF32(fd: number, at: number, t: TensorEntry, src: string): Float32Array {
+  const out = new Float32Array((t.end - t.begin) / 4);
+  readFully(fd, new Uint8Array(out.buffer), at, src, `tensor '${t.name}'`);
+  if (!HOST_IS_LITTLE_ENDIAN) {
+    // The file is little-endian; reinterpret each element in place.
+    const view = new DataView(out.buffer);
+    for (let i = 0; i < out.length; i++) out[i] = view.getFloat32(i * 4, true);
+  }
+  return out;
+}
+
+/** F16/BF16: read a bounded chunk of raw bytes at a time and decode it into its slice of the result. */
+function readHalf(fd: number, at: number, t: TensorEntry, src: string): Float32Array {
+  const count = (t.end - t.begin) / 2;
+  const out = new Float32Array(count);
+  const chunk = new Uint8Array(Math.min(count * 2, DECODE_CHUNK_BYTES));
+  const decodeHalf = t.dtype === 'BF16' ? decodeBf16 : decodeF16;
+  for (let i = 0; i < count; ) {
+    const n = Math.min(count - i, chunk.length / 2);
+    const part = chunk.subarray(0, n * 2);
+    readFully(fd, part, at + i * 2, src, `tensor '${t.name}'`);
+    out.set(decodeHalf(part, 0, n), i);
+    i += n;
+  }
+  return out;
 }
 
 /** Parse a safetensors file held in memory; `sourceName` is used in error messages. */

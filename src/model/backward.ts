@@ -107,20 +107,35 @@ function mlpBackward(model: CausalLM, layer: number, ls: ForwardSaved['layers'][
   ) as tf.Tensor2D;
 }
 
+export interface BackwardOptions {
+  /**
+   * The temperature of the forward pass that produced `logp` and `saved`; it must match
+   * saved.temperature (default: that one). With z the raw logits and T the temperature,
+   * logp = log_softmax(z / T), so dlogits = dTok * (onehot(target) - softmax(z / T)) / T.
+   */
+  temperature?: number;
+}
+
 /**
  * Gradients of all parameters given dLoss/dlogp_target [N] for target ids [N].
- * logp_target = logits[target] - logsumexp(logits)  =>  dlogits = dTok * (onehot(target) - softmax).
+ * logp_target = z[target] / T - logsumexp(z / T)  =>  dz = dTok * (onehot(target) - exp(logp)) / T,
+ * exp(logp) being the tempered softmax the forward returned. T = 1 is the plain log-softmax.
  * Returns a fresh dict of gradient tensors (caller disposes); `saved` is left intact.
  */
-export function backward(model: CausalLM, saved: ForwardSaved, logp: tf.Tensor2D, targets: tf.Tensor1D, dTokenLogp: tf.Tensor1D): Grads {
+export function backward(model: CausalLM, saved: ForwardSaved, logp: tf.Tensor2D, targets: tf.Tensor1D, dTokenLogp: tf.Tensor1D, opts: BackwardOptions = {}): Grads {
   const c = model.config;
+  const temperature = opts.temperature ?? saved.temperature;
+  if (temperature !== saved.temperature) {
+    throw new Error(`backward: temperature ${temperature} differs from the forward pass's ${saved.temperature}; pass the forward's temperature`);
+  }
   const grads: Grads = {};
   const keep = (g: Grads) => { for (const t of Object.values(g)) tf.keep(t); };
 
   let dx = tf.tidy(() => {
     const g: Grads = {};
     const V = c.vocab_size;
-    const dLogits = tf.mul(tf.reshape(dTokenLogp, [-1, 1]), tf.sub(tf.oneHot(targets, V), tf.exp(logp))) as tf.Tensor2D; // [N, V]
+    const dTok = temperature === 1 ? dTokenLogp : tf.div(dTokenLogp, temperature); // the 1 / T of z / T
+    const dLogits = tf.mul(tf.reshape(dTok, [-1, 1]), tf.sub(tf.oneHot(targets, V), tf.exp(logp))) as tf.Tensor2D; // [N, V]
     const wLm = lmHeadWeight(model); // [d, V]
     const dWlm = matMulAT(saved.hF, dLogits); // [d, V]
     if (c.tie_word_embeddings) g['model.embed_tokens.weight'] = tf.transpose(dWlm, [1, 0]);

@@ -7,6 +7,9 @@
  * slower on wasm than a loop of plain ones, and every matmul here is plain (no transpose flags).
  *
  * With `save` the pass keeps what `backward.ts` needs; the caller owns and disposes it.
+ *
+ * `temperature` T divides the logits before the log-softmax, logp = log_softmax(z / T), so that training
+ * scores tokens under the distribution they were sampled from (TRL and verl do the same: logits / T).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { CausalLM, MASK_NEG } from './model.js';
@@ -47,6 +50,8 @@ export interface LayerSaved {
 export interface ForwardSaved {
   B: number;
   T: number;
+  /** The sampling temperature the logits were divided by (backward divides dlogits by it too). */
+  temperature: number;
   ids: tf.Tensor1D;
   rope: { cosQ: tf.Tensor2D; sinQ: tf.Tensor2D; cosK: tf.Tensor2D; sinK: tf.Tensor2D };
   layers: LayerSaved[];
@@ -55,7 +60,7 @@ export interface ForwardSaved {
 }
 
 export interface ForwardOutput {
-  /** log-softmax over the vocabulary [N, V]. */
+  /** log-softmax over the vocabulary [N, V], of logits / temperature. */
   logp: tf.Tensor2D;
   /** Keys and values per layer, head-major [B, Hkv, T, hd] (for the KV cache), when asked. */
   kv?: { k: tf.Tensor4D; v: tf.Tensor4D }[];
@@ -167,8 +172,19 @@ export function lmHeadWeight(model: CausalLM): tf.Tensor2D {
     : (model.w('lm_head.weight') as tf.Tensor2D);
 }
 
-export function forward(model: CausalLM, input: ForwardInput, opts: { save?: boolean; kv?: boolean } = {}): ForwardOutput {
+export interface ForwardOptions {
+  /** Keep the activations backward.ts needs (ForwardOutput.saved). */
+  save?: boolean;
+  /** Return the keys and values per layer (for the KV cache). */
+  kv?: boolean;
+  /** Logits are divided by this before the log-softmax (default 1: the model's own distribution). */
+  temperature?: number;
+}
+
+export function forward(model: CausalLM, input: ForwardInput, opts: ForwardOptions = {}): ForwardOutput {
   const c = model.config;
+  const temperature = opts.temperature ?? 1;
+  if (!(temperature > 0 && Number.isFinite(temperature))) throw new Error(`forward: temperature must be a finite number > 0, got ${temperature}`);
   const { B, T } = input;
   const eps = c.rms_norm_eps;
   const rope = input.positions !== undefined ? model.ropeForPositions(input.positions) : model.ropeForShape(B, T);
@@ -210,12 +226,13 @@ export function forward(model: CausalLM, input: ForwardInput, opts: { save?: boo
   }
   const { logp, normF, hF } = tf.tidy(() => {
     const nf = rmsNorm(x, model.w('model.norm.weight'), eps);
-    const logits = tf.matMul(nf.y, lmHeadWeight(model)); // [N, V]
+    const raw = tf.matMul(nf.y, lmHeadWeight(model)); // [N, V]
+    const logits = temperature === 1 ? raw : tf.div(raw, temperature); // T = 1 stays bit-identical
     return { logp: tf.logSoftmax(logits) as tf.Tensor2D, normF: { x, r: nf.r }, hF: nf.y };
   });
   mask.dispose();
   if (opts.save) {
-    return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, ids, rope, layers, normF, hF } };
+    return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, temperature, ids, rope, layers, normF, hF } };
   }
   tf.dispose([ids, x, normF.r, hF, rope.cosQ, rope.sinQ, rope.cosK, rope.sinK]);
   return { logp, kv: opts.kv ? kv : undefined };

@@ -5,7 +5,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config.js';
 import { disposeParams, initParams, type Params } from './params.js';
-import { rotateHalfMatrix, ropeTables } from './rope.js';
+import { ropeInvFreq, rotateHalfMatrix, ropeTables } from './rope.js';
 
 export const MASK_NEG = -1e9;
 
@@ -14,6 +14,8 @@ export class CausalLM {
   params: Params;
   /** rotate_half as a matrix [hd, hd] (see rope.ts). */
   readonly rotate: tf.Tensor2D;
+  /** Rope inverse frequencies [hd/2] of config.rope, computed once as transformers does (see rope.ts). */
+  readonly invFreq: Float32Array;
   /** Host-side constants per shape (small; tensors are made from them per call). */
   private readonly positionCache = new Map<string, Int32Array>();
   private readonly maskCache = new Map<number, Float32Array>();
@@ -22,6 +24,7 @@ export class CausalLM {
     this.config = config;
     this.params = params;
     this.rotate = tf.keep(rotateHalfMatrix(config.head_dim));
+    this.invFreq = ropeInvFreq(config.rope, config.head_dim);
   }
 
   static init(config: ModelConfig, seed = 0): CausalLM {
@@ -54,8 +57,8 @@ export class CausalLM {
   /** Rope tables for explicit positions [N] (generation with left padding). The caller disposes them. */
   ropeForPositions(positions: ArrayLike<number>) {
     const c = this.config;
-    const q = ropeTables(positions, c.num_attention_heads, c.head_dim, c.rope_theta, 1 / Math.sqrt(c.head_dim));
-    const k = ropeTables(positions, c.num_key_value_heads, c.head_dim, c.rope_theta);
+    const q = ropeTables(positions, c.num_attention_heads, this.invFreq, 1 / Math.sqrt(c.head_dim));
+    const k = ropeTables(positions, c.num_key_value_heads, this.invFreq);
     return { cosQ: q.cos, sinQ: q.sin, cosK: k.cos, sinK: k.sin };
   }
 

@@ -2,32 +2,44 @@
  * Teacher prompt templates: the plain-text files under `prompts/` that a person edits, loaded, checked,
  * rendered, and swapped at step boundaries while a run goes on.
  *
- *   teacher-instruction.txt   the shared system instruction (spec step 4) and the tagged answer format (step 5)
- *   teacher-prompt.txt        the layout: {{instruction}} {{question}} {{response}} and either
- *                             {{style_examples}} (whole worked examples: best for a real LLM teacher) or
- *                             {{style}} (only each chosen style's one-line description: short prompts for
- *                             the small built-in model, whose context is 1024 characters)
- *   self-*.txt                one per feedback style: Style:, Question:, Response:, Feedback: (a worked example)
+ *   teacher-instruction.txt     the shared system instruction (spec step 4) and the tagged answer format (step 5)
+ *   teacher-prompt.txt          the `short` layout: {{instruction}} {{question}} {{response}} and {{style}}
+ *                               (each chosen style's one-line description). The built-in model was pretrained
+ *                               on prompts rendered from it (tasks/teacher-corpus.ts) and has 1024 positions.
+ *   teacher-prompt-fewshot.txt  the `paper` layout: the instruction, the worked examples of the styles
+ *                               ({{style_examples}}; all four under the paper's mix), then the question and
+ *                               response. For every other teacher (an LLM behind teacher.kind=openai, an HF
+ *                               checkpoint); see chooseTeacherLayout in styles.ts.
+ *   self-*.txt                  one per feedback style: Style:, Question:, Response:, Feedback: (a worked example)
+ *
+ * Either layout may use {{style}} or {{style_examples}}; the names above are what the shipped files do.
  *
  * Lines starting with `#` are comments for the editor and never reach the teacher.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { STYLE_NAMES, type StyleName } from './styles.js';
+import { STYLE_NAMES, TEACHER_LAYOUTS, type StyleName, type TeacherLayout } from './styles.js';
 import { TemplateError, checkAscii, checkPlaceholders, parseStyleExample, stripComments, type StyleExample } from './template-check.js';
 
-export { STYLE_NAMES, STYLE_MIXES, chooseStyles, type StyleName, type StyleMix, type StyleSetting } from './styles.js';
+export {
+  STYLE_NAMES, STYLE_MIXES, TEACHER_LAYOUTS, TEACHER_LAYOUT_SETTINGS, chooseStyles, chooseTeacherLayout, styleSettingFor,
+  type StyleName, type StyleMix, type StyleSetting, type TeacherLayout, type TeacherLayoutSetting, type TeacherIdentity,
+} from './styles.js';
 export { TemplateError, FEEDBACK_FORMAT, type StyleExample } from './template-check.js';
 
 export const INSTRUCTION_FILE = 'teacher-instruction.txt';
+/** The short layout (the built-in model's). */
 export const LAYOUT_FILE = 'teacher-prompt.txt';
+/** The paper's few-shot layout. */
+export const PAPER_LAYOUT_FILE = 'teacher-prompt-fewshot.txt';
+export const LAYOUT_FILES: Record<TeacherLayout, string> = { short: LAYOUT_FILE, paper: PAPER_LAYOUT_FILE };
 export const LAYOUT_PLACEHOLDERS = ['instruction', 'style_examples', 'style', 'question', 'response'] as const;
 /** Always required in the layout; plus one of {{style_examples}} / {{style}}. */
 const LAYOUT_REQUIRED = ['instruction', 'question', 'response'] as const;
 export const styleFile = (style: StyleName): string => `${style}.txt`;
 /** Every file a prompts folder must hold. */
-export const TEMPLATE_FILES: readonly string[] = [INSTRUCTION_FILE, LAYOUT_FILE, ...STYLE_NAMES.map(styleFile)];
+export const TEMPLATE_FILES: readonly string[] = [INSTRUCTION_FILE, LAYOUT_FILE, PAPER_LAYOUT_FILE, ...STYLE_NAMES.map(styleFile)];
 
 export interface TemplateFile {
   /** File name inside the prompts folder, e.g. `self-conflict.txt`. */
@@ -46,7 +58,9 @@ export interface StyleTemplate extends TemplateFile {
 export interface TemplateSet {
   dir: string;
   instruction: TemplateFile;
+  /** The short layout, `layouts.short` (kept under this name: the built-in world's corpus reads it). */
   layout: TemplateFile;
+  layouts: Record<TeacherLayout, TemplateFile>;
   styles: Record<StyleName, StyleTemplate>;
   /** Hash over all file hashes: one id for the whole set, to record beside each guided rollout. */
   hash: string;
@@ -77,11 +91,7 @@ function readTemplate(dir: string, name: string, opts: LoadOptions): TemplateFil
 export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet {
   const instruction = readTemplate(dir, INSTRUCTION_FILE, opts);
   checkPlaceholders(join(dir, INSTRUCTION_FILE), instruction.text, [], []);
-  const layout = readTemplate(dir, LAYOUT_FILE, opts);
-  checkPlaceholders(join(dir, LAYOUT_FILE), layout.text, LAYOUT_REQUIRED, LAYOUT_PLACEHOLDERS);
-  if (!/\{\{\s*(style_examples|style)\s*\}\}/.test(layout.text)) {
-    throw new TemplateError(join(dir, LAYOUT_FILE), 'missing {{style_examples}} or {{style}}; add one where the chosen feedback style goes');
-  }
+  const layouts = { short: readLayout(dir, LAYOUT_FILE, opts), paper: readLayout(dir, PAPER_LAYOUT_FILE, opts) };
   const styles = {} as Record<StyleName, StyleTemplate>;
   for (const style of STYLE_NAMES) {
     const file = readTemplate(dir, styleFile(style), opts);
@@ -89,8 +99,17 @@ export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet 
     checkPlaceholders(path, file.text, [], []);
     styles[style] = { ...file, style, example: parseStyleExample(path, file.text) };
   }
-  const all = [instruction, layout, ...STYLE_NAMES.map((s) => styles[s])];
-  return { dir, instruction, layout, styles, hash: sha12(all.map((f) => `${f.name}:${f.hash}`).join('\n')) };
+  const set = { dir, instruction, layout: layouts.short, layouts, styles, hash: '' };
+  return { ...set, hash: sha12(filesOf(set).map((f) => `${f.name}:${f.hash}`).join('\n')) };
+}
+
+function readLayout(dir: string, name: string, opts: LoadOptions): TemplateFile {
+  const layout = readTemplate(dir, name, opts);
+  checkPlaceholders(join(dir, name), layout.text, LAYOUT_REQUIRED, LAYOUT_PLACEHOLDERS);
+  if (!/\{\{\s*(style_examples|style)\s*\}\}/.test(layout.text)) {
+    throw new TemplateError(join(dir, name), 'missing {{style_examples}} or {{style}}; add one where the chosen feedback style goes');
+  }
+  return layout;
 }
 
 export interface TeacherPromptInput {
@@ -106,9 +125,14 @@ function fill(layout: string, values: Record<string, string>): string {
   return layout.replace(/\{\{\s*([^{}]*?)\s*\}\}/g, (whole, name: string) => values[name] ?? whole);
 }
 
+export interface RenderOptions {
+  /** Which layout file to fill (default `short`, the built-in model's); see chooseTeacherLayout. */
+  layout?: TeacherLayout;
+}
+
 /** The full teacher prompt as one text: instruction, style examples, question, response. */
-export function renderTeacherPrompt(set: TemplateSet, input: TeacherPromptInput): string {
-  return fill(set.layout.text, {
+export function renderTeacherPrompt(set: TemplateSet, input: TeacherPromptInput, opts: RenderOptions = {}): string {
+  return fill(set.layouts[opts.layout ?? 'short'].text, {
     instruction: set.instruction.text,
     style_examples: input.styles.map((s) => set.styles[s].text).join('\n\n'),
     style: input.styles.map((s) => `Style: ${set.styles[s].example.description}`).join('\n'),
@@ -118,11 +142,11 @@ export function renderTeacherPrompt(set: TemplateSet, input: TeacherPromptInput)
 }
 
 /**
- * The same prompt split for a chat API (teacher kind `openai`): the instruction as the system message,
- * the rest of the layout as the user message.
+ * The same prompt split for a chat model (an OpenAI-compatible server, or a local model with a chat
+ * template): the instruction as the system message, the rest of the layout as the user message.
  */
-export function renderTeacherChat(set: TemplateSet, input: TeacherPromptInput): { system: string; user: string } {
-  const user = renderTeacherPrompt({ ...set, instruction: { ...set.instruction, text: '' } }, input);
+export function renderTeacherChat(set: TemplateSet, input: TeacherPromptInput, opts: RenderOptions = {}): { system: string; user: string } {
+  const user = renderTeacherPrompt({ ...set, instruction: { ...set.instruction, text: '' } }, input, opts);
   return { system: set.instruction.text, user: user.trim() };
 }
 
@@ -196,8 +220,8 @@ export class TemplateStore {
     return { changed: true, version: this.ver, files };
   }
 
-  render(input: TeacherPromptInput): string {
-    return renderTeacherPrompt(this.set, input);
+  render(input: TeacherPromptInput, opts: RenderOptions = {}): string {
+    return renderTeacherPrompt(this.set, input, opts);
   }
 
   private unchanged(): RefreshResult {
@@ -205,4 +229,7 @@ export class TemplateStore {
   }
 }
 
-const filesOf = (s: TemplateSet): TemplateFile[] => [s.instruction, s.layout, ...STYLE_NAMES.map((n) => s.styles[n])];
+/** Every file of a set, in TEMPLATE_FILES order. */
+const filesOf = (s: Pick<TemplateSet, 'instruction' | 'layouts' | 'styles'>): TemplateFile[] => [
+  s.instruction, ...TEACHER_LAYOUTS.map((l) => s.layouts[l]), ...STYLE_NAMES.map((n) => s.styles[n]),
+];

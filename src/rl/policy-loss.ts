@@ -15,7 +15,9 @@
  *   'token-mean'              c = 1 / N_tokens                              (paper, DAPO, verl)
  *   'seq-mean-token-mean'     c = 1 / (S * n_b), S = rows with >= 1 completion token (verl; TRL's
  *                             'grpo' divides by all B rows, the same whenever no row is empty)
- *   'seq-mean-token-sum-norm' c = 1 / (B * maxCompletionTokens), a constant (Dr. GRPO, TRL)
+ *   'seq-mean-token-sum-norm' c = 1 / (B * maxCompletionTokens), B = every row, those without a loss
+ *                             token included (truncated rows under maskTruncated): a constant for a
+ *                             fixed batch size, as Dr. GRPO and verl's loss_scale_factor intend
  * `batch.normalizers` replaces N_tokens / S / B by the counts of the whole optimisation step when this
  * batch is one micro-batch of it (verl's batch_num_tokens / global_batch_size), so micro-batch losses
  * and gradients add up to the full batch's.
@@ -25,7 +27,7 @@
  * the returned loss value -A p / (p + gamma) as a plain function of logp; `evaluate(logp, at)` freezes
  * the stop-gradient quantities at `at` so that finite differences can check it.
  */
-import { aasTokenLoss, luffyTokenLoss, ppoClipTokenLoss, type AasMode, type ClipKind } from './shaping.js';
+import { aasTokenLoss, luffyTokenLoss, ppoClipTokenLoss, AAS_GAMMA_MODES, type AasGammaMode, type AasMode, type ClipKind } from './shaping.js';
 import type { TokenLoss } from '../train/step.js';
 
 export type PolicyLossType = 'token-mean' | 'seq-mean-token-mean' | 'seq-mean-token-sum-norm';
@@ -48,6 +50,8 @@ export interface PolicyLossConfig {
   gMax: number;
   aMin: number;
   aMax: number;
+  /** AAS clamp: 'as-written' (bounds ordered, gamma = A / 4000) or 'released' (gamma = gMax = -0.001). */
+  gamma: AasGammaMode;
   /** AAS: teacher tokens with A < 0 and p below this use the clipped loss against oldLogp (0.01). */
   fallbackP: number;
   /** LUFFY: f(p) = p / (p + luffyGamma) (0.1). */
@@ -67,6 +71,7 @@ export const DEFAULT_POLICY_LOSS_CONFIG: PolicyLossConfig = {
   gMax: -0.001,
   aMin: -4,
   aMax: 4,
+  gamma: 'released',
   fallbackP: 0.01,
   luffyGamma: 0.1,
 };
@@ -86,7 +91,20 @@ export interface PolicyBatch {
   /** [B] one advantage per sequence. */
   advantages: Float32Array;
   /** Counts of the whole optimisation step when this batch is a micro-batch of it (see the header). */
-  normalizers?: { tokens?: number; sequences?: number };
+  normalizers?: PolicyNormalizers;
+}
+
+/**
+ * The counts of one optimisation step (a mini-batch) that the aggregation divides by, when this batch
+ * is only a part (a length bucket) of it:
+ *   tokens     loss tokens of the step ('token-mean');
+ *   sequences  rows with >= 1 loss token ('seq-mean-token-mean');
+ *   rows       every row of the step, empty ones included ('seq-mean-token-sum-norm': rows * L).
+ */
+export interface PolicyNormalizers {
+  tokens?: number;
+  sequences?: number;
+  rows?: number;
 }
 
 /** Step metrics under TRL's names where TRL has one. Fractions are over the tokens named; null = no such tokens. */
@@ -117,8 +135,71 @@ export interface PolicyMetrics {
 export const TEACHER_TOKEN_MODES = ['none', 'shaped', 'guard-negative', 'guard-above-one', 'fallback', 'luffy', 'plain'] as const;
 export type TeacherTokenMode = (typeof TEACHER_TOKEN_MODES)[number];
 
+/**
+ * The raw counts behind PolicyMetrics, so that the metrics of several batches (the updates of one
+ * step) can be summed first and divided once: addTallies, tallyMetrics.
+ */
+export interface PolicyTally {
+  /** Completion tokens (ordinary + teacher). */
+  tokens: number;
+  /** Non-teacher completion tokens, and those of them a clip bound held. */
+  ordinary: number;
+  low: number;
+  high: number;
+  dual: number;
+  /** Teacher tokens; those scored by AAS; sum of their min(1, p); AAS fallbacks and guards. */
+  teacher: number;
+  aasTeacher: number;
+  teacherP: number;
+  fallback: number;
+  guard: number;
+  /** Sum of k3 KL and the tokens it was measured on (0 without refLogp). */
+  kl: number;
+  klTokens: number;
+  /** Sum of per-token losses (policy + beta * KL) and token counts over rows with / without teacher tokens. */
+  guidedLoss: number;
+  guidedTokens: number;
+  unguidedLoss: number;
+  unguidedTokens: number;
+}
+
+export function emptyTally(): PolicyTally {
+  return {
+    tokens: 0, ordinary: 0, low: 0, high: 0, dual: 0, teacher: 0, aasTeacher: 0, teacherP: 0, fallback: 0, guard: 0,
+    kl: 0, klTokens: 0, guidedLoss: 0, guidedTokens: 0, unguidedLoss: 0, unguidedTokens: 0,
+  };
+}
+
+/** Field-wise sum. */
+export function addTallies(a: PolicyTally, b: PolicyTally): PolicyTally {
+  const out = emptyTally();
+  for (const k of Object.keys(out) as (keyof PolicyTally)[]) out[k] = a[k] + b[k];
+  return out;
+}
+
+/** Fractions and means from the counts (0 for a clip fraction over no tokens, null for an undefined mean). */
+export function tallyMetrics(c: PolicyTally): PolicyMetrics {
+  const frac = (x: number, of: number) => (of > 0 ? x / of : 0);
+  const aasFrac = (x: number) => (c.aasTeacher > 0 ? x / c.aasTeacher : null);
+  return {
+    'clip_ratio/low_mean': frac(c.low, c.ordinary),
+    'clip_ratio/high_mean': frac(c.high, c.ordinary),
+    'clip_ratio/region_mean': frac(c.low + c.high, c.ordinary),
+    'clip_ratio/dual': frac(c.dual, c.ordinary),
+    kl: c.klTokens > 0 ? c.kl / c.klTokens : null,
+    'teacher/tokens': c.teacher,
+    'teacher/mean_p': c.teacher > 0 ? c.teacherP / c.teacher : null,
+    'teacher/fallback_frac': aasFrac(c.fallback),
+    'teacher/guard_frac': aasFrac(c.guard),
+    'loss/guided': c.guidedTokens > 0 ? c.guidedLoss / c.guidedTokens : null,
+    'loss/unguided': c.unguidedTokens > 0 ? c.unguidedLoss / c.unguidedTokens : null,
+  };
+}
+
 export interface PolicyStats {
   metrics: PolicyMetrics;
+  /** The counts behind `metrics` (tallyMetrics(tally) = metrics). */
+  tally: PolicyTally;
   /**
    * [B*T] for each teacher token, the w in  d loss_t / d p = -A * w  (per token, before the aggregation
    * factor c and without the KL term); 0 on every other token:
@@ -130,6 +211,8 @@ export interface PolicyStats {
   teacherTokenWeight: Float32Array;
   /** [B*T] index into TEACHER_TOKEN_MODES (0 = not a teacher token). */
   teacherTokenMode: Uint8Array;
+  /** [B*T] the importance ratio exp(clamp(logp - oldLogp)) of every token scored by the clipped loss; 0 elsewhere. */
+  ratio: Float32Array;
 }
 
 export interface PolicyLoss {
@@ -150,6 +233,8 @@ interface TokenScore {
   dLogp: number;
   kl: number | null;
   clip: ClipKind | null;
+  /** The PPO ratio where the clipped loss scored the token, else null. */
+  ratio: number | null;
   teacherMode: TeacherTokenMode;
   teacherWeight: number;
   p: number;
@@ -213,9 +298,11 @@ function validate(batch: PolicyBatch, cfg: PolicyLossConfig): void {
   if (!(cfg.aMax > cfg.aMin)) throw new Error(`AAS needs aMax > aMin, got aMin=${cfg.aMin}, aMax=${cfg.aMax}.`);
   if (!(cfg.fallbackP >= 0 && cfg.fallbackP <= 1)) throw new Error(`AAS fallbackP must be in [0, 1], got ${cfg.fallbackP}.`);
   if (!(cfg.luffyGamma > 0)) throw new Error(`luffyGamma must be > 0, got ${cfg.luffyGamma}.`);
-  const { tokens, sequences } = batch.normalizers ?? {};
+  if (!AAS_GAMMA_MODES.includes(cfg.gamma)) throw new Error(`Unknown AAS gamma mode "${cfg.gamma}": use ${AAS_GAMMA_MODES.join(' or ')}.`);
+  const { tokens, sequences, rows } = batch.normalizers ?? {};
   if (tokens !== undefined && !(tokens > 0)) throw new Error(`normalizers.tokens must be > 0 (the step's completion-token count), got ${tokens}.`);
   if (sequences !== undefined && !(sequences > 0)) throw new Error(`normalizers.sequences must be > 0 (the step's sequence count), got ${sequences}.`);
+  if (rows !== undefined && !(Number.isInteger(rows) && rows >= B)) throw new Error(`normalizers.rows must be an integer >= this batch's ${B} rows (the step's row count), got ${rows}.`);
 }
 
 /** The completion tokens of the batch, their rows, and each one's aggregation factor c_i. */
@@ -255,7 +342,7 @@ function activeTokens(batch: PolicyBatch, cfg: PolicyLossConfig): ActiveTokens {
     teacher[k] = teacherMask[i];
     if (cfg.lossType === 'token-mean') coef[k] = 1 / tokens;
     else if (cfg.lossType === 'seq-mean-token-mean') coef[k] = 1 / ((batch.normalizers?.sequences ?? nonEmptyRows) * perRow[b]);
-    else coef[k] = 1 / ((batch.normalizers?.sequences ?? B) * cfg.maxCompletionTokens!);
+    else coef[k] = 1 / ((batch.normalizers?.rows ?? B) * cfg.maxCompletionTokens!); // every row: a constant
     k++;
   }
   return { index, row, coef, teacher, guidedRow };
@@ -277,31 +364,31 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
   validate(batch, cfg);
   const act = activeTokens(batch, cfg);
   const ppoOpts = { epsLow: cfg.epsLow, epsHigh: cfg.epsHigh, dualClip: cfg.dualClip };
-  const aasOpts = { gMin: cfg.gMin, gMax: cfg.gMax, aMin: cfg.aMin, aMax: cfg.aMax, fallbackBelowP: cfg.fallbackP, ppo: ppoOpts };
+  const aasOpts = { gMin: cfg.gMin, gMax: cfg.gMax, aMin: cfg.aMin, aMax: cfg.aMax, gamma: cfg.gamma, fallbackBelowP: cfg.fallbackP, ppo: ppoOpts };
   const n = batch.B * batch.T;
 
   function teacherPart(logp: number, sgLogp: number, A: number, oldLogp: number): TokenScore {
     if (cfg.shaping === 'plain') {
       const ppo = ppoClipTokenLoss(logp, oldLogp, A, ppoOpts);
       const p = Math.exp(logp);
-      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, teacherMode: 'plain', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
+      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'plain', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
     }
     const { lp, inRange } = clampLogp(logp);
     const p = Math.exp(lp);
     if (cfg.shaping === 'luffy') {
       const r = luffyTokenLoss(p, A, cfg.luffyGamma);
       const w = cfg.luffyGamma / ((p + cfg.luffyGamma) * (p + cfg.luffyGamma));
-      return { loss: r.loss, dLogp: inRange ? r.dLossDlogp : 0, clip: null, teacherMode: 'luffy', teacherWeight: w, p, kl: null };
+      return { loss: r.loss, dLogp: inRange ? r.dLossDlogp : 0, clip: null, ratio: null, teacherMode: 'luffy', teacherWeight: w, p, kl: null };
     }
     // AAS: the mode and denominator are stop-gradient quantities, taken at sgLogp (= logp in training).
     const frozen = aasTokenLoss(Math.exp(clampLogp(sgLogp).lp), A, { ...aasOpts, oldLogp });
     if (frozen.mode === 'fallback') {
       const ppo = ppoClipTokenLoss(logp, oldLogp, A, ppoOpts); // the fallback aasTokenLoss chose, at the current logp
-      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, teacherMode: 'fallback', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
+      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'fallback', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
     }
     // loss = -A p / d = (d loss / d p) * p with d constant; at sgLogp = logp this is frozen.loss exactly.
     const loss = frozen.dLossDp * p;
-    return { loss, dLogp: inRange ? loss : 0, clip: null, teacherMode: AAS_MODE[frozen.mode], teacherWeight: 1 / frozen.denominator!, p, kl: null };
+    return { loss, dLogp: inRange ? loss : 0, clip: null, ratio: null, teacherMode: AAS_MODE[frozen.mode], teacherWeight: 1 / frozen.denominator!, p, kl: null };
   }
 
   function scoreToken(k: number, logp: number, sgLogp: number): TokenScore {
@@ -310,12 +397,12 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
     let score: TokenScore;
     if (Number.isNaN(logp) || Number.isNaN(sgLogp)) {
       // A broken forward pass: propagate NaN so the trainer skips the step instead of crashing it.
-      score = { loss: NaN, dLogp: NaN, clip: null, teacherMode: 'none', teacherWeight: 0, p: NaN, kl: null };
+      score = { loss: NaN, dLogp: NaN, clip: null, ratio: null, teacherMode: 'none', teacherWeight: 0, p: NaN, kl: null };
     } else if (act.teacher[k] === 1) {
       score = teacherPart(logp, sgLogp, A, batch.oldLogp[i]);
     } else {
       const ppo = ppoClipTokenLoss(logp, batch.oldLogp[i], A, ppoOpts);
-      score = { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, teacherMode: 'none', teacherWeight: 0, p: Math.exp(logp), kl: null };
+      score = { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'none', teacherWeight: 0, p: Math.exp(logp), kl: null };
     }
     if (batch.refLogp) {
       const logRatio = batch.refLogp[i] - logp; // k3 = e^x - x - 1 with x = ref - logp; d k3 / d logp = 1 - e^x
@@ -362,19 +449,28 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
     checkLength(tokenLogp, 'tokenLogp');
     const teacherTokenWeight = new Float32Array(n);
     const teacherTokenMode = new Uint8Array(n);
-    const c = { ordinary: 0, low: 0, high: 0, dual: 0, teacher: 0, p: 0, fallback: 0, guard: 0, kl: 0, tokens: 0 };
-    const rows = { guided: { loss: 0, n: 0 }, unguided: { loss: 0, n: 0 } };
+    const ratio = new Float32Array(n);
+    const c = emptyTally();
     for (let k = 0; k < act.index.length; k++) {
       const i = act.index[k];
       const s = scoreToken(k, tokenLogp[i], tokenLogp[i]);
       c.tokens++;
-      if (s.kl !== null) c.kl += s.kl;
-      const group = act.guidedRow[act.row[k]] ? rows.guided : rows.unguided;
-      group.loss += s.loss;
-      group.n++;
+      if (s.kl !== null) {
+        c.kl += s.kl;
+        c.klTokens++;
+      }
+      if (s.ratio !== null) ratio[i] = s.ratio;
+      if (act.guidedRow[act.row[k]]) {
+        c.guidedLoss += s.loss;
+        c.guidedTokens++;
+      } else {
+        c.unguidedLoss += s.loss;
+        c.unguidedTokens++;
+      }
       if (act.teacher[k] === 1) {
         c.teacher++;
-        c.p += Math.min(1, s.p);
+        c.teacherP += Math.min(1, s.p);
+        if (cfg.shaping === 'aas') c.aasTeacher++;
         if (s.teacherMode === 'fallback') c.fallback++;
         if (s.teacherMode === 'guard-negative' || s.teacherMode === 'guard-above-one') c.guard++;
         teacherTokenWeight[i] = s.teacherWeight;
@@ -386,22 +482,7 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
         if (s.clip === 'dual') c.dual++;
       }
     }
-    const frac = (x: number, of: number) => (of > 0 ? x / of : 0);
-    const aasFrac = (x: number) => (cfg.shaping === 'aas' && c.teacher > 0 ? x / c.teacher : null);
-    const metrics: PolicyMetrics = {
-      'clip_ratio/low_mean': frac(c.low, c.ordinary),
-      'clip_ratio/high_mean': frac(c.high, c.ordinary),
-      'clip_ratio/region_mean': frac(c.low + c.high, c.ordinary),
-      'clip_ratio/dual': frac(c.dual, c.ordinary),
-      kl: batch.refLogp && c.tokens > 0 ? c.kl / c.tokens : null,
-      'teacher/tokens': c.teacher,
-      'teacher/mean_p': c.teacher > 0 ? c.p / c.teacher : null,
-      'teacher/fallback_frac': aasFrac(c.fallback),
-      'teacher/guard_frac': aasFrac(c.guard),
-      'loss/guided': rows.guided.n > 0 ? rows.guided.loss / rows.guided.n : null,
-      'loss/unguided': rows.unguided.n > 0 ? rows.unguided.loss / rows.unguided.n : null,
-    };
-    return { metrics, teacherTokenWeight, teacherTokenMode };
+    return { metrics: tallyMetrics(c), tally: c, teacherTokenWeight, teacherTokenMode, ratio };
   }
 
   return { lossFn, stats, evaluate };

@@ -7,6 +7,9 @@
  * properly (exactly one end-of-sequence token, not truncated) and its last \boxed{} (else `#### N`)
  * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
  * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
+ *
+ * Reward functions from user files (grpo.rewards[i].file) are loaded by reward-file.ts and arrive here as
+ * plain RewardFns that throw a RewardError on a bad value.
  */
 import { answersEquivalent, extractAnswer, extractFirstAnswer } from './math-answer.js';
 
@@ -33,6 +36,16 @@ export interface WeightedReward {
   name: string;
   fn: RewardFn;
   weight: number;
+}
+
+/**
+ * A reward function failed or returned something that is not a score (a throw, NaN, a string, a Promise),
+ * or a list of rewards cannot be used (two with one name, an unknown built-in, a file that does not load).
+ * The message is one line naming the reward and the fix. It is not caught on the way up: a reward that
+ * cannot score means the run's rewards are wrong, so the trainer stops rather than train on them.
+ */
+export class RewardError extends Error {
+  override name = 'RewardError';
 }
 
 /**
@@ -96,7 +109,7 @@ export const BUILTIN_REWARDS: Readonly<Record<string, RewardFn>> = Object.freeze
 /** The built-in reward called `name`; throws a one-line error listing the known names. */
 export function builtinReward(name: string): RewardFn {
   const fn = BUILTIN_REWARDS[name];
-  if (!fn) throw new Error(`Unknown reward "${name}": use one of ${Object.keys(BUILTIN_REWARDS).join(', ')}.`);
+  if (!fn) throw new RewardError(`Unknown reward "${name}": use one of ${Object.keys(BUILTIN_REWARDS).join(', ')}.`);
   return fn;
 }
 
@@ -104,18 +117,49 @@ export function builtinReward(name: string): RewardFn {
  * Scores one rollout with every function: perFunction[name] = fn(ctx) (null if unscorable) and
  * total = sum over non-null of weight * value; total is null when every function returned null.
  * (TRL would count an all-NaN row as 0; null lets the advantage step leave such a rollout out.)
+ * A function's RewardError (and any other throw) propagates unchanged: nothing here catches.
  */
 export function combineRewards(fns: WeightedReward[], ctx: RewardContext): { perFunction: Record<string, number | null>; total: number | null } {
   const perFunction: Record<string, number | null> = {};
   let total: number | null = null;
   for (const { name, fn, weight } of fns) {
-    if (name in perFunction) throw new Error(`Reward "${name}" is listed twice: give each reward function a distinct name.`);
+    if (name in perFunction) throw new RewardError(`Reward "${name}" is listed twice: give each reward function a distinct name.`);
     const value = fn(ctx);
     if (value !== null && !Number.isFinite(value)) {
-      throw new Error(`Reward "${name}" returned ${value}: reward functions must return a finite number or null.`);
+      throw new RewardError(`Reward "${name}" returned ${value}: reward functions must return a finite number or null.`);
     }
     perFunction[name] = value;
     if (value !== null) total = (total ?? 0) + weight * value;
   }
   return { perFunction, total };
+}
+
+/** Mean and sample std of the finite values; null where there are too few (none for the mean, one for the std). */
+function meanAndStd(values: readonly number[]): { mean: number | null; std: number | null } {
+  const n = values.length;
+  if (n === 0) return { mean: null, std: null };
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  // TRL's nanstd applies Bessel's correction (count / (count - 1)); with one value that is 0 * inf = NaN
+  // there, and null here (metrics are number | null).
+  if (n === 1) return { mean, std: null };
+  const variance = values.reduce((a, v) => a + (v - mean) ** 2, 0) / (n - 1);
+  return { mean, std: Math.sqrt(variance) };
+}
+
+/**
+ * Per-function metrics of one step, under TRL's names: `rewards/<name>/mean` and `rewards/<name>/std` over
+ * the step's rollouts (`perFunction` is each rollout's combineRewards(...).perFunction). As TRL's
+ * torch.nanmean / nanstd over the rollouts x functions matrix: null (TRL: NaN) values are skipped, the
+ * std is the unbiased sample std, and a function with no value gets null for both (one value: std null).
+ * A rollout without a key for `name` counts as null. Keys come in `names` order, mean before std.
+ */
+export function rewardMetrics(perFunction: readonly Record<string, number | null>[], names: readonly string[]): Record<string, number | null> {
+  const out: Record<string, number | null> = {};
+  for (const name of names) {
+    const values = perFunction.map((r) => r[name]).filter((v): v is number => typeof v === 'number' && Number.isFinite(v));
+    const { mean, std } = meanAndStd(values);
+    out[`rewards/${name}/mean`] = mean;
+    out[`rewards/${name}/std`] = std;
+  }
+  return out;
 }

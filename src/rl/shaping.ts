@@ -7,9 +7,21 @@
  *   `compute_policy_loss` (verl/trainer/ppo/core_algos.py), the code ThinkTuning's recipe built on.
  * - aasTokenLoss: teacher tokens under advantage-aware shaping (method file, "Loss"):
  *       loss_t = -A * p / stopgrad(p + gamma(A))
+ *   with gamma 'as-written' or 'released' (aasGamma); aasWeightTable prints what each does per p.
  * - luffyTokenLoss: LUFFY's policy shaping (Yan et al. 2025, "Learning to Reason under Off-Policy
  *   Guidance", arXiv 2504.14945): loss_t = -A * p / (p + 0.1), gradient through numerator and denominator.
  */
+
+/**
+ * Which gamma(A) the AAS denominator uses (method file, "Loss"):
+ *   'as-written': the paper's formula with its clamp bounds ordered, gamma = A / 4000 with the defaults;
+ *   'released':   what the authors' code computes, torch.clamp(gamma, min=gMin, max=gMax). With the
+ *                 defaults gMin = 0.001 > gMax = -0.001, and torch.clamp with min > max returns max,
+ *                 so gamma = -0.001 for every token (3rdAT/ThinkTuning verl/recipe/thinktuning/
+ *                 core_algos.py, advantage_aware_shaping). The paper's numbers came from this one.
+ */
+export type AasGammaMode = 'as-written' | 'released';
+export const AAS_GAMMA_MODES: readonly AasGammaMode[] = ['as-written', 'released'];
 
 export interface AasGammaOptions {
   /** gamma at A = aMax (paper: 0.001). */
@@ -18,23 +30,27 @@ export interface AasGammaOptions {
   gMax?: number;
   aMin?: number;
   aMax?: number;
+  /** 'as-written' (bounds ordered) or 'released' (the authors' clamp order); see AasGammaMode. */
+  gamma?: AasGammaMode;
 }
 
-export const DEFAULT_AAS_GAMMA: Required<AasGammaOptions> = { gMin: 0.001, gMax: -0.001, aMin: -4, aMax: 4 };
+export const DEFAULT_AAS_GAMMA: Required<AasGammaOptions> = { gMin: 0.001, gMax: -0.001, aMin: -4, aMax: 4, gamma: 'released' };
 
 /**
- * gamma(A) = gMin + (gMax - gMin) * (aMax - A) / (aMax - aMin), clamped to
- * [min(gMin, gMax), max(gMin, gMax)]. Defaults give gamma = A / 4000 on [-4, 4], saturating at
- * +-0.001: positive advantages down-weight unlikely teacher tokens, negative ones amplify them.
- *
- * The released code clamped with torch.clamp(gamma, min=g_min, max=g_max) = (0.001, -0.001); with
- * min > max PyTorch returns max, so gamma was -0.001 for every token. We implement the formula as
- * written with the bounds ordered, as the method file asks.
+ * gamma(A) = gMin + (gMax - gMin) * (aMax - A) / (aMax - aMin), then clamped:
+ *   'as-written': to [min(gMin, gMax), max(gMin, gMax)]. Defaults give gamma = A / 4000 on [-4, 4],
+ *                 saturating at +-0.001: positive advantages down-weight unlikely teacher tokens,
+ *                 negative ones amplify them.
+ *   'released':   min(max(gamma, gMin), gMax), which is torch.clamp(gamma, gMin, gMax) exactly; with
+ *                 gMin > gMax (the defaults) that is gMax = -0.001 whatever A is. With gMin <= gMax the
+ *                 two modes agree.
  */
 export function aasGamma(A: number, opts: AasGammaOptions = {}): number {
-  const { gMin, gMax, aMin, aMax } = { ...DEFAULT_AAS_GAMMA, ...opts };
+  const { gMin, gMax, aMin, aMax, gamma: mode } = { ...DEFAULT_AAS_GAMMA, ...opts };
   if (!(aMax > aMin)) throw new Error(`AAS needs aMax > aMin, got aMin=${aMin}, aMax=${aMax}.`);
   const gamma = gMin + ((gMax - gMin) * (aMax - A)) / (aMax - aMin);
+  if (mode === 'released') return Math.min(Math.max(gamma, gMin), gMax);
+  if (mode !== 'as-written') throw new Error(`AAS gamma mode must be 'as-written' or 'released', got ${String(mode)}.`);
   return Math.min(Math.max(gamma, Math.min(gMin, gMax)), Math.max(gMin, gMax));
 }
 
@@ -127,9 +143,12 @@ export interface AasTokenLoss extends ShapedTokenLoss {
  * i.e. the token falls back to an on-policy-like ratio p / stopgrad(p) ~ 1, nudged in gamma's direction
  * (a smaller denominator when gamma < 0, amplifying; a larger one when gamma > 0, damping). The other
  * reading (shaped value = p / 1.0001, gradient ~ dp) would silently drop the amplification that
- * negative gamma exists for. In practice: p + gamma > 1 needs p > 0.999 (the two readings then
- * differ by < 0.1%), and p + gamma < 0 needs A < 0 and p < 0.001, which the fallback below already
- * catches. "<= 0" rather than "< 0" avoids dividing by zero at p = -gamma.
+ * negative gamma exists for. The released core_algos.py does exactly this: it replaces the detached
+ * denominator, `torch.where(denominator < 0, p.detach() / 1.0001, denominator)`. In practice:
+ * p + gamma > 1 needs p > 0.999 (the two readings then differ by < 0.1%); p + gamma < 0 needs p < 0.001
+ * and gamma < 0, i.e. A < 0 as written (which the fallback below already catches), but every A under
+ * 'released' (gamma = -0.001), where the guard is what holds rare teacher tokens at weight ~1.
+ * "<= 0" rather than the code's "< 0" avoids dividing by zero at p = -gamma (the code's 1 / 0 there).
  * Fallback (released code): A < 0 and p < fallbackBelowP -> ppoClipTokenLoss(log p, oldLogp, A).
  */
 export function aasTokenLoss(p: number, A: number, opts: AasOptions = {}): AasTokenLoss {
@@ -156,4 +175,33 @@ export function luffyTokenLoss(p: number, A: number, beta = 0.1): ShapedTokenLos
   if (!(beta > 0)) throw new Error(`LUFFY shaping beta must be > 0, got ${beta}.`);
   const dLossDp = (-A * beta) / ((p + beta) * (p + beta));
   return { loss: (-A * p) / (p + beta), dLossDp, dLossDlogp: dLossDp * p };
+}
+
+/** One row of aasWeightTable. */
+export interface AasWeightRow {
+  p: number;
+  gamma: number;
+  mode: AasMode;
+  /**
+   * The token's learning rate relative to on-policy REINFORCE (whose gradient is -A * d log p):
+   * d loss / d log p = -A * weight, so weight = p / d for the shaped and guarded modes (d the
+   * stop-gradient denominator) and the importance ratio (1 on-policy) for the fallback.
+   */
+  weight: number;
+}
+
+/**
+ * The AAS weight p / d of a teacher token at each probability in `ps`, for advantage A: what the
+ * shaping does to a rare teacher token. With the defaults and A = 1.79 (a succeeded rollout):
+ *   'as-written' (gamma = 0.0004475): 0.022 at p = 1e-5, 0.0022 at p = 1e-6 (new tokens damped);
+ *   'released'   (gamma = -0.001):    p + gamma < 0 below p = 0.001, so the guard's p / (p / 1.0001)
+ *                                     = 1.0001; 2.0 at p = 0.002; then down towards 1 (1/0.999 at p = 1).
+ * Pure; the README prints it from here.
+ */
+export function aasWeightTable(A: number, ps: readonly number[], opts: AasOptions = {}): AasWeightRow[] {
+  return ps.map((p) => {
+    const r = aasTokenLoss(p, A, opts);
+    const weight = r.denominator !== null ? p / r.denominator : A !== 0 ? r.dLossDlogp / -A : 1;
+    return { p, gamma: r.gamma, mode: r.mode, weight };
+  });
 }

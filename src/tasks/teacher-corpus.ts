@@ -248,6 +248,6 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
  * with, and rollouts are encoded the same way); BOS is added when the tokenizer has one, as the trainer does for prompts.
  */
 export function encodeDocument(doc: TrainingDocument, tokenizer: Tokenizer): { ids: number[]; completionStart: number } {
-  const prompt = tokenizer.encode(doc.prompt, { addBos: tokenizer.bosId !== null });
+  const prompt = tokenizer.encode(doc.prompt, { addSpecialTokens: true });
   return { ids: [...prompt, ...tokenizer.encode(doc.completion), tokenizer.eosId], completionStart: prompt.length };
 }

@@ -111,7 +111,7 @@ export class CharTokenizer implements Tokenizer {
 
   /** One id per code point; characters outside the vocabulary (and so `<eos>` typed as text) map char by char. */
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    const ids = opts.addBos ? [BOS_ID] : [];
+    const ids = opts.addSpecialTokens ? [BOS_ID] : [];
     for (const c of text) ids.push(this.idOfChar.get(c) ?? UNK_ID);
     return ids;
   }

@@ -5,9 +5,10 @@
  *
  * Conventions follow transformers' `PreTrainedTokenizer`:
  * - bos/eos/pad/unk come from `tokenizer_config.json`, then `special_tokens_map.json`; no pad means pad = eos.
- * - `encode` never lets the post-processor add special tokens (like `apply_chat_template`, which tokenizes
- *   with `add_special_tokens=False`): a rendered chat template already starts with bos when the model
- *   wants one; plain prompts ask for it with `{addBos: true}`.
+ * - `encode` adds special tokens only when asked (`{addSpecialTokens: true}`, transformers'
+ *   `tokenizer(text)`), and then exactly what `tokenizer.json`'s post-processor adds (Llama 3 prepends
+ *   BOS, Qwen2 adds nothing): never a BOS of our own. A rendered chat template is encoded without them,
+ *   as `apply_chat_template` does, since the template already writes what the model wants.
  * - `decode` cleans up tokenization spaces only when the config says so (the transformers default is now
  *   false), so Qwen2 text round-trips exactly.
  * - A template in `chat_template.jinja` (newer transformers save it there) wins over the config's.
@@ -91,8 +92,9 @@ export class HfTokenizer implements Tokenizer {
   }
 
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    const ids = text.length === 0 ? [] : this.core.encode(text, { add_special_tokens: false }).ids;
-    return opts.addBos && this.bosId !== null ? [this.bosId, ...ids] : ids;
+    const addSpecial = opts.addSpecialTokens ?? false;
+    if (text.length === 0 && !addSpecial) return [];
+    return this.core.encode(text, { add_special_tokens: addSpecial }).ids;
   }
 
   decode(ids: number[], opts: DecodeOptions = {}): string {

@@ -10,8 +10,13 @@ export interface ChatMessage {
 }
 
 export interface EncodeOptions {
-  /** Prepend `bosId` (when the tokenizer has one). Default false: chat templates already write it. */
-  addBos?: boolean;
+  /**
+   * Add the special tokens the tokenizer adds to a plain text, as transformers' `tokenizer(text)` does
+   * (`add_special_tokens=True`): for a Hugging Face tokenizer whatever its post-processor adds (Llama 3:
+   * BOS; Qwen2: nothing); for the built-in tokenizers, BOS. Default false, as `apply_chat_template` encodes
+   * a rendered template: it already holds the special tokens the model wants.
+   */
+  addSpecialTokens?: boolean;
 }
 
 export interface DecodeOptions {

@@ -93,7 +93,7 @@ export class WordTokenizer implements Tokenizer {
 
   /** One id per piece in the vocabulary; other pieces character by character (`<unk>` outside ASCII). */
   encode(text: string, opts: EncodeOptions = {}): number[] {
-    const ids = opts.addBos ? [this.bosId] : [];
+    const ids = opts.addSpecialTokens ? [this.bosId] : [];
     for (const m of text.matchAll(PIECE)) {
       const piece = m[0];
       const id = /^\d/.test(piece) && (piece.length > 1 && piece[0] === '0') ? undefined : this.idOf.get(piece);

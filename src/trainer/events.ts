@@ -32,6 +32,8 @@ export interface RolloutRecord {
   advantage: number;
   terminated: boolean;
   truncated: boolean;
+  /** What ended the student's part: an end token, a grpo.stop string, or the length cap (absent in older files). */
+  endedBy?: 'end-token' | 'stop-string' | 'length';
   answer: string;
   /** Per-token weight of the teacher tokens under the shaping (trace inspector); null when unguided. */
   teacherTokenWeights: number[] | null;

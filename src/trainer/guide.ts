@@ -6,7 +6,7 @@
  */
 import { chooseGuided } from '../rl/guidance.js';
 import { assembleAugmented, parseTeacherFeedback } from '../rl/feedback.js';
-import { chooseStyles, type StyleMix, type StyleName, type TemplateSet } from '../prompts/templates.js';
+import { chooseStyles, styleSettingFor, type StyleMix, type StyleName, type TemplateSet } from '../prompts/templates.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { Teacher } from './teacher.js';
 import type { Rollout } from './rollout.js';
@@ -38,10 +38,13 @@ export async function guideRollouts(
   if (o.pct > 0) {
     let counter = o.counter;
     for (const group of groups) {
-      // Only completed rollouts (ended with the end token, not truncated) are eligible; correctness plays no part.
-      const eligible = group.filter((r) => r.ended && !r.truncated).map((r) => r.sample);
+      // Only completed rollouts (ended with an end token, not truncated, not cut by a stop string) are
+      // eligible; correctness plays no part.
+      const eligible = group.filter((r) => r.endId !== null && !r.truncated).map((r) => r.sample);
       for (const s of chooseGuided(eligible, o.pct, rng)) {
-        chosen.push({ r: group[s], styles: chooseStyles({ styles: o.styles, mix: o.styleMix }, rng, counter++) });
+        // The paper's layout shows every style in every prompt; the short one follows guidance.styleMix.
+        const setting = styleSettingFor(teacher.layout ?? 'short', { styles: o.styles, mix: o.styleMix });
+        chosen.push({ r: group[s], styles: chooseStyles(setting, rng, counter++) });
       }
     }
   }
@@ -71,7 +74,7 @@ export async function guideRollouts(
     r.feedback = fb;
     r.teacherText = aug.teacherPart;
     r.teacherIds = tokenizer.encode(aug.teacherPart);
-    r.ended = true; // the teacher finishes the response; the end token follows its phrase
+    r.ended = true; // the teacher finishes the response; the student's own end token follows its phrase
   });
   return out;
 }

@@ -40,6 +40,7 @@ export const RolloutRecordSchema = z.object({
   advantage: anyNumber,
   terminated: z.boolean(),
   truncated: z.boolean(),
+  endedBy: z.enum(['end-token', 'stop-string', 'length']).optional(),
   answer: z.string(),
   teacherTokenWeights: z.array(anyNumber).nullable(),
   templateVersion: count,

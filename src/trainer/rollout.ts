@@ -22,8 +22,13 @@ export interface Rollout {
   teacherIds: number[];
   studentText: string;
   teacherText: string;
-  /** The completion ends with the end token (student stopped, or the teacher finished it). */
+  /** The completion ended: on a stop token (student stopped, or the teacher finished it) or a stop string. */
   ended: boolean;
+  /**
+   * The stop token that ends the completion (the one the student emitted: with Llama-3-Instruct
+   * `<|eot_id|>`, not always the tokenizer's eos); null when it ended on a stop string or was truncated.
+   */
+  endId: number | null;
   /** The student hit maxNewTokens without an end token (never guided: not eligible). */
   truncated: boolean;
   guided: boolean;
@@ -35,9 +40,9 @@ export interface Rollout {
   advantage: number;
 }
 
-/** The completion tokens the loss sees: student + teacher + end token when the rollout ended. */
-export function completionIds(r: Rollout, eosId: number): number[] {
-  return [...r.studentIds, ...r.teacherIds, ...(r.ended ? [eosId] : [])];
+/** The completion tokens the loss sees: student + teacher + the end token when there is one. */
+export function completionIds(r: Rollout): number[] {
+  return [...r.studentIds, ...r.teacherIds, ...(r.endId !== null ? [r.endId] : [])];
 }
 
 export function completionText(r: Rollout): string {

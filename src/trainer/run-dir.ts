@@ -7,21 +7,21 @@
  *   rollouts.jsonl         one line per rollout
  *   annotations.jsonl      the dashboard's good/bad marks
  *   control.jsonl          commands from a watcher to a headless run (pause, resume, stop, save)
- *   checkpoints/step-N/    HF model folder + optimizer.safetensors + trainer_state.json (atomic)
+ *   checkpoints/step-N/    HF model folder, with the optimizer and trainer state in its thinktune/
+ *                          subfolder (checkpoint-files.ts); written atomically
  *
  * Order within a step: rollouts and metrics lines are appended (and fsynced), then the checkpoint is
  * written. On resume from step-N, lines of later steps (and a torn last line) are dropped.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
 import { basename, join } from 'node:path';
+import { stateFileOf } from './checkpoint-files.js';
 
 export class RunDirError extends Error {
   override name = 'RunDirError';
 }
 
 const CHECKPOINTS = 'checkpoints';
-export const STATE_FILE = 'trainer_state.json';
-export const OPTIMIZER_FILE = 'optimizer.safetensors';
 
 function explain(e: unknown, what: string): RunDirError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -120,7 +120,7 @@ export class RunDir {
       .map((n) => /^step-(\d+)$/.exec(n))
       .filter((m): m is RegExpExecArray => m !== null)
       .map((m) => ({ step: Number(m[1]), path: join(dir, m[0]) }))
-      .filter((c) => existsSync(join(c.path, STATE_FILE)) && statSync(join(c.path, STATE_FILE)).size > 0)
+      .filter((c) => stateFileOf(c.path) !== null)
       .sort((a, b) => b.step - a.step);
   }
 

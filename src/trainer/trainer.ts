@@ -4,7 +4,7 @@
  * pause / resume / step-once / stop / save / reload-templates / set between steps. The headless
  * printer and the dashboard worker both drive this one loop.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import type { TrainConfig } from '../config/train-config.js';
@@ -15,13 +15,18 @@ import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { AdamW, type AdamWState } from '../train/optim.js';
 import { readSafetensors, serializeSafetensors } from '../io/safetensors.js';
-import { builtinReward, type WeightedReward } from '../rl/rewards.js';
+import { RewardError } from '../rl/rewards.js';
+import { loadRewardFunctions } from '../rl/reward-file.js';
 import { builtinModelDir, resolvePromptsDir } from '../paths.js';
-import { loadProblems } from '../tasks/datasets.js';
-import { studentPrompt } from '../tasks/arith.js';
+import { loadTaskProblems } from '../tasks/task.js';
+import { studentPromptFor } from '../tasks/student-prompt.js';
+import { stopTokenIds, type GenerationConfig } from '../model/generation-config.js';
+import { checkRunFits, checkTeacherFits } from './length-guard.js';
 import type { TrainCommand, TrainEvent } from './events.js';
-import { LocalTeacher, OpenAITeacher, type Teacher } from './teacher.js';
-import { OPTIMIZER_FILE, RunDir, RunDirError, STATE_FILE } from './run-dir.js';
+import { LocalTeacher, OpenAITeacher, isBuiltinWorldTokenizer, type Teacher } from './teacher.js';
+import { chooseTeacherLayout } from '../prompts/styles.js';
+import { RunDir, RunDirError } from './run-dir.js';
+import { OPTIMIZER_FILE, STATE_FILE, optimizerFileOf, readTrainerState, type TrainerState } from './checkpoint-files.js';
 import { promptIndices } from './sampler.js';
 import { thinkTuningStep, type StepContext } from './think-step.js';
 import type { Problem } from './rollout.js';
@@ -37,14 +42,6 @@ export interface TrainerOptions {
   backend?: { name: string; reason: string };
   /** Use this teacher instead of the one the config describes (tests, programmatic use). */
   teacher?: Teacher;
-}
-
-interface TrainerState {
-  completedSteps: number;
-  styleCounter: number;
-  seed: number;
-  templateVersion: number;
-  optimizerStep: number;
 }
 
 export function resolveModelDir(spec: string): string {
@@ -71,14 +68,17 @@ function optimizerFromFile(file: string, step: number): AdamWState {
 async function buildTeacher(config: TrainConfig, startDir: string, loadFrozenStart: () => Promise<LoadedModel>): Promise<Teacher | null> {
   const t = config.teacher;
   if (!config.guidance.enabled) return null;
+  const layoutSetting = config.guidance.teacherLayout;
   if (t.kind === 'openai') {
-    return new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens });
+    const layout = chooseTeacherLayout(layoutSetting, { kind: 'openai', builtin: false });
+    return new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens, layout });
   }
   const dir = t.kind === 'checkpoint' ? resolve(t.path!) : startDir;
   const loaded = t.kind === 'checkpoint' ? await loadModel(dir) : await loadFrozenStart();
   if (!loaded.tokenizer) throw new RunDirError(`teacher checkpoint ${dir} has no tokenizer.json; copy the tokenizer next to its weights`);
   const what = t.kind === 'frozen-student' ? `frozen copy of ${dir}` : dir;
-  return new LocalTeacher(loaded.model, loaded.tokenizer, t.maxNewTokens, what);
+  const layout = chooseTeacherLayout(layoutSetting, { kind: t.kind, builtin: isBuiltinWorldTokenizer(loaded.tokenizer) });
+  return new LocalTeacher(loaded.model, loaded.tokenizer, t.maxNewTokens, what, { layout, stopIds: stopTokenIds(loaded.generation, loaded.tokenizer.eosId) });
 }
 
 export class Trainer {
@@ -98,6 +98,8 @@ export class Trainer {
     private startStep: number,
     private readonly resumedFrom: string | null,
     private readonly opts: TrainerOptions,
+    /** The student's generation_config.json, carried into every checkpoint. */
+    private readonly generation: GenerationConfig,
   ) {}
 
   static async create(opts: TrainerOptions): Promise<Trainer> {
@@ -116,18 +118,12 @@ export class Trainer {
     const studentLoaded = await loadModel(resumeFrom ? resumeFrom.path : startDir);
     const tokenizer = studentLoaded.tokenizer;
     if (!tokenizer) throw new RunDirError(`${startDir} has no tokenizer.json; the student needs its tokenizer next to its weights`);
-    const rewards: WeightedReward[] = config.grpo.rewards.map((r) => {
-      try {
-        return { name: r.name, fn: builtinReward(r.name), weight: r.weight };
-      } catch (e) {
-        throw new RunDirError(`config: grpo.rewards: ${(e as Error).message}`);
-      }
-    });
+    const rewards = await loadRewardFunctions(config.grpo.rewards, { cwd: process.cwd() });
     const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2, eps: config.optim.eps });
     let state: TrainerState | null = null;
     if (resumeFrom) {
-      state = JSON.parse(readFileSync(join(resumeFrom.path, STATE_FILE), 'utf8')) as TrainerState;
-      optimizer.setState(optimizerFromFile(join(resumeFrom.path, OPTIMIZER_FILE), state.optimizerStep));
+      state = readTrainerState(resumeFrom.path)!; // checkpoints() lists only folders that have one
+      optimizer.setState(optimizerFromFile(optimizerFileOf(resumeFrom.path), state.optimizerStep));
       runDir.truncateAfter('metrics.jsonl', state.completedSteps - 1);
       runDir.truncateAfter('rollouts.jsonl', state.completedSteps - 1);
     }
@@ -138,13 +134,17 @@ export class Trainer {
     const loadFrozenStart = () => (frozenStart ??= loadModel(startDir));
     const teacher = opts.teacher ?? (await buildTeacher(config, startDir, loadFrozenStart));
     const reference = config.grpo.beta > 0 ? (await loadFrozenStart()).model : null;
-    const problems = loadProblems(config.data.file ?? `${config.data.task}-${config.data.split}`, { difficulty: config.data.difficulty, count: 20000 });
+    const d = config.data;
+    const problems = loadTaskProblems({ task: d.task, split: d.split, file: d.file, difficulty: d.difficulty, count: 20000 });
+    const studentPrompt = studentPromptFor(tokenizer, d.task, config.prompt);
+    checkRunFits(studentLoaded.model.config, problems, studentPrompt, config);
+    if (teacher) checkTeacherFits(teacher, templates.current, problems, config);
     const ctx: StepContext = {
       config, student: studentLoaded.model, reference, tokenizer, optimizer, teacher, templates, rewards,
-      promptFor: studentPrompt, styleCounter: state?.styleCounter ?? 0,
+      studentPrompt, stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId), styleCounter: state?.styleCounter ?? 0,
     };
     runDir.writeJson('config.json', config);
-    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts);
+    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation);
     // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
     trainer.controlOffset = runDir.controlEnd();
     return trainer;
@@ -200,10 +200,12 @@ export class Trainer {
     const state: TrainerState = {
       completedSteps: completed, styleCounter: this.ctx.styleCounter, seed: this.config.run.seed,
       templateVersion: this.ctx.templates.version, optimizerStep: this.ctx.optimizer.stepCount,
+      task: this.config.data.task, prompt: this.config.prompt,
     };
     // Optimizer moments and the trainer state go into the checkpoint folder atomically with the weights.
     saveModel(path, this.ctx.student, {
       tokenizer: this.ctx.tokenizer,
+      generation: this.generation,
       extraFiles: { [STATE_FILE]: JSON.stringify(state, null, 2) + '\n', [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())) },
     });
     this.runDir.prune(this.config.run.keepCheckpoints);
@@ -248,7 +250,16 @@ export class Trainer {
       yield* this.refreshTemplates();
       yield { type: 'step-start', step };
       const problems = promptIndices(this.problems.length, this.config.run.seed, step, this.config.data.promptsPerStep).map((i) => this.problems[i]);
-      const out = await thinkTuningStep(this.ctx, step, problems);
+      let out: Awaited<ReturnType<typeof thinkTuningStep>>;
+      try {
+        out = await thinkTuningStep(this.ctx, step, problems);
+      } catch (e) {
+        // A reward module that throws or returns garbage stops the run with its own one-line message.
+        if (!(e instanceof RewardError)) throw e;
+        yield { type: 'fatal', message: e.message };
+        reason = 'stopped';
+        break;
+      }
       this.runDir.appendLines('rollouts.jsonl', out.rollouts);
       this.runDir.appendLines('metrics.jsonl', [out.metrics]);
       yield { type: 'rollouts', step, rollouts: out.rollouts };

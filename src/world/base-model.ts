@@ -37,7 +37,7 @@ export function worldModelConfig(vocabSize: number, overrides: Partial<ModelConf
 function greedy(model: CausalLM, tok: Tokenizer, prompts: string[], maxNewTokens: number): string[] {
   const out: string[] = [];
   for (let i = 0; i < prompts.length; i += 16) {
-    const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addBos: true }));
+    const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addSpecialTokens: true }));
     // Never past the model's positions (a small model may have fewer than prompt + maxNewTokens).
     const gen = generate(model, ids, { maxNewTokens: Math.max(1, responseBudget(model, ids, maxNewTokens)), numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
     for (const g of gen) out.push(tok.decode(g.finished ? g.tokens.slice(0, -1) : g.tokens, { skipSpecial: true }));

@@ -39,7 +39,10 @@ test('method configs differ only in guidance.enabled and run.seed', () => {
   assert.deepEqual({ ...tt, guidance: { ...tt.guidance, enabled: false } }, grpo);
   assert.equal(grpo.run.seed, 2);
   assert.equal(testDataSpec(base), 'arith-test');
-  assert.equal(testDataSpec(loadTrainConfig(configFile, ['data.file=x.jsonl'])), 'x.jsonl');
+  // A JSONL task's data.file holds its training problems: compare asks for held-out ones instead.
+  const gsm = loadTrainConfig(configFile, ['data.task=gsm8k', 'data.file=x.jsonl']);
+  assert.throws(() => testDataSpec(gsm), /data\.task is gsm8k; pass --test-data FILE with held-out problems/);
+  assert.equal(testDataSpec(gsm, 'held-out.jsonl'), 'held-out.jsonl');
 });
 
 test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.md', { timeout: 60_000 }, async () => {

@@ -114,7 +114,7 @@ test('--set overrides apply after the file, in order, with JSON values, plain st
   // Text keys keep number-like text as text.
   assert.equal(loadTrainConfig(undefined, ['run.runDir=2024']).run.runDir, '2024');
   // A value after the first '=' may itself contain '='.
-  assert.equal(loadTrainConfig(undefined, ['data.file=a=b.jsonl']).data.file, 'a=b.jsonl');
+  assert.equal(loadTrainConfig(undefined, ['data.task=gsm8k', 'data.file=a=b.jsonl']).data.file, 'a=b.jsonl');
 });
 
 test('wrong types and out-of-range values name the key, the rule, the value and the fix', () => {
@@ -133,10 +133,12 @@ test('wrong types and out-of-range values name the key, the rule, the value and 
 });
 
 test('unknown keys list the valid keys of their section and suggest a near match', () => {
-  const grpoKeys = 'groupSize, temperature, topP, maxNewTokens, scaleRewards, lossType, epsLow, epsHigh, dualClip, beta, numIterations, maskTruncated, rewards';
+  const grpoKeys = 'groupSize, temperature, topP, maxNewTokens, scaleRewards, lossType, epsLow, epsHigh, dualClip, beta, numIterations, miniBatches, stop, maskTruncated, rewards';
   fails(() => loadTrainConfig(undefined, ['grpo.groupsize=8']), `config: unknown key grpo.groupsize (did you mean grpo.groupSize?); the keys of grpo are ${grpoKeys}`);
+  // Inside a list entry the path names the entry, not a crash (zod reports it with a numeric segment).
+  fails(() => loadTrainConfig(undefined, [`grpo.rewards=[{"name":"accuracy","weight":1,"wieght":2}]`]), "config: unknown key grpo.rewards[0].wieght (did you mean grpo.rewards[0].weight?); the keys of grpo.rewards[0] are name, file, weight");
   fails(() => loadTrainConfig(undefined, ['grpo.kl=0.1']), `config: unknown key grpo.kl; the keys of grpo are ${grpoKeys}`);
-  fails(() => loadTrainConfig(undefined, ['optimizer.lr=1']), /^config: unknown section "optimizer"; the sections are model, teacher, data, grpo, guidance, optim, run$/);
+  fails(() => loadTrainConfig(undefined, ['optimizer.lr=1']), /^config: unknown section "optimizer"; the sections are model, teacher, data, prompt, grpo, guidance, optim, run$/);
   fails(() => loadTrainConfig(undefined, ['grpo.groupSize.max=3']), 'config: grpo.groupSize is a value, not a section; set it as grpo.groupSize=<value>');
   fails(() => loadTrainConfig(undefined, ['grpo.rewards.0.weight=3']), /^config: cannot set inside the list grpo\.rewards; set the whole list/);
   fails(() => loadTrainConfig(undefined, ['groupSize']), 'config: "groupSize" is not key=value; write it like grpo.groupSize=8');
@@ -156,6 +158,34 @@ test('cross-key rules say which keys conflict and how to resolve it', () => {
   fails(() => loadTrainConfig(undefined, ['guidance.aMin=4']), /^config: guidance\.aMin \(4\) must be < guidance\.aMax \(4\)/);
   fails(() => loadTrainConfig(undefined, ['guidance.styles=self-critique,self-critique']), 'config: guidance.styles lists self-critique twice; list each style once');
   fails(() => loadTrainConfig(undefined, ['optim.schedule=cosine', 'optim.warmupSteps=200']), /^config: optim\.warmupSteps \(200\) must be <= run\.totalSteps \(150\)/);
+});
+
+test('grpo.rewards entries: a built-in by name or a module by file, named by their file when unnamed', () => {
+  const set = (rewards: unknown) => loadTrainConfig(undefined, [`grpo.rewards=${JSON.stringify(rewards)}`]).grpo.rewards;
+  // The file path is kept as written (resolved when the reward is loaded); the name defaults to its base name.
+  assert.deepEqual(set([{ file: './rewards/my-reward.mjs', weight: 0.5 }, { name: 'termination', weight: 1 }]), [
+    { file: './rewards/my-reward.mjs', weight: 0.5, name: 'my_reward' },
+    { name: 'termination', weight: 1 },
+  ]);
+  assert.deepEqual(set([{ file: 'r.mjs', name: 'mine', weight: 1 }]), [{ name: 'mine', file: 'r.mjs', weight: 1 }]);
+  withFile('rewards.yaml', 'grpo:\n  rewards:\n    - file: ./len.mjs\n      weight: -0.1\n    - name: accuracy\n      weight: 1\n', (path) => {
+    assert.deepEqual(loadTrainConfig(path).grpo.rewards, [{ file: './len.mjs', weight: -0.1, name: 'len' }, { name: 'accuracy', weight: 1 }]);
+  });
+  // A parsed config parses again to itself (compare re-validates its per-method copies).
+  const parsed = parseTrainConfig({ grpo: { rewards: [{ file: './a-b.mjs', weight: 1 }] } });
+  assert.deepEqual(parseTrainConfig(structuredClone(parsed)).grpo.rewards, parsed.grpo.rewards);
+
+  fails(() => set([{ weight: 1 }]), 'config: grpo.rewards[0] has neither name nor file; give a built-in name (accuracy, math_answer, termination, first_answer) or a file, e.g. {"name":"accuracy","weight":1} or {"file":"./my-reward.mjs","weight":1}');
+  fails(() => set([{ name: 'acuracy', weight: 1 }]), 'config: grpo.rewards[0].name acuracy is not a built-in reward; use one of accuracy, math_answer, termination, first_answer, or set grpo.rewards[0].file to a module that exports the function');
+  fails(() => set([{ name: 'accuracy' }]), 'config: grpo.rewards[0].weight must be a number (got nothing); set grpo.rewards[0].weight to a number');
+  fails(() => parseTrainConfig({ grpo: { rewards: [{ name: 'accuracy', weight: Infinity }] } }), /^config: grpo\.rewards\[0\]\.weight must be a number \(got .*\); set grpo\.rewards\[0\]\.weight to a number$/);
+  fails(() => set([{ file: './x.mjs', name: 'my reward', weight: 1 }]), 'config: grpo.rewards[0].name "my reward" may hold only letters, digits and _ (it keys the rewards/<name>/mean metric); write e.g. my_reward');
+  fails(() => set([]), 'config: grpo.rewards must be a non-empty list of {name, weight} (a built-in) or {file, weight} (a reward module) (got []); set grpo.rewards to e.g. [{"name":"accuracy","weight":1}] or [{"file":"./my-reward.mjs","weight":1}]');
+  // Duplicates are found by the names rewards are logged under, given or derived.
+  fails(() => set([{ name: 'accuracy', weight: 1 }, { name: 'accuracy', weight: 2 }]), 'config: grpo.rewards[1] is named accuracy, as is grpo.rewards[0]; list each reward once, or give one of them a distinct "name"');
+  fails(() => set([{ file: 'a/my-r.mjs', weight: 1 }, { file: 'b/my_r.js', weight: 1 }]), /^config: grpo\.rewards\[1\] is named my_r, as is grpo\.rewards\[0\]/);
+  fails(() => set([{ name: 'accuracy', weight: 1 }, { file: './accuracy.mjs', weight: 1 }]), /^config: grpo\.rewards\[1\] is named accuracy, as is grpo\.rewards\[0\]/);
+  assert.equal(set([{ name: 'accuracy', weight: 1 }, { file: './accuracy.mjs', name: 'my_accuracy', weight: 1 }]).length, 2);
 });
 
 test('file problems: missing, unknown format, bad syntax, not a mapping', () => {

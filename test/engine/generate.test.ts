@@ -37,7 +37,7 @@ function randomModel(config: ModelConfig, seed: number): CausalLM {
 
 // GQA (4 query heads over 2 kv heads) with q/k/v bias; and a tied model whose head_dim (6) and
 // intermediate size (30) are not multiples of 4, with one kv head.
-const BIASED_GQA = presetConfig('tiny', 13, { attention_bias: true });
+const BIASED_GQA = presetConfig('tiny', 13, { model_type: 'qwen2' }); // Qwen2: q/k/v biases
 const TIED_ODD = presetConfig('tiny', 11, { hidden_size: 24, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 30, tie_word_embeddings: true });
 const PROMPTS = [[1, 5, 7], [2, 3, 4, 9, 10, 1, 2], [6]];
 

@@ -19,7 +19,7 @@ let cached: string | null = null;
 export function tinyWorldModel(steps = 60): string {
   if (cached) return cached;
   const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
-  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 512 }), 5);
+  const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 1024 }), 5);
   const opt = new AdamW({ weightDecay: 0 });
   const problems = arithDataset('train', { count: 64, seed: 2, difficulty: 'easy' });
   for (let i = 0; i < steps; i++) {

@@ -118,7 +118,9 @@ test('save then load round-trips config, tensors (bit-exact F32) and extra files
   assert.deepEqual([...fs.readFileSync(path.join(dir, 'raw.bin'))], [1, 2, 3]);
 
   const loaded = loadCheckpoint(dir);
-  assert.deepEqual(loaded.config, qwenTied);
+  // Same fields; the source is now what toHfConfig wrote: the original keys plus the HF markers and the dtype.
+  assert.deepEqual({ ...loaded.config, source: null }, { ...qwenTied, source: null });
+  assert.deepEqual(loaded.config.source, { ...qwenTied.source, architectures: ['Qwen2ForCausalLM'], hidden_act: 'silu', dtype: 'float32' });
   assert.deepEqual(loaded.rawConfig.architectures, ['Qwen2ForCausalLM']);
   assertSameTensors(loaded.tensors, tensors);
   expectTensors(loaded.tensors, hfTensorShapes(loaded.config), dir);

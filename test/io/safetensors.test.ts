@@ -5,6 +5,7 @@ import os from 'node:os';
 import path from 'node:path';
 import {
   CheckpointError,
+  openSafetensors,
   parseSafetensors,
   readSafetensors,
   readSafetensorsMetadata,
@@ -365,5 +366,143 @@ test('a write that fails mid-way (disk full) keeps the previous file and removes
   mock.restoreAll();
   assert.deepEqual(fs.readFileSync(file), before);
   assert.deepEqual(fs.readdirSync(dir), ['model.safetensors']);
+  fs.rmSync(dir, { recursive: true });
+});
+
+const FIXTURES = path.join(import.meta.dirname, '..', 'fixtures');
+const fixtureFiles = [
+  { file: path.join(FIXTURES, 'tiny-llama', 'model.safetensors'), dtype: 'F32' },
+  { file: path.join(FIXTURES, 'tiny-qwen2', 'model.safetensors'), dtype: 'BF16' },
+];
+
+/** Same names in the same order, same shapes, same bits (NaN payloads included). */
+function assertSameBits(got: Map<string, RawTensor>, want: Map<string, RawTensor>): void {
+  assert.deepEqual([...got.keys()], [...want.keys()]);
+  for (const [name, w] of want) {
+    const g = got.get(name)!;
+    assert.deepEqual(g.shape, w.shape, name);
+    assert.deepEqual(new Uint32Array(g.data.buffer, g.data.byteOffset, g.data.length), new Uint32Array(w.data.buffer, w.data.byteOffset, w.data.length), name);
+  }
+}
+
+test('streaming reads of the fixtures are bit-identical to parsing the whole file in memory', () => {
+  for (const { file, dtype } of fixtureFiles) {
+    const inMemory = parseSafetensors(fs.readFileSync(file), file);
+    assert.ok(inMemory.size > 10, file);
+    assertSameBits(readSafetensors(file), inMemory);
+    const st = openSafetensors(file);
+    try {
+      assert.deepEqual(st.entries.map((e) => e.name), [...inMemory.keys()]);
+      assert.ok(st.entries.every((e) => e.dtype === dtype), `${file} is stored as ${dtype}`);
+      assert.deepEqual(st.entries.map((e) => e.shape), [...inMemory.values()].map((t) => t.shape));
+      // Reading in reverse order and twice gives the same tensors: reads are positioned, not sequential.
+      const back = new Map([...inMemory.keys()].reverse().map((n) => [n, st.read(n)] as const));
+      assertSameBits(new Map([...inMemory.keys()].map((n) => [n, back.get(n)!])), inMemory);
+      assertSameBits(new Map([[st.entries[0].name, st.read(st.entries[0].name)]]), new Map([[st.entries[0].name, inMemory.get(st.entries[0].name)!]]));
+    } finally {
+      st.close();
+    }
+  }
+});
+
+test('short reads (an odd 999 bytes at most per readSync) still give bit-identical tensors', (t) => {
+  const realRead = fs.readSync;
+  let calls = 0;
+  t.mock.method(fs, 'readSync', (fd: number, buf: Uint8Array, offset: number, length: number, position: number) => {
+    calls++;
+    return (realRead as (...a: unknown[]) => number)(fd, buf, offset, Math.min(length, 999), position);
+  });
+  for (const { file } of fixtureFiles) {
+    const want = parseSafetensors(fs.readFileSync(file), file);
+    assertSameBits(readSafetensors(file), want);
+  }
+  assert.ok(calls > 150, `expected many short reads, got ${calls}`);
+});
+
+test('a tensor read fetches exactly its own bytes, at 8 + header length + begin', (t) => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'm.safetensors');
+  writeSafetensors(file, new Map([['a', tensor([3], [1, 2, 3])], ['b', tensor([2, 2], [4, 5, 6, 7])]]), { dtype: 'BF16' });
+  const headerLen = Number(fs.readFileSync(file).readBigUInt64LE(0));
+  const st = openSafetensors(file);
+  const realRead = fs.readSync;
+  const reads: [number, number][] = [];
+  t.mock.method(fs, 'readSync', (fd: number, buf: Uint8Array, offset: number, length: number, position: number) => {
+    reads.push([position, length]);
+    return (realRead as (...a: unknown[]) => number)(fd, buf, offset, length, position);
+  });
+  assert.deepEqual([...st.read('b').data], [4, 5, 6, 7]);
+  assert.deepEqual(reads, [[8 + headerLen + 6, 8]]);
+  st.close();
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('readSafetensors { names } reads only those tensors, in file order, and rejects an unknown name', () => {
+  const file = fixtureFiles[1].file;
+  const all = parseSafetensors(fs.readFileSync(file), file);
+  const [first, , third] = [...all.keys()];
+  const some = readSafetensors(file, { names: [third, first] });
+  assertSameBits(some, new Map([[first, all.get(first)!], [third, all.get(third)!]]));
+  assert.equal(readSafetensors(file, { names: [] }).size, 0);
+  assertCheckpointError(() => readSafetensors(file, { names: ['lm_head.weight'] }), file, "no tensor 'lm_head.weight'");
+  const st = openSafetensors(file);
+  assertCheckpointError(() => st.read('nope'), file, "no tensor 'nope'");
+  st.close();
+  st.close(); // closing twice is harmless
+  assertCheckpointError(() => st.read(first), 'after close()');
+});
+
+test('the open API reports truncation at open, and a file that shrinks after opening on read', () => {
+  const dir = tmpDir();
+  const file = path.join(dir, 'model.safetensors');
+  const name = 'model.layers.0.mlp.up_proj.weight';
+  writeSafetensors(file, new Map([['a', tensor([4], [1, 2, 3, 4])], [name, { shape: [128, 128], data: new Float32Array(128 * 128) }]]));
+  const full = fs.readFileSync(file);
+  const st = openSafetensors(file);
+  fs.truncateSync(file, full.length - 100);
+  assert.deepEqual([...st.read('a').data], [1, 2, 3, 4]);
+  assertCheckpointError(() => st.read(name), file, `tensor '${name}'`, '100 bytes early', 'truncated');
+  st.close();
+  assertCheckpointError(() => openSafetensors(file), file, `tensor '${name}'`, 'needs 65536 bytes', 'truncated');
+  fs.writeFileSync(file, full.subarray(0, 5));
+  assertCheckpointError(() => openSafetensors(file), file, 'too short');
+  fs.writeFileSync(file, full.subarray(0, 20));
+  assertCheckpointError(() => readSafetensorsMetadata(file), file, 'header length', 'beyond the file size');
+  fs.rmSync(dir, { recursive: true });
+});
+
+test('open errors say what is wrong: missing file, a folder, no permission, a failing disk', (t) => {
+  const dir = tmpDir();
+  const missing = path.join(dir, 'gone.safetensors');
+  assertCheckpointError(() => openSafetensors(missing), missing, 'does not exist', 'check the path');
+  assertCheckpointError(() => readSafetensorsMetadata(missing), missing, 'does not exist');
+  const notDir = path.join(dir, 'file');
+  fs.writeFileSync(notDir, 'x');
+  assertCheckpointError(() => readSafetensors(path.join(notDir, 'model.safetensors')), 'ENOTDIR', 'check the path');
+
+  const folder = path.join(dir, 'model.safetensors');
+  fs.mkdirSync(folder);
+  const msg = assertCheckpointError(() => readSafetensors(folder), folder, 'is a folder', 'EISDIR');
+  assert.ok(!msg.includes('check the path'), msg);
+
+  const file = path.join(dir, 'w.safetensors');
+  writeSafetensors(file, new Map([['w', tensor([2], [1, 2])]]));
+  const realOpen = fs.openSync;
+  const openMock = t.mock.method(fs, 'openSync', (...args: Parameters<typeof fs.openSync>) => {
+    if (args[0] === file) throw Object.assign(new Error(`EACCES: permission denied, open '${file}'`), { code: 'EACCES' });
+    return (realOpen as (...a: unknown[]) => number)(...args);
+  });
+  const denied = assertCheckpointError(() => readSafetensors(file), file, 'permission denied', 'EACCES', 'chmod');
+  assert.ok(!denied.includes('check the path'), denied);
+  openMock.mock.restore();
+
+  const st = openSafetensors(file);
+  t.mock.method(fs, 'readSync', () => {
+    throw Object.assign(new Error('EIO: i/o error, read'), { code: 'EIO' });
+  });
+  const io = assertCheckpointError(() => st.read('w'), file, "tensor 'w'", 'I/O error', 'EIO');
+  assert.ok(!io.includes('check the path'), io);
+  st.close();
+  mock.restoreAll();
   fs.rmSync(dir, { recursive: true });
 });

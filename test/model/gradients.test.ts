@@ -1,5 +1,6 @@
 // The hand-written backward pass against central finite differences, on a tiny model that exercises
-// every path: GQA, q/k/v bias, tied and untied heads, non-trivial norms.
+// every path: GQA, q/k/v bias, tied and untied heads, non-trivial norms; at temperature 1 and at 0.7
+// (training scores rollouts under log_softmax(logits / T), the distribution they were sampled from).
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
@@ -14,7 +15,7 @@ before(useTestBackend);
 
 /** A tiny model with weights large enough that every term matters. */
 function tinyModel(tied: boolean): CausalLM {
-  const cfg = presetConfig('tiny', 11, { num_attention_heads: 4, num_key_value_heads: 2, attention_bias: true, tie_word_embeddings: tied });
+  const cfg = presetConfig('tiny', 11, { model_type: 'qwen2', num_attention_heads: 4, num_key_value_heads: 2, tie_word_embeddings: tied });
   const model = CausalLM.init(cfg, 1);
   let seed = 100;
   for (const [name, v] of Object.entries(model.params)) {
@@ -26,8 +27,9 @@ function tinyModel(tied: boolean): CausalLM {
   return model;
 }
 
-for (const tied of [false, true]) {
-  test(`gradients match finite differences (${tied ? 'tied' : 'untied'} head)`, () => {
+const cases = [{ tied: false, temperature: 1 }, { tied: true, temperature: 1 }, { tied: false, temperature: 0.7 }, { tied: true, temperature: 0.7 }];
+for (const { tied, temperature } of cases) {
+  test(`gradients match finite differences (${tied ? 'tied' : 'untied'} head, temperature ${temperature})`, () => {
     const model = tinyModel(tied);
     const B = 2, T = 5, V = 11;
     const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V);
@@ -35,11 +37,11 @@ for (const tied of [false, true]) {
     // Loss = sum_t c_t * logp(target_t) with mixed-sign weights (like a GRPO surrogate).
     const coef = tf.tensor1d(Float32Array.from({ length: B * T }, (_, i) => Math.sin(i + 1)));
     const lossNow = () => tf.tidy(() => {
-      const { logp } = forward(model, { ids, B, T });
+      const { logp } = forward(model, { ids, B, T }, { temperature });
       return tf.sum(tf.mul(gatherTargets(logp, tgt), coef)).dataSync()[0];
     });
-    const out = forward(model, { ids, B, T }, { save: true });
-    const grads = backward(model, out.saved!, out.logp, tgt, coef);
+    const out = forward(model, { ids, B, T }, { save: true, temperature });
+    const grads = backward(model, out.saved!, out.logp, tgt, coef, { temperature });
     disposeSaved(out.saved!);
     out.logp.dispose();
     let checked = 0;
@@ -93,5 +95,40 @@ test('a wrong backward is caught: gradient of a perturbed loss differs', () => {
   assert.ok(Math.abs(a) > 1e-6);
   assert.ok(Math.abs(a + b) < 1e-6 * Math.max(1, Math.abs(a)));
   tgt.dispose();
+  model.dispose();
+});
+
+test('log-probs at temperature T are log_softmax(logits / T) (float64 reference)', () => {
+  const model = tinyModel(false);
+  const B = 2, T = 3, V = 11;
+  const ids = Int32Array.from([1, 4, 9, 2, 7, 3]);
+  // At T = 1, logp1 = z - logsumexp(z): z up to a per-row constant, which log_softmax ignores.
+  const plain = forward(model, { ids, B, T });
+  const hot = forward(model, { ids, B, T }, { temperature: 0.7 });
+  const z = plain.logp.dataSync();
+  const got = hot.logp.dataSync();
+  for (let n = 0; n < B * T; n++) {
+    const row = Array.from(z.subarray(n * V, (n + 1) * V), (x) => x / 0.7);
+    const m = Math.max(...row);
+    const lse = m + Math.log(row.reduce((a, x) => a + Math.exp(x - m), 0));
+    row.forEach((x, v) => assert.ok(Math.abs(got[n * V + v] - (x - lse)) < 2e-5, `row ${n} token ${v}: ${got[n * V + v]} vs ${x - lse}`));
+  }
+  // T = 1 through the option is the plain pass, bit for bit.
+  const same = forward(model, { ids, B, T }, { temperature: 1 });
+  assert.deepEqual(Array.from(same.logp.dataSync()), Array.from(z));
+  tf.dispose([plain.logp, hot.logp, same.logp]);
+  assert.throws(() => forward(model, { ids, B, T }, { temperature: 0 }), /temperature must be a finite number > 0/);
+  model.dispose();
+});
+
+test('backward refuses a temperature other than its forward pass\'s', () => {
+  const model = tinyModel(false);
+  const ids = Int32Array.from([1, 2, 3]);
+  const tgt = tf.tensor1d(Int32Array.from([2, 3, 4]), 'int32');
+  const d = tf.ones([3]) as tf.Tensor1D;
+  const out = forward(model, { ids, B: 1, T: 3 }, { save: true, temperature: 0.7 });
+  assert.throws(() => backward(model, out.saved!, out.logp, tgt, d, { temperature: 1 }), /differs from the forward pass's 0.7/);
+  disposeSaved(out.saved!);
+  tf.dispose([out.logp, tgt, d]);
   model.dispose();
 });

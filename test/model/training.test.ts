@@ -45,7 +45,7 @@ test('a tiny model overfits a short text, with a flat tensor count', () => {
 test('save -> load is bit-identical (weights, log-probs, tokenizer)', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-model-'));
   try {
-    const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { attention_bias: true, tie_word_embeddings: true }), 3);
+    const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { model_type: 'qwen2', tie_word_embeddings: true }), 3);
     saveModel(join(dir, 'm'), model, { tokenizer: tok });
     const loaded = await loadModel(join(dir, 'm'));
     for (const [name, v] of Object.entries(model.params)) {

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { STYLE_NAMES, chooseStyles, type StyleName } from '../../src/prompts/styles.js';
+import { STYLE_NAMES, chooseStyles, chooseTeacherLayout, styleSettingFor, type StyleName } from '../../src/prompts/styles.js';
 
 const three: StyleName[] = ['self-conflict', 'self-agreement', 'self-critique'];
 const never = () => assert.fail('rng must not be called');
@@ -34,4 +34,26 @@ test("'random-one' covers all four styles under a uniform rng", () => {
 
 test('an empty style list is an error that says what to do', () => {
   assert.throws(() => chooseStyles({ styles: [], mix: 'all' }, never, 0), /guidance\.styles is empty; list at least one style/);
+});
+
+test("auto layout: short only for the built-in model, whatever loaded it; the paper's for every other teacher", () => {
+  assert.equal(chooseTeacherLayout('auto', { kind: 'frozen-student', builtin: true }), 'short');
+  assert.equal(chooseTeacherLayout('auto', { kind: 'checkpoint', builtin: true }), 'short');
+  assert.equal(chooseTeacherLayout('auto', { kind: 'frozen-student', builtin: false }), 'paper');
+  assert.equal(chooseTeacherLayout('auto', { kind: 'checkpoint', builtin: false }), 'paper');
+  // A server's model is never the built-in one, whatever the flag says.
+  assert.equal(chooseTeacherLayout('auto', { kind: 'openai', builtin: true }), 'paper');
+  assert.equal(chooseTeacherLayout('auto', { kind: 'openai', builtin: false }), 'paper');
+});
+
+test('an explicit layout setting wins over the teacher', () => {
+  assert.equal(chooseTeacherLayout('paper', { kind: 'frozen-student', builtin: true }), 'paper');
+  assert.equal(chooseTeacherLayout('short', { kind: 'openai', builtin: false }), 'short');
+});
+
+test("the paper layout shows every configured style in every prompt; the short one keeps the configured mix", () => {
+  const setting = { styles: three, mix: 'round-robin' } as const;
+  assert.deepEqual(styleSettingFor('paper', setting), { styles: three, mix: 'all' });
+  assert.deepEqual(styleSettingFor('short', setting), setting);
+  assert.deepEqual(chooseStyles(styleSettingFor('paper', { styles: STYLE_NAMES, mix: 'random-one' }), never, 3), [...STYLE_NAMES]);
 });

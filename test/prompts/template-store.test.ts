@@ -35,7 +35,7 @@ test('a valid edit replaces the set in force and bumps the version', () => {
   withScratch((dir) => {
     const store = new TemplateStore(dir);
     const before = store.render(input);
-    edit(dir, 'self-conflict.txt', (s) => s.replace('notice the slip', 'notice my slip'));
+    edit(dir, 'self-conflict.txt', (s) => s.replace('notice any slip', 'notice my slip'));
     assert.deepEqual(store.refresh(), { changed: true, version: 2, files: ['self-conflict.txt'] });
     assert.equal(store.version, 2);
     const after = store.render(input);
@@ -66,6 +66,17 @@ test('an invalid edit is reported and the previous set stays in force until the 
     // A valid new edit is taken.
     edit(dir, 'teacher-prompt.txt', (s) => s.replace('Feedback:', 'Your feedback:'));
     assert.deepEqual(store.refresh(), { changed: true, version: 2, files: ['teacher-prompt.txt'] });
+  });
+});
+
+test('an edit of the paper layout is taken like any other, and renders under that layout only', () => {
+  withScratch((dir) => {
+    const store = new TemplateStore(dir);
+    const short = store.render(input);
+    edit(dir, 'teacher-prompt-fewshot.txt', (s) => s.replace(/^Feedback:$/m, 'Your feedback:'));
+    assert.deepEqual(store.refresh(), { changed: true, version: 2, files: ['teacher-prompt-fewshot.txt'] });
+    assert.ok(store.render(input, { layout: 'paper' }).endsWith('Your feedback:'));
+    assert.equal(store.render(input), short);
   });
 });
 

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  PAPER_LAYOUT_FILE,
   STYLE_NAMES,
   TEMPLATE_FILES,
   TemplateError,
@@ -11,6 +12,7 @@ import {
   renderTeacherChat,
   renderTeacherPrompt,
 } from '../../src/prompts/templates.js';
+import { stripComments } from '../../src/prompts/template-check.js';
 
 const REAL = 'prompts';
 
@@ -58,14 +60,82 @@ test('the shipped prompts folder loads: every style has a parsed, tagged example
   assert.match(set.hash, /^[0-9a-f]{12}$/);
 });
 
-test('shipped files are printable ASCII, documented in a # line, and style files stay under 700 chars', () => {
+test('shipped files are printable ASCII, documented in a # line, and style files give the teacher under 700 chars', () => {
   const files = readdirSync(REAL).sort();
   assert.deepEqual(files, [...TEMPLATE_FILES].sort());
   for (const f of files) {
     const raw = readFileSync(join(REAL, f), 'utf8');
     assert.match(raw, /^# /, `${f} starts with a comment line`);
     assert.ok(/^[\x20-\x7e\n]*$/.test(raw), `${f} is printable ASCII`);
-    if (f.startsWith('self-')) assert.ok(raw.length < 700, `${f} has ${raw.length} chars`);
+    // Comments never reach the teacher; the text does, four times over in the paper layout.
+    const text = stripComments(raw);
+    if (f.startsWith('self-')) assert.ok(text.length < 700, `${f} gives the teacher ${text.length} chars`);
+  }
+});
+
+/** Verdict words; the instruction's answer format names the two opinions, which is not a verdict. */
+const VERDICT = /\b(right|wrong|correct|incorrect)\b/i;
+const withoutFormat = (text: string) => text.replace('<opinion>correct|incorrect</opinion>', '<opinion>...</opinion>');
+
+test('no shipped style description, instruction or layout asserts a verdict the prompt cannot know', () => {
+  const set = loadTemplates(REAL);
+  for (const style of STYLE_NAMES) {
+    const { description } = set.styles[style].example;
+    assert.doesNotMatch(description, VERDICT, `${style}: "${description}"`);
+  }
+  assert.doesNotMatch(withoutFormat(set.instruction.text), VERDICT, 'instruction');
+  assert.doesNotMatch(set.layouts.short.text, VERDICT, 'short layout');
+  assert.doesNotMatch(set.layouts.paper.text, VERDICT, 'paper layout');
+  // The worked examples may show verdicts: a right answer confirmed, a wrong one fixed.
+  assert.match(set.styles['self-conflict'].example.feedback, /that is wrong/);
+});
+
+test('the shipped short layout is the one the built-in model was pretrained on: instruction, style line, question, response', () => {
+  const set = loadTemplates(REAL);
+  assert.equal(set.layout, set.layouts.short);
+  const out = renderTeacherPrompt(set, { question: 'Q?', response: 'R.', styles: ['self-conflict'] });
+  assert.equal(out, `${set.instruction.text}\nStyle: ${set.styles['self-conflict'].example.description}\nQuestion: Q?\nResponse: R.\nFeedback:`);
+  assert.equal(renderTeacherPrompt(set, { question: 'Q?', response: 'R.', styles: ['self-conflict'] }, { layout: 'short' }), out);
+});
+
+test("the paper layout holds the instruction, all four worked examples in order, then the question and response", () => {
+  const set = loadTemplates(REAL);
+  const question = 'Ann has 3 pens and buys 2 more. How many pens?';
+  const response = '3 + 2 = 6. The answer is \\boxed{6}.';
+  const out = renderTeacherPrompt(set, { question, response, styles: [...STYLE_NAMES] }, { layout: 'paper' });
+  assert.ok(!/\{\{|\}\}/.test(out), 'no placeholder left');
+  assert.ok(out.startsWith(set.instruction.text), 'instruction first');
+  const at = STYLE_NAMES.map((s) => out.indexOf(set.styles[s].text));
+  assert.ok(at.every((i) => i > set.instruction.text.length), `every whole example is in: ${at}`);
+  assert.deepEqual([...at].sort((a, b) => a - b), at, 'examples in the order asked for');
+  for (const s of STYLE_NAMES) assert.ok(out.includes(`Feedback: ${set.styles[s].example.feedback}`), `${s}: its Feedback: answer`);
+  const tail = `Question: ${question}\nResponse: ${response}\nFeedback:`;
+  assert.ok(out.endsWith(tail), out.slice(-200));
+  assert.ok(out.lastIndexOf(set.styles['self-critique'].text) < out.length - tail.length, 'the question after the examples');
+});
+
+test('renderTeacherChat splits the paper layout: the instruction as system, examples and the attempt as user', () => {
+  const set = loadTemplates(REAL);
+  const { system, user } = renderTeacherChat(set, { question: 'Q?', response: 'R.', styles: [...STYLE_NAMES] }, { layout: 'paper' });
+  assert.equal(system, set.instruction.text);
+  assert.ok(!user.includes(set.instruction.text));
+  assert.ok(!user.startsWith('\n'), 'trimmed');
+  for (const s of STYLE_NAMES) assert.ok(user.includes(set.styles[s].text), s);
+  assert.ok(user.endsWith('Question: Q?\nResponse: R.\nFeedback:'));
+});
+
+test('the paper layout file is required and checked like the short one', () => {
+  const dir = scratch();
+  try {
+    edit(dir, PAPER_LAYOUT_FILE, (s) => s.replace('Question: {{question}}', 'Question: {{questoin}}'));
+    rejects(dir, PAPER_LAYOUT_FILE, /unknown placeholder \{\{questoin\}\}; use only/);
+    cpSync(join(REAL, PAPER_LAYOUT_FILE), join(dir, PAPER_LAYOUT_FILE));
+    edit(dir, PAPER_LAYOUT_FILE, (s) => s.replace(/\{\{style_examples\}\}/g, ''));
+    rejects(dir, PAPER_LAYOUT_FILE, /missing \{\{style_examples\}\} or \{\{style\}\}/);
+    rmSync(join(dir, PAPER_LAYOUT_FILE));
+    rejects(dir, PAPER_LAYOUT_FILE, /cannot read the file; create it \(a prompts folder needs .*teacher-prompt-fewshot\.txt/);
+  } finally {
+    rmSync(dir, { recursive: true });
   }
 });
 
@@ -187,7 +257,7 @@ test('a missing file is named with the list of required files', () => {
   const dir = scratch();
   try {
     rmSync(join(dir, 'self-consultation.txt'));
-    rejects(dir, 'self-consultation.txt', /cannot read the file; create it \(a prompts folder needs teacher-instruction.txt, teacher-prompt.txt, self-agreement.txt/);
+    rejects(dir, 'self-consultation.txt', /cannot read the file; create it \(a prompts folder needs teacher-instruction.txt, teacher-prompt.txt, teacher-prompt-fewshot.txt, self-agreement.txt/);
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -203,6 +273,7 @@ test('file hashes ignore comment edits and follow content edits', () => {
     assert.equal(comment.hash, before.hash);
     edit(dir, 'self-agreement.txt', (s) => s.replace('and that is right.<', 'and that holds.<'));
     const content = loadTemplates(dir);
+    assert.equal(content.layouts.paper.hash, before.layouts.paper.hash);
     assert.notEqual(content.styles['self-agreement'].hash, before.styles['self-agreement'].hash);
     assert.equal(content.styles['self-conflict'].hash, before.styles['self-conflict'].hash);
     assert.notEqual(content.hash, before.hash);

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { chooseGuided, guidancePct } from '../../src/rl/guidance.js';
+import { chooseGuided, guidanceDecaySteps, guidancePct } from '../../src/rl/guidance.js';
+
+/** The paper's window: floor(totalSteps / 3) decay steps ('auto'). */
+const auto = (totalSteps: number) => guidanceDecaySteps('auto', totalSteps);
 import { mulberry32 } from '../../src/rl/rng.js';
 
 function close(actual: number, expected: number, tol = 1e-12): void {
@@ -10,49 +13,74 @@ function close(actual: number, expected: number, tol = 1e-12): void {
 describe('guidancePct (defaults 0.10 -> 0.01 over floor(total/3), off at <= 0.06)', () => {
   it('starts at initPct and falls linearly', () => {
     // total 30 -> decay over 10 steps, slope (0.01 - 0.10) / 10 = -0.009 per step
-    close(guidancePct(0, 30), 0.1);
-    close(guidancePct(1, 30), 0.091); // 0.10 - 0.009
-    close(guidancePct(4, 30), 0.064); // 0.10 - 0.036, still above 0.06
+    close(guidancePct(0, auto(30)), 0.1);
+    close(guidancePct(1, auto(30)), 0.091); // 0.10 - 0.009
+    close(guidancePct(4, auto(30)), 0.064); // 0.10 - 0.036, still above 0.06
   });
 
   it('switches the teacher off once pct <= 0.06, and it stays off', () => {
-    assert.equal(guidancePct(5, 30), 0); // 0.10 - 0.045 = 0.055 <= 0.06
-    assert.equal(guidancePct(10, 30), 0); // end of decay: 0.01
-    assert.equal(guidancePct(29, 30), 0); // beyond
-    assert.equal(guidancePct(500, 30), 0);
+    assert.equal(guidancePct(5, auto(30)), 0); // 0.10 - 0.045 = 0.055 <= 0.06
+    assert.equal(guidancePct(10, auto(30)), 0); // end of decay: 0.01
+    assert.equal(guidancePct(29, auto(30)), 0); // beyond
+    assert.equal(guidancePct(500, auto(30)), 0);
   });
 
   it('counts pct exactly at the threshold as off despite float error', () => {
     // total 27 -> decay 9 steps; step 4: 0.10 - 0.09 * 4 / 9 = 0.06 (0.06000000000000001 in floats)
-    assert.equal(guidancePct(4, 27), 0);
-    close(guidancePct(3, 27), 0.07); // 0.10 - 0.03
+    assert.equal(guidancePct(4, auto(27)), 0);
+    close(guidancePct(3, auto(27)), 0.07); // 0.10 - 0.03
   });
 
   it('reaches minPct at step floor(total/3) and holds it when never switched off', () => {
     const never = { offThreshold: -1 };
-    close(guidancePct(0, 31, never), 0.1); // decay floor(31/3) = 10 steps
-    close(guidancePct(5, 31, never), 0.055); // halfway: (0.10 + 0.01) / 2
-    close(guidancePct(10, 31, never), 0.01);
-    close(guidancePct(30, 31, never), 0.01);
+    close(guidancePct(0, auto(31), never), 0.1); // decay floor(31/3) = 10 steps
+    close(guidancePct(5, auto(31), never), 0.055); // halfway: (0.10 + 0.01) / 2
+    close(guidancePct(10, auto(31), never), 0.01);
+    close(guidancePct(30, auto(31), never), 0.01);
   });
 
   it('is at minPct from the start when there are fewer than 3 steps (no decay window)', () => {
-    close(guidancePct(0, 2, { offThreshold: -1 }), 0.01);
-    assert.equal(guidancePct(0, 2), 0); // 0.01 <= 0.06: off
+    close(guidancePct(0, auto(2), { offThreshold: -1 }), 0.01);
+    assert.equal(guidancePct(0, auto(2)), 0); // 0.01 <= 0.06: off
   });
 
   it('stays off for a rising schedule that started below the threshold', () => {
     const rising = { initPct: 0.05, minPct: 0.2, offThreshold: 0.06 };
-    assert.equal(guidancePct(0, 30, rising), 0);
-    assert.equal(guidancePct(9, 30, rising), 0); // 0.05 + 0.15 * 0.9 = 0.185, but it was switched off at step 0
+    assert.equal(guidancePct(0, auto(30), rising), 0);
+    assert.equal(guidancePct(9, auto(30), rising), 0); // 0.05 + 0.15 * 0.9 = 0.185, but it was switched off at step 0
   });
 
   it('rejects bad arguments with a how-to-fix message', () => {
-    assert.throws(() => guidancePct(-1, 10), /integer >= 0/);
-    assert.throws(() => guidancePct(1.5, 10), /integer >= 0/);
-    assert.throws(() => guidancePct(0, 0), /Total steps/);
-    assert.throws(() => guidancePct(0, 10, { initPct: 1.5 }), /initPct must be a fraction/);
-    assert.throws(() => guidancePct(0, 10, { offThreshold: NaN }), /offThreshold/);
+    assert.throws(() => guidancePct(-1, auto(10)), /integer >= 0/);
+    assert.throws(() => guidancePct(1.5, auto(10)), /integer >= 0/);
+    assert.throws(() => guidancePct(0, auto(0)), /Total steps/);
+    assert.throws(() => guidancePct(0, -1), /decay steps must be an integer >= 0/);
+    assert.throws(() => guidanceDecaySteps(0, 10), /'auto' or an integer >= 1/);
+    assert.throws(() => guidancePct(0, auto(10), { initPct: 1.5 }), /initPct must be a fraction/);
+    assert.throws(() => guidancePct(0, auto(10), { offThreshold: NaN }), /offThreshold/);
+  });
+});
+
+describe('guidanceDecaySteps: the window guidancePct takes', () => {
+  it("'auto' is floor(totalSteps / 3), a number is itself", () => {
+    assert.deepEqual([1, 2, 3, 30, 31, 150].map(auto), [0, 0, 1, 10, 10, 50]);
+    assert.equal(guidanceDecaySteps(7, 150), 7);
+  });
+
+  it('gives the schedule the old (step, 3 x decaySteps) call gave, step for step', () => {
+    // The old guidancePct(step, totalSteps), written out: defaults, decay over floor(totalSteps / 3);
+    // guidance.decaySteps = d was passed to it as 3d. The window is now passed as itself.
+    const old = (step: number, totalSteps: number) => {
+      const D = Math.floor(totalSteps / 3);
+      const at = (s: number) => (D <= 0 ? 0.01 : 0.1 + (0.01 - 0.1) * (Math.min(s, D) / D));
+      return Math.min(at(step), at(0)) <= 0.06 + 1e-12 ? 0 : at(step);
+    };
+    for (const total of [1, 2, 3, 27, 30, 31, 150]) {
+      for (let step = 0; step < total + 2; step++) assert.equal(guidancePct(step, guidanceDecaySteps('auto', total)), old(step, total));
+    }
+    for (const d of [1, 4, 9, 10, 50]) {
+      for (let step = 0; step < 3 * d + 2; step++) assert.equal(guidancePct(step, guidanceDecaySteps(d, 1)), old(step, 3 * d));
+    }
   });
 });
 

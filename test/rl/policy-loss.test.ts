@@ -85,7 +85,7 @@ describe('aggregation (loss types) on a ragged 2x4 batch', () => {
   });
 
   it('takes the whole step counts for a micro-batch (normalizers)', () => {
-    const { batch, logp } = pack({ ...rows, normalizers: { tokens: 8, sequences: 4 } });
+    const { batch, logp } = pack({ ...rows, normalizers: { tokens: 8, sequences: 4, rows: 4 } });
     close(buildPolicyLoss(batch, { lossType: 'token-mean' }).lossFn(logp).loss, -1 / 8); // (-3 + 2) / 8
     close(buildPolicyLoss(batch, { lossType: 'seq-mean-token-mean' }).lossFn(logp).loss, 0.25); // (-1 + 2) / 4
     close(buildPolicyLoss(batch, { lossType: 'seq-mean-token-sum-norm', maxCompletionTokens: 5 }).lossFn(logp).loss, -0.05); // -1 / (4 * 5)
@@ -165,7 +165,7 @@ describe('PPO clipped surrogate on ordinary tokens (eps 0.2, dual clip 3)', () =
 describe('teacher tokens', () => {
   // One guided row, A = 2, probabilities [0.5, 0.8 | 0.25, 0.1]: the student wrote t=0,1, the teacher
   // appended t=2,3. Old probs (the student's score at rollout time): 0.5, 0.8 on-policy; 0.2 and 0.1
-  // for the teacher's tokens. gamma(2) = 2 / 4000 = 0.0005.
+  // for the teacher's tokens. gamma(2) = 2 / 4000 = 0.0005 ('as-written'; 'released' has its own test).
   const p = [0.5, 0.8, 0.25, 0.1];
   const guided = (teacher: number[]): Rows => ({
     completion: [[1, 1, 1, 1]],
@@ -181,7 +181,7 @@ describe('teacher tokens', () => {
 
   it("aas, 'whole-response': every completion token shaped", () => {
     const { batch, logp } = pack(guided(wholeResponse));
-    const loss = buildPolicyLoss(batch, { shaping: 'aas' });
+    const loss = buildPolicyLoss(batch, { shaping: 'aas', gamma: 'as-written' });
     const out = loss.lossFn(logp);
     close(out.loss, (aas[0] + aas[1] + aas[2] + aas[3]) / 4); // -1.995703
     closeAll(out.dLogp, aas.map((x) => x / 4));
@@ -197,7 +197,7 @@ describe('teacher tokens', () => {
 
   it("aas, 'teacher-only': the student's part is an ordinary on-policy token", () => {
     const { batch, logp } = pack(guided(teacherOnly));
-    const loss = buildPolicyLoss(batch, { shaping: 'aas' });
+    const loss = buildPolicyLoss(batch, { shaping: 'aas', gamma: 'as-written' });
     const out = loss.lossFn(logp);
     close(out.loss, (-2 - 2 + aas[2] + aas[3]) / 4); // ratio 1: -A each; total -1.996514
     closeAll(out.dLogp, [-0.5, -0.5, aas[2] / 4, aas[3] / 4]);
@@ -245,7 +245,7 @@ describe('teacher tokens', () => {
       old: probs([[0.004, 0.5], [0.9995, 1]]),
       adv: [-2, 4],
     });
-    const loss = buildPolicyLoss(batch);
+    const loss = buildPolicyLoss(batch, { gamma: 'as-written' });
     const out = loss.lossFn(logp);
     close(out.loss, (2.5 + 2.002002 - 3.9996) / 3, 1e-6);
     closeAll(out.dLogp, [2.5 / 3, 2.002002 / 3, -3.9996 / 3, 0]);
@@ -261,7 +261,7 @@ describe('teacher tokens', () => {
     // p = 0.5, A = 2, one token: d/dlogp = -A p / (p + gamma) = -1.998002, while the loss value
     // -A p / (p + gamma) as a plain function has derivative -A gamma p / (p + gamma)^2 = -0.001996.
     const { batch } = pack({ completion: [[1]], teacher: [[1]], logp: probs([[0.5]]), adv: [2] });
-    const loss = buildPolicyLoss(batch);
+    const loss = buildPolicyLoss(batch, { gamma: 'as-written' });
     const x = Math.log(0.5);
     const h = 1e-6;
     const at = (l: number, frozen?: number) => loss.evaluate([l], frozen === undefined ? undefined : [frozen]).loss;
@@ -404,7 +404,7 @@ describe('robustness and input checks', () => {
   it('scores a float32-rounded positive log-prob of a teacher token as p = 1', () => {
     const { batch, logp } = pack(rows);
     logp[4] = 1e-7;
-    const out = buildPolicyLoss(batch).lossFn(logp); // A = -1: gamma -0.00025, p + gamma = 0.99975: shaped
+    const out = buildPolicyLoss(batch, { gamma: 'as-written' }).lossFn(logp); // A = -1: gamma -0.00025, p + gamma = 0.99975: shaped
     close(out.loss, (-1 - 1 + 1 / 0.99975) / 3); // row 0 on-policy: -A each; teacher: -A p / (p + gamma), p = 1
     assert.equal(out.dLogp[4], 0); // clamped: no gradient beyond p = 1
   });

@@ -3,11 +3,13 @@ import { describe, it } from 'node:test';
 import { groupAdvantages } from '../../src/rl/advantages.js';
 import {
   BUILTIN_REWARDS,
+  RewardError,
   builtinReward,
   combineRewards,
   firstAnswerReward,
   groundTruthAnswer,
   mathAnswerReward,
+  rewardMetrics,
   terminationReward,
   type RewardContext,
   type RewardFn,
@@ -85,11 +87,19 @@ describe('combineRewards', () => {
   });
 
   it('rejects non-finite rewards and duplicate names with a how-to-fix message', () => {
-    assert.throws(() => combineRewards([{ name: 'bad', fn: () => NaN, weight: 1 }], ctx({})), /finite number or null/);
+    assert.throws(() => combineRewards([{ name: 'bad', fn: () => NaN, weight: 1 }], ctx({})), { name: 'RewardError', message: /finite number or null/ });
     assert.throws(
       () => combineRewards([{ name: 'a', fn: half, weight: 1 }, { name: 'a', fn: half, weight: 1 }], ctx({})),
-      /distinct name/,
+      { name: 'RewardError', message: /distinct name/ },
     );
+  });
+
+  it("lets a reward function's error through unchanged", () => {
+    const err = new RewardError('reward x (./x.mjs) returned "abc" for a completion; return a finite number or null');
+    const fn: RewardFn = () => {
+      throw err;
+    };
+    assert.throws(() => combineRewards([{ name: 'ok', fn: half, weight: 1 }, { name: 'x', fn, weight: 1 }], ctx({})), (e) => e === err);
   });
 });
 
@@ -135,5 +145,32 @@ describe('BUILTIN_REWARDS', () => {
     // 'accuracy' is the config's default name for the paper's reward.
     assert.equal(builtinReward('accuracy'), mathAnswerReward);
     assert.throws(() => builtinReward('acuracy'), /use one of accuracy, math_answer, termination/);
+  });
+});
+
+describe('rewardMetrics', () => {
+  it("gives TRL's rewards/<name>/mean and /std: nulls skipped, sample (n - 1) std, null without values", () => {
+    const rows: Record<string, number | null>[] = [{ a: 1, b: null }, { a: 3, b: 2 }, { a: null, b: null }, { a: 5 }];
+    const m = rewardMetrics(rows, ['a', 'b', 'c']);
+    assert.deepEqual(Object.keys(m), ['rewards/a/mean', 'rewards/a/std', 'rewards/b/mean', 'rewards/b/std', 'rewards/c/mean', 'rewards/c/std']);
+    // a over [1, 3, 5]: mean 3; squared deviations 4 + 0 + 4 = 8, / (3 - 1) = 4, std 2 (the population std would be sqrt(8/3) = 1.63).
+    assert.equal(m['rewards/a/mean'], 3);
+    assert.equal(m['rewards/a/std'], 2);
+    // b has one value (TRL's nanstd: 0 * 1/0 = NaN): mean 2, std null. c has none (a missing key counts as null).
+    assert.equal(m['rewards/b/mean'], 2);
+    assert.equal(m['rewards/b/std'], null);
+    assert.equal(m['rewards/c/mean'], null);
+    assert.equal(m['rewards/c/std'], null);
+  });
+
+  it('works fractional values out as by hand, and is empty for no names', () => {
+    // [0.5, 1.5, 1]: mean 1; squared deviations 0.25 + 0.25 + 0 = 0.5, / 2 = 0.25, std 0.5.
+    const m = rewardMetrics([{ r: 0.5 }, { r: 1.5 }, { r: 1 }], ['r']);
+    assert.equal(m['rewards/r/mean'], 1);
+    assert.equal(m['rewards/r/std'], 0.5);
+    // All equal: std 0 (not null).
+    assert.equal(rewardMetrics([{ r: 1 }, { r: 1 }], ['r'])['rewards/r/std'], 0);
+    assert.deepEqual(rewardMetrics([{ r: 1 }], []), {});
+    assert.deepEqual(rewardMetrics([], ['r']), { 'rewards/r/mean': null, 'rewards/r/std': null });
   });
 });

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { aasGamma, aasTokenLoss, luffyTokenLoss, ppoClipTokenLoss } from '../../src/rl/shaping.js';
+import { aasGamma, aasTokenLoss, aasWeightTable, luffyTokenLoss, ppoClipTokenLoss } from '../../src/rl/shaping.js';
+
+/** The formula with ordered clamp bounds (gamma = A / 4000); the default is the released code's. */
+const AW = { gamma: 'as-written' } as const;
 import { mulberry32 } from '../../src/rl/rng.js';
 
 function close(actual: number, expected: number, tol = 1e-9): void {
@@ -12,43 +15,43 @@ function fd(f: (x: number) => number, x: number, h = 1e-6): number {
   return (f(x + h) - f(x - h)) / (2 * h);
 }
 
-describe('aasGamma', () => {
+describe('aasGamma (as-written)', () => {
   it('is gMin + (gMax - gMin)(aMax - A)/(aMax - aMin) = A / 4000 with the defaults', () => {
-    close(aasGamma(4), 0.001); // 0.001 + (-0.002)(0)/8
-    close(aasGamma(-4), -0.001); // 0.001 + (-0.002)(8)/8
-    close(aasGamma(0), 0); // 0.001 - 0.002 * 4/8
-    close(aasGamma(2), 0.0005); // 0.001 - 0.002 * 2/8; the released code's reversed clamp gave -0.001 here
-    close(aasGamma(-1), -0.00025); // 0.001 - 0.002 * 5/8
+    close(aasGamma(4, AW), 0.001); // 0.001 + (-0.002)(0)/8
+    close(aasGamma(-4, AW), -0.001); // 0.001 + (-0.002)(8)/8
+    close(aasGamma(0, AW), 0); // 0.001 - 0.002 * 4/8
+    close(aasGamma(2, AW), 0.0005); // 0.001 - 0.002 * 2/8; the released code's reversed clamp gave -0.001 here
+    close(aasGamma(-1, AW), -0.00025); // 0.001 - 0.002 * 5/8
   });
 
   it('clamps to the ordered bounds [min(gMin,gMax), max(gMin,gMax)]', () => {
-    close(aasGamma(10), 0.001); // formula: 0.001 - 0.002 * (-6/8) = 0.0025
-    close(aasGamma(-10), -0.001); // formula: 0.001 - 0.002 * 14/8 = -0.0025
+    close(aasGamma(10, AW), 0.001); // formula: 0.001 - 0.002 * (-6/8) = 0.0025
+    close(aasGamma(-10, AW), -0.001); // formula: 0.001 - 0.002 * 14/8 = -0.0025
   });
 
   it('takes other settings', () => {
-    close(aasGamma(0.25, { gMin: 0, gMax: 0.1, aMin: 0, aMax: 1 }), 0.075); // 0 + 0.1 * 0.75 / 1
+    close(aasGamma(0.25, { gMin: 0, gMax: 0.1, aMin: 0, aMax: 1, ...AW }), 0.075); // 0 + 0.1 * 0.75 / 1
     assert.throws(() => aasGamma(0, { aMin: 1, aMax: 1 }), /aMax > aMin/);
   });
 });
 
-describe('aasTokenLoss', () => {
+describe('aasTokenLoss (as-written)', () => {
   it('shapes: loss = -A p / (p + gamma), d/dp = -A / (p + gamma)', () => {
-    const pos = aasTokenLoss(0.5, 2); // gamma 0.0005, d = 0.5005
+    const pos = aasTokenLoss(0.5, 2, AW); // gamma 0.0005, d = 0.5005
     assert.equal(pos.mode, 'shaped');
     close(pos.loss, -1 / 0.5005); // -2 * 0.5 / 0.5005 = -1.998002
     close(pos.dLossDp, -2 / 0.5005); // -3.996004
     close(pos.dLossDlogp, -1 / 0.5005); // dp/dlogp = p
-    const neg = aasTokenLoss(0.5, -2); // gamma -0.0005, d = 0.4995: amplified
+    const neg = aasTokenLoss(0.5, -2, AW); // gamma -0.0005, d = 0.4995: amplified
     close(neg.loss, 1 / 0.4995); // 2 * 0.5 / 0.4995 = 2.002002
     close(neg.dLossDp, 2 / 0.4995);
-    const edge = aasTokenLoss(0.01, -1); // p = 0.01 is not below the fallback threshold
+    const edge = aasTokenLoss(0.01, -1, AW); // p = 0.01 is not below the fallback threshold
     assert.equal(edge.mode, 'shaped');
     close(edge.loss, 0.01 / 0.00975); // gamma -0.00025, d = 0.00975: 1.025641
   });
 
   it('guards p + gamma > 1 with the denominator p / 0.9999', () => {
-    const out = aasTokenLoss(0.9995, 4); // gamma 0.001, p + gamma = 1.0005
+    const out = aasTokenLoss(0.9995, 4, AW); // gamma 0.001, p + gamma = 1.0005
     assert.equal(out.mode, 'guard-above-one');
     close(out.denominator!, 0.9995 / 0.9999);
     close(out.loss, -4 * 0.9999); // -A p / (p / 0.9999)
@@ -56,29 +59,29 @@ describe('aasTokenLoss', () => {
   });
 
   it('guards p + gamma <= 0 with the denominator p / 1.0001 (reachable only with the fallback off)', () => {
-    const out = aasTokenLoss(0.0005, -4, { fallbackBelowP: 0 }); // gamma -0.001, p + gamma = -0.0005
+    const out = aasTokenLoss(0.0005, -4, { fallbackBelowP: 0, ...AW }); // gamma -0.001, p + gamma = -0.0005
     assert.equal(out.mode, 'guard-negative');
     close(out.loss, 4 * 1.0001); // 4.0004
     close(out.dLossDp, (4 * 1.0001) / 0.0005); // 8000.8
-    assert.equal(aasTokenLoss(0.001, -4, { fallbackBelowP: 0 }).mode, 'guard-negative'); // p + gamma = 0 exactly
+    assert.equal(aasTokenLoss(0.001, -4, { fallbackBelowP: 0, ...AW }).mode, 'guard-negative'); // p + gamma = 0 exactly
   });
 
   it('falls back to the clipped loss for A < 0 and p < 0.01', () => {
-    const onPolicy = aasTokenLoss(0.005, -1); // old logp defaults to log p: ratio 1
+    const onPolicy = aasTokenLoss(0.005, -1, AW); // old logp defaults to log p: ratio 1
     assert.equal(onPolicy.mode, 'fallback');
     close(onPolicy.loss, 1); // -A * ratio
     close(onPolicy.dLossDlogp, 1); // -A * ratio
     close(onPolicy.dLossDp, 200); // 1 / p
-    const clipped = aasTokenLoss(0.005, -1, { oldLogp: Math.log(0.01) }); // ratio 0.5 < 0.8, A < 0: low clip
+    const clipped = aasTokenLoss(0.005, -1, { oldLogp: Math.log(0.01), ...AW }); // ratio 0.5 < 0.8, A < 0: low clip
     close(clipped.loss, 0.8);
     assert.equal(clipped.dLossDlogp, 0);
-    assert.equal(aasTokenLoss(0.005, 1).mode, 'shaped'); // positive advantages never fall back
+    assert.equal(aasTokenLoss(0.005, 1, AW).mode, 'shaped'); // positive advantages never fall back
   });
 
   it('is zero for zero advantage and rejects probabilities outside (0, 1]', () => {
-    assert.equal(aasTokenLoss(0.3, 0).loss + 0, 0);
-    assert.throws(() => aasTokenLoss(0, 1), /\(0, 1\]/);
-    assert.throws(() => aasTokenLoss(1.2, 1), /\(0, 1\]/);
+    assert.equal(aasTokenLoss(0.3, 0, AW).loss + 0, 0);
+    assert.throws(() => aasTokenLoss(0, 1, AW), /\(0, 1\]/);
+    assert.throws(() => aasTokenLoss(1.2, 1, AW), /\(0, 1\]/);
   });
 
   it('has gradients matching finite differences of the surrogate with the denominator frozen', () => {
@@ -86,12 +89,88 @@ describe('aasTokenLoss', () => {
     for (let i = 0; i < 200; i++) {
       const p = 0.002 + 0.997 * rng();
       const A = -5 + 10 * rng();
-      const out = aasTokenLoss(p, A);
+      const out = aasTokenLoss(p, A, AW);
       if (out.mode === 'fallback') continue;
       const d = out.denominator!; // stopgrad: a constant while differentiating
       close(fd((q) => (-A * q) / d, p), out.dLossDp, 1e-6);
       close(fd((l) => (-A * Math.exp(l)) / d, Math.log(p)), out.dLossDlogp, 1e-6);
     }
+  });
+});
+
+describe("aasGamma and aasTokenLoss ('released', the default: the authors' clamp order)", () => {
+  it('pins gamma to gMax = -0.001 for every advantage (torch.clamp with min > max returns max)', () => {
+    for (const A of [-10, -4, -1, 0, 1.79, 4, 10]) close(aasGamma(A), -0.001);
+    close(aasGamma(2, { gamma: 'released' }), -0.001); // as-written: 0.0005
+  });
+
+  it('agrees with as-written when the bounds are ordered (gMin <= gMax)', () => {
+    const o = { gMin: 0, gMax: 0.1, aMin: 0, aMax: 1 };
+    close(aasGamma(0.25, { ...o, gamma: 'released' }), 0.075);
+    close(aasGamma(2, { ...o, gamma: 'released' }), 0); // formula -0.1, clamped to [0, 0.1]
+    close(aasGamma(2, { ...o, gamma: 'as-written' }), 0);
+    assert.throws(() => aasGamma(0, { gamma: 'sideways' as never }), /as-written' or 'released/);
+  });
+
+  it('guards rare tokens of a succeeded rollout to weight ~1 and amplifies p = 0.002 twofold', () => {
+    const rare = aasTokenLoss(1e-5, 1.79); // p + gamma = -0.00099 < 0: denominator p / 1.0001
+    assert.equal(rare.mode, 'guard-negative');
+    close(rare.dLossDlogp, -1.79 * 1.0001); // -A * p / (p / 1.0001)
+    const mid = aasTokenLoss(0.002, 1.79); // d = 0.001
+    assert.equal(mid.mode, 'shaped');
+    close(mid.dLossDlogp, -1.79 * 2); // -A * 0.002 / 0.001
+  });
+
+  it('has gradients matching finite differences of the surrogate with the denominator frozen', () => {
+    const rng = mulberry32(12);
+    for (let i = 0; i < 200; i++) {
+      const p = 0.002 + 0.997 * rng();
+      const A = -5 + 10 * rng();
+      const out = aasTokenLoss(p, A);
+      if (out.mode === 'fallback') continue;
+      close(fd((l) => (-A * Math.exp(l)) / out.denominator!, Math.log(p)), out.dLossDlogp, 1e-6);
+    }
+  });
+});
+
+describe('aasWeightTable: p / d, the teacher-token learning rate relative to REINFORCE', () => {
+  const ps = [1e-6, 1e-5, 1e-4, 0.001, 0.002, 0.01, 0.1, 1];
+  const weights = (o: Parameters<typeof aasWeightTable>[2]) => aasWeightTable(1.79, ps, o).map((r) => r.weight);
+
+  it("as-written, A = 1.79 (gamma = 0.0004475): 0.022 at p = 1e-5, 0.0022 at p = 1e-6", () => {
+    const t = aasWeightTable(1.79, ps, AW);
+    t.forEach((r) => close(r.gamma, 0.0004475));
+    const w = t.map((r) => r.weight);
+    close(w[0], 1e-6 / 0.0004485); // 0.0022297
+    close(w[1], 1e-5 / 0.0004575); // 0.021858
+    assert.equal(w[0].toFixed(4), '0.0022');
+    assert.equal(w[1].toFixed(3), '0.022');
+    close(w[3], 0.001 / 0.0014475); // 0.6908
+    close(w[6], 0.1 / 0.1004475); // 0.99554
+    for (let i = 1; i < w.length; i++) assert.ok(w[i] > w[i - 1], 'rising towards 1');
+    assert.ok(w.every((x) => x < 1), 'positive gamma only damps');
+  });
+
+  it("released, A = 1.79 (gamma = -0.001): ~1 below p = 0.001 (the guard's p / 1.0001), 2.0 at 0.002, then towards 1", () => {
+    const t = aasWeightTable(1.79, ps, {});
+    t.forEach((r) => close(r.gamma, -0.001));
+    assert.deepEqual(t.map((r) => r.mode), ['guard-negative', 'guard-negative', 'guard-negative', 'guard-negative', 'shaped', 'shaped', 'shaped', 'shaped']);
+    const w = weights({});
+    for (const x of w.slice(0, 4)) close(x, 1.0001); // p + gamma <= 0 (p = 0.001 exactly: 0)
+    close(w[4], 2); // 0.002 / 0.001
+    close(w[5], 0.01 / 0.009); // 1.1111
+    close(w[6], 0.1 / 0.099); // 1.0101
+    close(w[7], 1 / 0.999); // 1.001
+    for (let i = 5; i < w.length; i++) assert.ok(w[i] < w[i - 1] && w[i] > 1, 'falling towards 1 from above');
+  });
+
+  it('a failed rollout (A = -1.79) falls back to the on-policy clipped loss (weight 1) below p = 0.01 in both modes', () => {
+    for (const o of [AW, {}]) {
+      const t = aasWeightTable(-1.79, [1e-5, 0.005], o);
+      assert.deepEqual(t.map((r) => [r.mode, r.weight]), [['fallback', 1], ['fallback', 1]]);
+    }
+    close(aasWeightTable(-1.79, [0.02], {})[0].weight, 0.02 / 0.019); // released: amplified 1.0526
+    close(aasWeightTable(-1.79, [0.02], AW)[0].weight, 0.02 / (0.02 - 1.79 / 4000)); // as-written: 1.0229
   });
 });
 

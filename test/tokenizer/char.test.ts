@@ -36,8 +36,8 @@ describe('CharTokenizer', () => {
   });
 
   it('prepends bos only when asked', () => {
-    assert.deepEqual(tok.encode('1+1'), tok.encode('1+1', { addBos: false }));
-    assert.deepEqual(tok.encode('1+1', { addBos: true }), [tok.bosId, ...tok.encode('1+1')]);
+    assert.deepEqual(tok.encode('1+1'), tok.encode('1+1', { addSpecialTokens: false }));
+    assert.deepEqual(tok.encode('1+1', { addSpecialTokens: true }), [tok.bosId, ...tok.encode('1+1')]);
     assert.deepEqual(tok.encode(''), []);
   });
 

@@ -39,11 +39,11 @@ describe('HfTokenizer (byte-level BPE, Llama 3 layout)', () => {
     assert.equal(tok.decode([]), '');
   });
 
-  it('adds bos only when asked, even though the post-processor would add it', async () => {
+  it('adds special tokens only when asked, and then what the post-processor adds (bos for Llama 3)', async () => {
     const tok = await loadLlama();
     const plain = tok.encode('hello');
     assert.ok(!plain.includes(tok.bosId!));
-    assert.deepEqual(tok.encode('hello', { addBos: true }), [tok.bosId, ...plain]);
+    assert.deepEqual(tok.encode('hello', { addSpecialTokens: true }), [tok.bosId, ...plain]);
   });
 
   it('follows clean_up_tokenization_spaces from the config (true for Llama 3)', async () => {
@@ -86,7 +86,7 @@ describe('HfTokenizer (Qwen2 layout, ChatML)', () => {
     assert.equal(tok.bosId, null);
     assert.equal(tok.eosId, qwenId('<|im_end|>'));
     assert.equal(tok.padId, qwenId('<|endoftext|>'));
-    assert.deepEqual(tok.encode('hi', { addBos: true }), tok.encode('hi'), 'no bos to add');
+    assert.deepEqual(tok.encode('hi', { addSpecialTokens: true }), tok.encode('hi'), 'its post-processor adds nothing');
   });
 
   it('round-trips text exactly (no clean-up of spaces)', async () => {

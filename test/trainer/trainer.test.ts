@@ -2,7 +2,7 @@
 // formulas, parameters change, and a resumed run equals an uninterrupted one.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
@@ -93,6 +93,13 @@ test('a ThinkTuning run: guided rollouts with teacher spans, rewards and advanta
     // tensor count stayed flat across steps
     const counts = metrics.map((m) => m['mem/num_tensors']);
     assert.equal(new Set(counts.slice(1)).size, 1, `tensor counts ${counts}`);
+    // The checkpoint is a plain HF folder; the trainer's files sit in their own subfolder, with the prompt.
+    const ck = join(dir, 'checkpoints', 'step-4');
+    assert.deepEqual(readdirSync(ck).sort(), ['config.json', 'model.safetensors', 'thinktune', 'tokenizer.json']);
+    assert.deepEqual(readdirSync(join(ck, 'thinktune')).sort(), ['optimizer.safetensors', 'state.json']);
+    const state = JSON.parse(readFileSync(join(ck, 'thinktune', 'state.json'), 'utf8'));
+    assert.equal(state.completedSteps, 4);
+    assert.deepEqual({ task: state.task, prompt: state.prompt }, { task: 'arith', prompt: { instruction: 'auto', chatTemplate: 'auto' } });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -70,7 +70,7 @@ test('thinktune train in a terminal: steps advance, p pauses and resumes, q save
     assert.ok(saved.length > 0, 'q saved a checkpoint');
     const newest = Math.max(...saved.map((n) => Number(n.slice(5))));
     assert.ok(newest > pausedAt, `checkpoint step-${newest} covers the steps run after resuming (paused at ${pausedAt})`);
-    assert.ok(existsSync(join(runDir, 'checkpoints', `step-${newest}`, 'trainer_state.json')), 'the checkpoint is complete');
+    assert.ok(existsSync(join(runDir, 'checkpoints', `step-${newest}`, 'thinktune', 'state.json')), 'the checkpoint is complete');
 
     // The terminal is given back: line editing and echo on, cursor visible.
     const stty = readFileSync(join(tmp, 'stty.txt'), 'utf8');

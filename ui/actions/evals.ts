@@ -4,7 +4,7 @@
  * processes behind the EvalLauncher; their progress comes back through `receive` as EvalMessages.
  */
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { EVAL_DATA_SETS, evalModelChoices } from '../eval/choices.js';
 import type { EvalLauncher } from '../sources/types.js';
 import { NO_EVAL_LAUNCHER } from '../state/reduce-eval.js';
@@ -24,7 +24,9 @@ export function createEvalActions(ctx: ActionContext, launcher: EvalLauncher | u
   let count = 0;
 
   const start = (model: string, data: string) => {
-    const request = { id: `eval-${Date.now().toString(36)}-${++count}`, model, data };
+    const runDir = getState().run?.runDir;
+    const promptConfig = runDir && existsSync(join(runDir, 'config.json')) ? join(runDir, 'config.json') : undefined;
+    const request = { id: `eval-${Date.now().toString(36)}-${++count}`, model, data, ...(promptConfig ? { promptConfig } : {}) };
     dispatch({ type: 'eval-requested', request, available: Boolean(launcher), at: now() });
     try {
       launcher?.start(request, receive);

@@ -24,6 +24,8 @@ export interface EvalSpec {
   limit?: number;
   /** Samples per problem (the k of pass@k and maj@k). */
   samples?: number;
+  /** A run's config.json, passed to `--prompt-config`: prompt the model as that run prompts its student. */
+  promptConfig?: string;
 }
 
 /** The program and arguments that evaluate one spec; injectable so tests can run a fake. */
@@ -41,6 +43,7 @@ export const thinktuneEvalCommand: EvalCommand = (spec) => {
   const args = [...cli.args, 'eval', '--model', spec.model, '--data', spec.data, '--json'];
   if (spec.limit !== undefined) args.push('--limit', String(spec.limit));
   if (spec.samples !== undefined) args.push('--samples', String(spec.samples));
+  if (spec.promptConfig !== undefined) args.push('--prompt-config', spec.promptConfig);
   return { file: cli.file, args };
 };
 

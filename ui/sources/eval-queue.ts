@@ -30,7 +30,7 @@ export function evalQueueLauncher(options: Pick<EvalQueueOptions, 'command'> = {
   return {
     start(request, report) {
       reporters.set(request.id, report);
-      queue.enqueue({ id: request.id, model: request.model, data: request.data });
+      queue.enqueue({ id: request.id, model: request.model, data: request.data, promptConfig: request.promptConfig });
     },
     cancel(id) {
       queue.cancel(id);

@@ -218,6 +218,8 @@ export interface EvalRequest {
   id: string;
   model: string;
   data: string;
+  /** The run's config.json: the evaluation prompts the model as the run prompts its student. */
+  promptConfig?: string;
 }
 
 export type UiAction =

@@ -1,0 +1,53 @@
+/**
+ * What a run checkpoint holds besides the model. `checkpoints/step-N/` is a plain Hugging Face model
+ * folder (config.json, weights, tokenizer files, chat template, generation_config.json) that
+ * `AutoModelForCausalLM.from_pretrained` and vLLM load as is; the trainer's own files live in a
+ * subfolder under names of our own, so no loader mistakes them for weights or for HF Trainer's
+ * `trainer_state.json`:
+ *
+ *   step-N/thinktune/state.json            TrainerState (steps done, seed, counters, task and prompt settings)
+ *   step-N/thinktune/optimizer.safetensors AdamW moments, `m.<param>` / `v.<param>`
+ *
+ * Checkpoints written before this layout kept `trainer_state.json` and `optimizer.safetensors` beside
+ * the weights; they are still read, so old runs resume.
+ */
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import type { PromptSettings } from '../tasks/student-prompt.js';
+import type { TaskName } from '../tasks/task.js';
+
+export const TRAINER_SUBDIR = 'thinktune';
+export const STATE_FILE = `${TRAINER_SUBDIR}/state.json`;
+export const OPTIMIZER_FILE = `${TRAINER_SUBDIR}/optimizer.safetensors`;
+const LEGACY_STATE_FILE = 'trainer_state.json';
+const LEGACY_OPTIMIZER_FILE = 'optimizer.safetensors';
+
+export interface TrainerState {
+  completedSteps: number;
+  styleCounter: number;
+  seed: number;
+  templateVersion: number;
+  optimizerStep: number;
+  /** How the student was prompted, so `eval` of this checkpoint prompts it the same way (absent before). */
+  task?: TaskName;
+  prompt?: PromptSettings;
+}
+
+const nonEmpty = (f: string) => existsSync(f) && statSync(f).size > 0;
+
+/** The trainer-state file of a checkpoint folder (new layout, else the old one); null when it has none. */
+export function stateFileOf(dir: string): string | null {
+  for (const name of [STATE_FILE, LEGACY_STATE_FILE]) if (nonEmpty(join(dir, name))) return join(dir, name);
+  return null;
+}
+
+/** The optimizer file that goes with `stateFileOf(dir)`. */
+export function optimizerFileOf(dir: string): string {
+  return stateFileOf(dir) === join(dir, LEGACY_STATE_FILE) ? join(dir, LEGACY_OPTIMIZER_FILE) : join(dir, OPTIMIZER_FILE);
+}
+
+/** The trainer state of a run checkpoint, or null for a folder that is not one (a plain HF model). */
+export function readTrainerState(dir: string): TrainerState | null {
+  const file = stateFileOf(dir);
+  return file ? (JSON.parse(readFileSync(file, 'utf8')) as TrainerState) : null;
+}
