@@ -167,6 +167,8 @@ const run = section({
   keepCheckpoints: int(0).default(3).describe('newest checkpoints to keep; 0 = keep all'),
   maxNanSteps: int(1).default(3).describe('stop the run after this many consecutive steps with a non-finite loss (each is skipped)'),
   backend: oneOf(['auto', ...BACKEND_NAMES]).default('auto').describe('TensorFlow.js backend; auto = the first that loads of tensorflow-gpu, tensorflow, wasm, cpu'),
+  objective: oneOf(['rl', 'sft-guided']).default('rl')
+    .describe("what a step learns from: 'rl' = the GRPO / ThinkTuning policy update (paper); 'sft-guided' = the distillation baseline the paper says it avoids: the same rollouts, teacher and guidance schedule, then token-mean cross-entropy on the completion tokens (student part, teacher part, end token) of the teacher-augmented rollouts alone, no RL term, one optimiser step; a step with no augmented rollout makes no update (perf/optimizer_steps 0, sft/rows 0). Needs guidance.enabled"),
 });
 
 export const TrainConfigSchema = z

@@ -13,6 +13,7 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CheckpointError } from '../io/errors.js';
 import type { PromptSettings } from '../tasks/student-prompt.js';
 import type { TaskName } from '../tasks/task.js';
 
@@ -49,5 +50,15 @@ export function optimizerFileOf(dir: string): string {
 /** The trainer state of a run checkpoint, or null for a folder that is not one (a plain HF model). */
 export function readTrainerState(dir: string): TrainerState | null {
   const file = stateFileOf(dir);
-  return file ? (JSON.parse(readFileSync(file, 'utf8')) as TrainerState) : null;
+  if (!file) return null;
+  let state: unknown;
+  try {
+    state = JSON.parse(readFileSync(file, 'utf8'));
+  } catch (e) {
+    throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); this checkpoint is damaged: move ${dir} aside to resume from the one before it`);
+  }
+  if (typeof state !== 'object' || state === null || !Number.isInteger((state as TrainerState).completedSteps)) {
+    throw new CheckpointError(`${file} has no whole "completedSteps"; this checkpoint is damaged: move ${dir} aside to resume from the one before it`);
+  }
+  return state as TrainerState;
 }
