@@ -1,12 +1,16 @@
 /**
- * `thinktune compare`: zero-shot vs GRPO vs ThinkTuning on one config, S seeds each, evaluated on the
- * held-out test problems; writes results.json and table.md into the results folder (compare/compare.ts).
- * Headless: one short line per training step and one per finished run, on stdout. --jobs N runs up to N
- * runs at once as child processes (one core each); their lines are relayed with the run's tag.
+ * `thinktune compare`: zero-shot and the config's methods (default GRPO and ThinkTuning) on one base
+ * config, S seeds each, evaluated on the held-out test problems, with paired tests against a reference
+ * method; writes results.json and table.md into the results folder (compare/compare.ts). The config may
+ * list methods, a primary metric and a reference (compare/compare-config.ts); --method and --reference
+ * replace them. Headless: one short line per training step and one per finished run, on stdout. --jobs N
+ * runs up to N runs at once as child processes (one core each); their lines are relayed with the run's tag.
+ * `--train-job FILE` is not for people: it is the child of a compute-matched run (compare/train-job.ts).
  */
 import { join, resolve } from 'node:path';
-import { loadTrainConfig } from '../config/train-config.js';
 import { runComparison } from '../compare/compare.js';
+import { loadComparePlan } from '../compare/compare-config.js';
+import { trainJobCommand } from '../compare/train-job.js';
 import type { BackendChoice } from '../backend/select.js';
 import { UsageError } from './errors.js';
 
@@ -20,6 +24,9 @@ export interface CompareArgs {
   set?: string[];
   jobs?: string;
   samples?: string;
+  method?: string[];
+  reference?: string;
+  trainJob?: string;
 }
 
 function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number | undefined): number | undefined {
@@ -36,12 +43,17 @@ export function commandLine(argv: readonly string[]): string {
 }
 
 export async function compareCommand(a: CompareArgs, backend: BackendChoice, argv: readonly string[]): Promise<void> {
+  if (a.trainJob !== undefined) {
+    process.exitCode = await trainJobCommand(a.trainJob, { name: backend.name, reason: backend.reason });
+    return;
+  }
   const jobs = wholeArg('--jobs', a.jobs, 1, 1)!;
-  const config = loadTrainConfig(a.config, a.set ?? []);
+  const plan = loadComparePlan({ file: a.config, sets: a.set ?? [], methodFlags: a.method ?? [], reference: a.reference });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(a.out ?? join('results', `compare-${stamp}`));
   const results = await runComparison({
-    config, outDir,
+    config: plan.config, outDir,
+    methods: plan.methods, reference: plan.reference, primary: plan.primary, title: plan.title,
     seeds: wholeArg('--seeds', a.seeds, 1, 3)!,
     limit: wholeArg('--limit', a.limit, 1, 200),
     testData: a.testData,

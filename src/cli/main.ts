@@ -141,16 +141,19 @@ export function buildProgram(): Command {
     .action(async (o) => { await withBackend(o); await evalCommand(o); });
 
   program.command('compare')
-    .description('zero-shot vs GRPO vs ThinkTuning on one config over several seeds; writes results.json and table.md')
-    .option('--config <file>', 'JSON or YAML train config (defaults: the built-in arithmetic world)')
+    .description("zero-shot and the config's methods (default GRPO and ThinkTuning) over several seeds, paired by seed, with paired tests against a reference; writes results.json and table.md")
+    .option('--config <file>', 'JSON or YAML train config, optionally with methods, primary and reference (defaults: the built-in arithmetic world, GRPO and ThinkTuning)')
     .option('--seeds <n>', 'seeds per trained method (run.seed = 1..n; default 3)')
     .option('--out <dir>', 'results folder (default results/compare-<timestamp>)')
     .option('--limit <n>', 'held-out test problems evaluated (default 200)')
     .option('--test-data <spec>', 'held-out test problems: arith-test (the default for the built-in world) or a JSONL file (required for gsm8k / math)')
     .option('--max-new-tokens <n>', "response cap at evaluation (default the config's grpo.maxNewTokens)")
-    .option('--samples <k>', 'also k samples per test problem at the training temperature: sampled accuracy (mean@k) and sampled reflection rate (default 1: greedy only)')
+    .option('--samples <k>', 'also k samples per test problem at the training temperature: sampled accuracy (mean@k), pass@k and sampled reflection rate (default 1: greedy only)')
     .option('--set <key=value>', 'override one config key for every method (repeatable)', collect, [])
+    .option('--method <name:key=value,...>', "a method as config overrides, e.g. 'luffy:guidance.shaping=luffy' (also label=, matchTokensOf=); repeatable, replaces the config's methods", collect, [])
+    .option('--reference <name>', "the method every other is tested against (default: the config's reference, else grpo)")
     .option('--jobs <n>', 'runs at once, each in its own child processes (default 1: one after another, in this process)')
+    .addOption(new Option('--train-job <file>', "internal: a compute-matched run's child process (written by --jobs)").hideHelp())
     .addOption(backendOpt())
     .action(async (o) => {
       const backend = await withBackend(o);

@@ -6,39 +6,31 @@
  *   node <thinktune> eval --model <final checkpoint> --data <jobsDir>/test-problems.jsonl --limit L
  *                         --max-new-tokens M --json --out <jobsDir>/<name>.eval.json
  *
+ * A compute-matched run (a generated-token budget) trains in `thinktune compare --train-job FILE`
+ * instead (train-job.ts), which prints the same lines plus the budget line.
+ *
  * The zero-shot run is the eval child alone, on the base checkpoint. The children evaluate a JSONL copy
  * of the exact problems the in-process path evaluates (built-in ones depend on data.difficulty, which
  * `thinktune eval` has no flag for). Train stdout lines are relayed to the log with the run's tag; eval
  * progress becomes `<tag> eval n/N`. Times are each child's wall time, start to exit, in seconds.
  */
-import type { PromptSettings } from '../tasks/student-prompt.js';
-import type { TaskName } from '../tasks/task.js';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { execa } from 'execa';
-import type { TrainConfig } from '../config/train-config.js';
-import type { EvalMetrics } from '../eval/scoring.js';
+import type { EvalResult } from '../eval/evaluate.js';
 import type { ThinktuneCommand } from '../paths.js';
 import type { Problem } from '../tasks/datasets.js';
 import { parseProgressLine } from '../trainer/print.js';
-import type { RunResult } from './compare.js';
-import type { Method } from './table.js';
+import { parseBudgetLine } from './budget.js';
+import { NOT_EVALUATED, evaluated, type EvalSettings, type Job, type JobRunner, type RunResult } from './jobs.js';
+import { runFacts } from './run-facts.js';
+import { writeTrainJob } from './train-job.js';
+
+export type { EvalSettings } from './jobs.js';
 
 /** How to start the thinktune CLI: a program and the arguments before the subcommand. */
 export type ThinktuneEntry = ThinktuneCommand;
-
-/** How every checkpoint of a comparison is evaluated (in this process or in a child). */
-export interface EvalSettings {
-  /** Response cap at evaluation. */
-  maxNewTokens: number;
-  /** K samples per problem at `temperature` besides the greedy answer (1: greedy only). */
-  samples: number;
-  temperature: number;
-  /** How the student is prompted: the config's task and prompt section, as in training. */
-  task: TaskName;
-  prompt: PromptSettings;
-}
 
 /** `thinktune eval` flags that prompt a model exactly as `settings` say. */
 export function promptFlags(settings: Pick<EvalSettings, 'task' | 'prompt'>): string[] {
@@ -60,17 +52,7 @@ export interface ChildContext {
 }
 
 /** One run: zero-shot (config and runDir null, `model` the base checkpoint) or a trained method and seed. */
-export interface ChildJob {
-  method: Method;
-  seed: number | null;
-  tag: string;
-  /** File-name stem of this run's files in jobsDir, e.g. `grpo-seed1`. */
-  name: string;
-  config: TrainConfig | null;
-  runDir: string | null;
-  /** The model evaluated when there is no training (zero-shot). */
-  model: string | null;
-}
+export type ChildJob = Job;
 
 /** Writes `problems` in the MATH-500 layout (`{id, problem, answer}`), which `thinktune eval` reads back as is. */
 export function writeTestProblems(file: string, problems: readonly Problem[]): void {
@@ -133,45 +115,64 @@ export function readTrainLine(p: TrainProgress, line: string): void {
 
 const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exited with status ${o.exitCode}`;
 
-/** Evaluates `model` in an eval child; metrics, or the child's error line. */
-async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ metrics: EvalMetrics | null; seconds: number; error: string | null }> {
+/** Evaluates `model` in an eval child; metrics and per-problem records (its --out file), or the child's error line. */
+async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ result: Pick<EvalResult, 'metrics' | 'records'> | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
   const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.eval.maxNewTokens),
     ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []), ...promptFlags(ctx.eval), '--json', '--out', out], (line) => {
     const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
     if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
   });
-  if (o.exitCode !== 0) return { metrics: null, seconds: o.seconds, error: `evaluation failed: ${failure('thinktune eval', o)}` };
-  if (!existsSync(out)) return { metrics: null, seconds: o.seconds, error: `evaluation failed: thinktune eval wrote no ${out}` };
-  return { metrics: (JSON.parse(readFileSync(out, 'utf8')) as { metrics: EvalMetrics }).metrics, seconds: o.seconds, error: null };
+  if (o.exitCode !== 0) return { result: null, seconds: o.seconds, error: `evaluation failed: ${failure('thinktune eval', o)}` };
+  if (!existsSync(out)) return { result: null, seconds: o.seconds, error: `evaluation failed: thinktune eval wrote no ${out}` };
+  return { result: JSON.parse(readFileSync(out, 'utf8')) as Pick<EvalResult, 'metrics' | 'records'>, seconds: o.seconds, error: null };
+}
+
+const evaluation = (ev: Awaited<ReturnType<typeof evaluateInChild>>) => (ev.result ? evaluated(ev.result) : NOT_EVALUATED);
+
+/**
+ * The train child's command line: `thinktune train --headless` with the job's config, or, with a token
+ * budget, `thinktune compare --train-job` (train-job.ts), which knows how to stop on it.
+ */
+function trainArgs(ctx: ChildContext, job: ChildJob, budget: number | null): string[] {
+  if (budget !== null) {
+    const jobFile = join(ctx.jobsDir, `${job.name}.job.json`);
+    writeTrainJob(jobFile, { config: job.config, runDir: job.runDir!, budget });
+    return ['compare', '--train-job', jobFile];
+  }
+  const configFile = join(ctx.jobsDir, `${job.name}.config.json`);
+  writeFileSync(configFile, JSON.stringify(job.config, null, 2) + '\n');
+  return ['train', '--headless', '--config', configFile, '--run-dir', job.runDir!];
 }
 
 /**
  * Runs one job as children: trains (unless zero-shot), then evaluates the final checkpoint. Never throws
  * for a failed child: the run gets `error` (one line) and metrics null, and the other runs go on.
  */
-export async function runJobInChildren(ctx: ChildContext, job: ChildJob): Promise<RunResult> {
+export async function runJobInChildren(ctx: ChildContext, job: ChildJob, budget: number | null = null): Promise<RunResult> {
   const startedAt = new Date().toISOString();
-  const result = { method: job.method, seed: job.seed, runDir: job.runDir, startedAt };
+  const result = { method: job.method, seed: job.seed, runDir: job.runDir, startedAt, tokenBudget: budget };
   const finish = (r: Omit<RunResult, keyof typeof result | 'endedAt'>): RunResult => ({ ...result, ...r, endedAt: new Date().toISOString() });
 
   if (job.config === null || job.runDir === null) {
     const ev = await evaluateInChild(ctx, job, job.model!);
-    return finish({ metrics: ev.metrics, trainSeconds: 0, evalSeconds: ev.seconds, checkpoint: job.model, steps: 0, error: ev.error });
+    return finish({ ...evaluation(ev), trainSeconds: 0, evalSeconds: ev.seconds, checkpoint: job.model, steps: 0, error: ev.error, generatedTokens: null, updateSteps: null, budgetReached: null });
   }
-  const configFile = join(ctx.jobsDir, `${job.name}.config.json`);
-  writeFileSync(configFile, JSON.stringify(job.config, null, 2) + '\n');
   const seen = newTrainProgress();
-  const train = await runChild(ctx, ['train', '--headless', '--config', configFile, '--run-dir', job.runDir], (line) => {
+  let budgetReached: boolean | null = budget === null ? null : false;
+  const train = await runChild(ctx, trainArgs(ctx, job, budget), (line) => {
     ctx.log(`${job.tag} ${line}`);
     readTrainLine(seen, line);
+    if (parseBudgetLine(line)) budgetReached = true;
   });
   const { checkpoint, steps } = seen;
   let error = seen.error;
   if (train.exitCode !== 0) error ??= failure('thinktune train', train);
   if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
-  const trained = { trainSeconds: train.seconds, checkpoint, steps };
-  if (error !== null) return finish({ ...trained, metrics: null, evalSeconds: 0, error });
+  const trained = { trainSeconds: train.seconds, checkpoint, steps, ...runFacts(job.runDir), budgetReached };
+  if (error !== null) return finish({ ...trained, ...NOT_EVALUATED, evalSeconds: 0, error });
   const ev = await evaluateInChild(ctx, job, checkpoint!);
-  return finish({ ...trained, metrics: ev.metrics, evalSeconds: ev.seconds, error: ev.error });
+  return finish({ ...trained, ...evaluation(ev), evalSeconds: ev.seconds, error: ev.error });
 }
+
+export const childRunner = (ctx: ChildContext): JobRunner => (job, budget) => runJobInChildren(ctx, job, budget);

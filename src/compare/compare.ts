@@ -2,13 +2,14 @@
  * `thinktune compare` as a library: the experiment behind the ThinkTuning claim, on one config.
  *
  *   zero-shot    the base checkpoint (model.checkpoint) evaluated as is; greedy, so evaluated once
- *   grpo         the config with guidance.enabled=false, trained once per seed
- *   thinktuning  the config with guidance.enabled=true, trained once per seed
+ *   <method>     each listed method (methods.ts): the base config with its overrides, trained once per
+ *                seed; by default grpo (guidance.enabled=false) and thinktuning (guidance.enabled=true)
  *
- * Seeds are run.seed = 1..S; everything else (steps, batch, group size, lengths, optimiser) is the same
- * config, so both trained methods get identical budgets. Each final checkpoint is evaluated greedily on
- * the held-out test problems. The results folder gets results.json (raw numbers, rewritten after every
- * run so an interrupted comparison keeps what finished) and table.md (written at the end).
+ * Seeds are run.seed = 1..S for every method, so seed s of every method sees the same prompts at every
+ * step (trainer/sampler.ts); that is what pairs runs by seed in the statistics. Each final checkpoint is
+ * evaluated greedily (and with K samples) on the held-out test problems, keeping the per-problem
+ * outcomes. The results folder gets results.json (raw numbers, rewritten after every run so an
+ * interrupted comparison keeps what finished) and table.md with the paired tests (written at the end).
  *
  *   <outDir>/results.json
  *   <outDir>/table.md
@@ -16,34 +17,45 @@
  *   <outDir>/jobs/                      with jobs > 1 only: the children's configs, test problems and
  *                                       evaluation outputs (children.ts)
  *
- * jobs = 1 (default) runs everything in this process, one run after another. jobs = N > 1 runs up to N
- * runs at once (zero-shot included), each as `thinktune train` + `thinktune eval` child processes;
- * results.json is then rewritten as each run finishes, still listing runs in seed order.
+ * jobs = 1 (default) runs everything in this process, one run after another (in-process.ts). jobs = N > 1
+ * runs up to N runs at once (zero-shot included) as child processes (children.ts). Runs start seed by
+ * seed, and within a seed compute-matched methods after the others: a compute-matched run waits for the
+ * run whose generated tokens are its budget (same seed), which by then has almost always finished.
  */
 import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { parseTrainConfig, type TrainConfig } from '../config/train-config.js';
-import { evaluateModel } from '../eval/evaluate.js';
-import { stopTokenIds } from '../model/generation-config.js';
-import { studentPromptFor } from '../tasks/student-prompt.js';
-import type { EvalMetrics } from '../eval/scoring.js';
-import { loadModel } from '../model/io.js';
+import type { TrainConfig } from '../config/train-config.js';
 import { loadProblems, type Problem } from '../tasks/datasets.js';
-import { ProgressPrinter } from '../trainer/print.js';
 import { RunDirError } from '../trainer/run-dir.js';
-import { Trainer, resolveModelDir } from '../trainer/trainer.js';
-import { runJobInChildren, writeTestProblems, type ChildContext, type ChildJob, type EvalSettings } from './children.js';
+import { resolveModelDir } from '../trainer/trainer.js';
 import { thinktuneCommand } from '../paths.js';
+import { analyse, type Analysis } from './analysis.js';
+import { childRunner, writeTestProblems, type ChildContext } from './children.js';
+import type { PrimaryMetric } from './compare-config.js';
+import { inProcessRunner } from './in-process.js';
+import { runTag, unstartedRun, type EvalSettings, type Job, type RunResult } from './jobs.js';
+import { DEFAULT_METHODS, ZERO_SHOT, checkMethods, methodConfig, runOrder, type MethodSpec } from './methods.js';
 import { runPool } from './pool.js';
-import { METHODS, methodRow, renderTable, tableColumns, type Method, type MethodRow } from './table.js';
+import { methodRow, renderTable, tableColumns, type MethodRow } from './table.js';
+
+export { methodConfig } from './methods.js';
+export type { RunResult } from './jobs.js';
 
 export interface CompareOptions {
-  /** The base config; both trained methods start from it. */
+  /** The base config; every method starts from it. */
   config: TrainConfig;
   /** S: seeds 1..S for the trained methods. */
   seeds: number;
   /** Results folder (must not already hold a results.json). */
   outDir: string;
+  /** The trained methods (default: grpo and thinktuning); zero-shot is always run. */
+  methods?: readonly MethodSpec[];
+  /** What every method is tested against (default grpo). */
+  reference?: string;
+  /** The metric named before the runs (default and only: greedy pass@1). */
+  primary?: PrimaryMetric;
+  /** The table's heading (default from the methods). */
+  title?: string | null;
   /** Test problems evaluated (default 200). */
   limit?: number;
   /** Test data; default the config's data.file, else `<data.task>-test`. */
@@ -52,8 +64,8 @@ export interface CompareOptions {
   evalMaxNewTokens?: number;
   /**
    * K > 1: also K samples per test problem at the training temperature (grpo.temperature), for mean@K
-   * (the accuracy of one sampled answer, what the training reward measures) and the sampled reflection
-   * rate. Default 1: greedy only.
+   * (the accuracy of one sampled answer, what the training reward measures), pass@K and the sampled
+   * reflection rate. Default 1: greedy only.
    */
   samples?: number;
   /** The command line that started the comparison, recorded in both files. */
@@ -65,37 +77,26 @@ export interface CompareOptions {
   jobs?: number;
 }
 
-export interface RunResult {
-  method: Method;
-  /** run.seed of the training run; null for zero-shot. */
-  seed: number | null;
-  /** Evaluation metrics of the final checkpoint; null when the run failed. */
-  metrics: EvalMetrics | null;
-  trainSeconds: number;
-  evalSeconds: number;
-  /** The trainer's run folder (null for zero-shot). */
-  runDir: string | null;
-  /** The checkpoint that was evaluated. */
-  checkpoint: string | null;
-  /** Steps completed. */
-  steps: number;
-  /** Why the run produced no metrics, else null. */
-  error: string | null;
-  /** When the run (training and evaluation) started and ended, ISO 8601. */
-  startedAt: string;
-  endedAt: string;
-}
-
 export interface CompareResults {
   command: string;
   created: string;
   outDir: string;
-  /** difficulty: of built-in problems (null for a file); samples K and their temperature (null when K = 1). */
-  test: { data: string; difficulty: string | null; problems: number; maxNewTokens: number; samples: number; temperature: number | null };
+  primary: PrimaryMetric;
+  reference: string;
+  /**
+   * difficulty: of built-in problems (null for a file); samples K and their temperature (null when K = 1);
+   * ids: the problems in order, the order of every per-problem vector.
+   */
+  test: { data: string; difficulty: string | null; problems: number; maxNewTokens: number; samples: number; temperature: number | null; ids: string[] };
   seeds: number[];
   config: TrainConfig;
-  methods: Record<Method, RunResult[]>;
+  /** The methods as given: name, label, overrides, compute matching. */
+  methodSpecs: MethodSpec[];
+  /** Runs by method (zero-shot first, then the methods in listed order), each in seed order. */
+  methods: Record<string, RunResult[]>;
   summary: MethodRow[];
+  /** The paired tests, repairs and budgets (analysis.ts); null until every run has finished. */
+  analysis: Analysis | null;
 }
 
 /**
@@ -108,86 +109,50 @@ export function testDataSpec(config: TrainConfig, explicit?: string): string {
   throw new RunDirError(`compare: data.task is ${config.data.task}; pass --test-data FILE with held-out problems (data.file holds the training ones)`);
 }
 
-/** The config of one trained method and seed: only guidance.enabled and run.seed differ from the base. */
-export function methodConfig(base: TrainConfig, method: Exclude<Method, 'zero-shot'>, seed: number): TrainConfig {
-  const c = structuredClone(base);
-  c.guidance.enabled = method === 'thinktuning';
-  c.run.seed = seed;
-  return parseTrainConfig(c);
-}
-
 /** The first `limit` test problems; built-in ones at the difficulty the config trains on. */
 function loadTestProblems(spec: string, limit: number, config: TrainConfig): Problem[] {
   const all = loadProblems(spec, spec.startsWith('arith-') ? { count: limit, difficulty: config.data.difficulty } : {});
   return all.slice(0, limit);
 }
 
-/** Evaluates one checkpoint in this process: greedy, and K samples per problem when settings.samples > 1. */
-async function evaluateCheckpoint(dir: string, problems: Problem[], settings: EvalSettings): Promise<{ metrics: EvalMetrics; seconds: number }> {
-  const t0 = performance.now();
-  const { model, tokenizer, generation } = await loadModel(dir);
-  try {
-    if (!tokenizer) throw new RunDirError(`${dir} has no tokenizer.json; the evaluated model needs its tokenizer next to its weights`);
-    const prompt = studentPromptFor(tokenizer, settings.task, settings.prompt);
-    const { metrics } = await evaluateModel(model, tokenizer, problems, { ...settings, prompt, stopIds: stopTokenIds(generation, tokenizer.eosId) });
-    return { metrics, seconds: (performance.now() - t0) / 1000 };
-  } finally {
-    model.dispose();
-  }
-}
-
 const f = (v: number | null | undefined, digits = 2) => (v === null || v === undefined || !Number.isFinite(v) ? '-' : v.toFixed(digits));
-
-/** Trains one method for one seed and evaluates its final checkpoint. */
-async function trainAndEvaluate(opts: CompareOptions, method: Exclude<Method, 'zero-shot'>, seed: number, problems: Problem[], evalSettings: EvalSettings): Promise<RunResult> {
-  const log = opts.log ?? (() => {});
-  const tag = `[${method} seed ${seed}]`;
-  const config = methodConfig(opts.config, method, seed);
-  const runDir = join(opts.outDir, 'runs', `${method}-seed${seed}`);
-  const startedAt = new Date().toISOString();
-  const t0 = performance.now();
-  const trainer = await Trainer.create({ config, runDir, backend: opts.backend });
-  let checkpoint: string | null = null;
-  let steps = 0;
-  let error: string | null = null;
-  // The same lines a child run's headless train prints (the --jobs path relays those with the tag).
-  const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
-  try {
-    for await (const e of trainer.run()) {
-      const line = printer.line(e);
-      if (line) log(`${tag} ${line.text}`);
-      if (e.type === 'checkpoint') checkpoint = e.path;
-      else if (e.type === 'fatal') error = e.message;
-      else if (e.type === 'done') {
-        steps = e.step;
-        if (e.reason !== 'completed') error ??= `the run ended early (${e.reason}) after ${e.step} steps`;
-      }
-    }
-  } finally {
-    trainer.dispose();
-  }
-  const trainSeconds = (performance.now() - t0) / 1000;
-  const base = { method, seed, trainSeconds, runDir, checkpoint, steps, startedAt };
-  if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
-  if (error !== null) return { ...base, metrics: null, evalSeconds: 0, error, endedAt: new Date().toISOString() };
-  const ev = await evaluateCheckpoint(checkpoint!, problems, evalSettings);
-  return { ...base, metrics: ev.metrics, evalSeconds: ev.seconds, error: null, endedAt: new Date().toISOString() };
-}
-
-const runTag = (method: Method, seed: number | null) => (seed === null ? `[${method}]` : `[${method} seed ${seed}]`);
 
 /** The one line that says how a finished run went. */
 function runLine(r: RunResult): string {
   const tag = runTag(r.method, r.seed);
-  const trained = r.seed === null ? '' : `${r.steps} steps in ${r.trainSeconds.toFixed(1)} s; `;
+  const budget = r.tokenBudget !== null ? ` (${r.generatedTokens ?? 0} generated tokens, budget ${r.tokenBudget}${r.budgetReached ? '' : ' NOT reached'})` : '';
+  const trained = r.seed === null ? '' : `${r.steps} steps in ${r.trainSeconds.toFixed(1)} s${budget}; `;
   if (r.metrics === null) return `${tag} failed after ${(r.trainSeconds + r.evalSeconds).toFixed(1)} s: ${r.error}`;
   const sampled = Object.keys(r.metrics).find((k) => k.startsWith('mean@'));
   const extra = sampled ? `  ${sampled} ${f(r.metrics[sampled], 3)}  sampled reflection ${f(r.metrics.sampled_reflection_rate, 3)}` : '';
   return `${tag} done: ${trained}pass@1 ${f(r.metrics['pass@1'], 3)}  reflection ${f(r.metrics.reflection_rate, 3)}${extra}  len ${f(r.metrics.mean_length, 1)}`;
 }
 
-function summaryRows(methods: Record<Method, RunResult[]>, samples: number): MethodRow[] {
-  return METHODS.map((m) => methodRow(m, methods[m], m === 'zero-shot', tableColumns(samples)));
+const labelOf = (methods: readonly MethodSpec[], name: string) => methods.find((m) => m.name === name)?.label ?? name;
+
+function summaryRows(methods: readonly MethodSpec[], runs: Record<string, RunResult[]>, samples: number): MethodRow[] {
+  return Object.keys(runs).map((m) => methodRow(m, runs[m], m === ZERO_SHOT, tableColumns(samples), m === ZERO_SHOT ? undefined : labelOf(methods, m)));
+}
+
+/** Zero-shot, then each seed's methods in run order (runOrder); budgetFrom points at the same seed's matched run. */
+function jobList(opts: CompareOptions, methods: readonly MethodSpec[], seeds: number[], outDir: string, baseDir: string): Job[] {
+  const jobs: Job[] = [{ method: ZERO_SHOT, seed: null, tag: runTag(ZERO_SHOT, null), name: ZERO_SHOT, config: null, runDir: null, model: baseDir, budgetFrom: null }];
+  for (const seed of seeds) {
+    for (const m of runOrder(methods)) {
+      const name = `${m.name}-seed${seed}`;
+      const budgetFrom = m.matchTokensOf === null ? null : jobs.findIndex((j) => j.method === m.matchTokensOf && j.seed === seed);
+      jobs.push({ method: m.name, seed, tag: runTag(m.name, seed), name, config: methodConfig(opts.config, m, seed), runDir: join(outDir, 'runs', name), model: null, budgetFrom });
+    }
+  }
+  return jobs;
+}
+
+/** Promise.withResolvers, which Node 20 lacks. */
+function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
+  let resolve!: (v: T) => void;
+  let reject!: (e: unknown) => void;
+  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  return { promise, resolve, reject };
 }
 
 /** Runs the whole comparison; writes results.json (after every run) and table.md (at the end). */
@@ -195,80 +160,96 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   if (!Number.isInteger(opts.seeds) || opts.seeds < 1) throw new RangeError(`compare: seeds must be a whole number >= 1, got ${opts.seeds}`);
   const jobs = opts.jobs ?? 1;
   if (!Number.isInteger(jobs) || jobs < 1) throw new RangeError(`compare: jobs must be a whole number >= 1, got ${jobs}`);
+  const methods = (opts.methods ?? DEFAULT_METHODS).map((m) => ({ ...m, set: { ...m.set } }));
+  const reference = opts.reference ?? 'grpo';
+  // Every method's config is built and checked before any time is spent (e.g. settings that only matter when guidance is on).
+  checkMethods(opts.config, methods, reference);
   const limit = opts.limit ?? 200;
   const outDir = resolve(opts.outDir);
   if (existsSync(join(outDir, 'results.json'))) {
     throw new RunDirError(`${outDir} already holds results.json from an earlier comparison; pass another --out folder`);
   }
+  const samples = opts.samples ?? 1;
+  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`compare: samples must be a whole number >= 1, got ${samples}`);
+  const baseDir = resolveModelDir(opts.config.model.checkpoint);
+  if (!existsSync(baseDir)) throw new RunDirError(`model.checkpoint ${baseDir} does not exist; set model.checkpoint to a model folder`);
   mkdirSync(outDir, { recursive: true });
   const log = opts.log ?? (() => {});
   const spec = testDataSpec(opts.config, opts.testData);
   const problems = loadTestProblems(spec, limit, opts.config);
   const evalMax = opts.evalMaxNewTokens ?? opts.config.grpo.maxNewTokens;
-  const samples = opts.samples ?? 1;
-  if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`compare: samples must be a whole number >= 1, got ${samples}`);
   const evalSettings: EvalSettings = { maxNewTokens: evalMax, samples, temperature: opts.config.grpo.temperature, task: opts.config.data.task, prompt: opts.config.prompt };
   const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
-  // Validate both variants before spending any time (e.g. guidance settings that only matter when enabled).
-  methodConfig(opts.config, 'grpo', 1);
-  methodConfig(opts.config, 'thinktuning', 1);
 
   const results: CompareResults = {
-    command: opts.command, created: new Date().toISOString(), outDir,
-    test: { data: spec, difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null, problems: problems.length, maxNewTokens: evalMax, samples, temperature: samples > 1 ? evalSettings.temperature : null }, seeds, config: opts.config,
-    methods: { 'zero-shot': [], grpo: [], thinktuning: [] }, summary: [],
+    command: opts.command, created: new Date().toISOString(), outDir, primary: opts.primary ?? 'greedy pass@1', reference,
+    test: {
+      data: spec, difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null, problems: problems.length, maxNewTokens: evalMax, samples,
+      temperature: samples > 1 ? evalSettings.temperature : null, ids: problems.map((p) => p.id),
+    },
+    seeds, config: opts.config, methodSpecs: methods,
+    methods: Object.fromEntries([ZERO_SHOT, ...methods.map((m) => m.name)].map((m) => [m, [] as RunResult[]])), summary: [], analysis: null,
   };
   const save = () => {
-    results.summary = summaryRows(results.methods, samples);
+    results.summary = summaryRows(methods, results.methods, samples);
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   };
 
-  const baseDir = resolveModelDir(opts.config.model.checkpoint);
-  if (!existsSync(baseDir)) throw new RunDirError(`model.checkpoint ${baseDir} does not exist; set model.checkpoint to a model folder`);
   log(`[zero-shot] evaluating ${baseDir} on ${problems.length} problems of ${spec}`);
-  // Seed-major order, so a comparison stopped half-way has both trained methods for the seeds it finished.
-  const trained = seeds.flatMap((seed) => (['grpo', 'thinktuning'] as const).map((method) => ({ method, seed })));
-
-  if (jobs === 1) {
-    const startedAt = new Date().toISOString();
-    const zs = await evaluateCheckpoint(baseDir, problems, evalSettings);
-    const zero: RunResult = { method: 'zero-shot', seed: null, metrics: zs.metrics, trainSeconds: 0, evalSeconds: zs.seconds, runDir: null, checkpoint: baseDir, steps: 0, error: null, startedAt, endedAt: new Date().toISOString() };
-    results.methods['zero-shot'].push(zero);
-    log(runLine(zero));
-    save();
-    for (const { method, seed } of trained) {
-      const r = await trainAndEvaluate(opts, method, seed, problems, evalSettings);
-      results.methods[method].push(r);
-      log(runLine(r));
-      save();
-    }
-  } else {
+  const list = jobList(opts, methods, seeds, outDir, baseDir);
+  let runner;
+  if (jobs === 1) runner = inProcessRunner({ problems, eval: evalSettings, backend: opts.backend, log });
+  else {
     const jobsDir = join(outDir, 'jobs');
     mkdirSync(jobsDir, { recursive: true });
     const testFile = join(jobsDir, 'test-problems.jsonl');
     writeTestProblems(testFile, problems);
     const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, eval: evalSettings, log };
-    const list: ChildJob[] = [
-      { method: 'zero-shot', seed: null, tag: runTag('zero-shot', null), name: 'zero-shot', config: null, runDir: null, model: baseDir },
-      ...trained.map(({ method, seed }) => ({
-        method, seed, tag: runTag(method, seed), name: `${method}-seed${seed}`,
-        config: methodConfig(opts.config, method, seed), runDir: join(outDir, 'runs', `${method}-seed${seed}`), model: null,
-      })),
-    ];
-    // Finished runs by position in `list`; results.json lists them in that order whatever order they end in.
-    const finished: (RunResult | undefined)[] = list.map(() => undefined);
-    await runPool(list.map((job) => () => runJobInChildren(ctx, job)), jobs, (r, i) => {
-      finished[i] = r;
-      for (const m of METHODS) results.methods[m] = finished.filter((x): x is RunResult => x?.method === m);
-      log(runLine(r));
-      save();
-    });
+    runner = childRunner(ctx);
   }
+  // One promise per job, settled when it finishes: a compute-matched job awaits its budget's run. That
+  // run comes earlier in the list, and the pool starts jobs in list order, so it has always started.
+  const done = list.map(() => deferred<RunResult>());
+  const task = (i: number) => async (): Promise<RunResult> => {
+    const job = list[i];
+    try {
+      let budget: number | null = null;
+      if (job.budgetFrom !== null) {
+        const from = await done[job.budgetFrom].promise;
+        if (from.error !== null || from.generatedTokens === null) {
+          const r = unstartedRun(job, `its token budget is the generated tokens of ${runTag(from.method, from.seed)}, which ${from.error !== null ? 'failed' : 'wrote no rollouts'}`);
+          done[i].resolve(r);
+          return r;
+        }
+        budget = from.generatedTokens;
+      }
+      const r = await runner(job, budget);
+      done[i].resolve(r);
+      return r;
+    } catch (e) {
+      done[i].reject(e);
+      throw e;
+    }
+  };
+  for (const d of done) d.promise.catch(() => {}); // a failure is reported by the pool, not as an unhandled rejection
+  // Finished runs by position in `list`; results.json lists them by method, then seed, whatever order they end in.
+  const finished: (RunResult | undefined)[] = list.map(() => undefined);
+  await runPool(list.map((_, i) => task(i)), jobs, (r, i) => {
+    finished[i] = r;
+    for (const m of Object.keys(results.methods)) {
+      results.methods[m] = finished.filter((x): x is RunResult => x?.method === m).sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0));
+    }
+    log(runLine(r));
+    save();
+  });
+  results.analysis = analyse(results);
+  save();
   const c = opts.config;
   writeFileSync(join(outDir, 'table.md'), renderTable(results.summary, {
     command: opts.command, testData: results.test.difficulty ? `${spec} (${results.test.difficulty})` : spec, problems: problems.length, seeds, totalSteps: c.run.totalSteps,
     promptsPerStep: c.data.promptsPerStep, groupSize: c.grpo.groupSize, maxNewTokens: c.grpo.maxNewTokens, evalMaxNewTokens: evalMax,
     samples, temperature: evalSettings.temperature,
+    comparison: { title: opts.title ?? null, methods, methodConfigs: methods.map((m) => methodConfig(c, m, 1)), analysis: results.analysis, runs: results.methods, reference, primary: results.primary },
   }));
   return results;
 }

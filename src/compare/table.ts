@@ -1,31 +1,20 @@
 /**
  * Spread over seeds and the markdown table of a comparison: per method, mean ± sample standard
  * deviation (n - 1 in the denominator; undefined for one seed) and the min–max range of each metric.
+ * The sections under it (paired tests, repairs, budgets, what it says) are report.ts's.
  */
 import type { EvalMetrics } from '../eval/scoring.js';
+import { spread, type Spread } from './stats.js';
+import { comparisonSections, isDefaultComparison, primaryLine, type ComparisonContext } from './report.js';
 
+export { spread, type Spread } from './stats.js';
+
+/** The default comparison's methods (methods.ts DEFAULT_METHODS, zero-shot first). */
 export const METHODS = ['zero-shot', 'grpo', 'thinktuning'] as const;
-export type Method = (typeof METHODS)[number];
+/** A method's name: zero-shot or a listed method's name. */
+export type Method = string;
 
-export const METHOD_LABELS: Record<Method, string> = { 'zero-shot': 'zero-shot (base)', grpo: 'GRPO', thinktuning: 'ThinkTuning' };
-
-export interface Spread {
-  mean: number;
-  /** Sample std over seeds; 0 for a deterministic method evaluated once; null with a single seed. */
-  std: number | null;
-  min: number;
-  max: number;
-  n: number;
-}
-
-/** mean, sample std (null when n < 2), min and max of `xs` (non-empty). */
-export function spread(xs: readonly number[]): Spread {
-  if (xs.length === 0) throw new Error('spread: no values');
-  const n = xs.length;
-  const mean = xs.reduce((a, b) => a + b, 0) / n;
-  const std = n < 2 ? null : Math.sqrt(xs.reduce((a, x) => a + (x - mean) ** 2, 0) / (n - 1));
-  return { mean, std, min: Math.min(...xs), max: Math.max(...xs), n };
-}
+export const METHOD_LABELS: Record<string, string> = { 'zero-shot': 'zero-shot (base)', grpo: 'GRPO', thinktuning: 'ThinkTuning' };
 
 /** A column of the table: a metric key of EvalMetrics, or `train_seconds` (the training wall time). */
 export interface TableColumn {
@@ -39,7 +28,7 @@ export function tableColumns(samples = 1): TableColumn[] {
   const sampled = samples > 1;
   return [
     { key: 'pass@1', label: 'accuracy (pass@1, greedy)', digits: 3 },
-    ...(sampled ? [{ key: `mean@${samples}`, label: `sampled accuracy (mean@${samples})`, digits: 3 }] : []),
+    ...(sampled ? [{ key: `mean@${samples}`, label: `sampled accuracy (mean@${samples})`, digits: 3 }, { key: `pass@${samples}`, label: `pass@${samples}`, digits: 3 }] : []),
     { key: 'reflection_rate', label: 'reflection rate (greedy)', digits: 3 },
     ...(sampled ? [{ key: 'sampled_reflection_rate', label: 'reflection rate (sampled)', digits: 3 }] : []),
     { key: 'mean_length', label: 'mean length (tokens)', digits: 1 },
@@ -49,6 +38,8 @@ export function tableColumns(samples = 1): TableColumn[] {
 
 export interface MethodRow {
   method: Method;
+  /** The table's name for it (default: METHOD_LABELS, else the name). */
+  label?: string;
   /** Seeds whose run finished and was evaluated. */
   runs: number;
   failed: number;
@@ -62,7 +53,7 @@ export interface RunFigures {
   trainSeconds: number;
 }
 
-export function methodRow(method: Method, runs: readonly RunFigures[], deterministic: boolean, layout: TableColumn[] = tableColumns()): MethodRow {
+export function methodRow(method: Method, runs: readonly RunFigures[], deterministic: boolean, layout: TableColumn[] = tableColumns(), label?: string): MethodRow {
   const ok = runs.filter((r) => r.metrics !== null);
   const columns: MethodRow['columns'] = {};
   if (ok.length > 0) {
@@ -73,7 +64,7 @@ export function methodRow(method: Method, runs: readonly RunFigures[], determini
       columns[c.key] = deterministic ? { ...s, std: 0 } : s;
     }
   }
-  return { method, runs: ok.length, failed: runs.length - ok.length, columns };
+  return { method, label: label ?? METHOD_LABELS[method] ?? method, runs: ok.length, failed: runs.length - ok.length, columns };
 }
 
 function cell(s: Spread | undefined, digits: number): string {
@@ -95,6 +86,8 @@ export interface TableContext {
   /** K samples per problem (1: greedy only) and their temperature. */
   samples?: number;
   temperature?: number;
+  /** The methods, paired tests and budgets (absent: the plain table, as before they existed). */
+  comparison?: ComparisonContext;
 }
 
 export function renderTable(rows: readonly MethodRow[], ctx: TableContext): string {
@@ -104,24 +97,33 @@ export function renderTable(rows: readonly MethodRow[], ctx: TableContext): stri
   const rule = `|---|---|${columns.map(() => '---|').join('')}`;
   const lines = rows.map((r) => {
     const seeds = r.method === 'zero-shot' ? 'once' : `${r.runs}${r.failed ? ` (+${r.failed} failed)` : ''}`;
-    return `| ${METHOD_LABELS[r.method]} | ${seeds} | ${columns.map((c) => cell(r.columns[c.key], c.digits)).join(' | ')} |`;
+    return `| ${r.label ?? METHOD_LABELS[r.method] ?? r.method} | ${seeds} | ${columns.map((c) => cell(r.columns[c.key], c.digits)).join(' | ')} |`;
   });
   const sampledNote = samples > 1
-    ? ` Sampled columns: ${samples} samples per problem at temperature ${ctx.temperature ?? 1} (the training temperature, so mean@${samples} is the accuracy the training reward measures), evaluation seed 0.`
+    ? ` Sampled columns: ${samples} samples per problem at temperature ${ctx.temperature ?? 1} (the training temperature, so mean@${samples} is the accuracy the training reward measures), evaluation seed 0; pass@${samples}: the share of problems with at least one right sample.`
     : '';
+  const cmp = ctx.comparison;
+  const budget = `${ctx.totalSteps} steps x ${ctx.promptsPerStep} prompts x G=${ctx.groupSize}, at most ${ctx.maxNewTokens} new tokens per rollout`;
+  const budgetNote = !cmp || isDefaultComparison(cmp.methods)
+    ? `Training budget (identical for GRPO and ThinkTuning): ${budget}; the only difference is guidance.enabled.`
+    : `Training budget of the base config: ${budget}; each method changes only the keys listed under "Methods".`;
+  const title = cmp?.title ?? (!cmp || isDefaultComparison(cmp.methods) ? 'Zero-shot vs GRPO vs ThinkTuning' : `Zero-shot vs ${cmp.methods.map((m) => m.label).join(' vs ')}`);
+  const sections = cmp ? comparisonSections(cmp, ctx) : { afterTable: [], notes: [] };
   return [
-    '# Zero-shot vs GRPO vs ThinkTuning',
+    `# ${title}`,
     '',
+    ...(cmp ? [primaryLine(cmp, ctx), ''] : []),
     header,
     rule,
     ...lines,
     '',
+    ...sections.afterTable,
     `Cells: mean ± sample standard deviation over seeds (min–max). Seeds: ${ctx.seeds.join(', ')} (run.seed). ` +
       'Zero-shot is the base checkpoint, evaluated once (its spread is 0); "–" means a single seed.',
     `Evaluation: ${ctx.problems} problems of ${ctx.testData}, greedy decoding, at most ${ctx.evalMaxNewTokens} new tokens; ` +
       'reflection rate = share of responses with a reflection marker followed by a re-computation (src/eval/reflection.ts).' + sampledNote,
-    `Training budget (identical for GRPO and ThinkTuning): ${ctx.totalSteps} steps x ${ctx.promptsPerStep} prompts x G=${ctx.groupSize}, ` +
-      `at most ${ctx.maxNewTokens} new tokens per rollout; the only difference is guidance.enabled.`,
+    budgetNote,
+    ...sections.notes,
     '',
     'Produced by:',
     '',

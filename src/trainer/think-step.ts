@@ -9,8 +9,9 @@
  *   update      -> UpdateOutcome      mini-batched clipped policy update (update.ts)       (step 9)
  *   report      -> StepMetrics, RolloutRecord[]  (step-report.ts)
  *
- * Plain GRPO is the same step with the teacher switched off. Every setting reaches the update through
- * updateSettings / lossSettings (settings.ts), the one mapping from the config.
+ * Plain GRPO is the same step with the teacher switched off; run.objective sft-guided swaps the update
+ * stage for the SFT baseline on the augmented rollouts (sft-guided.ts). Every setting reaches the
+ * update through updateSettings / lossSettings (settings.ts), the one mapping from the config.
  */
 import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
@@ -29,7 +30,7 @@ import type { Teacher } from './teacher.js';
 import { deriveSeed } from './sampler.js';
 import type { StudentPromptFn } from '../tasks/student-prompt.js';
 import { cutAtStopString, stopStringTest } from '../engine/stop-strings.js';
-import { updatePolicy } from './update.js';
+import { objectiveMetrics, objectiveUpdate } from './sft-guided.js';
 import { updateSettings } from './settings.js';
 import { rolloutRecords, stepMetrics } from './step-report.js';
 
@@ -152,7 +153,8 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const advantaged = advantages(reward(ctx, guided.groups), cfg.grpo.scaleRewards);
   const rollouts = advantaged.groups.flat();
   const settings = updateSettings(cfg, step, ctx.tokenizer.padId);
-  const update = updatePolicy({ student: ctx.student, reference: ctx.reference, optimizer: ctx.optimizer }, rollouts, settings);
+  // run.objective: the policy update (rl), or the SFT baseline on the augmented rollouts (sft-guided.ts).
+  const update = objectiveUpdate(cfg, { student: ctx.student, reference: ctx.reference, optimizer: ctx.optimizer }, rollouts, settings);
   const end = performance.now();
 
   const metrics = stepMetrics({
@@ -160,6 +162,7 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
     guidance: { pct: guided.pct, outcome: guided.outcome }, update, lr: settings.lr,
     times: { start, generated: tGen, guided: tGuide, end },
   });
+  Object.assign(metrics, objectiveMetrics(cfg, update));
   const records = rolloutRecords(step, rollouts, update.teacherTokenWeight, update.full.pack.T, ctx.templates.version);
   return { metrics, rollouts: records, teacherAnswers: guided.outcome.answers, skipped: update.skipped };
 }

@@ -15,6 +15,7 @@ import { runPool } from '../../src/compare/pool.js';
 import { evaluateModel } from '../../src/eval/evaluate.js';
 import { loadModel } from '../../src/model/io.js';
 import { loadProblems } from '../../src/tasks/datasets.js';
+import { perProblem } from '../../src/compare/per-problem.js';
 
 const backendName = process.env.THINKTUNE_TEST_BACKEND ?? 'wasm';
 let work = '';
@@ -57,7 +58,10 @@ test('runPool keeps at most N tasks in flight and returns results in list order'
   await assert.rejects(runPool(tasks, 0), /limit must be a whole number >= 1/);
 });
 
-const RUN_KEYS = ['checkpoint', 'endedAt', 'error', 'evalSeconds', 'method', 'metrics', 'runDir', 'seed', 'startedAt', 'steps', 'trainSeconds'];
+const RUN_KEYS = [
+  'budgetReached', 'checkpoint', 'endedAt', 'error', 'evalSeconds', 'generatedTokens', 'method', 'metrics', 'perProblem', 'repairs', 'runDir', 'seed',
+  'startedAt', 'steps', 'tokenBudget', 'trainSeconds', 'updateSteps',
+];
 
 test('--jobs 2: runs overlap as child processes; a failed child is one line and the others finish', { timeout: 90_000 }, async () => {
   const outDir = join(work, 'results');
@@ -71,13 +75,13 @@ test('--jobs 2: runs overlap as child processes; a failed child is one line and 
   });
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
-  assert.deepEqual(Object.keys(saved), ['command', 'created', 'outDir', 'test', 'seeds', 'config', 'methods', 'summary']);
+  assert.deepEqual(Object.keys(saved), ['command', 'created', 'outDir', 'primary', 'reference', 'test', 'seeds', 'config', 'methodSpecs', 'methods', 'summary', 'analysis']);
   assert.deepEqual(Object.keys(saved.methods), ['zero-shot', 'grpo', 'thinktuning']);
   for (const m of ['zero-shot', 'grpo', 'thinktuning']) {
     assert.equal(saved.methods[m].length, 1, m);
     assert.deepEqual(Object.keys(saved.methods[m][0]).sort(), RUN_KEYS, m);
   }
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 2, temperature: config.grpo.temperature });
+  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 2, temperature: config.grpo.temperature, ids: res.test.ids });
 
   const [zero] = res.methods['zero-shot'];
   const [grpo] = res.methods.grpo;
@@ -90,6 +94,9 @@ test('--jobs 2: runs overlap as child processes; a failed child is one line and 
   model.dispose();
   assert.deepEqual(zero.metrics, inProcess.metrics);
   assert.equal(zero.error, null);
+  // ...and its per-problem outcomes come back from the child's --out file: greedy, first answer, sampled counts.
+  assert.deepEqual(zero.perProblem, perProblem(inProcess.records));
+  assert.match(zero.perProblem!.sampled!, /^[0-2]{3}$/);
 
   assert.equal(grpo.error, null);
   assert.equal(grpo.steps, 2);

@@ -86,14 +86,31 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
   assert.equal(saved.command, 'thinktune compare --micro');
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 1, temperature: null });
+  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 1, temperature: null, ids: res.test.ids });
+  assert.equal(saved.test.ids.length, 3);
+  // Every evaluated run keeps its per-problem outcomes (one character per problem) for the paired tests.
+  for (const r of [...saved.methods['zero-shot'], ...saved.methods.grpo, ...saved.methods.thinktuning]) {
+    assert.match(r.perProblem.correct, /^[01]{3}$/);
+    assert.match(r.perProblem.first, /^[01]{3}$/);
+    assert.equal(r.repairs.problems, 3);
+  }
+  assert.equal(saved.primary, 'greedy pass@1');
+  assert.equal(saved.reference, 'grpo');
+  assert.deepEqual(saved.analysis.comparisons.map((c: { method: string }) => c.method), ['zero-shot', 'thinktuning']);
+  for (const r of [...saved.methods.grpo, ...saved.methods.thinktuning]) assert.ok(r.generatedTokens > 0 && r.tokenBudget === null, r.method);
   assert.equal(saved.config.run.totalSteps, 2);
   assert.deepEqual(saved.summary.map((r: { method: string; runs: number }) => [r.method, r.runs]), [['zero-shot', 1], ['grpo', 2], ['thinktuning', 2]]);
   assert.equal(saved.summary[0].columns['pass@1'].std, 0);
 
   const md = readFileSync(join(outDir, 'table.md'), 'utf8');
-  const rows = md.split('\n').filter((l) => /^\| (zero-shot|GRPO|ThinkTuning)/.test(l));
+  // The main table: the first table of the file (the paired tests, repairs and budgets follow it).
+  const mdLines = md.split('\n');
+  const first = mdLines.findIndex((l) => l.startsWith('| method |'));
+  const rows = mdLines.slice(first + 2, mdLines.indexOf('', first)).filter((l) => /^\| (zero-shot|GRPO|ThinkTuning)/.test(l));
   assert.equal(rows.length, 3);
+  assert.ok(mdLines.findIndex((l) => l.includes('Primary metric')) < first, 'the primary metric is named before any number');
+  assert.match(md, /^## Paired tests against GRPO \(greedy pass@1\)$/m);
+  assert.match(md, /^\| ThinkTuning \| 2 \| [+−]\d\.\d{3} ± \d\.\d{3} \|/m);
   for (const row of rows) assert.match(row, /^\| .+ \| (once|2) \|( \d+\.\d+ ± \d+\.\d+ \(\d+\.\d+–\d+\.\d+\) \|){4}$/);
   assert.match(md, /```\nthinktune compare --micro\n```/);
 

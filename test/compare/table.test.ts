@@ -49,9 +49,9 @@ test('the table has one row per method, mean ± spread (min–max), and the comm
 });
 
 test('with samples the table adds sampled accuracy and sampled reflection; a run without them shows n/a', () => {
-  const sampled = (acc: number, mean4: number, srefl: number) => ({ ...metrics(acc, 0, 26), 'mean@4': mean4, sampled_reflection_rate: srefl });
+  const sampled = (acc: number, mean4: number, srefl: number) => ({ ...metrics(acc, 0, 26), 'mean@4': mean4, 'pass@4': 0.9, sampled_reflection_rate: srefl });
   const columns = tableColumns(4);
-  assert.deepEqual(columns.map((c) => c.key), ['pass@1', 'mean@4', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'train_seconds']);
+  assert.deepEqual(columns.map((c) => c.key), ['pass@1', 'mean@4', 'pass@4', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'train_seconds']);
   const rows = [
     methodRow('zero-shot', [{ metrics: sampled(0.7, 0.3, 0), trainSeconds: 0 }], true, columns),
     methodRow('grpo', [{ metrics: sampled(0.6, 0.4, 0.01), trainSeconds: 5 }, { metrics: sampled(0.6, 0.5, 0.03), trainSeconds: 5 }], false, columns),
@@ -62,8 +62,8 @@ test('with samples the table adds sampled accuracy and sampled reflection; a run
     maxNewTokens: 8, evalMaxNewTokens: 8, samples: 4, temperature: 1,
   });
   const lines = md.split('\n');
-  assert.ok(lines.includes('| method | seeds | accuracy (pass@1, greedy) | sampled accuracy (mean@4) | reflection rate (greedy) | reflection rate (sampled) | mean length (tokens) | train wall time (s) |'));
-  assert.ok(lines.some((l) => l.startsWith('| GRPO | 2 | 0.600 ± 0.000 (0.600–0.600) | 0.450 ± 0.071 (0.400–0.500) | 0.000 ± 0.000 (0.000–0.000) | 0.020 ± 0.014 (0.010–0.030) |')), md);
-  assert.ok(lines.some((l) => l.startsWith('| ThinkTuning | 1 | 0.600 ± – (0.600–0.600) | n/a | 0.000 ± – (0.000–0.000) | n/a |')), md);
+  assert.ok(lines.includes('| method | seeds | accuracy (pass@1, greedy) | sampled accuracy (mean@4) | pass@4 | reflection rate (greedy) | reflection rate (sampled) | mean length (tokens) | train wall time (s) |'));
+  assert.ok(lines.some((l) => l.startsWith('| GRPO | 2 | 0.600 ± 0.000 (0.600–0.600) | 0.450 ± 0.071 (0.400–0.500) | 0.900 ± 0.000 (0.900–0.900) | 0.000 ± 0.000 (0.000–0.000) | 0.020 ± 0.014 (0.010–0.030) |')), md);
+  assert.ok(lines.some((l) => l.startsWith('| ThinkTuning | 1 | 0.600 ± – (0.600–0.600) | n/a | n/a | 0.000 ± – (0.000–0.000) | n/a |')), md);
   assert.match(md, /4 samples per problem at temperature 1/);
 });
