@@ -8,7 +8,9 @@
  * `--train-job FILE` is not for people: it is the child of a compute-matched run (compare/train-job.ts).
  */
 import { join, resolve } from 'node:path';
-import { runComparison } from '../compare/compare.js';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resultsTable, runComparison, type CompareResults } from '../compare/compare.js';
+import { analyse } from '../compare/analysis.js';
 import { loadComparePlan } from '../compare/compare-config.js';
 import { trainJobCommand } from '../compare/train-job.js';
 import type { BackendChoice } from '../backend/select.js';
@@ -27,6 +29,7 @@ export interface CompareArgs {
   method?: string[];
   reference?: string;
   trainJob?: string;
+  report?: string;
 }
 
 function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number | undefined): number | undefined {
@@ -47,6 +50,10 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     process.exitCode = await trainJobCommand(a.trainJob, { name: backend.name, reason: backend.reason });
     return;
   }
+  if (a.report !== undefined) {
+    reportCommand(a.report, a.config);
+    return;
+  }
   const jobs = wholeArg('--jobs', a.jobs, 1, 1)!;
   const plan = loadComparePlan({ file: a.config, sets: a.set ?? [], methodFlags: a.method ?? [], reference: a.reference });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
@@ -65,4 +72,16 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     log: (line) => process.stdout.write(line + '\n'),
   });
   process.stdout.write(`results: ${join(results.outDir, 'table.md')} and ${join(results.outDir, 'results.json')}\n`);
+}
+
+/** `--report DIR [--config FILE]`: table.md again from DIR/results.json, partial or whole (title from FILE). */
+function reportCommand(dir: string, configFile: string | undefined): void {
+  const file = join(dir, 'results.json');
+  if (!existsSync(file)) throw new UsageError(`--report ${dir}: no results.json there; pass the --out folder of a comparison`);
+  const results = JSON.parse(readFileSync(file, 'utf8')) as CompareResults;
+  if (!Array.isArray(results.methodSpecs)) throw new UsageError(`--report ${dir}: results.json is from an older comparison (no methodSpecs); its table.md is already final`);
+  const title = configFile ? loadComparePlan({ file: configFile, sets: [], methodFlags: [] }).title ?? null : null;
+  results.analysis = analyse(results);
+  writeFileSync(join(dir, 'table.md'), resultsTable(results, title));
+  process.stdout.write(`wrote ${join(dir, 'table.md')} from ${Object.values(results.methods).flat().length} finished runs\n`);
 }

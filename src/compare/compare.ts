@@ -244,12 +244,29 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   });
   results.analysis = analyse(results);
   save();
-  const c = opts.config;
-  writeFileSync(join(outDir, 'table.md'), renderTable(results.summary, {
-    command: opts.command, testData: results.test.difficulty ? `${spec} (${results.test.difficulty})` : spec, problems: problems.length, seeds, totalSteps: c.run.totalSteps,
-    promptsPerStep: c.data.promptsPerStep, groupSize: c.grpo.groupSize, maxNewTokens: c.grpo.maxNewTokens, evalMaxNewTokens: evalMax,
-    samples, temperature: evalSettings.temperature,
-    comparison: { title: opts.title ?? null, methods, methodConfigs: methods.map((m) => methodConfig(c, m, 1)), analysis: results.analysis, runs: results.methods, reference, primary: results.primary },
-  }));
+  writeFileSync(join(outDir, 'table.md'), resultsTable(results, opts.title ?? null));
   return results;
+}
+
+/**
+ * table.md from a results.json: the summary, and the paired tests over the seeds both sides finished.
+ * Used at the end of a comparison and by `thinktune compare --report DIR` on one still running (or cut
+ * short), which then says how many of its runs had finished.
+ */
+export function resultsTable(results: CompareResults, title: string | null): string {
+  const c = results.config;
+  const t = results.test;
+  const methods = results.methodSpecs;
+  const runs = Object.values(results.methods).flat().length;
+  const planned = 1 + methods.length * results.seeds.length;
+  const table = renderTable(results.summary, {
+    command: results.command, testData: t.difficulty ? `${t.data} (${t.difficulty})` : t.data, problems: t.problems, seeds: results.seeds, totalSteps: c.run.totalSteps,
+    promptsPerStep: c.data.promptsPerStep, groupSize: c.grpo.groupSize, maxNewTokens: c.grpo.maxNewTokens, evalMaxNewTokens: t.maxNewTokens,
+    samples: t.samples, temperature: t.temperature ?? c.grpo.temperature,
+    comparison: { title, methods, methodConfigs: methods.map((m) => methodConfig(c, m, 1)), analysis: results.analysis, runs: results.methods, reference: results.reference, primary: results.primary },
+  });
+  if (runs >= planned) return table;
+  const [head, ...rest] = table.split('\n');
+  const note = `**Partial: ${runs} of ${planned} runs had finished when this table was written** (the comparison was still running or was cut short); the paired tests use the seeds that both sides finished.`;
+  return [head, '', note, ...rest].join('\n');
 }

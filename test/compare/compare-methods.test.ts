@@ -11,7 +11,8 @@ import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
 import { saveTinyModel } from '../helpers/tiny-model.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
-import { runComparison } from '../../src/compare/compare.js';
+import { resultsTable, runComparison } from '../../src/compare/compare.js';
+import { analyse } from '../../src/compare/analysis.js';
 import type { MethodSpec } from '../../src/compare/methods.js';
 
 const backendName = process.env.THINKTUNE_TEST_BACKEND ?? 'wasm';
@@ -65,6 +66,11 @@ test('a method list in this process: keyed by name, the matched run trains to it
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
   assert.deepEqual(saved.methodSpecs.map((x: MethodSpec) => x.name), ['gm', 'grpo', 'tt', 'sft']);
   assert.deepEqual(saved.analysis.comparisons.map((c: { method: string }) => c.method), ['zero-shot', 'gm', 'tt', 'sft']);
+  // The whole table again from results.json alone; with runs missing, it says it is partial.
+  assert.equal(resultsTable(saved, null), md);
+  const cut = { ...saved, methods: { ...saved.methods, sft: [] } };
+  const partial = resultsTable({ ...cut, analysis: analyse(cut) }, null);
+  assert.match(partial.split('\n')[2], /^\*\*Partial: 4 of 5 runs had finished when this table was written\*\*/);
 });
 
 test('--jobs 2: the matched run is a --train-job child and gives the in-process numbers', { timeout: 180_000 }, async () => {
