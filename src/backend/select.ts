@@ -6,6 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from './wasm-kernels.js';
+import { watchWasmErrors } from './wasm-health.js';
 
 export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
 export type BackendName = (typeof BACKEND_NAMES)[number];
@@ -17,7 +18,8 @@ export interface BackendChoice {
   reason: string;
 }
 
-export class BackendError extends Error {}
+export { BackendError } from './errors.js';
+import { BackendError } from './errors.js';
 
 const ALIASES: Record<string, BackendName> = {
   gpu: 'tensorflow-gpu', 'tfjs-node-gpu': 'tensorflow-gpu', 'tensorflow-gpu': 'tensorflow-gpu',
@@ -42,6 +44,7 @@ async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: str
         await import('@tensorflow/tfjs-node' as string);
         break;
       case 'wasm':
+        watchWasmErrors(); // before the module binds its printErr to console.warn
         await import('@tensorflow/tfjs-backend-wasm');
         installWasmKernels();
         break;

@@ -7,6 +7,7 @@
  * Notation: dX is dLoss/dX; shapes as in forward.ts.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertWasmHealthy } from '../backend/wasm-health.js';
 import type { Grads } from './params.js';
 import { CausalLM } from './model.js';
 import { fromHeadMajor, kvBlock, lmHeadWeight, toHeadMajor, type ForwardSaved, type RmsSaved } from './forward.js';
@@ -180,5 +181,6 @@ export function backward(model: CausalLM, saved: ForwardSaved, logp: tf.Tensor2D
   if (grads['model.embed_tokens.weight']) grads['model.embed_tokens.weight'].dispose();
   grads['model.embed_tokens.weight'] = dEmb;
   dx.dispose();
+  assertWasmHealthy();
   return grads;
 }

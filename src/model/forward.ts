@@ -12,6 +12,7 @@
  * scores tokens under the distribution they were sampled from (TRL and verl do the same: logits / T).
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { assertWasmHealthy } from '../backend/wasm-health.js';
 import { CausalLM, MASK_NEG } from './model.js';
 import { rowBlocks } from './ops.js';
 
@@ -231,6 +232,7 @@ export function forward(model: CausalLM, input: ForwardInput, opts: ForwardOptio
     return { logp: tf.logSoftmax(logits) as tf.Tensor2D, normF: { x, r: nf.r }, hF: nf.y };
   });
   mask.dispose();
+  assertWasmHealthy(); // a wasm backend out of memory computes garbage without throwing (wasm-health.ts)
   if (opts.save) {
     return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, temperature, ids, rope, layers, normF, hF } };
   }
