@@ -15,6 +15,7 @@ import { loadComparePlan } from '../compare/compare-config.js';
 import { trainJobCommand } from '../compare/train-job.js';
 import type { BackendChoice } from '../backend/select.js';
 import { UsageError } from './errors.js';
+import { wholeArg } from './args.js';
 
 export interface CompareArgs {
   config?: string;
@@ -32,13 +33,6 @@ export interface CompareArgs {
   report?: string;
 }
 
-function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number | undefined): number | undefined {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be a whole number >= ${min} (got "${raw}")`);
-  return v;
-}
-
 /** The command line as typed (arguments with spaces or quotes are single-quoted), for the record. */
 export function commandLine(argv: readonly string[]): string {
   const quote = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
@@ -54,18 +48,18 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     reportCommand(a.report, a.config);
     return;
   }
-  const jobs = wholeArg('--jobs', a.jobs, 1, 1)!;
+  const jobs = wholeArg('--jobs', a.jobs, 1) ?? 1;
   const plan = loadComparePlan({ file: a.config, sets: a.set ?? [], methodFlags: a.method ?? [], reference: a.reference });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(a.out ?? join('results', `compare-${stamp}`));
   const results = await runComparison({
     config: plan.config, outDir,
     methods: plan.methods, reference: plan.reference, primary: plan.primary, title: plan.title,
-    seeds: wholeArg('--seeds', a.seeds, 1, 3)!,
-    limit: wholeArg('--limit', a.limit, 1, 200),
+    seeds: wholeArg('--seeds', a.seeds, 1) ?? 3,
+    limit: wholeArg('--limit', a.limit, 1) ?? 200,
     testData: a.testData,
-    evalMaxNewTokens: wholeArg('--max-new-tokens', a.maxNewTokens, 1, undefined),
-    samples: wholeArg('--samples', a.samples, 1, 1),
+    evalMaxNewTokens: wholeArg('--max-new-tokens', a.maxNewTokens, 1),
+    samples: wholeArg('--samples', a.samples, 1) ?? 1,
     jobs,
     command: commandLine(argv),
     backend: { name: backend.name, reason: backend.reason },

@@ -4,6 +4,7 @@
  * The CLI is the composition root, so it is the one place in src/ that reaches into ui/.
  */
 import type { TrainArgs } from './train.js';
+import { wholeArg } from './args.js';
 
 /** Same rule as the dashboard's own (ui/start.tsx): a terminal on both ends, not dumb, not CI. */
 export async function isInteractiveTerminal(): Promise<boolean> {
@@ -16,7 +17,7 @@ export async function trainWithDashboard(a: TrainArgs & { backend?: string }): P
   const { startDashboard } = await import('../../ui/start.js');
   const source = startWorkerSource({
     configFile: a.config, sets: a.set ?? [], runDir: a.runDir, resume: a.resume,
-    maxSteps: a.maxSteps !== undefined ? Number(a.maxSteps) : undefined, backend: a.backend,
+    maxSteps: wholeArg('--max-steps', a.maxSteps, 1), backend: a.backend,
   });
   try {
     await startDashboard({ source, configPath: a.config });

@@ -20,6 +20,7 @@ import { TASK_NAMES, taskOfDataSpec, type TaskName } from '../tasks/task.js';
 import { readTrainerState } from '../trainer/checkpoint-files.js';
 import { builtinModelDir } from '../paths.js';
 import { UsageError } from './errors.js';
+import { numberArg, wholeArg } from './args.js';
 
 export interface EvalArgs {
   model: string;
@@ -77,20 +78,6 @@ export function evalPrompt(a: EvalArgs, dir: string): { task: TaskName; settings
   };
 }
 
-function wholeArg(flag: string, raw: string | undefined, min: number, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isInteger(v) || v < min) throw new UsageError(`${flag} must be a whole number >= ${min} (got "${raw}")`);
-  return v;
-}
-
-function numberArg(flag: string, raw: string | undefined, fallback: number): number {
-  if (raw === undefined) return fallback;
-  const v = Number(raw);
-  if (!Number.isFinite(v) || v <= 0) throw new UsageError(`${flag} must be a number > 0 (got "${raw}")`);
-  return v;
-}
-
 /** A one-line bar redrawn in place on a terminal: `eval [#######.............]  35/100`. */
 function progressBar(stream: NodeJS.WriteStream): { update: (done: number, total: number) => void; end: () => void } {
   const width = 30;
@@ -112,11 +99,11 @@ function formatTable(metrics: EvalMetrics): string {
 }
 
 export async function evalCommand(a: EvalArgs): Promise<void> {
-  const limit = wholeArg('--limit', a.limit, 1, 0);
-  const samples = wholeArg('--samples', a.samples, 1, 1);
-  const maxNewTokens = wholeArg('--max-new-tokens', a.maxNewTokens, 1, 256);
-  const seed = wholeArg('--seed', a.seed, 0, 0);
-  const temperature = numberArg('--temperature', a.temperature, 1.0);
+  const limit = wholeArg('--limit', a.limit, 1) ?? 0;
+  const samples = wholeArg('--samples', a.samples, 1) ?? 1;
+  const maxNewTokens = wholeArg('--max-new-tokens', a.maxNewTokens, 1) ?? 256;
+  const seed = wholeArg('--seed', a.seed, 0) ?? 0;
+  const temperature = numberArg('--temperature', a.temperature) ?? 1.0;
   const dir = a.model === 'builtin' ? builtinModelDir() : resolve(a.model);
   if (a.model === 'builtin' && !existsSync(dir)) {
     throw new UsageError(`the built-in model is missing (${dir}); run \`thinktune pretrain\` to make it, or pass --model a model folder`);

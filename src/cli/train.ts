@@ -7,6 +7,44 @@ import { loadTrainConfig } from '../config/train-config.js';
 import { Trainer } from '../trainer/trainer.js';
 import { ProgressPrinter } from '../trainer/print.js';
 import type { BackendChoice } from '../backend/select.js';
+import { wholeArg } from './args.js';
+
+/** Exit codes of a run ended by a signal, as a shell reports them (128 + signal number). */
+const SIGNAL_EXIT = { SIGINT: 130, SIGTERM: 143 } as const;
+type StopSignal = keyof typeof SIGNAL_EXIT;
+
+/** Quote an argument for a shell line the user can paste. */
+const shellArg = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
+
+/** The command that continues this run: same config and overrides, from its newest checkpoint. */
+export function resumeCommand(a: TrainArgs, runDir: string): string {
+  const parts = ['thinktune', 'train', '--resume', '--run-dir', runDir];
+  if (a.config !== undefined) parts.push('--config', a.config);
+  for (const s of a.set ?? []) parts.push('--set', s);
+  return parts.map(shellArg).join(' ');
+}
+
+/**
+ * Ctrl-C / SIGTERM: the first asks the trainer to finish the current step, save and stop (the loop
+ * yields between steps so this runs); a second exits at once, since checkpoints already written are
+ * complete folders and stay. `signal()` says which signal asked for the stop, if any.
+ */
+export function stopOnSignals(
+  trainer: Pick<Trainer, 'command'>,
+  exit: (code: number) => void = (code) => process.exit(code),
+  proc: Pick<NodeJS.Process, 'on' | 'off'> = process,
+): { signal: () => StopSignal | null; dispose: () => void } {
+  let first: StopSignal | null = null;
+  const onSignal = (s: StopSignal) => {
+    if (first) return exit(SIGNAL_EXIT[s]);
+    first = s;
+    process.stderr.write(`${s}: stopping after this step (a checkpoint will be saved; send it again to exit now)\n`);
+    trainer.command({ type: 'stop', save: true });
+  };
+  proc.on('SIGINT', onSignal);
+  proc.on('SIGTERM', onSignal);
+  return { signal: () => first, dispose: () => { proc.off('SIGINT', onSignal); proc.off('SIGTERM', onSignal); } };
+}
 
 export interface TrainArgs {
   config?: string;
@@ -22,21 +60,14 @@ export function resolveTrainConfig(a: TrainArgs) {
 }
 
 export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promise<number> {
+  const maxSteps = wholeArg('--max-steps', a.maxSteps, 1); // checked before anything slow is loaded
   const config = resolveTrainConfig(a);
   const trainer = await Trainer.create({
-    config, runDir: a.runDir, resume: a.resume, maxSteps: a.maxSteps !== undefined ? Number(a.maxSteps) : undefined,
-    backend: { name: backend.name, reason: backend.reason },
+    config, runDir: a.runDir, resume: a.resume, maxSteps, backend: { name: backend.name, reason: backend.reason },
   });
-  // Ctrl-C / SIGTERM: finish the current step, save, stop. A second signal exits at once.
-  let signals = 0;
-  const onSignal = () => {
-    if (++signals > 1) process.exit(130);
-    process.stderr.write('stopping after this step (checkpoint will be saved; press Ctrl-C again to exit now)\n');
-    trainer.command({ type: 'stop', save: true });
-  };
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  const signals = stopOnSignals(trainer);
   let code = 0;
+  let stopped = false;
   // Every line, warnings and errors included, goes to stdout: one log in order (compare's children read it).
   const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
   try {
@@ -44,10 +75,15 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
       const line = printer.line(e);
       if (line) process.stdout.write(line.text + '\n');
       if (e.type === 'fatal') code = 1;
+      if (e.type === 'done') stopped = e.reason === 'stopped';
+    }
+    const signal = signals.signal();
+    if (signal && stopped) {
+      process.stdout.write(`stopped by ${signal}; resume with: ${resumeCommand(a, trainer.runDir.path)}\n`);
+      if (code === 0) code = SIGNAL_EXIT[signal];
     }
   } finally {
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
+    signals.dispose();
     trainer.dispose();
   }
   return code;

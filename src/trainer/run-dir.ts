@@ -130,6 +130,26 @@ export class RunDir {
     for (const c of this.checkpoints().slice(keep)) rmSync(c.path, { recursive: true, force: true });
   }
 
+  /**
+   * Remove what interrupted saves left in checkpoints/: `step-N.tmp-*` (a save that never finished)
+   * and `step-N.old-*` whose `step-N` is complete (a save that finished but died before deleting the
+   * previous copy). An `.old-*` without a complete `step-N` is the only copy and is kept: the loader
+   * tells the user to rename it. Returns how many folders were removed.
+   */
+  removeStaleTemps(): number {
+    const dir = join(this.path, CHECKPOINTS);
+    if (!existsSync(dir)) return 0;
+    let removed = 0;
+    for (const name of readdirSync(dir)) {
+      const m = /^(step-\d+)\.(tmp|old)-/.exec(name);
+      if (!m) continue;
+      if (m[2] === 'old' && stateFileOf(join(dir, m[1]!)) === null) continue;
+      rmSync(join(dir, name), { recursive: true, force: true });
+      removed++;
+    }
+    return removed;
+  }
+
   /** Size of control.jsonl in bytes (0 when absent): where a newly started run begins reading. */
   controlEnd(): number {
     const f = this.file('control.jsonl');

@@ -89,6 +89,8 @@ export class Trainer {
   private stopRequested: { save: boolean } | null = null;
   private saveRequested = false;
   private controlOffset = 0;
+  /** Folders of interrupted saves that create() removed; run() reports them after run-start. */
+  private staleRemoved = 0;
 
   private constructor(
     private config: TrainConfig,
@@ -106,6 +108,7 @@ export class Trainer {
     const config = opts.config;
     const runDir = new RunDir(resolve(opts.runDir ?? join(config.run.runDir, new Date().toISOString().replace(/[:.]/g, '-'))));
     runDir.ensure();
+    const staleRemoved = runDir.removeStaleTemps();
     const startDir = resolveModelDir(config.model.checkpoint);
     if (config.model.checkpoint === 'builtin' && !existsSync(startDir)) {
       throw new RunDirError(`the built-in model is missing (${startDir}); run \`thinktune pretrain\` to make it, or set model.checkpoint to a model folder`);
@@ -147,6 +150,7 @@ export class Trainer {
     const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation);
     // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
     trainer.controlOffset = runDir.controlEnd();
+    trainer.staleRemoved = staleRemoved;
     return trainer;
   }
 
@@ -212,13 +216,28 @@ export class Trainer {
     return path;
   }
 
-  /** Save, and say so; a failed save is a warning (the previous checkpoint is intact) and the run goes on. */
-  private checkpointEvent(step: number, when: string): TrainEvent {
+  /**
+   * Save, and say so. A failed save mid-run is a warning (the previous checkpoint is intact) and the
+   * run goes on; a failed `final` save (the last step, a stop) is fatal, because the run ends with
+   * its newest steps unsaved and must not look like a success.
+   */
+  private checkpointEvent(step: number, when: string, final = false): TrainEvent {
     try {
       return { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
     } catch (e) {
-      return { type: 'warning', message: `checkpoint ${when} failed: ${(e as Error).message}` };
+      const why = (e as Error).message.split('\n')[0];
+      if (!final) return { type: 'warning', message: `checkpoint ${when} failed: ${why}` };
+      const prev = this.runDir.checkpoints()[0];
+      const kept = prev ? `the newest saved checkpoint is ${prev.path}` : 'no checkpoint of this run is saved';
+      return { type: 'fatal', message: `checkpoint ${when} was not written (${why}); ${kept}` };
     }
+  }
+
+  /** Say how many leftovers of interrupted saves create() removed, so the vanished folders are explained. */
+  private staleTempsEvent(): TrainEvent[] {
+    if (this.staleRemoved === 0) return [];
+    const n = this.staleRemoved;
+    return [{ type: 'warning', message: `removed ${n} unfinished checkpoint folder${n === 1 ? '' : 's'} left by an interrupted save (checkpoints/step-N.tmp-* / .old-*)` }];
   }
 
   async *run(): AsyncGenerator<TrainEvent> {
@@ -228,10 +247,14 @@ export class Trainer {
       type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
       backend: this.opts.backend?.name ?? tf.getBackend(), backendReason: this.opts.backend?.reason ?? '', config: this.config, resumedFrom: this.resumedFrom,
     };
+    yield* this.staleTempsEvent();
     let nanRun = 0;
     let step = this.startStep;
     let reason: 'completed' | 'stopped' | 'nan' = 'completed';
     while (step < last) {
+      // A step is one long synchronous computation: without this the event loop never runs, so a
+      // SIGINT/SIGTERM handler (which queues `stop`) would not run until the whole run was over.
+      await new Promise<void>((r) => setImmediate(r));
       yield* this.drainCommands();
       while (this.paused && !this.stepOnce && !this.stopRequested) {
         if (this.saveRequested) {
@@ -276,13 +299,14 @@ export class Trainer {
         }
       } else nanRun = 0;
       const every = this.config.run.saveEvery;
-      if (this.saveRequested || (every > 0 && step % every === 0) || step === total) {
+      // `last` is the end of the run or of --max-steps: either way a run that ends is resumable.
+      if (this.saveRequested || (every > 0 && step % every === 0) || step === last) {
         this.saveRequested = false;
-        yield this.checkpointEvent(step, `at step ${step}`);
+        yield this.checkpointEvent(step, `at step ${step}`, step === last);
       }
     }
     if (reason === 'stopped' && this.stopRequested?.save && !this.runDir.checkpoints().some((c) => c.step === step)) {
-      yield this.checkpointEvent(step, 'at stop');
+      yield this.checkpointEvent(step, 'at stop', true);
     }
     yield { type: 'done', step, reason };
   }
