@@ -36,6 +36,21 @@ export async function startApp({ script, size, mimic = true, ...props }: StartOp
         await settle(15);
       }
     },
+    /**
+     * Open the command line and type `text` into it, waiting after each key until the line shows it (the
+     * state it needs, not a fixed delay: on a loaded machine a key sent before the previous one is applied
+     * can land in the old mode). Does not press enter.
+     */
+    async command(text: string) {
+      ui.stdin.write(':');
+      await waitFor(() => /^:/m.test(frame()), frame);
+      for (let i = 0; i < text.length; i++) {
+        ui.stdin.write(text[i]!);
+        // The line shows the tail of a long entry, and a frame line loses its trailing spaces.
+        const typed = text.slice(Math.max(0, i - 11), i + 1).trimEnd();
+        await waitFor(() => frame().split('\n').some((l) => l.startsWith(':') && l.includes(typed)), frame);
+      }
+    },
   };
 }
 
