@@ -10,6 +10,7 @@ import { useTestBackend } from '../helpers/backend.js';
 import { loadModel } from '../../src/model/io.js';
 import { scoreSequence } from '../../src/engine/score.js';
 import { generate } from '../../src/engine/generate.js';
+import { mulberry32 } from '../../src/rl/rng.js';
 
 before(useTestBackend);
 
@@ -66,7 +67,7 @@ test('the KV-cached generator scores what the whole-sequence forward scores (lla
     // Sample 100 tokens with the KV cache (its own rope tables), then teacher-force the same tokens through
     // the whole-sequence forward: the sampler's log-probs must agree with the forward's.
     const prompt = longest.ids.slice(0, 8);
-    const [g] = generate(model, [prompt], { maxNewTokens: 100, numSamples: 1, stopTokens: [], temperature: 1, topP: 1, rng: mulberry(3) });
+    const [g] = generate(model, [prompt], { maxNewTokens: 100, numSamples: 1, stopTokens: [], temperature: 1, topP: 1, rng: mulberry32(3) });
     const forced = scoreSequence(model, [...prompt, ...g.tokens]).nextTokenLogprobs.slice(prompt.length - 1);
     let worst = 0;
     g.logprobs.forEach((v, i) => (worst = Math.max(worst, Math.abs(v - forced[i]))));
@@ -76,13 +77,3 @@ test('the KV-cached generator scores what the whole-sequence forward scores (lla
     model.dispose();
   }
 });
-
-function mulberry(seed: number): () => number {
-  let a = seed;
-  return () => {
-    a = (a + 0x6d2b79f5) | 0;
-    let t = Math.imul(a ^ (a >>> 15), 1 | a);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}

@@ -24,6 +24,7 @@ import { parseTrainConfig } from '../../src/config/train-config.js';
 import { Trainer } from '../../src/trainer/trainer.js';
 import { loadProblems } from '../../src/tasks/datasets.js';
 import { OracleTeacher } from './fakes.js';
+import { rollout } from '../helpers/rollouts.js';
 
 before(useTestBackend);
 
@@ -31,17 +32,6 @@ const V = 13;
 
 function model(seed = 4): CausalLM {
   return CausalLM.init(presetConfig('tiny', V, { max_position_embeddings: 64 }), seed);
-}
-
-/** A rollout with the fields the update reads; ended with end token 1 unless truncated. */
-function rollout(group: number, sample: number, prompt: number[], student: number[], advantage: number, o: { teacher?: number[]; truncated?: boolean } = {}): Rollout {
-  return {
-    group, sample, problem: { id: `p${group}`, question: '', answer: '' }, promptText: '', promptIds: prompt,
-    studentIds: student, teacherIds: o.teacher ?? [], studentText: '', teacherText: '',
-    ended: !o.truncated, endId: o.truncated ? null : 1, truncated: !!o.truncated,
-    guided: (o.teacher ?? []).length > 0, style: null, feedback: null, noFeedbackReason: null,
-    reward: null, rewards: {}, advantage,
-  };
 }
 
 /** Two prompt groups of two rollouts; advantages of both signs, one guided rollout. */

@@ -23,21 +23,12 @@ import { Trainer } from '../../src/trainer/trainer.js';
 import type { RolloutRecord } from '../../src/trainer/events.js';
 import { loadProblems } from '../../src/tasks/datasets.js';
 import { OracleTeacher } from './fakes.js';
+import { rollout } from '../helpers/rollouts.js';
 
 before(useTestBackend);
 
 const V = 13;
 const model = () => CausalLM.init(presetConfig('tiny', V, { max_position_embeddings: 64 }), 4);
-
-function rollout(group: number, sample: number, prompt: number[], student: number[], advantage: number, o: { teacher?: number[]; truncated?: boolean } = {}): Rollout {
-  return {
-    group, sample, problem: { id: `p${group}`, question: '', answer: '' }, promptText: '', promptIds: prompt,
-    studentIds: student, teacherIds: o.teacher ?? [], studentText: '', teacherText: '',
-    ended: !o.truncated, endId: o.truncated ? null : 1, truncated: !!o.truncated,
-    guided: (o.teacher ?? []).length > 0, style: null, feedback: null, noFeedbackReason: null,
-    reward: null, rewards: {}, advantage,
-  };
-}
 
 /** Two guided rollouts (6 and 4 completion tokens), two unguided ones (one truncated), advantages of both signs. */
 const batch = (): Rollout[] => [
