@@ -5,6 +5,7 @@
  * list methods, a primary metric and a reference (compare/compare-config.ts); --method and --reference
  * replace them. Headless: one short line per training step and one per finished run, on stdout. --jobs N
  * runs up to N runs at once as child processes (one core each); their lines are relayed with the run's tag.
+ * --continue goes on with the comparison already in --out (compare/continue.ts): finished runs kept, more seeds added.
  * `--train-job FILE` is not for people: it is the child of a compute-matched run (compare/train-job.ts).
  */
 import { join, resolve } from 'node:path';
@@ -31,6 +32,7 @@ export interface CompareArgs {
   reference?: string;
   trainJob?: string;
   report?: string;
+  continue?: boolean;
 }
 
 /** The command line as typed (arguments with spaces or quotes are single-quoted), for the record. */
@@ -48,12 +50,13 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
     reportCommand(a.report, a.config);
     return;
   }
+  if (a.continue && a.out === undefined) throw new UsageError('--continue needs --out DIR: the results folder of the comparison to go on with');
   const jobs = wholeArg('--jobs', a.jobs, 1) ?? 1;
   const plan = loadComparePlan({ file: a.config, sets: a.set ?? [], methodFlags: a.method ?? [], reference: a.reference });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(a.out ?? join('results', `compare-${stamp}`));
   const results = await runComparison({
-    config: plan.config, outDir,
+    config: plan.config, outDir, continue: a.continue === true,
     methods: plan.methods, reference: plan.reference, primary: plan.primary, title: plan.title,
     seeds: wholeArg('--seeds', a.seeds, 1) ?? 3,
     limit: wholeArg('--limit', a.limit, 1) ?? 200,

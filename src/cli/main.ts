@@ -154,6 +154,7 @@ export function buildProgram(): Command {
     .option('--reference <name>', "the method every other is tested against (default: the config's reference, else grpo)")
     .option('--jobs <n>', 'runs at once, each in its own child processes (default 1: one after another, in this process)')
     .addOption(new Option('--train-job <file>', "internal: a compute-matched run's child process (written by --jobs)").hideHelp())
+    .option('--continue', 'go on with the comparison already in --out: its finished runs are kept, unfinished ones run again, seeds up to --seeds added (same config and flags as before)')
     .option('--report <dir>', "write table.md again from <dir>/results.json, also of a comparison still running or cut short (with --config: its title)")
     .addOption(backendOpt())
     .action(async (o) => {

@@ -22,7 +22,7 @@
  * seed, and within a seed compute-matched methods after the others: a compute-matched run waits for the
  * run whose generated tokens are its budget (same seed), which by then has almost always finished.
  */
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { TrainConfig } from '../config/train-config.js';
 import { loadProblems, type Problem } from '../tasks/datasets.js';
@@ -31,6 +31,7 @@ import { resolveModelDir } from '../trainer/trainer.js';
 import { thinktuneCommand } from '../paths.js';
 import { analyse, type Analysis } from './analysis.js';
 import { childRunner, writeTestProblems, type ChildContext } from './children.js';
+import { keptRuns, planDifference, readEarlierResults, runKey } from './continue.js';
 import type { PrimaryMetric } from './compare-config.js';
 import { inProcessRunner } from './in-process.js';
 import { runTag, unstartedRun, type EvalSettings, type Job, type RunResult } from './jobs.js';
@@ -46,8 +47,13 @@ export interface CompareOptions {
   config: TrainConfig;
   /** S: seeds 1..S for the trained methods. */
   seeds: number;
-  /** Results folder (must not already hold a results.json). */
+  /** Results folder (must not already hold a results.json, unless `continue`). */
   outDir: string;
+  /**
+   * Go on with the comparison already in outDir (continue.ts): its finished runs are kept, the rest
+   * run, seeds up to `seeds` added. The plan must be the same experiment.
+   */
+  continue?: boolean;
   /** The trained methods (default: grpo and thinktuning); zero-shot is always run. */
   methods?: readonly MethodSpec[];
   /** What every method is tested against (default grpo). */
@@ -79,6 +85,8 @@ export interface CompareOptions {
 
 export interface CompareResults {
   command: string;
+  /** The commands that continued it (--continue), with when, oldest first. */
+  continuedBy?: { command: string; at: string }[];
   created: string;
   outDir: string;
   primary: PrimaryMetric;
@@ -166,8 +174,9 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   checkMethods(opts.config, methods, reference);
   const limit = opts.limit ?? 200;
   const outDir = resolve(opts.outDir);
-  if (existsSync(join(outDir, 'results.json'))) {
-    throw new RunDirError(`${outDir} already holds results.json from an earlier comparison; pass another --out folder`);
+  const earlier = opts.continue ? readEarlierResults(outDir) : null;
+  if (!opts.continue && existsSync(join(outDir, 'results.json'))) {
+    throw new RunDirError(`${outDir} already holds results.json from an earlier comparison; pass --continue to go on with it, or another --out folder`);
   }
   const samples = opts.samples ?? 1;
   if (!Number.isInteger(samples) || samples < 1) throw new RangeError(`compare: samples must be a whole number >= 1, got ${samples}`);
@@ -190,13 +199,35 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     seeds, config: opts.config, methodSpecs: methods,
     methods: Object.fromEntries([ZERO_SHOT, ...methods.map((m) => m.name)].map((m) => [m, [] as RunResult[]])), summary: [], analysis: null,
   };
+  if (earlier !== null) {
+    const differs = planDifference(earlier, results);
+    if (differs !== null) {
+      throw new RunDirError(`--continue: ${outDir} holds a comparison that differs in ${differs}; run it with the same config and flags as before, or pass another --out folder`);
+    }
+    results.command = earlier.command;
+    results.created = earlier.created;
+    results.continuedBy = [...(earlier.continuedBy ?? []), { command: opts.command, at: new Date().toISOString() }];
+  }
+  const kept = earlier === null ? new Map<string, RunResult>() : keptRuns(earlier);
   const save = () => {
     results.summary = summaryRows(methods, results.methods, samples);
     writeFileSync(join(outDir, 'results.json'), JSON.stringify(results, null, 2) + '\n');
   };
 
-  log(`[zero-shot] evaluating ${baseDir} on ${problems.length} problems of ${spec}`);
   const list = jobList(opts, methods, seeds, outDir, baseDir);
+  // Continuing: runs finished earlier stand as they are; an unfinished one's folder is its own, half
+  // written (cut off or failed), and it starts over in an empty one.
+  const earlierRun = list.map((job) => kept.get(runKey(job.method, job.seed)));
+  if (earlier !== null) {
+    log(`continuing ${outDir}: ${earlierRun.filter((r) => r !== undefined).length} of ${list.length} runs finished earlier and are kept`);
+    for (const [i, job] of list.entries()) {
+      if (earlierRun[i] === undefined && job.runDir !== null && existsSync(job.runDir)) {
+        rmSync(job.runDir, { recursive: true, force: true });
+        log(`${job.tag} did not finish earlier: removed its run folder, it starts over`);
+      }
+    }
+  }
+  if (earlierRun[0] === undefined) log(`[zero-shot] evaluating ${baseDir} on ${problems.length} problems of ${spec}`);
   let runner;
   if (jobs === 1) runner = inProcessRunner({ problems, eval: evalSettings, backend: opts.backend, log });
   else {
@@ -210,6 +241,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   // One promise per job, settled when it finishes: a compute-matched job awaits its budget's run. That
   // run comes earlier in the list, and the pool starts jobs in list order, so it has always started.
   const done = list.map(() => deferred<RunResult>());
+  for (const [i, r] of earlierRun.entries()) if (r !== undefined) done[i].resolve(r);
   const task = (i: number) => async (): Promise<RunResult> => {
     const job = list[i];
     try {
@@ -233,12 +265,18 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   };
   for (const d of done) d.promise.catch(() => {}); // a failure is reported by the pool, not as an unhandled rejection
   // Finished runs by position in `list`; results.json lists them by method, then seed, whatever order they end in.
-  const finished: (RunResult | undefined)[] = list.map(() => undefined);
-  await runPool(list.map((_, i) => task(i)), jobs, (r, i) => {
-    finished[i] = r;
+  const finished: (RunResult | undefined)[] = [...earlierRun];
+  const collect = () => {
     for (const m of Object.keys(results.methods)) {
       results.methods[m] = finished.filter((x): x is RunResult => x?.method === m).sort((a, b) => (a.seed ?? 0) - (b.seed ?? 0));
     }
+  };
+  collect();
+  save();
+  const todo = list.map((_, i) => i).filter((i) => earlierRun[i] === undefined);
+  await runPool(todo.map((i) => task(i)), jobs, (r, k) => {
+    finished[todo[k]] = r;
+    collect();
     log(runLine(r));
     save();
   });

@@ -1,0 +1,69 @@
+/**
+ * `thinktune compare --continue`: a comparison cut short (or one given more seeds) goes on in its own
+ * results folder. The finished runs in its results.json are kept as they are; the others (never started,
+ * failed, or cut off mid-run) are run again from scratch, and seeds beyond the earlier --seeds are added.
+ *
+ * Kept runs are only worth keeping when the new plan is the same experiment: the same base config, the
+ * same methods with the same overrides, the same primary metric and reference, and the same held-out
+ * problems evaluated the same way. Anything else is refused naming what differs (a mixed table would be
+ * silently wrong).
+ */
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { isDeepStrictEqual } from 'node:util';
+import { RunDirError } from '../trainer/run-dir.js';
+import type { CompareResults } from './compare.js';
+import type { RunResult } from './jobs.js';
+
+/** What of a comparison's plan must match its results.json for the runs there to be kept. */
+export type ComparePlanFacts = Pick<CompareResults, 'config' | 'methodSpecs' | 'primary' | 'reference'> & {
+  test: Omit<CompareResults['test'], 'problems'>;
+};
+
+/** The earlier comparison in `outDir`, or null when it has no results.json. */
+export function readEarlierResults(outDir: string): CompareResults | null {
+  const file = join(outDir, 'results.json');
+  if (!existsSync(file)) return null;
+  let earlier: CompareResults;
+  try {
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as CompareResults;
+  } catch (e) {
+    throw new RunDirError(`--continue: ${file} is not JSON (${(e as Error).message.split('\n')[0]}); pass another --out folder`);
+  }
+  if (!Array.isArray(earlier.methodSpecs) || typeof earlier.methods !== 'object' || earlier.methods === null) {
+    throw new RunDirError(`--continue: ${file} is from an older comparison (no methodSpecs); pass another --out folder`);
+  }
+  return earlier;
+}
+
+/** The first difference between the earlier plan and this one, as "what: earlier vs now", or null. */
+export function planDifference(earlier: CompareResults, now: ComparePlanFacts & { seeds: number[] }): string | null {
+  const testFacts = (t: ComparePlanFacts['test'] & { problems?: number }) => {
+    const { problems: _count, ...rest } = t; // the ids say which problems, in order
+    return rest;
+  };
+  if (now.seeds.length < earlier.seeds.length) return `seeds (${earlier.seeds.length} earlier, ${now.seeds.length} now: --seeds may grow, not shrink)`;
+  const checks: [string, unknown, unknown][] = [
+    ['the base config', earlier.config, now.config],
+    ['the methods', earlier.methodSpecs, now.methodSpecs],
+    ['the primary metric', earlier.primary, now.primary],
+    ['the reference method', earlier.reference, now.reference],
+    ['the test problems or how they are evaluated (--test-data, --limit, --max-new-tokens, --samples)', testFacts(earlier.test), testFacts(now.test)],
+  ];
+  for (const [what, a, b] of checks) {
+    // Through JSON, as results.json holds it: undefined fields and key order do not count.
+    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))) return what;
+  }
+  return null;
+}
+
+/** Finished runs of the earlier comparison by (method, seed) key; failed ones are not kept. */
+export function keptRuns(earlier: CompareResults): Map<string, RunResult> {
+  const kept = new Map<string, RunResult>();
+  for (const runs of Object.values(earlier.methods)) {
+    for (const r of runs) if (r.error === null && r.metrics !== null) kept.set(runKey(r.method, r.seed), r);
+  }
+  return kept;
+}
+
+export const runKey = (method: string, seed: number | null): string => `${method}#${seed ?? '-'}`;
