@@ -1,6 +1,6 @@
 /** Where thinktune's own files live (shipped checkpoints, default prompts), from src/ or dist/src/. */
-import { existsSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { dirname, isAbsolute, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 let root: string | null = null;
@@ -17,6 +17,11 @@ export function packageRoot(): string {
   return dir;
 }
 
+/** thinktune's version, from its package.json. */
+export function packageVersion(): string {
+  return (JSON.parse(readFileSync(join(packageRoot(), 'package.json'), 'utf8')) as { version: string }).version;
+}
+
 /** The shipped base model (student and teacher of the built-in world). */
 export function builtinModelDir(): string {
   return join(packageRoot(), 'checkpoints', 'arith-base');
@@ -25,8 +30,11 @@ export function builtinModelDir(): string {
 /** A relative prompts folder that does not exist in the working directory falls back to the shipped one. */
 export function resolvePromptsDir(dir: string): string {
   const local = resolve(dir);
-  if (existsSync(local)) return local;
-  return join(packageRoot(), dir);
+  if (isAbsolute(dir) || existsSync(local)) return local;
+  // A relative folder that is not here may be the shipped one (`prompts`, run from another folder);
+  // when it is not there either, errors name the folder the user meant, not the package's.
+  const shipped = join(packageRoot(), dir);
+  return existsSync(shipped) ? shipped : local;
 }
 
 /** How to start the thinktune CLI in a child process (compare jobs, the dashboard's evaluations). */

@@ -3,9 +3,11 @@
  * (commander), picks the backend once (printing which and why, on stderr so `--json` stays clean) and
  * turns errors into one line.
  */
-import { Command, Option } from 'commander';
+import { Command, CommanderError, Option } from 'commander';
+import { editDistance } from '../config/key-paths.js';
 import { selectBackend, describeBackend } from '../backend/select.js';
-import { reportError } from './errors.js';
+import { reportError, UsageError } from './errors.js';
+import { packageVersion } from '../paths.js';
 import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
 import { trainHeadless, type TrainArgs } from './train.js';
@@ -32,12 +34,19 @@ async function train(o: TrainArgs & { backend?: string }): Promise<number> {
 export function buildProgram(): Command {
   const program = new Command('thinktune')
     .description('ThinkTuning: GRPO with same-size teacher feedback, on TensorFlow.js')
-    .showHelpAfterError('(run `thinktune --help` for usage)')
+    .version(packageVersion(), '-V, --version', 'print the version and exit')
     .enablePositionalOptions()
+    // Usage errors are thinktune: lines too, with where to look; commander throws instead of exiting (main).
+    .exitOverride()
+    .configureOutput({ outputError: (text, write) => write(usageLine(text)) })
     // No subcommand: the main job, ThinkTuning on the built-in world with the shipped model.
     .option('--headless', 'no dashboard: one line per step')
     .addOption(new Option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu'))
+    // A word that is no subcommand reaches this action (the bare command trains): say which exist.
+    .allowExcessArguments()
     .action(async (o) => {
+      const command = program.args[0];
+      if (command !== undefined) throw new UsageError(unknownCommand(command, program.commands.map((c) => c.name())));
       process.exitCode = await train({ ...o, set: [] });
     });
   const backendOpt = () => new Option('--backend <name>', 'tensorflow-gpu | tensorflow | wasm | cpu (default: first that loads; env THINKTUNE_BACKEND)');
@@ -64,7 +73,8 @@ export function buildProgram(): Command {
     .option('--set <key=value>', 'override one config key, e.g. --set grpo.groupSize=8 (repeatable)', collect, [])
     .option('--run-dir <dir>', 'run folder (default: <run.runDir>/<timestamp>)')
     .option('--max-steps <n>', 'stop after n steps in this invocation')
-    .option('--resume', 'continue from the newest complete checkpoint in --run-dir')
+    .option('--resume', "continue the run in --run-dir from its newest whole checkpoint, with its saved config.json (--set may change only the keys :set may change mid-run)")
+    .option('--overwrite', 'start a new run in a --run-dir that holds one, removing its logs and checkpoints (without it, such a folder is refused)')
     .option('--headless', 'no dashboard: one line per step (keeps running under nohup/tmux)')
     .addOption(backendOpt())
     .action(async (o) => {
@@ -165,11 +175,23 @@ export function buildProgram(): Command {
   return program;
 }
 
+/** commander's "error: unknown option '--x'" as a thinktune: line that says where the usage is. */
+function usageLine(text: string): string {
+  return `thinktune: ${text.trim().replace(/^error: /, '')}; see thinktune --help (or thinktune <command> --help)\n`;
+}
+
+function unknownCommand(name: string, known: string[]): string {
+  const near = known.find((k) => editDistance(k, name.toLowerCase()) <= 2);
+  return `unknown command '${name}'${near ? ` (did you mean ${near}?)` : ''}; the commands are ${known.join(', ')}`;
+}
+
 export async function main(argv: string[]): Promise<number> {
   try {
     await buildProgram().parseAsync(argv);
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (e) {
+    // Help and --version end the same way (exit 0); a usage error was already printed by usageLine.
+    if (e instanceof CommanderError) return e.exitCode;
     return reportError(e);
   }
 }

@@ -3,7 +3,7 @@
  * stdout is not a terminal, it prints one line per step and keeps running after the terminal goes
  * away (under nohup or tmux); otherwise it opens the dashboard.
  */
-import { loadTrainConfig } from '../config/train-config.js';
+import { runConfig } from '../trainer/resume-config.js';
 import { Trainer } from '../trainer/trainer.js';
 import { ProgressPrinter } from '../trainer/print.js';
 import type { BackendChoice } from '../backend/select.js';
@@ -16,12 +16,9 @@ type StopSignal = keyof typeof SIGNAL_EXIT;
 /** Quote an argument for a shell line the user can paste. */
 const shellArg = (s: string) => (/^[\w@%+=:,./-]+$/.test(s) ? s : `'${s.replace(/'/g, `'\\''`)}'`);
 
-/** The command that continues this run: same config and overrides, from its newest checkpoint. */
-export function resumeCommand(a: TrainArgs, runDir: string): string {
-  const parts = ['thinktune', 'train', '--resume', '--run-dir', runDir];
-  if (a.config !== undefined) parts.push('--config', a.config);
-  for (const s of a.set ?? []) parts.push('--set', s);
-  return parts.map(shellArg).join(' ');
+/** The command that continues this run from its newest checkpoint (its settings are in its config.json). */
+export function resumeCommand(runDir: string): string {
+  return ['thinktune', 'train', '--resume', '--run-dir', runDir].map(shellArg).join(' ');
 }
 
 /**
@@ -53,17 +50,19 @@ export interface TrainArgs {
   maxSteps?: string;
   headless?: boolean;
   resume?: boolean;
+  overwrite?: boolean;
 }
 
+/** The run's config: from the flags for a new run, from its config.json on --resume (resume-config.ts). */
 export function resolveTrainConfig(a: TrainArgs) {
-  return loadTrainConfig(a.config, a.set ?? []);
+  return runConfig({ configFile: a.config, sets: a.set, runDir: a.runDir, resume: a.resume });
 }
 
 export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promise<number> {
   const maxSteps = wholeArg('--max-steps', a.maxSteps, 1); // checked before anything slow is loaded
-  const config = resolveTrainConfig(a);
+  const { config, changes } = resolveTrainConfig(a);
   const trainer = await Trainer.create({
-    config, runDir: a.runDir, resume: a.resume, maxSteps, backend: { name: backend.name, reason: backend.reason },
+    config, runDir: a.runDir, resume: a.resume, overwrite: a.overwrite, resumeChanges: changes, maxSteps, backend: { name: backend.name, reason: backend.reason },
   });
   const signals = stopOnSignals(trainer);
   let code = 0;
@@ -79,7 +78,7 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
     }
     const signal = signals.signal();
     if (signal && stopped) {
-      process.stdout.write(`stopped by ${signal}; resume with: ${resumeCommand(a, trainer.runDir.path)}\n`);
+      process.stdout.write(`stopped by ${signal}; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
       if (code === 0) code = SIGNAL_EXIT[signal];
     }
   } finally {

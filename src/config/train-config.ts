@@ -10,6 +10,7 @@
 import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import YAML from 'yaml';
+import { diskErrorReason } from '../io/errors.js';
 import * as z from 'zod';
 import { BACKEND_NAMES } from '../backend/select.js';
 import { STYLE_MIXES, STYLE_NAMES, TEACHER_LAYOUT_SETTINGS } from '../prompts/styles.js';
@@ -26,19 +27,67 @@ const model = section({
   checkpoint: text().default('builtin').describe("student to train: 'builtin' (the bundled small word-level model, checkpoints/arith-base) or a folder with config.json + weights"),
 });
 
+/**
+ * teacher.apiKeyEnv: the variable's value goes to teacher.url, so a config from someone else must not be
+ * able to name any secret (HOME, DATABASE_URL, AWS_SECRET_ACCESS_KEY). Accepted: names ending in API_KEY,
+ * APIKEY, _KEY or _TOKEN (OPENAI_API_KEY, VLLM_API_KEY, HF_TOKEN), without SECRET, PASSW, PRIVATE or
+ * SESSION in them. It cannot tell one API key from another: check teacher.url in a config you did not write.
+ */
+const API_KEY_ENV_NAME = /^(?![0-9])(?!.*(?:SECRET|PASSW|PRIVATE|SESSION))(?:[A-Z0-9_]*_)?(?:API_?KEY|KEY|TOKEN)$/i;
+
+/** Query parameters that carry a key (`?api_key=`, `?key=`), which would land in config.json and rollouts.jsonl. */
+const KEY_QUERY_PARAM = /^(?:api[-_]?key|key|token|access[-_]?token|auth|password|secret)$/i;
+
+/** localhost, 127.0.0.0/8, ::1 (and ::ffff:127.x.y.z), as URL spells them: traffic that never leaves the machine. */
+export function isLoopbackHost(hostname: string): boolean {
+  const h = hostname.toLowerCase();
+  return h === 'localhost' || /^127\.\d+\.\d+\.\d+$/.test(h) || h === '[::1]' || /^\[::ffff:7f[0-9a-f]{2}:[0-9a-f]{1,4}\]$/.test(h);
+}
+
 const teacher = section({
   kind: oneOf(['frozen-student', 'checkpoint', 'openai'])
     .default('frozen-student')
     .describe("who writes feedback: 'frozen-student' (a frozen copy of the initial student, as in the paper), 'checkpoint' (teacher.path), 'openai' (an OpenAI-compatible server at teacher.url)"),
   path: text().optional().describe("checkpoint folder of the teacher; required when kind is 'checkpoint'"),
-  url: text().optional().describe("base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1; required when kind is 'openai'"),
+  url: text().optional().describe("base URL of an OpenAI-compatible server, e.g. http://localhost:8000/v1; required when kind is 'openai'. No key in it (user:password@ or ?api_key=): use apiKeyEnv. Checked with a 1-token request when the run starts"),
   model: text().optional().describe("model name sent to the server; required when kind is 'openai'"),
-  apiKeyEnv: text().default('OPENAI_API_KEY').describe('name of the environment variable holding the API key (the key itself never goes in a config file)'),
+  apiKeyEnv: ruled(z.string().regex(API_KEY_ENV_NAME), {
+    must: 'the name of an API-key variable: letters, digits and _, ending in API_KEY, _KEY or _TOKEN, without SECRET, PASSW, PRIVATE or SESSION',
+    fix: (k) => `set ${k} to the variable that holds the teacher server's key, e.g. OPENAI_API_KEY or VLLM_API_KEY`,
+  })
+    .default('OPENAI_API_KEY')
+    .describe("name of the environment variable holding the API key (the key itself never goes in a config file), sent as a Bearer token to teacher.url when set; must end in API_KEY, _KEY or _TOKEN, so that a config cannot send any other variable"),
+  allowInsecureKey: bool().default(false)
+    .describe('send the API key over plain http:// to a host other than this machine (localhost, 127.x.x.x, ::1); false = such a run is refused, since anyone on the way can read the key. Use https:// instead where you can'),
   timeoutMs: int(1).default(60_000).describe('ms to wait for one teacher answer before retrying (openai kind)'),
-  retries: int(0, 10).default(2).describe('extra attempts after a failed or timed-out teacher call; after the last the rollout counts as "no feedback"'),
+  retries: int(0, 10).default(2).describe('extra attempts after a teacher call fails with a network error, a timeout, HTTP 408, 429 or 5xx (after a backoff of 0.5 s doubling to at most 4 s, with jitter, or the server\'s Retry-After up to 30 s); another 4xx or a bad reply fails at once. After the last the rollout counts as "no feedback"'),
   concurrency: int(1, 64).default(4).describe('teacher requests in flight at once (openai kind); local teachers run one batch'),
-  maxNewTokens: int(1).default(128).describe('teacher answer length cap in tokens (decoding is greedy). 128 fits the built-in teacher answers (~84 word-level tokens, at most ~93) after a ~150-token prompt'),
+  maxNewTokens: int(1).default(128).describe('teacher answer length cap in tokens (decoding is greedy). 128 fits the built-in teacher answers (~84 word-level tokens, at most ~93) after a ~150-token prompt. A server\'s reply may take max(1 MiB, 64 bytes per token); a larger one fails that call'),
 });
+
+/** Problems of teacher.url: not an http(s) URL, a key inside it, or a key sent in the clear. Never quotes a credential. */
+function teacherUrlProblems(t: { kind: string; url?: string; apiKeyEnv: string; allowInsecureKey: boolean }): string[] {
+  if (t.url === undefined) return [];
+  let u: URL;
+  try {
+    u = new URL(t.url);
+  } catch {
+    return [`teacher.url ${showValue(t.url.slice(0, 80))} is not a URL; set teacher.url to the server's base URL, e.g. http://localhost:8000/v1`];
+  }
+  const useEnv = `remove it and put the key in an environment variable named by teacher.apiKeyEnv (now ${t.apiKeyEnv})`;
+  if (u.username || u.password) return [`teacher.url holds a user name or password (user:password@host), which would be saved in config.json; ${useEnv}`];
+  const param = [...u.searchParams.keys()].find((p) => KEY_QUERY_PARAM.test(p));
+  if (param) return [`teacher.url holds a key in its query (?${param}=), which would be saved in config.json and rollouts.jsonl; ${useEnv}`];
+  if (u.protocol !== 'http:' && u.protocol !== 'https:') return [`teacher.url must start with http:// or https:// (got ${u.protocol}//); set it to the server's base URL, e.g. http://localhost:8000/v1`];
+  // Only a key that would actually be sent: a keyless server on the local network needs no exception.
+  const keySet = !!process.env[t.apiKeyEnv];
+  if (t.kind === 'openai' && u.protocol === 'http:' && !isLoopbackHost(u.hostname) && keySet && !t.allowInsecureKey) {
+    return [
+      `teacher.url is plain http:// to ${u.hostname}, not this machine, and would carry the key in $${t.apiKeyEnv} unencrypted; use https://, unset ${t.apiKeyEnv} if the server needs no key, or set teacher.allowInsecureKey=true on a network you trust`,
+    ];
+  }
+  return [];
+}
 
 const data = section({
   task: oneOf(TASK_NAMES).default('arith')
@@ -187,6 +236,7 @@ export const TrainConfigSchema = z
     if (c.teacher.kind === 'checkpoint' && !c.teacher.path) bad("teacher.path is required when teacher.kind is 'checkpoint'; set teacher.path to the teacher's checkpoint folder");
     if (c.teacher.kind === 'openai' && !c.teacher.url) bad("teacher.url is required when teacher.kind is 'openai'; set teacher.url to the server's base URL, e.g. http://localhost:8000/v1");
     if (c.teacher.kind === 'openai' && !c.teacher.model) bad("teacher.model is required when teacher.kind is 'openai'; set teacher.model to the model name the server knows");
+    for (const message of teacherUrlProblems(c.teacher)) bad(message);
     if (c.grpo.miniBatches > c.data.promptsPerStep) {
       bad(`grpo.miniBatches (${c.grpo.miniBatches}) must be <= data.promptsPerStep (${c.data.promptsPerStep}): a mini-batch holds whole prompt groups; lower miniBatches or raise promptsPerStep`);
     }
@@ -251,7 +301,7 @@ function readConfigFile(file: string): Record<string, unknown> {
   try {
     source = readFileSync(file, 'utf8');
   } catch (err) {
-    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (err as Error).message;
+    const why = (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : diskErrorReason(err);
     throw new TrainConfigError(`config: cannot read ${file} (${why}); check the path given as the config file`);
   }
   let parsed: unknown;

@@ -109,7 +109,27 @@ export function loadCheckpoint(dir: string): LoadedCheckpoint {
     if (!(e instanceof ConfigError)) throw e;
     throw new CheckpointError(`${path.join(dir, CONFIG_FILE)}: ${e.message.replace(/^config\.json: /, '')}`, { cause: e });
   }
-  return { config, tensors: loadWeights(dir), rawConfig };
+  const tensors = loadWeights(dir);
+  checkFinite(tensors, dir);
+  return { config, tensors, rawConfig };
+}
+
+/**
+ * Weights with NaN or infinity (a run that diverged, a broken conversion) would evaluate or train to
+ * garbage without a word; one pass over the floats (about a second per billion) says so at load.
+ */
+function checkFinite(tensors: Map<string, RawTensor>, dir: string): void {
+  for (const [name, t] of tensors) {
+    const d = t.data;
+    for (let i = 0; i < d.length; i++) {
+      // x - x is 0 for every finite x and NaN for NaN and +-Infinity: one test for both.
+      if (d[i] - d[i] !== 0) {
+        let bad = 0;
+        for (let j = i; j < d.length; j++) if (d[j] - d[j] !== 0) bad++;
+        throw new CheckpointError(`${dir}: tensor '${name}' holds ${bad} of ${d.length} values that are NaN or infinite; the weights are broken (a diverged run?): use an earlier checkpoint`);
+      }
+    }
+  }
 }
 
 function checkFolderExists(dir: string): void {

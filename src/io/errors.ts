@@ -18,6 +18,8 @@ const DISK_REASONS: Record<string, string> = {
   EISDIR: 'a folder is in the way of a file',
   EIO: 'an I/O error occurred',
   EMFILE: 'too many open files',
+  ELOOP: 'a symbolic link on the path loops back on itself',
+  ENAMETOOLONG: 'the path is too long',
 };
 
 /** The errno code of a Node file-system error, or null for anything else. */

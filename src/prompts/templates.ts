@@ -14,7 +14,8 @@
  *
  * Either layout may use {{style}} or {{style_examples}}; the names above are what the shipped files do.
  *
- * Lines starting with `#` are comments for the editor and never reach the teacher.
+ * Lines starting with `#` are comments for the editor and never reach the teacher. A file may hold at most
+ * MAX_TEMPLATE_BYTES: the templates go out with every teacher request (an 11 MB file once did).
  */
 import { createHash } from 'node:crypto';
 import { readFileSync, statSync } from 'node:fs';
@@ -27,6 +28,9 @@ export {
   type StyleName, type StyleMix, type StyleSetting, type TeacherLayout, type TeacherLayoutSetting, type TeacherIdentity,
 } from './styles.js';
 export { TemplateError, FEEDBACK_FORMAT, type StyleExample } from './template-check.js';
+
+/** The largest template file accepted, in bytes (64 KiB; the shipped files are under 2 KB each). */
+export const MAX_TEMPLATE_BYTES = 64 * 1024;
 
 export const INSTRUCTION_FILE = 'teacher-instruction.txt';
 /** The short layout (the built-in model's). */
@@ -75,17 +79,26 @@ const sha12 = (s: string): string => createHash('sha256').update(s).digest('hex'
 
 function readTemplate(dir: string, name: string, opts: LoadOptions): TemplateFile {
   const path = join(dir, name);
-  let raw: string;
+  let bytes: Buffer;
   try {
-    raw = readFileSync(path, 'utf8');
-  } catch {
+    // stat first, so that a huge file is refused without reading it
+    const size = statSync(path).size;
+    if (size > MAX_TEMPLATE_BYTES) throw tooLarge(path, size);
+    bytes = readFileSync(path);
+  } catch (e) {
+    if (e instanceof TemplateError) throw e;
     throw new TemplateError(path, `cannot read the file; create it (a prompts folder needs ${TEMPLATE_FILES.join(', ')})`);
   }
+  if (bytes.length > MAX_TEMPLATE_BYTES) throw tooLarge(path, bytes.length); // grew since the stat
+  const raw = bytes.toString('utf8');
   if (opts.asciiOnly ?? true) checkAscii(path, raw);
   const text = stripComments(raw);
   if (text === '') throw new TemplateError(path, 'is empty once # comment lines are removed; write the template text');
   return { name, text, hash: sha12(text) };
 }
+
+const tooLarge = (path: string, size: number) =>
+  new TemplateError(path, `is ${size} bytes; a template may be at most ${MAX_TEMPLATE_BYTES} bytes (64 KiB), as it is sent with every teacher request; shorten it`);
 
 /** Read and check every template file in `dir`; throws `TemplateError` on the first problem. */
 export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet {

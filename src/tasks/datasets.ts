@@ -9,6 +9,7 @@
  * An `id` (or MATH's `unique_id`) field is used when present, else `<file name>:<line>`.
  */
 import { readFileSync } from 'node:fs';
+import { diskErrorReason, errnoCode } from '../io/errors.js';
 import { basename } from 'node:path';
 import { extractGsm8k } from '../rl/math-answer.js';
 import { ARITH_SPLITS, arithDataset, type ArithSplit, type DifficultySetting, BUILTIN_WORLD_DIFFICULTY } from './arith.js';
@@ -64,17 +65,42 @@ export function rowToProblem(row: Record<string, unknown>, file: string, line: n
 }
 
 /**
+ * The file's text; bytes that are not UTF-8 (a Latin-1 or Windows-1252 export, say) are an error that
+ * names the line, since decoding them as U+FFFD would silently change questions and answers.
+ */
+function decodeUtf8(bytes: Buffer, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    // Find the first bad line for the message: decode line by line.
+    let start = 0;
+    for (let line = 1; start <= bytes.length; line++) {
+      let end = bytes.indexOf(0x0a, start);
+      if (end < 0) end = bytes.length;
+      try {
+        new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(start, end));
+      } catch {
+        throw new DatasetError(`${at(file, line)}: not UTF-8 text (Latin-1?); convert the file, e.g. iconv -f latin1 -t utf-8 ${file} > fixed.jsonl`);
+      }
+      start = end + 1;
+    }
+    throw new DatasetError(`${file}: not UTF-8 text; convert it to UTF-8`);
+  }
+}
+
+/**
  * Problems from a JSONL file in the GSM8K or MATH-500 layout (decided per row, or forced by `layout`).
  * Throws DatasetError naming the file and line for unreadable files, bad JSON, and missing fields.
  */
 export function loadJsonlProblems(file: string, layout?: JsonlLayout): Problem[] {
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = readFileSync(file, 'utf8');
+    bytes = readFileSync(file);
   } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new DatasetError(`cannot read ${file}${code ? ` (${code})` : ''}; pass an existing JSONL file or one of ${ARITH_SPECS.join(', ')}`);
+    const why = errnoCode(e) === 'ENOENT' ? ' (ENOENT)' : `: ${diskErrorReason(e)}`;
+    throw new DatasetError(`cannot read ${file}${why}; pass an existing JSONL file or one of ${ARITH_SPECS.join(', ')}`);
   }
+  const text = decodeUtf8(bytes, file);
   const problems: Problem[] = [];
   const lines = text.split('\n');
   for (let i = 0; i < lines.length; i++) {

@@ -14,6 +14,8 @@
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { CheckpointError } from '../io/errors.js';
+import { readSafetensors } from '../io/safetensors.js';
+import type { AdamWState } from '../train/optim.js';
 import type { PromptSettings } from '../tasks/student-prompt.js';
 import type { TaskName } from '../tasks/task.js';
 
@@ -61,4 +63,36 @@ export function readTrainerState(dir: string): TrainerState | null {
     throw new CheckpointError(`${file} has no whole "completedSteps"; this checkpoint is damaged: move ${dir} aside to resume from the one before it`);
   }
   return state as TrainerState;
+}
+
+/** AdamW moments as named tensors: `m.<param>` and `v.<param>`. */
+export function optimizerToFile(state: AdamWState): Map<string, { shape: number[]; data: Float32Array }> {
+  const m = new Map<string, { shape: number[]; data: Float32Array }>();
+  for (const [k, v] of Object.entries(state.m)) m.set(`m.${k}`, v);
+  for (const [k, v] of Object.entries(state.v)) m.set(`v.${k}`, v);
+  return m;
+}
+
+/**
+ * The optimizer state of a checkpoint, checked against the model it goes with: after the first
+ * optimiser step every parameter has both moments, of its size. A truncated file or missing moments
+ * are a damaged checkpoint (CheckpointError), not a silent restart of Adam's moments.
+ */
+export function optimizerFromFile(file: string, step: number, params: Record<string, { size: number }>): AdamWState {
+  const t = readSafetensors(file);
+  const state: AdamWState = { step, m: {}, v: {} };
+  for (const [k, v] of t) {
+    if (k.startsWith('m.')) state.m[k.slice(2)] = v;
+    else if (k.startsWith('v.')) state.v[k.slice(2)] = v;
+  }
+  if (step > 0) {
+    for (const [name, p] of Object.entries(params)) {
+      for (const kind of ['m', 'v'] as const) {
+        const moment = state[kind][name];
+        if (!moment) throw new CheckpointError(`${file} has no ${kind}.${name}; the optimizer state is incomplete`);
+        if (moment.data.length !== p.size) throw new CheckpointError(`${file}: ${kind}.${name} holds ${moment.data.length} values, the parameter ${p.size}`);
+      }
+    }
+  }
+  return state;
 }

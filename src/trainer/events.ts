@@ -25,7 +25,11 @@ export interface RolloutRecord {
   style: string | null;
   /** Parsed teacher feedback (null when not guided or unparseable). */
   feedback: { opinion: string | null; reason: string; phrase: string } | null;
-  /** Why a chosen rollout got no feedback ('unparseable', 'teacher-error: ...'), else null. */
+  /**
+   * Why a chosen rollout got no feedback, else null: `teacher-error: <the call's error>` (TEACHER_ERROR_PREFIX)
+   * or `unparseable: "<the teacher's reply, JSON-quoted, at most SAVED_REPLY_CHARS>"` (plain 'unparseable' in
+   * older files).
+   */
   noFeedbackReason: string | null;
   reward: number | null;
   rewards: Record<string, number | null>;
@@ -39,6 +43,13 @@ export interface RolloutRecord {
   teacherTokenWeights: number[] | null;
   templateVersion: number;
 }
+
+/** Start of RolloutRecord.noFeedbackReason when the teacher call itself failed (the printer counts these). */
+export const TEACHER_ERROR_PREFIX = 'teacher-error: ';
+/** Start of RolloutRecord.noFeedbackReason when the teacher answered without the tags. */
+export const UNPARSEABLE_PREFIX = 'unparseable';
+/** Characters of an unparseable teacher reply kept in rollouts.jsonl (a long answer of a large teacher fits). */
+export const SAVED_REPLY_CHARS = 16 * 1024;
 
 export type StepMetrics = Record<string, number | null>;
 

@@ -2,7 +2,8 @@
  * The ThinkTuning guidance stage of one step (method file, steps 2-6): in each group choose
  * k = max(1, floor(eligible * pct)) completed rollouts at random, ask the teacher about each, and
  * append the parsed reason and phrase to the student's text. Unparseable answers and teacher errors
- * leave the rollout unchanged and are counted as "no feedback".
+ * leave the rollout unchanged and are counted as "no feedback"; the rollout's noFeedbackReason keeps the
+ * error or the reply itself, so rollouts.jsonl shows what the teacher said.
  */
 import { chooseGuided } from '../rl/guidance.js';
 import { assembleAugmented, parseTeacherFeedback } from '../rl/feedback.js';
@@ -10,6 +11,13 @@ import { chooseStyles, styleSettingFor, type StyleMix, type StyleName, type Temp
 import type { Tokenizer } from '../tokenizer/types.js';
 import type { Teacher } from './teacher.js';
 import type { Rollout } from './rollout.js';
+import { SAVED_REPLY_CHARS, TEACHER_ERROR_PREFIX, UNPARSEABLE_PREFIX, type RolloutRecord } from './events.js';
+
+/** `unparseable: "<reply>"`, the reply JSON-quoted (one line) and cut at SAVED_REPLY_CHARS. */
+export function unparseableReason(reply: string): string {
+  const cut = reply.length > SAVED_REPLY_CHARS ? `${reply.slice(0, SAVED_REPLY_CHARS)}... (${reply.length - SAVED_REPLY_CHARS} more characters)` : reply;
+  return `${UNPARSEABLE_PREFIX}: ${JSON.stringify(cut)}`;
+}
 
 export interface GuidanceOutcome {
   chosen: number;
@@ -58,7 +66,7 @@ export async function guideRollouts(
     r.style = style;
     if (!reply.ok) {
       out.noFeedback++;
-      r.noFeedbackReason = `teacher-error: ${reply.error}`;
+      r.noFeedbackReason = TEACHER_ERROR_PREFIX + reply.error;
       out.answers.push({ group: r.group, sample: r.sample, style, ok: false, text: reply.error });
       return;
     }
@@ -66,7 +74,7 @@ export async function guideRollouts(
     out.answers.push({ group: r.group, sample: r.sample, style, ok: fb !== null, text: reply.text });
     if (!fb) {
       out.noFeedback++;
-      r.noFeedbackReason = 'unparseable';
+      r.noFeedbackReason = unparseableReason(reply.text);
       return;
     }
     const aug = assembleAugmented(r.studentText, fb);
@@ -77,4 +85,18 @@ export async function guideRollouts(
     r.ended = true; // the teacher finishes the response; the student's own end token follows its phrase
   });
   return out;
+}
+
+/**
+ * The warning for a step whose teacher calls failed (a server error, a timeout: not an unparseable
+ * answer), read off its rollouts: a chosen rollout is guided or has a noFeedbackReason. `step` is
+ * 0-based, the message says the 1-based number the step line shows. Null when no call failed.
+ */
+export function teacherFailureMessage(step: number, rollouts: readonly RolloutRecord[]): string | null {
+  const asked = rollouts.filter((r) => r.guided || r.noFeedbackReason !== null);
+  const failed = asked.filter((r) => r.noFeedbackReason?.startsWith(TEACHER_ERROR_PREFIX));
+  if (failed.length === 0) return null;
+  const first = failed[0].noFeedbackReason!.slice(TEACHER_ERROR_PREFIX.length).replace(/\s+/g, ' ').trim();
+  const shown = first.length > 300 ? `${first.slice(0, 297)}...` : first;
+  return `teacher: ${failed.length} of ${asked.length} calls failed at step ${step + 1}: ${shown}`;
 }

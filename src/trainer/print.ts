@@ -5,6 +5,7 @@
  *
  *   run demo in runs/demo: steps 1..200 on wasm (no WebGPU)
  *   step 12/200  reward 0.531 (guided 0.612, unguided 0.480)  teacher 2/6 (pct 0.250)  adv std 0.812  kl 1.2e-3  entropy 1.234  len 123  gnorm 0.412  |  1234 tok/s  3.5s/step  ETA 10m 58s
+ *   warning: teacher: 3 of 8 calls failed at step 13: teacher at http://gpu:8000/v1 failed after 3 attempts: HTTP 503: ...
  *   checkpoint saved at step 20: runs/demo/checkpoints/step-20
  *   done after step 200 (completed)
  *

@@ -191,6 +191,8 @@ export interface WorkerStart {
   sets?: string[];
   runDir?: string;
   resume?: boolean;
+  /** A new run over the one already in runDir (its logs and checkpoints removed). */
+  overwrite?: boolean;
   maxSteps?: number;
   /** Forced backend name (else the first that loads). */
   backend?: string;

@@ -2,11 +2,12 @@
  * The run folder: everything a run writes, laid out so that a crash at any instant loses nothing that
  * was checkpointed and never duplicates a line on resume.
  *
- *   config.json            resolved configuration (written once)
+ *   config.json            resolved configuration (rewritten when :set changes a key: --resume reads it)
  *   metrics.jsonl          one line per step
  *   rollouts.jsonl         one line per rollout
  *   annotations.jsonl      the dashboard's good/bad marks
  *   control.jsonl          commands from a watcher to a headless run (pause, resume, stop, save)
+ *   run.lock               PID and host of the process training into the folder (run-lock.ts)
  *   checkpoints/step-N/    HF model folder, with the optimizer and trainer state in its thinktune/
  *                          subfolder (checkpoint-files.ts); written atomically
  *
@@ -22,6 +23,9 @@ export class RunDirError extends Error {
 }
 
 const CHECKPOINTS = 'checkpoints';
+
+/** What a run writes at the folder's top (besides checkpoints/): what --overwrite removes, nothing else. */
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'rollouts.jsonl', 'annotations.jsonl', 'control.jsonl'] as const;
 
 function explain(e: unknown, what: string): RunDirError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -106,6 +110,58 @@ export class RunDir {
     writeFileSync(tmp, kept.map((l) => JSON.stringify(l)).join('\n') + (kept.length ? '\n' : ''));
     renameSync(tmp, f);
     return lines.length - kept.length;
+  }
+
+  /**
+   * A run already in this folder, in words ("12 steps in metrics.jsonl, newest checkpoint step-10"),
+   * or null when the folder holds none (absent, empty, or only unrelated files).
+   */
+  existingRun(): string | null {
+    const steps = this.readLinesSafe('metrics.jsonl').length;
+    const newest = this.checkpoints()[0];
+    const hasConfig = existsSync(this.file('config.json'));
+    if (steps === 0 && !newest && !hasConfig) return null;
+    const parts = [`${steps} step${steps === 1 ? '' : 's'} in metrics.jsonl`];
+    parts.push(newest ? `newest checkpoint step-${newest.step}` : 'no checkpoint yet');
+    return parts.join(', ');
+  }
+
+  private readLinesSafe(name: string): unknown[] {
+    try {
+      return this.readLines(name);
+    } catch {
+      return [null]; // a damaged log still means a run was here
+    }
+  }
+
+  /**
+   * Start over: remove the run's own files and every checkpoint (--overwrite, or --resume of a run with
+   * none). Damaged checkpoints set aside (setAsideDamaged) stay: a person may still want to look at them.
+   */
+  clearRun(): void {
+    try {
+      for (const name of RUN_FILES) rmSync(this.file(name), { force: true });
+      const dir = join(this.path, CHECKPOINTS);
+      if (existsSync(dir)) {
+        for (const name of readdirSync(dir)) if (/^step-\d+(\.(tmp|old)-.*)?$/.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
+      }
+    } catch (e) {
+      throw explain(e, `run folder ${this.path}`);
+    }
+  }
+
+  /**
+   * Move a damaged checkpoint out of the way (`step-N` -> `step-N.damaged-<time>`): no longer listed or
+   * resumed from, never cleaned up, and a later save of step N cannot overwrite it. Returns the new path.
+   */
+  setAsideDamaged(path: string): string {
+    const to = `${path}.damaged-${new Date().toISOString().replace(/[:.]/g, '-')}`;
+    try {
+      renameSync(path, to);
+    } catch (e) {
+      throw explain(e, `${path} (moving the damaged checkpoint aside)`);
+    }
+    return to;
   }
 
   checkpointPath(step: number): string {

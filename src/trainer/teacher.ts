@@ -4,7 +4,8 @@
  *   paper), prompted with the rendered teacher template (through its chat template when its tokenizer has
  *   one) and decoded greedily until one of its stop ids.
  * - OpenAITeacher: an OpenAI-compatible chat-completions endpoint (vLLM, llama.cpp server, Ollama) with
- *   a timeout, retries and a concurrency limit.
+ *   a timeout, retries of what may pass, a byte cap on replies and a concurrency limit (HTTP details in
+ *   teacher-http.ts); `checkEndpoint()` at the start of a run fails loudly when it cannot answer at all.
  * Both split the prompt the same way for a chat model (system = the instruction, user = the rest of the
  * layout). The layout is `short` only for the built-in model, which was pretrained on it; every other
  * teacher gets the paper's few-shot layout (chooseTeacherLayout).
@@ -19,6 +20,9 @@ import { generate } from '../engine/generate.js';
 import {
   chooseTeacherLayout, renderTeacherChat, renderTeacherPrompt, type TeacherLayout, type TemplateSet, type TeacherPromptInput,
 } from '../prompts/templates.js';
+import { TeacherCallError, TeacherError, oneLine, postJson, withRetries, type Attempted } from './teacher-http.js';
+
+export { TeacherError } from './teacher-http.js';
 
 export type TeacherReply = { ok: true; text: string } | { ok: false; error: string };
 
@@ -159,58 +163,76 @@ export interface OpenAITeacherOptions {
   maxNewTokens: number;
   /** Default `paper`: a server's model is never the built-in one. */
   layout?: TeacherLayout;
-  /** Injectable for tests. */
+  /** The largest reply body read, in bytes; default replyByteCap(maxNewTokens). */
+  maxReplyBytes?: number;
+  /** Injectable for tests: the HTTP client, the wait between attempts, the jitter's source, the clock (Retry-After dates). */
   fetchImpl?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+  now?: () => number;
 }
+
+/**
+ * Bytes a reply may take: generous for `maxNewTokens` (a token is a few bytes of text, escaped in JSON,
+ * plus the envelope), never under 1 MiB. Two unbounded replies of 400 MB once took a run to 2.5 GB.
+ */
+export const replyByteCap = (maxNewTokens: number): number => Math.max(1 << 20, 64 * maxNewTokens);
+
+const sleepMs = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 export class OpenAITeacher implements Teacher {
   readonly description: string;
   readonly layout: TeacherLayout;
+  private readonly endpoint: string;
   constructor(private readonly o: OpenAITeacherOptions) {
     this.description = `openai-compatible ${o.model} at ${o.url}`;
     this.layout = o.layout ?? chooseTeacherLayout('auto', { kind: 'openai', builtin: false });
+    this.endpoint = o.url.replace(/\/+$/, '') + '/chat/completions';
+  }
+
+  private post(body: Record<string, unknown>): Promise<unknown> {
+    const headers: Record<string, string> = this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {};
+    const maxBytes = this.o.maxReplyBytes ?? replyByteCap(this.o.maxNewTokens);
+    return postJson(this.endpoint, headers, { model: this.o.model, temperature: 0, ...body }, { timeoutMs: this.o.timeoutMs, maxBytes, fetchImpl: this.o.fetchImpl, now: this.o.now });
+  }
+
+  private attempts<T>(call: () => Promise<T>): Promise<Attempted<T>> {
+    return withRetries(call, { retries: this.o.retries, sleep: this.o.sleep ?? sleepMs, random: this.o.random ?? Math.random });
+  }
+
+  private failed(r: { error: TeacherCallError; attempts: number }): string {
+    return `teacher at ${this.o.url} failed${r.attempts > 1 ? ` after ${r.attempts} attempts` : ''}: ${r.error.message}`;
+  }
+
+  /**
+   * One 1-token chat completion, the request feedback makes in small: it proves the URL, the key, the
+   * model name and the chat endpoint (vLLM answers 400 for a model without a chat template) before the
+   * first step. Any reply with a `choices` list passes (a reasoning model may spend its one token on
+   * thinking and leave content null). Throws a one-line TeacherError with the server's message and the fix.
+   */
+  async checkEndpoint(): Promise<void> {
+    const r = await this.attempts(async () => {
+      const body = (await this.post({ messages: [{ role: 'user', content: 'Reply with OK.' }], max_tokens: 1 })) as { choices?: unknown };
+      if (!Array.isArray(body?.choices)) {
+        throw new TeacherCallError(`the reply has no choices list: ${oneLine(JSON.stringify(body) ?? String(body))}`, false, 'teacher.url must be the base of an OpenAI-compatible API, e.g. http://localhost:8000/v1');
+      }
+    });
+    if (!r.ok) {
+      const tries = r.attempts > 1 ? ` (${r.attempts} attempts)` : '';
+      throw new TeacherError(`teacher ${this.o.model} at ${this.o.url} cannot answer${tries}: ${r.error.message}; ${r.error.hint}`);
+    }
   }
 
   private async once(templates: TemplateSet, req: TeacherPromptInput): Promise<string> {
     const { system, user } = renderTeacherChat(templates, req, { layout: this.layout });
-    const ctrl = new AbortController();
-    const timer = setTimeout(() => ctrl.abort(), this.o.timeoutMs);
-    try {
-      const res = await (this.o.fetchImpl ?? fetch)(this.o.url.replace(/\/+$/, '') + '/chat/completions', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', ...(this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {}) },
-        body: JSON.stringify({
-          model: this.o.model,
-          messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
-          temperature: 0,
-          max_tokens: this.o.maxNewTokens,
-        }),
-        signal: ctrl.signal,
-      });
-      if (!res.ok) throw new Error(`HTTP ${res.status}`);
-      const body = (await res.json()) as { choices?: { message?: { content?: unknown } }[] };
-      const text = body.choices?.[0]?.message?.content;
-      if (typeof text !== 'string') throw new Error('response has no choices[0].message.content');
-      return text;
-    } catch (e) {
-      if (ctrl.signal.aborted) throw new Error(`no answer within ${this.o.timeoutMs} ms`);
-      const cause = (e as { cause?: { code?: string } }).cause?.code;
-      throw new Error(cause ? `${(e as Error).message} (${cause})` : (e as Error).message);
-    } finally {
-      clearTimeout(timer);
-    }
-  }
-
-  private async withRetries(templates: TemplateSet, req: TeacherPromptInput): Promise<TeacherReply> {
-    let last = '';
-    for (let attempt = 0; attempt <= this.o.retries; attempt++) {
-      try {
-        return { ok: true, text: await this.once(templates, req) };
-      } catch (e) {
-        last = (e as Error).message;
-      }
-    }
-    return { ok: false, error: `teacher at ${this.o.url} failed after ${this.o.retries + 1} attempts: ${last}` };
+    const body = (await this.post({
+      messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+      max_tokens: this.o.maxNewTokens,
+    })) as { choices?: { message?: { content?: unknown } }[] };
+    const text = body?.choices?.[0]?.message?.content;
+    // Deterministic at temperature 0: asking again would get the same.
+    if (typeof text !== 'string') throw new TeacherCallError(`the reply has no choices[0].message.content: ${oneLine(JSON.stringify(body) ?? String(body))}`, false, 'check that teacher.model is a chat model');
+    return text;
   }
 
   async feedback(templates: TemplateSet, requests: TeacherPromptInput[]): Promise<TeacherReply[]> {
@@ -219,7 +241,8 @@ export class OpenAITeacher implements Teacher {
     const worker = async () => {
       while (next < requests.length) {
         const i = next++;
-        out[i] = await this.withRetries(templates, requests[i]);
+        const r = await this.attempts(() => this.once(templates, requests[i]));
+        out[i] = r.ok ? { ok: true, text: r.value } : { ok: false, error: this.failed(r) };
       }
     };
     await Promise.all(Array.from({ length: Math.min(this.o.concurrency, requests.length) }, worker));

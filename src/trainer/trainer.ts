@@ -13,8 +13,8 @@ import { TemplateStore } from '../prompts/templates.js';
 import { loadModel, saveModel, type LoadedModel } from '../model/io.js';
 import type { CausalLM } from '../model/model.js';
 import type { Tokenizer } from '../tokenizer/types.js';
-import { AdamW, type AdamWState } from '../train/optim.js';
-import { readSafetensors, serializeSafetensors } from '../io/safetensors.js';
+import { AdamW } from '../train/optim.js';
+import { serializeSafetensors } from '../io/safetensors.js';
 import { RewardError } from '../rl/rewards.js';
 import { loadRewardFunctions } from '../rl/reward-file.js';
 import { builtinModelDir, resolvePromptsDir } from '../paths.js';
@@ -26,17 +26,28 @@ import type { TrainCommand, TrainEvent } from './events.js';
 import { LocalTeacher, OpenAITeacher, isBuiltinWorldTokenizer, type Teacher } from './teacher.js';
 import { chooseTeacherLayout } from '../prompts/styles.js';
 import { RunDir, RunDirError } from './run-dir.js';
-import { OPTIMIZER_FILE, STATE_FILE, optimizerFileOf, readTrainerState, type TrainerState } from './checkpoint-files.js';
+import { OPTIMIZER_FILE, STATE_FILE, optimizerToFile, type TrainerState } from './checkpoint-files.js';
+import { lockRunDir, type RunLock } from './run-lock.js';
+import { newestUsableCheckpoint } from './resume-point.js';
+import type { ResumeChange } from './resume-config.js';
 import { promptIndices } from './sampler.js';
 import { thinkTuningStep, type StepContext } from './think-step.js';
+import { teacherFailureMessage } from './guide.js';
 import type { Problem } from './rollout.js';
 
 export interface TrainerOptions {
   config: TrainConfig;
   /** The run folder; default <run.runDir>/<timestamp>. */
   runDir?: string;
-  /** Continue from the newest complete checkpoint in runDir. */
+  /**
+   * Continue from the newest whole checkpoint in runDir (resume-point.ts); a run with none yet starts
+   * over from step 0. `config` must then be the run's own (resume-config.ts).
+   */
   resume?: boolean;
+  /** A new run in a folder that holds one: remove that run's logs and checkpoints first (else refused). */
+  overwrite?: boolean;
+  /** Saved settings this resume changed (resume-config.ts), reported as `setting` events at the start. */
+  resumeChanges?: readonly ResumeChange[];
   /** Stop after this many steps in this invocation (the schedule still spans run.totalSteps). */
   maxSteps?: number;
   backend?: { name: string; reason: string };
@@ -48,30 +59,16 @@ export function resolveModelDir(spec: string): string {
   return spec === 'builtin' ? builtinModelDir() : resolve(spec);
 }
 
-function optimizerToFile(state: AdamWState): Map<string, { shape: number[]; data: Float32Array }> {
-  const m = new Map<string, { shape: number[]; data: Float32Array }>();
-  for (const [k, v] of Object.entries(state.m)) m.set(`m.${k}`, v);
-  for (const [k, v] of Object.entries(state.v)) m.set(`v.${k}`, v);
-  return m;
-}
-
-function optimizerFromFile(file: string, step: number): AdamWState {
-  const t = readSafetensors(file);
-  const state: AdamWState = { step, m: {}, v: {} };
-  for (const [k, v] of t) {
-    if (k.startsWith('m.')) state.m[k.slice(2)] = v;
-    else if (k.startsWith('v.')) state.v[k.slice(2)] = v;
-  }
-  return state;
-}
-
 async function buildTeacher(config: TrainConfig, startDir: string, loadFrozenStart: () => Promise<LoadedModel>): Promise<Teacher | null> {
   const t = config.teacher;
   if (!config.guidance.enabled) return null;
   const layoutSetting = config.guidance.teacherLayout;
   if (t.kind === 'openai') {
     const layout = chooseTeacherLayout(layoutSetting, { kind: 'openai', builtin: false });
-    return new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens, layout });
+    const teacher = new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens, layout });
+    // Fail at start, with the server's own words, rather than train a whole run without feedback.
+    await teacher.checkEndpoint();
+    return teacher;
   }
   const dir = t.kind === 'checkpoint' ? resolve(t.path!) : startDir;
   const loaded = t.kind === 'checkpoint' ? await loadModel(dir) : await loadFrozenStart();
@@ -91,6 +88,8 @@ export class Trainer {
   private controlOffset = 0;
   /** Folders of interrupted saves that create() removed; run() reports them after run-start. */
   private staleRemoved = 0;
+  /** What create() did to the folder or the settings (takeover, overwrite, fallback, changes), said after run-start. */
+  private startNotes: TrainEvent[] = [];
 
   private constructor(
     private config: TrainConfig,
@@ -102,33 +101,58 @@ export class Trainer {
     private readonly opts: TrainerOptions,
     /** The student's generation_config.json, carried into every checkpoint. */
     private readonly generation: GenerationConfig,
+    /** This process's hold on the run folder; released by dispose(). */
+    private readonly lock: RunLock,
   ) {}
 
   static async create(opts: TrainerOptions): Promise<Trainer> {
-    const config = opts.config;
-    const runDir = new RunDir(resolve(opts.runDir ?? join(config.run.runDir, new Date().toISOString().replace(/[:.]/g, '-'))));
+    const runDir = new RunDir(resolve(opts.runDir ?? join(opts.config.run.runDir, new Date().toISOString().replace(/[:.]/g, '-'))));
     runDir.ensure();
+    // First the lock: until it is ours, another process may be writing here (its temp folders included).
+    const lock = lockRunDir(runDir.path);
+    try {
+      return await Trainer.createLocked(opts, runDir, lock);
+    } catch (e) {
+      lock.release();
+      throw e;
+    }
+  }
+
+  private static async createLocked(opts: TrainerOptions, runDir: RunDir, lock: RunLock): Promise<Trainer> {
+    const config = opts.config;
+    const notes: TrainEvent[] = [];
+    if (lock.tookOver) notes.push({ type: 'warning', message: `took over ${runDir.path} from ${lock.tookOver}` });
     const staleRemoved = runDir.removeStaleTemps();
     const startDir = resolveModelDir(config.model.checkpoint);
     if (config.model.checkpoint === 'builtin' && !existsSync(startDir)) {
       throw new RunDirError(`the built-in model is missing (${startDir}); run \`thinktune pretrain\` to make it, or set model.checkpoint to a model folder`);
     }
-    let resumeFrom: { step: number; path: string } | null = null;
-    if (opts.resume) {
-      resumeFrom = runDir.checkpoints()[0] ?? null;
-      if (!resumeFrom) throw new RunDirError(`--resume: ${runDir.path} has no complete checkpoint; start a new run without --resume`);
+    const existing = opts.resume ? null : runDir.existingRun();
+    if (existing !== null) {
+      if (!opts.overwrite) {
+        throw new RunDirError(`${runDir.path} already holds a run (${existing}); continue it with --resume, start it over with --overwrite (removes its logs and checkpoints), or choose another --run-dir`);
+      }
+      runDir.clearRun();
+      notes.push({ type: 'warning', message: `--overwrite: removed the earlier run in ${runDir.path} (${existing})` });
     }
-    const studentLoaded = await loadModel(resumeFrom ? resumeFrom.path : startDir);
+    const resumeFrom = opts.resume ? await newestUsableCheckpoint(runDir, config.run.seed) : null;
+    if (opts.resume && resumeFrom === null) {
+      // Stopped or crashed before its first checkpoint: nothing to continue, so it starts over cleanly.
+      runDir.clearRun();
+      notes.push({ type: 'warning', message: `--resume: ${runDir.path} has no checkpoint yet; the run starts over from step 1 with its saved config` });
+    }
+    for (const line of resumeFrom?.setAside ?? []) notes.push({ type: 'warning', message: line });
+    for (const c of opts.resumeChanges ?? []) notes.push({ type: 'setting', key: c.key, value: c.to, ok: true, error: null });
+    const studentLoaded = resumeFrom ? resumeFrom.loaded : await loadModel(startDir);
     const tokenizer = studentLoaded.tokenizer;
     if (!tokenizer) throw new RunDirError(`${startDir} has no tokenizer.json; the student needs its tokenizer next to its weights`);
     const rewards = await loadRewardFunctions(config.grpo.rewards, { cwd: process.cwd() });
     const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2, eps: config.optim.eps });
-    let state: TrainerState | null = null;
+    const state: TrainerState | null = resumeFrom?.state ?? null;
     if (resumeFrom) {
-      state = readTrainerState(resumeFrom.path)!; // checkpoints() lists only folders that have one
-      optimizer.setState(optimizerFromFile(optimizerFileOf(resumeFrom.path), state.optimizerStep));
-      runDir.truncateAfter('metrics.jsonl', state.completedSteps - 1);
-      runDir.truncateAfter('rollouts.jsonl', state.completedSteps - 1);
+      optimizer.setState(resumeFrom.optimizer);
+      runDir.truncateAfter('metrics.jsonl', resumeFrom.step - 1);
+      runDir.truncateAfter('rollouts.jsonl', resumeFrom.step - 1);
     }
     const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
     // The frozen starting weights are both the default teacher and the KL reference: one copy serves both
@@ -147,10 +171,11 @@ export class Trainer {
       studentPrompt, stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId), styleCounter: state?.styleCounter ?? 0,
     };
     runDir.writeJson('config.json', config);
-    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation);
+    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation, lock);
     // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
     trainer.controlOffset = runDir.controlEnd();
     trainer.staleRemoved = staleRemoved;
+    trainer.startNotes = notes;
     return trainer;
   }
 
@@ -173,21 +198,29 @@ export class Trainer {
         case 'stop': this.stopRequested = { save: c.save ?? true }; yield { type: 'state', state: 'stopping' }; break;
         case 'save': this.saveRequested = true; break;
         case 'reload-templates': yield* this.refreshTemplates(true); break;
-        case 'set': yield this.applySet(c.key, c.value); break;
+        case 'set': yield* this.applySet(c.key, c.value); break;
       }
     }
   }
 
-  private applySet(key: string, value: unknown): TrainEvent {
+  private *applySet(key: string, value: unknown): Generator<TrainEvent> {
     if (!settableKeys().includes(key)) {
-      return { type: 'setting', key, value, ok: false, error: `${key} cannot change during a run; settable now: ${settableKeys().join(', ')}` };
+      yield { type: 'setting', key, value, ok: false, error: `${key} cannot change during a run; settable now: ${settableKeys().join(', ')}` };
+      return;
     }
     try {
       this.config = applySetting(this.config, key, value);
       this.ctx.config = this.config;
-      return { type: 'setting', key, value, ok: true, error: null };
     } catch (e) {
-      return { type: 'setting', key, value, ok: false, error: (e as Error).message };
+      yield { type: 'setting', key, value, ok: false, error: (e as Error).message };
+      return;
+    }
+    yield { type: 'setting', key, value, ok: true, error: null };
+    // The run's config.json follows, so that --resume goes on with what the run was last trained with.
+    try {
+      this.runDir.writeJson('config.json', this.config);
+    } catch (e) {
+      yield { type: 'warning', message: `${key} is set for this process, but ${(e as Error).message.split('\n')[0]}; a --resume would use the old value` };
     }
   }
 
@@ -247,6 +280,7 @@ export class Trainer {
       type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
       backend: this.opts.backend?.name ?? tf.getBackend(), backendReason: this.opts.backend?.reason ?? '', config: this.config, resumedFrom: this.resumedFrom,
     };
+    yield* this.startNotes;
     yield* this.staleTempsEvent();
     let nanRun = 0;
     let step = this.startStep;
@@ -286,6 +320,9 @@ export class Trainer {
       this.runDir.appendLines('rollouts.jsonl', out.rollouts);
       this.runDir.appendLines('metrics.jsonl', [out.metrics]);
       yield { type: 'rollouts', step, rollouts: out.rollouts };
+      // Said on every screen (headless line, dashboard notice), not only in rollouts.jsonl.
+      const teacherFailed = teacherFailureMessage(step, out.rollouts);
+      if (teacherFailed !== null) yield { type: 'warning', message: teacherFailed };
       for (const a of out.teacherAnswers) yield { type: 'teacher-feedback', step, ...a };
       yield { type: 'step', step, metrics: out.metrics };
       step++;
@@ -317,5 +354,6 @@ export class Trainer {
     this.ctx.reference?.dispose();
     this.ctx.teacher?.dispose();
     this.ctx.optimizer.dispose();
+    this.lock.release();
   }
 }

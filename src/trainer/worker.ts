@@ -5,7 +5,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { selectBackend } from '../backend/select.js';
-import { loadTrainConfig } from '../config/train-config.js';
+import { runConfig } from './resume-config.js';
 import { Trainer } from './trainer.js';
 import type { TrainCommand } from './events.js';
 import { parseCommandMessage, eventMessage, type WorkerStart } from './protocol.js';
@@ -28,8 +28,11 @@ async function main(): Promise<void> {
   });
   try {
     const backend = await selectBackend(start.backend);
-    const config = loadTrainConfig(start.configFile, start.sets ?? []);
-    trainer = await Trainer.create({ config, runDir: start.runDir, resume: start.resume, maxSteps: start.maxSteps, backend: { name: backend.name, reason: backend.reason } });
+    const { config, changes } = runConfig({ configFile: start.configFile, sets: start.sets, runDir: start.runDir, resume: start.resume });
+    trainer = await Trainer.create({
+      config, runDir: start.runDir, resume: start.resume, overwrite: start.overwrite, resumeChanges: changes, maxSteps: start.maxSteps,
+      backend: { name: backend.name, reason: backend.reason },
+    });
     for (const c of pending) trainer.command(c);
     for await (const e of trainer.run()) {
       port!.postMessage(eventMessage(e));

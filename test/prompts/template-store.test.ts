@@ -107,3 +107,16 @@ test('the store refuses to start from an invalid folder', () => {
     assert.throws(() => new TemplateStore(dir), TemplateError);
   });
 });
+
+test('an edit past the 64 KiB limit is rejected at reload like any invalid edit: the previous set stays in force', () => {
+  withScratch((dir) => {
+    const store = new TemplateStore(dir);
+    const set1 = store.current;
+    edit(dir, 'teacher-instruction.txt', (s) => `${s}\n${'Be brief. '.repeat(7000)}`);
+    const r = store.refresh();
+    assert.ok(!r.changed && r.error, JSON.stringify(r));
+    assert.match(r.error!, /teacher-instruction\.txt: is \d+ bytes; a template may be at most 65536 bytes \(64 KiB\)/);
+    assert.equal(store.current, set1);
+    assert.equal(store.version, 1);
+  });
+});

@@ -4,6 +4,7 @@ import { cpSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
+  MAX_TEMPLATE_BYTES,
   PAPER_LAYOUT_FILE,
   STYLE_NAMES,
   TEMPLATE_FILES,
@@ -277,6 +278,20 @@ test('file hashes ignore comment edits and follow content edits', () => {
     assert.notEqual(content.styles['self-agreement'].hash, before.styles['self-agreement'].hash);
     assert.equal(content.styles['self-conflict'].hash, before.styles['self-conflict'].hash);
     assert.notEqual(content.hash, before.hash);
+  } finally {
+    rmSync(dir, { recursive: true });
+  }
+});
+
+test('a template file over MAX_TEMPLATE_BYTES (64 KiB) is refused naming the file and the limit, comments counted', () => {
+  const dir = scratch();
+  try {
+    // Sent with every teacher request: an 11 MB file once was. A comment block counts too: it is read.
+    edit(dir, 'self-critique.txt', (s) => `${'# padding\n'.repeat(7000)}${s}`);
+    rejects(dir, 'self-critique.txt', /: is \d+ bytes; a template may be at most 65536 bytes \(64 KiB\), as it is sent with every teacher request; shorten it$/);
+    edit(dir, 'self-critique.txt', (s) => s.replace(/^(# padding\n)+/, ''));
+    edit(dir, 'teacher-prompt-fewshot.txt', (s) => s + '\n' + 'x'.repeat(MAX_TEMPLATE_BYTES));
+    rejects(dir, 'teacher-prompt-fewshot.txt', /a template may be at most 65536 bytes/);
   } finally {
     rmSync(dir, { recursive: true });
   }

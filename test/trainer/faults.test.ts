@@ -1,9 +1,9 @@
-// Faults and bad input: SIGKILL mid-step then --resume, NaN losses, a teacher server that is down or
-// slow, an unwritable run folder, a checkpoint that cannot be written.
+// Faults and bad input: SIGKILL mid-step then --resume, NaN losses, a teacher server that fails or
+// hangs mid-run, an unwritable run folder, a checkpoint that cannot be written.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createServer } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,7 +14,7 @@ import { Trainer } from '../../src/trainer/trainer.js';
 import { OpenAITeacher } from '../../src/trainer/teacher.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
-import { parseProgressLine } from '../../src/trainer/print.js';
+import { ProgressPrinter, parseProgressLine } from '../../src/trainer/print.js';
 
 let modelDir = '';
 before(async () => {
@@ -107,15 +107,32 @@ test('non-finite losses are skipped and reported; repeated ones stop the run wit
   }
 });
 
-test('a teacher server that is down or too slow means "no feedback"; training continues', async () => {
-  const slow = createServer(() => {}); // accepts and never answers
-  await new Promise<void>((r) => slow.listen(0, '127.0.0.1', () => r()));
-  const port = (slow.address() as { port: number }).port;
+test('a teacher server that fails or hangs mid-run means "no feedback", a warning per step, and its error in rollouts.jsonl', async () => {
+  // Both answer the 1-token start-up check (checkEndpoint), then fail every feedback request.
+  const failing = (feedback: (res: ServerResponse) => void) => createServer((req, res) => {
+    let body = '';
+    req.on('data', (d) => (body += d));
+    req.on('end', () => {
+      if (JSON.parse(body).max_tokens === 1) {
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ choices: [{ message: { content: 'OK' } }] }));
+      } else feedback(res);
+    });
+  });
+  const broken = failing((res) => {
+    res.writeHead(500, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ error: { message: 'CUDA out of memory' } }));
+  });
+  const slow = failing(() => {}); // never answers
+  const servers = [broken, slow];
+  for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const dir = mkdtempSync(join(tmpdir(), 'tt-teacher-'));
   try {
-    for (const url of ['http://127.0.0.1:1/v1', `http://127.0.0.1:${port}/v1`]) {
+    const cases: [ReturnType<typeof createServer>, RegExp][] = [[broken, /failed after 2 attempts: HTTP 500: CUDA out of memory$/], [slow, /failed after 2 attempts: no answer within 300 ms$/]];
+    for (const [server, error] of cases) {
+      const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
       const config = parseTrainConfig(base({ teacher: { kind: 'openai', url, model: 'm', timeoutMs: 300, retries: 1 }, run: { totalSteps: 2, saveEvery: 0 } }));
-      const runDir = join(dir, String(url.length));
+      const runDir = join(dir, String(servers.indexOf(server)));
       const events = await runAll(await Trainer.create({ config, runDir }));
       const stepEvents = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
       assert.equal(stepEvents.length, 2, 'training continued');
@@ -123,10 +140,28 @@ test('a teacher server that is down or too slow means "no feedback"; training co
       assert.ok(chosen > 0);
       assert.equal(stepEvents.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0), chosen);
       const fb = events.find((e) => e.type === 'teacher-feedback') as Extract<TrainEvent, { type: 'teacher-feedback' }>;
-      assert.match(fb.text, url.includes(':1/') ? /failed after 2 attempts/ : /no answer within 300 ms/);
+      assert.match(fb.text, error);
+      // The headless output says so once per step that had failures, before that step's line.
+      const printer = new ProgressPrinter();
+      const lines = events.map((e) => printer.line(e)?.text).filter((l): l is string => l !== undefined);
+      const warnings = lines.filter((l) => l.startsWith('warning: teacher: '));
+      const stepsWithCalls = stepEvents.filter((e) => (e.metrics['guidance/chosen'] ?? 0) > 0);
+      assert.equal(warnings.length, stepsWithCalls.length, lines.join('\n'));
+      for (const e of stepsWithCalls) {
+        const n = e.metrics['guidance/chosen'];
+        const at = lines.findIndex((l) => l.startsWith(`warning: teacher: ${n} of ${n} calls failed at step ${e.step + 1}: teacher at ${url} failed after 2 attempts`));
+        assert.ok(at >= 0 && lines[at + 1].startsWith(`step ${e.step + 1}/2 `), lines.join('\n'));
+      }
+      // rollouts.jsonl keeps the reason, the server's words included.
+      const reasons = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).noFeedbackReason).filter((r) => r !== null);
+      assert.equal(reasons.length, chosen);
+      for (const r of reasons) assert.match(r, new RegExp(`^teacher-error: teacher at ${url.replace(/[.]/g, '\\.')} ${error.source}`));
     }
   } finally {
-    slow.close();
+    for (const s of servers) {
+      s.closeAllConnections();
+      s.close();
+    }
     rmSync(dir, { recursive: true, force: true });
   }
 });

@@ -71,7 +71,7 @@ export function startWorkerSource(start: WorkerStart): WorkerSource {
     },
     restart() {
       void worker.terminate();
-      worker = spawn({ ...start, runDir, resume: true });
+      worker = spawn({ ...start, runDir, resume: true, overwrite: false });
     },
     async terminate() {
       await worker.terminate();
