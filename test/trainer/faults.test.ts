@@ -15,6 +15,7 @@ import { OpenAITeacher } from '../../src/trainer/teacher.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
 import { ProgressPrinter, parseProgressLine } from '../../src/trainer/print.js';
+import { readSafetensors } from '../../src/io/safetensors.js';
 
 let modelDir = '';
 before(async () => {
@@ -84,6 +85,52 @@ test('SIGKILL mid-step, then --resume: no lost and no duplicated lines for check
     assert.deepEqual(steps(join(runDir, 'metrics.jsonl')), [0, 1, 2, 3, 4]);
     const rolloutSteps = steps(join(runDir, 'rollouts.jsonl'));
     for (let s = 0; s < 5; s++) assert.equal(rolloutSteps.filter((x) => x === s).length, 2 * 3, `rollouts of step ${s}`);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('SIGKILLs timed into saves and at a random moment: the resumed run ends bit-identical to an uninterrupted one', { timeout: 300_000 }, async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tt-kills-'));
+  try {
+    const cfgFile = join(dir, 'config.json');
+    writeFileSync(cfgFile, JSON.stringify(base({ run: { totalSteps: 4 } })));
+    const reference = join(dir, 'reference');
+    assert.equal((await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', reference])).code, 0);
+
+    const run = join(dir, 'run');
+    // A step line is printed just before that step's checkpoint is written (saveEvery 1): a kill on
+    // reading it lands in or right after the save. The random one lands anywhere, a start included.
+    const killOnStep = (n: number) => (line: string, kill: () => void) => {
+      const p = parseProgressLine(line);
+      if (p?.kind === 'step' && p.done === n) kill();
+    };
+    const killAfter = (ms: number) => {
+      let armed = false;
+      return (_line: string, kill: () => void) => {
+        if (!armed) { armed = true; setTimeout(kill, ms); }
+      };
+    };
+    const randomMs = Math.floor(Math.random() * 3000);
+    const signals: (string | null)[] = [];
+    for (const plan of [killOnStep(1), killAfter(randomMs), killOnStep(3)]) {
+      const args = existsSync(join(run, 'config.json')) ? ['--resume', '--run-dir', run] : ['--config', cfgFile, '--run-dir', run];
+      signals.push((await runCli(['train', '--headless', ...args], plan)).signal);
+    }
+    assert.equal(signals[0], 'SIGKILL', 'the first run was killed at its first save');
+    const last = await runCli(['train', '--headless', '--resume', '--run-dir', run]);
+    assert.equal(last.code, 0, `random kill after ${randomMs} ms\n${last.out}`);
+
+    const final = (d: string) => join(d, 'checkpoints', 'step-4');
+    for (const file of ['model.safetensors', join('thinktune', 'optimizer.safetensors')]) {
+      const want = readSafetensors(join(final(reference), file));
+      const got = readSafetensors(join(final(run), file));
+      assert.deepEqual([...got.keys()], [...want.keys()]);
+      for (const [name, t] of want) assert.ok(Buffer.from(got.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), `${file} ${name} differs (random kill after ${randomMs} ms)`);
+    }
+    assert.deepEqual(steps(join(run, 'metrics.jsonl')), [0, 1, 2, 3], 'each step once');
+    const rewards = (d: string) => readFileSync(join(d, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).reward as number);
+    assert.deepEqual(rewards(run), rewards(reference));
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
