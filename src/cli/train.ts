@@ -43,6 +43,30 @@ export function stopOnSignals(
   return { signal: () => first, dispose: () => { proc.off('SIGINT', onSignal); proc.off('SIGTERM', onSignal); } };
 }
 
+/**
+ * `thinktune train | head -5`: once the reader closes the pipe, writes fail with EPIPE (asynchronously,
+ * as an 'error' event that would otherwise be an uncaught stack trace). A closed stdout is a stop
+ * request like Ctrl-C: finish the step, save, exit; nothing more is written to it.
+ */
+export function stopOnClosedOutput(
+  trainer: Pick<Trainer, 'command'>,
+  out: Pick<NodeJS.WriteStream, 'on' | 'off' | 'write'> = process.stdout,
+): { write: (text: string) => void; closed: () => boolean; dispose: () => void } {
+  let closed = false;
+  const onError = (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE' && e.code !== 'ERR_STREAM_DESTROYED') throw e;
+    if (closed) return;
+    closed = true;
+    trainer.command({ type: 'stop', save: true });
+  };
+  out.on('error', onError);
+  return {
+    write: (text) => { if (!closed) out.write(text); },
+    closed: () => closed,
+    dispose: () => { out.off('error', onError); },
+  };
+}
+
 export interface TrainArgs {
   config?: string;
   set?: string[];
@@ -65,6 +89,7 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
     config, runDir: a.runDir, resume: a.resume, overwrite: a.overwrite, resumeChanges: changes, maxSteps, backend: { name: backend.name, reason: backend.reason },
   });
   const signals = stopOnSignals(trainer);
+  const output = stopOnClosedOutput(trainer);
   let code = 0;
   let stopped = false;
   // Every line, warnings and errors included, goes to stdout: one log in order (compare's children read it).
@@ -72,16 +97,20 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
   try {
     for await (const e of trainer.run()) {
       const line = printer.line(e);
-      if (line) process.stdout.write(line.text + '\n');
+      if (line) output.write(line.text + '\n');
       if (e.type === 'fatal') code = 1;
       if (e.type === 'done') stopped = e.reason === 'stopped';
     }
     const signal = signals.signal();
     if (signal && stopped) {
-      process.stdout.write(`stopped by ${signal}; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
+      output.write(`stopped by ${signal}; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
       if (code === 0) code = SIGNAL_EXIT[signal];
+    } else if (output.closed() && stopped) {
+      // The reader is gone; the terminal (stderr) still hears where the run stands.
+      process.stderr.write(`thinktune: output closed, the run stopped and saved; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
     }
   } finally {
+    output.dispose();
     signals.dispose();
     trainer.dispose();
   }
