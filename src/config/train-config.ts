@@ -1,6 +1,6 @@
 /**
  * The training configuration: one zod schema whose defaults are the ThinkTuning recipe
- * (/work/shared/thinktuning-method.md) scaled from a 3B model on 8 GPUs down to a small model on a few
+ * (docs/method.md) scaled from a 3B model on 8 GPUs down to a small model on a few
  * CPU cores. Every key is documented with `.describe()`, which the dashboard shows as help text.
  *
  * Where a default differs from the paper, its description says what the paper used and why.

@@ -1,5 +1,5 @@
 /**
- * Does a response re-check itself? The behaviour ThinkTuning is meant to instil (method file: "Wait, let
+ * Does a response re-check itself? The behaviour ThinkTuning is meant to instil (docs/method.md: "Wait, let
  * me check that step...") is a reflection marker followed by actual re-computation; a bare "Wait" that
  * restates the answer, or an equation that only belongs to the first attempt, does not count.
  *

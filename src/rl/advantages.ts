@@ -1,5 +1,5 @@
 /**
- * Group-relative advantages (GRPO; method file step 8: A = (r - mean) / (std + 1e-6) per prompt group,
+ * Group-relative advantages (GRPO; docs/method.md, "Training loop" step 8: A = (r - mean) / (std + 1e-6) per prompt group,
  * augmented rollouts included), with TRL's `scale_rewards` switch:
  *   'group': A = (r - mean_group) / (std_group + eps)
  *   'batch': A = (r - mean_group) / (std_batch + eps)     (std over every reward in the batch)
@@ -8,7 +8,7 @@
  * Standard deviation: TRL (grpo_trainer.py, `_generate_and_score_completions`) uses torch's `.std()`,
  * which is the unbiased sample std (divides by N - 1); that is the default here (`stdKind: 'sample'`).
  * 'population' divides by N. With fewer than two values the sample std is taken as 0 (TRL does the
- * same when num_generations is 1). eps defaults to the method file's 1e-6 (TRL uses 1e-4).
+ * same when num_generations is 1). eps defaults to docs/method.md's 1e-6 (TRL uses 1e-4).
  *
  * Null rewards (unscorable rollouts) are left out of every mean and std and get advantage 0, so they
  * neither push nor pull the policy.

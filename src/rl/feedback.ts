@@ -1,5 +1,5 @@
 /**
- * The teacher's answer and the augmented rollout (method file, steps 5-6).
+ * The teacher's answer and the augmented rollout (docs/method.md, "Training loop" steps 5-6).
  *
  * The teacher must reply in three tagged parts:
  *   <opinion>correct|incorrect</opinion> <reason>first-person reflection</reason>
@@ -30,7 +30,7 @@ export interface AugmentedRollout {
   teacherStart: number;
 }
 
-/** Separator between the parts; the method file's "\n\n". */
+/** Separator between the parts; docs/method.md's "\n\n". */
 export const FEEDBACK_SEPARATOR = '\n\n';
 
 const TAG_NAMES = ['opinion', 'reason', 'phrase'] as const;

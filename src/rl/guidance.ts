@@ -1,5 +1,5 @@
 /**
- * Which rollouts the teacher finishes (method file, steps 2-3).
+ * Which rollouts the teacher finishes (docs/method.md, "Training loop" steps 2-3).
  *
  * Schedule: pct falls linearly from initPct to minPct over D decay steps (the paper: D = floor(totalSteps
  * / 3), guidanceDecaySteps) and then stays at minPct; once pct <= offThreshold the teacher is switched

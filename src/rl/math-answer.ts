@@ -1,5 +1,5 @@
 /**
- * Final-answer extraction and math equivalence for the ThinkTuning reward (method file, step 7: "1 if
+ * Final-answer extraction and math equivalence for the ThinkTuning reward (docs/method.md, "Training loop" step 7: "1 if
  * the response terminated properly and the *last* \boxed{} matches the ground truth").
  *
  * Extraction follows the MATH benchmark's `last_boxed_only_string` (Hendrycks et al. 2021): the last

@@ -2,7 +2,7 @@
  * The GRPO + ThinkTuning policy loss over a packed batch, as a host `TokenLoss` (src/train/step.ts):
  * token log-probs [B*T] in, the loss and d loss / d logp per token out. Pure numbers, float64 inside.
  *
- * Per completion token (method file, "Loss"):
+ * Per completion token (docs/method.md, "Loss"):
  *   ordinary tokens: PPO clipped surrogate with dual clip against oldLogp   (ppoClipTokenLoss)
  *   teacher tokens:  'aas'   -A p / stopgrad(p + gamma(A)), guards, fallback (aasTokenLoss)
  *                    'luffy' -A p / (p + luffyGamma)                         (luffyTokenLoss)
@@ -58,7 +58,7 @@ export interface PolicyLossConfig {
   luffyGamma: number;
 }
 
-/** The paper's settings (method file; train-config.ts has the same defaults). */
+/** The paper's settings (docs/method.md; train-config.ts has the same defaults). */
 export const DEFAULT_POLICY_LOSS_CONFIG: PolicyLossConfig = {
   lossType: 'token-mean',
   maxCompletionTokens: null,

@@ -3,7 +3,7 @@
  * sample", e.g. no ground truth). Shaped like TRL's reward functions (one column per function in the
  * rollouts x functions matrix, combined by a weighted sum that skips missing values, as TRL's nansum).
  *
- * The ThinkTuning reward (method file, step 7) is `mathAnswerReward`: 1 if the response terminated
+ * The ThinkTuning reward (docs/method.md, "Training loop" step 7) is `mathAnswerReward`: 1 if the response terminated
  * properly (exactly one end-of-sequence token, not truncated) and its last \boxed{} (else `#### N`)
  * is math-equivalent to the ground truth, otherwise 0. For augmented rollouts the completion is the
  * augmented text (student part + teacher feedback), scored exactly like the student's own rollouts.
@@ -49,7 +49,7 @@ export class RewardError extends Error {
 }
 
 /**
- * "Terminated properly" per the method file: generation stopped on an end token and exactly one end
+ * "Terminated properly" per docs/method.md: generation stopped on an end token and exactly one end
  * token was emitted (when the caller counts them; otherwise `terminated` alone decides).
  */
 export function endedProperly(ctx: RewardContext): boolean {
@@ -98,7 +98,7 @@ export const terminationReward: RewardFn = (ctx) => (endedProperly(ctx) ? 1 : 0)
 
 /** Built-in reward functions by the name a config uses. */
 export const BUILTIN_REWARDS: Readonly<Record<string, RewardFn>> = Object.freeze({
-  /** The paper's reward (method file, step 7): terminated and the last \boxed{} is right. */
+  /** The paper's reward (docs/method.md, "Training loop" step 7): terminated and the last \boxed{} is right. */
   accuracy: mathAnswerReward,
   math_answer: mathAnswerReward,
   termination: terminationReward,

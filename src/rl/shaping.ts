@@ -5,7 +5,7 @@
  *
  * - ppoClipTokenLoss: ordinary tokens. PPO clipped surrogate with dual clip, exactly as verl's
  *   `compute_policy_loss` (verl/trainer/ppo/core_algos.py), the code ThinkTuning's recipe built on.
- * - aasTokenLoss: teacher tokens under advantage-aware shaping (method file, "Loss"):
+ * - aasTokenLoss: teacher tokens under advantage-aware shaping (docs/method.md, "Loss"):
  *       loss_t = -A * p / stopgrad(p + gamma(A))
  *   with gamma 'as-written' or 'released' (aasGamma); aasWeightTable prints what each does per p.
  * - luffyTokenLoss: LUFFY's policy shaping (Yan et al. 2025, "Learning to Reason under Off-Policy
@@ -13,7 +13,7 @@
  */
 
 /**
- * Which gamma(A) the AAS denominator uses (method file, "Loss"):
+ * Which gamma(A) the AAS denominator uses (docs/method.md, "Loss"):
  *   'as-written': the paper's formula with its clamp bounds ordered, gamma = A / 4000 with the defaults;
  *   'released':   what the authors' code computes, torch.clamp(gamma, min=gMin, max=gMax). With the
  *                 defaults gMin = 0.001 > gMax = -0.001, and torch.clamp with min > max returns max,
@@ -133,7 +133,7 @@ export interface AasTokenLoss extends ShapedTokenLoss {
 }
 
 /**
- * Advantage-aware shaping for one teacher token (method file, "Loss"; behaviour probability taken as
+ * Advantage-aware shaping for one teacher token (docs/method.md, "Loss"; behaviour probability taken as
  * 1, as in LUFFY):
  *   loss = -A * p / d,  d = stopgrad(p + gamma(A)),  so  d loss / d p = -A / d.
  * Guards from the released code, "if p + gamma < 0 use p / 1.0001; if p + gamma > 1 use p / 0.9999":

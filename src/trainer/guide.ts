@@ -1,5 +1,5 @@
 /**
- * The ThinkTuning guidance stage of one step (method file, steps 2-6): in each group choose
+ * The ThinkTuning guidance stage of one step (docs/method.md, "Training loop" steps 2-6): in each group choose
  * k = max(1, floor(eligible * pct)) completed rollouts at random, ask the teacher about each, and
  * append the parsed reason and phrase to the student's text. Unparseable answers and teacher errors
  * leave the rollout unchanged and are counted as "no feedback"; the rollout's noFeedbackReason keeps the

@@ -1,6 +1,6 @@
 /**
  * One ThinkTuning step, stage by stage, each a function whose output is the next one's input (the
- * method file's "Training loop"; TRL's shape):
+ * docs/method.md's "Training loop"; TRL's shape):
  *
  *   generate    -> Rollout[][]        G student rollouts per prompt                       (step 1)
  *   guide       -> Guided             the teacher finishes some completed rollouts         (steps 2-6)

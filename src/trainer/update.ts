@@ -1,5 +1,5 @@
 /**
- * The policy update of one step (method file, "Training loop" step 9; verl's dp_actor.update_policy,
+ * The policy update of one step (docs/method.md, "Training loop" step 9; verl's dp_actor.update_policy,
  * TRL's GRPOTrainer with steps_per_generation):
  *
  *   for pass in 0 .. numIterations - 1                      (verl ppo_epochs, TRL num_iterations)
