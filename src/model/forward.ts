@@ -219,9 +219,9 @@ export function forward(model: CausalLM, input: ForwardInput, opts: ForwardOptio
       });
       tf.dispose([step.at.out, step.m.out]);
     } else {
-      xIn.dispose();
-      tf.dispose([step.x1, step.n1.r, step.n1.y, step.n2.r, step.n2.y, step.at.out, step.at.q, step.at.k, step.at.v, step.at.p, step.at.o,
-        step.m.out, step.m.g, step.m.u, step.m.sig, step.m.a]);
+      // Everything the layer made but its output (tf.dispose walks the object).
+      const { x2: _next, ...rest } = step;
+      tf.dispose([xIn, rest as unknown as tf.TensorContainer]);
     }
     x = step.x2;
   }
@@ -236,14 +236,11 @@ export function forward(model: CausalLM, input: ForwardInput, opts: ForwardOptio
   if (opts.save) {
     return { logp, kv: opts.kv ? kv : undefined, saved: { B, T, temperature, ids, rope, layers, normF, hF } };
   }
-  tf.dispose([ids, x, normF.r, hF, rope.cosQ, rope.sinQ, rope.cosK, rope.sinK]);
+  tf.dispose([ids, normF, hF, rope] as unknown as tf.TensorContainer);
   return { logp, kv: opts.kv ? kv : undefined };
 }
 
+/** Free every tensor a saved forward holds: tf.dispose walks the object, so a new field needs no line here. */
 export function disposeSaved(s: ForwardSaved): void {
-  tf.dispose([s.ids, s.rope.cosQ, s.rope.sinQ, s.rope.cosK, s.rope.sinK]);
-  for (const l of s.layers) {
-    tf.dispose([l.norm1.x, l.norm1.r, l.h, l.q, l.k, l.v, l.p, l.o, l.norm2.x, l.norm2.r, l.h2, l.g, l.u, l.sig, l.a]);
-  }
-  tf.dispose([s.normF.x, s.normF.r, s.hF]);
+  tf.dispose(s as unknown as tf.TensorContainer);
 }
