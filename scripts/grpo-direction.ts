@@ -7,7 +7,7 @@
 // rollouts of step 0 with positive and with negative advantage.
 import { selectBackend } from '../src/backend/select.js';
 import { loadModel } from '../src/model/io.js';
-import { sequenceLogprobs } from '../src/engine/score.js';
+import { sequenceLogprobs } from '../src/model/score.js';
 import { readFileSync } from 'node:fs';
 await selectBackend('wasm');
 const run = process.argv[2];

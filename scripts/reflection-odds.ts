@@ -3,7 +3,7 @@
 // "\n\nWait" (the start of every teacher reason as the trainer appends it) against the end token.
 //   npx tsx scripts/reflection-odds.ts [MODEL_DIR] [N]
 // Prints the median and mean over problems of log p("\n\nWait" | prompt + answer) and of log p(end).
-import { sequenceLogprobs } from '../src/engine/score.js';
+import { sequenceLogprobs } from '../src/model/score.js';
 import { greedyStudentAnswers } from './greedy-answers.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 50);

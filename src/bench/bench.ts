@@ -7,7 +7,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { presetConfig, type ModelConfig } from '../model/config.js';
 import { CausalLM } from '../model/model.js';
-import { packSequences } from '../engine/score.js';
+import { packSequences } from '../model/score.js';
 import { generate } from '../engine/generate.js';
 import { AdamW } from '../train/optim.js';
 import { crossEntropyLoss, trainStep } from '../train/step.js';

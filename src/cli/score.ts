@@ -1,6 +1,6 @@
 /** `thinktune score`: teacher-forced log-probs of one sequence (used by outside checks; keep the JSON keys). */
 import { loadModel } from '../model/io.js';
-import { scoreSequence } from '../engine/score.js';
+import { scoreSequence } from '../model/score.js';
 import { UsageError } from './errors.js';
 
 export interface ScoreArgs {

@@ -12,21 +12,40 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { RunDirError } from '../trainer/run-dir.js';
-import type { CompareResults } from './compare.js';
+import type { TrainConfig } from '../config/train-config.js';
+import type { PrimaryMetric } from './compare-config.js';
 import type { RunResult } from './jobs.js';
+import type { MethodSpec } from './methods.js';
+
+/**
+ * What this reads of a results.json (compare.ts CompareResults has these fields and more; declared
+ * here so that compare.ts imports this file and not the other way round).
+ */
+export interface EarlierComparison {
+  command: string;
+  created: string;
+  continuedBy?: { command: string; at: string }[];
+  config: TrainConfig;
+  methodSpecs: MethodSpec[];
+  primary: PrimaryMetric;
+  reference: string;
+  seeds: number[];
+  test: { problems: number } & Record<string, unknown>;
+  methods: Record<string, RunResult[]>;
+}
 
 /** What of a comparison's plan must match its results.json for the runs there to be kept. */
-export type ComparePlanFacts = Pick<CompareResults, 'config' | 'methodSpecs' | 'primary' | 'reference'> & {
-  test: Omit<CompareResults['test'], 'problems'>;
+export type ComparePlanFacts = Pick<EarlierComparison, 'config' | 'methodSpecs' | 'primary' | 'reference' | 'seeds'> & {
+  test: Record<string, unknown>;
 };
 
 /** The earlier comparison in `outDir`, or null when it has no results.json. */
-export function readEarlierResults(outDir: string): CompareResults | null {
+export function readEarlierResults(outDir: string): EarlierComparison | null {
   const file = join(outDir, 'results.json');
   if (!existsSync(file)) return null;
-  let earlier: CompareResults;
+  let earlier: EarlierComparison;
   try {
-    earlier = JSON.parse(readFileSync(file, 'utf8')) as CompareResults;
+    earlier = JSON.parse(readFileSync(file, 'utf8')) as EarlierComparison;
   } catch (e) {
     throw new RunDirError(`--continue: ${file} is not JSON (${(e as Error).message.split('\n')[0]}); pass another --out folder`);
   }
@@ -37,8 +56,8 @@ export function readEarlierResults(outDir: string): CompareResults | null {
 }
 
 /** The first difference between the earlier plan and this one, as "what: earlier vs now", or null. */
-export function planDifference(earlier: CompareResults, now: ComparePlanFacts & { seeds: number[] }): string | null {
-  const testFacts = (t: ComparePlanFacts['test'] & { problems?: number }) => {
+export function planDifference(earlier: EarlierComparison, now: ComparePlanFacts): string | null {
+  const testFacts = (t: Record<string, unknown>) => {
     const { problems: _count, ...rest } = t; // the ids say which problems, in order
     return rest;
   };
@@ -58,7 +77,7 @@ export function planDifference(earlier: CompareResults, now: ComparePlanFacts & 
 }
 
 /** Finished runs of the earlier comparison by (method, seed) key; failed ones are not kept. */
-export function keptRuns(earlier: CompareResults): Map<string, RunResult> {
+export function keptRuns(earlier: Pick<EarlierComparison, 'methods'>): Map<string, RunResult> {
   const kept = new Map<string, RunResult>();
   for (const runs of Object.values(earlier.methods)) {
     for (const r of runs) if (r.error === null && r.metrics !== null) kept.set(runKey(r.method, r.seed), r);

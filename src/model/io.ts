@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { expectTensors, hfTensorShapes, loadCheckpoint, saveCheckpoint, CheckpointError } from '../io/checkpoint.js';
+import { expectTensors, hfTensorShapes, loadCheckpoint, saveCheckpoint, CheckpointError } from './checkpoint.js';
 import { loadTokenizer, tokenizerFiles, TOKENIZER_FILE } from '../tokenizer/load.js';
 import type { Tokenizer } from '../tokenizer/types.js';
 import { GENERATION_CONFIG_FILE, readGenerationConfig, type GenerationConfig } from './generation-config.js';

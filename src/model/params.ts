@@ -7,7 +7,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { ModelConfig } from './config.js';
-import { hfTensorShapes } from '../io/checkpoint.js';
+import { hfTensorShapes } from './checkpoint.js';
 
 export type Params = Record<string, tf.Variable>;
 export type Grads = Record<string, tf.Tensor>;

@@ -15,7 +15,7 @@ import type { CausalLM } from '../model/model.js';
 import { disposeSaved, forward } from '../model/forward.js';
 import { backward } from '../model/backward.js';
 import type { Grads } from '../model/params.js';
-import { gatherTargets, rowEntropy, type PackedBatch } from '../engine/score.js';
+import { gatherTargets, rowEntropy, type PackedBatch } from '../model/score.js';
 import { AdamW, clipByGlobalNorm } from './optim.js';
 
 /** Loss over token log-probs [B*T] (row-major [B, T]) and dLoss/dlogp for each token. */

@@ -6,7 +6,7 @@
  * Every layout here is right-padded from position 0, so row b's position t means the same target in
  * any batch that holds the row; only the row stride T differs (scatterRows, gatherRows).
  */
-import { packSequences, type PackedBatch } from '../engine/score.js';
+import { packSequences, type PackedBatch } from '../model/score.js';
 import type { PolicyBatch } from '../rl/policy-loss.js';
 import { completionIds, type Rollout } from './rollout.js';
 

@@ -30,7 +30,7 @@
  * score-only rows count once, at theta_0. Entropy is theta_0's, over every completion token.
  */
 import type { CausalLM } from '../model/model.js';
-import { scorePacked } from '../engine/score.js';
+import { scorePacked } from '../model/score.js';
 import {
   addTallies, buildPolicyLoss, emptyTally, tallyMetrics,
   type PolicyLossConfig, type PolicyMetrics, type PolicyNormalizers, type PolicyTally,

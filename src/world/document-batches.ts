@@ -1,5 +1,5 @@
 /** Pretraining batches: whole documents, one per row, similar lengths together (see documentBatches). */
-import type { PackedBatch } from '../engine/score.js';
+import type { PackedBatch } from '../model/score.js';
 
 /** One encoded document: [bos] + prompt + completion + eos, and where the completion's tokens begin. */
 export interface EncodedDocument {

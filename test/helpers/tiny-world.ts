@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { presetConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/model.js';
 import { saveModel } from '../../src/model/io.js';
-import { packSequences } from '../../src/engine/score.js';
+import { packSequences } from '../../src/model/score.js';
 import { AdamW } from '../../src/train/optim.js';
 import { crossEntropyLoss, trainStep } from '../../src/train/step.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';

@@ -9,7 +9,7 @@ import { presetConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/model.js';
 import { disposeSaved, forward } from '../../src/model/forward.js';
 import { backward } from '../../src/model/backward.js';
-import { gatherTargets } from '../../src/engine/score.js';
+import { gatherTargets } from '../../src/model/score.js';
 
 before(useTestBackend);
 

@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadModel } from '../../src/model/io.js';
-import { scoreSequence } from '../../src/engine/score.js';
+import { scoreSequence } from '../../src/model/score.js';
 import { generate } from '../../src/engine/generate.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import * as tf from '@tensorflow/tfjs-core';
 import { useTestBackend } from '../helpers/backend.js';
 import { loadModel } from '../../src/model/io.js';
-import { scoreSequence, sequenceLogprobs } from '../../src/engine/score.js';
+import { scoreSequence, sequenceLogprobs } from '../../src/model/score.js';
 
 before(useTestBackend);
 

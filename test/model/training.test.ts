@@ -11,10 +11,10 @@ import { presetConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/model.js';
 import { loadModel, saveModel } from '../../src/model/io.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
-import { packSequences, sequenceLogprobs } from '../../src/engine/score.js';
+import { packSequences, sequenceLogprobs } from '../../src/model/score.js';
 import { AdamW } from '../../src/train/optim.js';
 import { crossEntropyLoss, trainStep } from '../../src/train/step.js';
-import { CheckpointError } from '../../src/io/checkpoint.js';
+import { CheckpointError } from '../../src/model/checkpoint.js';
 
 before(useTestBackend);
 

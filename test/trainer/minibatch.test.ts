@@ -10,7 +10,7 @@ import { useTestBackend } from '../helpers/backend.js';
 import { presetConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/model.js';
 import { AdamW } from '../../src/train/optim.js';
-import { packSequences, scorePacked, sequenceLogprobs } from '../../src/engine/score.js';
+import { packSequences, scorePacked, sequenceLogprobs } from '../../src/model/score.js';
 import { DEFAULT_POLICY_LOSS_CONFIG } from '../../src/rl/policy-loss.js';
 import { mulberry32 } from '../../src/rl/rng.js';
 import { completionIds, type Rollout } from '../../src/trainer/rollout.js';

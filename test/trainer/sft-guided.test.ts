@@ -13,7 +13,7 @@ import { presetConfig } from '../../src/model/config.js';
 import { CausalLM } from '../../src/model/model.js';
 import { AdamW } from '../../src/train/optim.js';
 import { crossEntropyLoss, trainStep } from '../../src/train/step.js';
-import { packSequences, sequenceLogprobs } from '../../src/engine/score.js';
+import { packSequences, sequenceLogprobs } from '../../src/model/score.js';
 import { DEFAULT_POLICY_LOSS_CONFIG } from '../../src/rl/policy-loss.js';
 import { parseTrainConfig } from '../../src/config/train-config.js';
 import { completionIds, type Rollout } from '../../src/trainer/rollout.js';

@@ -1,15 +1,15 @@
 /**
- * Hugging Face checkpoint folders: `config.json` plus `model.safetensors`, or a sharded
- * `model.safetensors.index.json` ({"weight_map": {tensor: shard file}}) plus its shards.
+ * Hugging Face model folders as files: `config.json` (a JSON object, not interpreted here) plus
+ * `model.safetensors`, or a sharded `model.safetensors.index.json` ({"weight_map": {tensor: shard
+ * file}}) plus its shards.
  *
- * Tensors stay in HF names and HF layout (linear weights [out, in]); converting to the engine's
- * layout is the model code's job. Saves are all-or-nothing: everything is written and fsynced in a
+ * Tensors stay as named and laid out on disk; which tensors a model needs, and what config.json means,
+ * is the model's job (src/model/checkpoint.ts). Saves are all-or-nothing: everything is written and fsynced in a
  * sibling temp folder, which is then renamed onto the final name, so a crash or a full disk never
  * leaves a half-written checkpoint under that name and never damages the previous one.
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { ConfigError, parseHfConfig, toHfConfig, type ModelConfig } from '../model/config.js';
 import { CheckpointError, diskErrorReason, errnoCode } from './errors.js';
 import { fsyncDir, tempSuffix, writeFileDurable } from './durable.js';
 import { checkWritable, openSafetensors, readSafetensors, writeSafetensors, type RawTensor, type SafetensorsFile, type WritableDtype } from './safetensors.js';
@@ -21,14 +21,6 @@ export const CONFIG_FILE = 'config.json';
 export const WEIGHTS_FILE = 'model.safetensors';
 export const INDEX_FILE = 'model.safetensors.index.json';
 
-export interface LoadedCheckpoint {
-  config: ModelConfig;
-  /** HF names -> HF-layout tensors, in file (or weight_map) order. */
-  tensors: Map<string, RawTensor>;
-  /** config.json as parsed, including fields ModelConfig does not keep. */
-  rawConfig: Record<string, unknown>;
-}
-
 export interface SaveCheckpointOptions {
   /** On-disk dtype of the weights; default F32 (bit-exact), BF16 halves the size. */
   dtype?: WritableDtype;
@@ -38,80 +30,17 @@ export interface SaveCheckpointOptions {
   metadata?: Record<string, string>;
 }
 
-const fmtShape = (shape: readonly number[]) => `[${shape.join(',')}]`;
-
-/** HF tensor names and HF shapes ([out, in] for linear weights) of a Llama / Qwen2 decoder. */
-export function hfTensorShapes(c: ModelConfig): Map<string, number[]> {
-  const d = c.hidden_size;
-  const qDim = c.num_attention_heads * c.head_dim;
-  const kvDim = c.num_key_value_heads * c.head_dim;
-  const I = c.intermediate_size;
-  const shapes = new Map<string, number[]>();
-  shapes.set('model.embed_tokens.weight', [c.vocab_size, d]);
-  for (let i = 0; i < c.num_hidden_layers; i++) {
-    const p = `model.layers.${i}.`;
-    shapes.set(p + 'input_layernorm.weight', [d]);
-    shapes.set(p + 'self_attn.q_proj.weight', [qDim, d]);
-    shapes.set(p + 'self_attn.k_proj.weight', [kvDim, d]);
-    shapes.set(p + 'self_attn.v_proj.weight', [kvDim, d]);
-    if (c.attention_bias) {
-      shapes.set(p + 'self_attn.q_proj.bias', [qDim]);
-      shapes.set(p + 'self_attn.k_proj.bias', [kvDim]);
-      shapes.set(p + 'self_attn.v_proj.bias', [kvDim]);
-    }
-    shapes.set(p + 'self_attn.o_proj.weight', [d, qDim]);
-    shapes.set(p + 'post_attention_layernorm.weight', [d]);
-    shapes.set(p + 'mlp.gate_proj.weight', [I, d]);
-    shapes.set(p + 'mlp.up_proj.weight', [I, d]);
-    shapes.set(p + 'mlp.down_proj.weight', [d, I]);
-  }
-  shapes.set('model.norm.weight', [d]);
-  if (!c.tie_word_embeddings) shapes.set('lm_head.weight', [c.vocab_size, d]);
-  return shapes;
-}
-
-/** Why an expected tensor can be missing, in terms of the config field most likely wrong. */
-function missingHint(name: string): string {
-  if (name === 'lm_head.weight') return 'the checkpoint is from a different model or tie_word_embeddings is wrong';
-  if (name.endsWith('_proj.bias')) return 'the checkpoint is from a different model or attention_bias / model_type is wrong';
-  if (name.startsWith('model.layers.')) return 'the checkpoint is from a different model or num_hidden_layers is wrong';
-  return 'the checkpoint is from a different model';
-}
-
-/**
- * Check that every expected tensor is present with exactly the expected shape. Extra tensors are
- * allowed (HF checkpoints sometimes carry e.g. a tied lm_head). Throws one line for the first problem.
- */
-export function expectTensors(tensors: Map<string, RawTensor>, expected: Map<string, number[]>, source: string): void {
-  const problems: string[] = [];
-  for (const [name, shape] of expected) {
-    const t = tensors.get(name);
-    if (!t) {
-      problems.push(`missing tensor '${name}' ${fmtShape(shape)} — ${missingHint(name)}`);
-    } else if (t.shape.length !== shape.length || t.shape.some((dim, i) => dim !== shape[i])) {
-      problems.push(`tensor '${name}' has shape ${fmtShape(t.shape)} but ${fmtShape(shape)} is expected — config.json does not match the weights`);
-    }
-  }
-  if (problems.length > 0) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more problem${problems.length > 2 ? 's' : ''})` : '';
-    throw new CheckpointError(`${source}: ${problems[0]}${more}`);
-  }
-}
-
-/** Load config.json and all weights of an HF checkpoint folder. */
-export function loadCheckpoint(dir: string): LoadedCheckpoint {
+/** config.json of a model folder, as JSON: one-line errors for a missing folder, file or bad JSON. */
+export function readModelConfigJson(dir: string): Record<string, unknown> {
   checkFolderExists(dir);
-  const rawConfig = readJsonFile(path.join(dir, CONFIG_FILE), `a checkpoint folder needs the model's ${CONFIG_FILE} next to its weights; copy it from the original model`);
-  let config: ModelConfig;
-  try {
-    config = parseHfConfig(rawConfig);
-  } catch (e) {
-    if (!(e instanceof ConfigError)) throw e;
-    throw new CheckpointError(`${path.join(dir, CONFIG_FILE)}: ${e.message.replace(/^config\.json: /, '')}`, { cause: e });
-  }
+  return readJsonFile(path.join(dir, CONFIG_FILE), `a checkpoint folder needs the model's ${CONFIG_FILE} next to its weights; copy it from the original model`);
+}
+
+/** Every weight of a model folder (one file or shards), checked finite. */
+export function readModelWeights(dir: string): Map<string, RawTensor> {
   const tensors = loadWeights(dir);
   checkFinite(tensors, dir);
-  return { config, tensors, rawConfig };
+  return tensors;
 }
 
 /**
@@ -272,11 +201,11 @@ function checkReplaceable(dir: string): boolean {
 }
 
 /**
- * Write config.json (via toHfConfig), model.safetensors and any extra files to `dir`, all or nothing.
+ * Write config.json (the given JSON), model.safetensors and any extra files to `dir`, all or nothing.
  * The folder is built as `<dir>.tmp-<pid>-<rand>`, fsynced, and renamed into place; an existing
  * checkpoint at `dir` is renamed away first and deleted only after the new one is in place.
  */
-export function saveCheckpoint(dir: string, config: ModelConfig, tensors: Map<string, RawTensor>, opts: SaveCheckpointOptions = {}): void {
+export function writeModelFolder(dir: string, configJson: Record<string, unknown>, tensors: Map<string, RawTensor>, opts: SaveCheckpointOptions = {}): void {
   const target = path.resolve(dir);
   const extraFiles = opts.extraFiles ?? {};
   const saveOpts = { dtype: opts.dtype, metadata: { format: 'pt', ...opts.metadata } };
@@ -288,7 +217,7 @@ export function saveCheckpoint(dir: string, config: ModelConfig, tensors: Map<st
   try {
     fs.mkdirSync(path.dirname(target), { recursive: true });
     fs.mkdirSync(tmp);
-    writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(toHfConfig(config, { dtype: opts.dtype ?? 'F32' }), null, 2) + '\n');
+    writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(configJson, null, 2) + '\n');
     writeSafetensors(path.join(tmp, WEIGHTS_FILE), tensors, saveOpts);
     const subfolders = new Set(Object.keys(extraFiles).filter((n) => n.includes('/')).map((n) => n.split('/')[0]));
     for (const sub of subfolders) fs.mkdirSync(path.join(tmp, sub));

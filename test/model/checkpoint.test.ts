@@ -11,7 +11,7 @@ import {
   loadCheckpoint,
   saveCheckpoint,
   type RawTensor,
-} from '../../src/io/checkpoint.js';
+} from '../../src/model/checkpoint.js';
 import { numElements, writeSafetensors } from '../../src/io/safetensors.js';
 import { roundToBf16 } from '../../src/io/half.js';
 

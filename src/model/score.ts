@@ -3,8 +3,8 @@
  * the training path all read log-probs this way).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import type { CausalLM } from '../model/model.js';
-import { forward } from '../model/forward.js';
+import type { CausalLM } from './model.js';
+import { forward } from './forward.js';
 
 /**
  * Sequences right-padded into one batch: inputs are seq[:-1], targets seq[1:] (so row b, column t
