@@ -2,7 +2,9 @@
  * Run-time backend choice. Order: tensorflow (GPU), tensorflow (CPU), wasm, cpu — the first that loads.
  * `@tensorflow/tfjs-node(-gpu)` are optionalDependencies: their install script downloads libtensorflow,
  * which fails without network, and npm then installs without them. `--backend` / THINKTUNE_BACKEND
- * force one; a forced backend that cannot load is an error, never a silent fallback.
+ * force one; a forced backend that cannot load is an error, never a silent fallback. A native backend
+ * reports what TensorFlow says (version, GPU or not), so `tensorflow-gpu` running on CPU says so.
+ * `thinktune setup-backend` builds the native packages (src/cli/setup-backend.ts).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from './wasm-kernels.js';
@@ -16,6 +18,26 @@ export interface BackendChoice {
   /** The tfjs backend id actually active ('tensorflow', 'wasm', 'cpu'). */
   tfBackend: string;
   reason: string;
+  /** What the native backend reports about itself; absent for wasm and cpu. */
+  native?: NativeTruth;
+}
+
+/** What TensorFlow itself says: its version and whether it placed its ops on a GPU. */
+export interface NativeTruth {
+  /** The binding's TF_Version, e.g. '2.21.0'; null if the binding does not say. */
+  tfVersion: string | null;
+  usingGpu: boolean;
+}
+
+/**
+ * Read the truth off tfjs-node's backend object: `binding.TF_Version` and `isUsingGpuDevice` (set from
+ * TF_DeviceList at start-up). tfjs-node-gpu built against a CPU-only TensorFlow, or with no GPU or CUDA
+ * library visible, loads fine and runs on CPU: only this tells.
+ */
+export function nativeTruth(backend: unknown): NativeTruth {
+  const b = (backend ?? {}) as { isUsingGpuDevice?: unknown; binding?: { TF_Version?: unknown } };
+  const v = b.binding?.TF_Version;
+  return { tfVersion: typeof v === 'string' && v ? v : null, usingGpu: b.isUsingGpuDevice === true };
 }
 
 export { BackendError } from './errors.js';
@@ -38,9 +60,11 @@ async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: str
   try {
     switch (name) {
       case 'tensorflow-gpu':
+        quietTensorflowLog();
         await import('@tensorflow/tfjs-node-gpu' as string);
         break;
       case 'tensorflow':
+        quietTensorflowLog();
         await import('@tensorflow/tfjs-node' as string);
         break;
       case 'wasm':
@@ -57,10 +81,23 @@ async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: str
     await tf.ready();
     return { ok: true, tfBackend };
   } catch (err) {
-    const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
-    const missing = /Cannot find (module|package)/.test(msg);
-    return { ok: false, why: missing ? 'package not installed' : msg.slice(0, 160) };
+    return { ok: false, why: loadFailure(name, err) };
   }
+}
+
+/** TensorFlow's C++ start-up INFO lines (oneDNN, CPU features) would bury our own; TF_CPP_MIN_LOG_LEVEL set by the user wins. */
+function quietTensorflowLog(): void {
+  process.env.TF_CPP_MIN_LOG_LEVEL ??= '2';
+}
+
+/** Why a backend did not load, in a few words that say what to do. */
+export function loadFailure(name: BackendName, err: unknown): string {
+  const msg = err instanceof Error ? err.message.split('\n')[0] : String(err);
+  if (/Cannot find (module|package)/.test(msg)) return 'package not installed';
+  if (/tfjs_binding\.node\) can not be found/.test(msg)) return `installed without its native binding (build it: thinktune setup-backend ${name})`;
+  const lib = /(lib[\w.+-]+\.so[\d.]*): cannot open shared object file/.exec(msg);
+  if (lib) return `the binding cannot find ${lib[1]} (run thinktune setup-backend ${name} again, or set LD_LIBRARY_PATH as it said)`;
+  return msg.slice(0, 160);
 }
 
 /**
@@ -75,25 +112,36 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
     const name = parseBackendName(requested);
     const r = await tryBackend(name);
     if (!r.ok) {
-      const hint = name.startsWith('tensorflow')
-        ? ' (install it with `npm install @tensorflow/tfjs-node' + (name === 'tensorflow-gpu' ? '-gpu' : '') + '`; see README "Backends")'
+      const hint = name.startsWith('tensorflow') && !r.why.includes('setup-backend')
+        ? ` (build it with \`thinktune setup-backend ${name}\`; see README "Backends")`
         : '';
       throw new BackendError(`backend "${name}" was forced but cannot load: ${r.why}${hint}`);
     }
-    return { name, tfBackend: r.tfBackend, reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND' };
+    return withTruth({ name, tfBackend: r.tfBackend, reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND' });
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     const r = await tryBackend(name);
     if (r.ok) {
       const reason = skipped.length ? `first that loads (${skipped.join('; ')})` : 'first that loads';
-      return { name, tfBackend: r.tfBackend, reason };
+      return withTruth({ name, tfBackend: r.tfBackend, reason });
     }
     skipped.push(`${name}: ${r.why}`);
   }
   throw new BackendError(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);
 }
 
+function withTruth(c: BackendChoice): BackendChoice {
+  return c.tfBackend === 'tensorflow' ? { ...c, native: nativeTruth(tf.backend()) } : c;
+}
+
+/**
+ * `backend: wasm — first that loads`; a native one also says its TensorFlow version and where it runs,
+ * and tensorflow-gpu without a GPU says so rather than pretending.
+ */
 export function describeBackend(c: BackendChoice): string {
-  return `backend: ${c.name} — ${c.reason}`;
+  if (!c.native) return `backend: ${c.name} — ${c.reason}`;
+  const tfv = `TensorFlow ${c.native.tfVersion ?? '(version unknown)'}`;
+  if (c.name === 'tensorflow-gpu' && !c.native.usingGpu) return `backend: tensorflow-gpu (no GPU visible: running on CPU) — ${tfv}; ${c.reason}`;
+  return `backend: ${c.name} — ${tfv} on ${c.native.usingGpu ? 'GPU' : 'CPU'}; ${c.reason}`;
 }
