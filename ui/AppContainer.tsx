@@ -104,10 +104,20 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
     [setRawMode, stdin, write],
   );
 
+  // The keys of one stdin read (a chunk split by Ink and by ui/hooks/useKeyCommands.ts) are all
+  // handled before React renders again, so stateRef, set on render, would show every key the state
+  // from before the chunk: 'jjg' would mark the first sample, ':set x\r' run an empty line. So that
+  // each key sees what the one before it did, an action sent through `actions` also advances
+  // stateRef at once; the reducer is pure, so the render that follows arrives at the same state.
+  const dispatchNow = useCallback((action: UiAction) => {
+    stateRef.current = uiReducer(stateRef.current, action);
+    dispatch(action);
+  }, []);
+
   const actions = useMemo(
     () =>
       createUiActions({
-        dispatch,
+        dispatch: dispatchNow,
         getState: () => stateRef.current,
         source,
         now,
@@ -123,7 +133,7 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
           return detectDisplay(env, prefs.prefs);
         },
       }),
-    [source, now, leave, evalLauncher, onAnnotation, receive, editFile, prefs, env],
+    [dispatchNow, source, now, leave, evalLauncher, onAnnotation, receive, editFile, prefs, env],
   );
   useKeyCommands(keymap.bindings, actions, stateRef);
 

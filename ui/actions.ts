@@ -10,8 +10,9 @@ import { createEvalActions } from './actions/evals.js';
 import { createMarkActions } from './actions/marks.js';
 import { createTemplateEditor } from './actions/template-edit.js';
 import { parseCommandLine, type CommandLineEffect } from './commands.js';
+import { formatDuration, stepNumber } from './format.js';
 import type { CommandName } from './keys.js';
-import type { Annotation, DisplaySettings, UiAction, UiState } from './state/types.js';
+import { PANELS, type Annotation, type DisplaySettings, type UiAction, type UiState } from './state/types.js';
 import type { EvalLauncher, EventSource } from './sources/types.js';
 
 export interface UiActions {
@@ -57,10 +58,28 @@ export function createUiActions(deps: UiActionDeps): UiActions {
   const evals = createEvalActions(ctx, deps.evalLauncher, deps.receive);
   const editTemplate = createTemplateEditor(ctx, deps.editFile);
 
+  /**
+   * Why a command cannot reach the run, or null: a watched run that ended has nobody reading
+   * control.jsonl, so say so (and how to start it again) instead of showing the state asked for.
+   */
+  const notReachable = (s: UiState): string | null => {
+    if (!s.watching || !s.ended || !s.run) return null;
+    const ago = formatDuration(Math.max(0, (now() - s.ended.at) / 1000));
+    const again = s.ended.how === 'finished' ? 'commands cannot reach it' : `start it again with thinktune train --resume --run-dir ${s.run.runDir}`;
+    return `the run is not running (${s.ended.how} ${ago} ago); ${again}`;
+  };
+
   const send = (command: TrainCommand) => {
+    const unreachable = notReachable(getState());
+    if (unreachable) return notice('warning', unreachable);
     try {
       deps.source.send(command);
       dispatch({ type: 'command-sent', command, at: now() });
+      // The trainer takes a pause at the end of the step in progress, seconds away: say it was heard.
+      if (command.type === 'pause') {
+        const step = getState().activeStep;
+        notice('info', step === null ? 'pausing before the next step…' : `pausing after this step (step ${stepNumber(step)})…`);
+      }
     } catch (err) {
       notice('error', `could not send ${command.type} to the trainer: ${errorText(err)}`);
     }
@@ -118,16 +137,26 @@ export function createUiActions(deps: UiActionDeps): UiActions {
     const s = getState();
     switch (command) {
       case 'toggle-pause':
+        if (notReachable(s)) return notice('warning', notReachable(s)!);
         if (s.status === 'running') return send({ type: 'pause' });
         if (s.status === 'paused') return send({ type: 'resume' });
         return notice('warning', `nothing to pause or resume: the run is ${s.status}`);
       case 'step-once':
+        if (notReachable(s)) return notice('warning', notReachable(s)!);
         if (s.status === 'paused') return send({ type: 'step-once' });
         return notice('warning', 's runs one step while paused; press p to pause first');
       case 'next-panel':
         return dispatch({ type: 'focus', to: 'next' });
       case 'prev-panel':
         return dispatch({ type: 'focus', to: 'prev' });
+      case 'panel-1':
+      case 'panel-2':
+      case 'panel-3':
+      case 'panel-4':
+      case 'panel-5':
+      case 'panel-6':
+      case 'panel-7':
+        return dispatch({ type: 'focus', to: PANELS[Number(command.slice(6)) - 1]! });
       case 'help':
         return dispatch({ type: 'overlay', overlay: s.view.overlay === 'help' ? 'none' : 'help' });
       case 'close':

@@ -1,8 +1,11 @@
 /**
  * The ':' command line: parses what the user typed into one effect. Values of `:set` are sent as the
  * raw text; the trainer parses them against its config schema exactly like `--set KEY=VALUE` and
- * answers with a 'setting' event (ok or a one-line error), which the log shows.
+ * answers with a 'setting' event (ok or a one-line error), which the log shows. A key the config does
+ * not have is refused here, with the CLI's own did-you-mean message (`--set optim.lrr=...`).
  */
+import { resolveKey, TrainConfigError } from '../src/config/key-paths.js';
+import { TrainConfigSchema } from '../src/config/train-config.js';
 import type { TrainCommand } from '../src/trainer/events.js';
 import type { DisplaySettings } from './state/types.js';
 
@@ -56,7 +59,7 @@ export function parseCommandLine(line: string): CommandLineResult {
       const key = args[0];
       const value = key ? rest.slice(key.length).trim() : '';
       if (!key || !value) return { ok: false, error: 'usage: :set KEY VALUE (for example :set optim.lr 1e-5)' };
-      return send({ type: 'set', key, value });
+      return unknownKey(key) ?? send({ type: 'set', key, value });
     }
     case 'save':
     case 'w':
@@ -102,6 +105,17 @@ export function parseCommandLine(line: string): CommandLineResult {
       return oneOf(name, args, ['on', 'off'] as const, (v) => ({ ascii: v === 'on' }));
     default:
       return { ok: false, error: `unknown command :${name}; type :help for the list` };
+  }
+}
+
+/** The config's own message for a key it does not have (a typo: "did you mean optim.lr?"), else null. */
+function unknownKey(key: string): CommandLineResult | null {
+  try {
+    resolveKey(TrainConfigSchema, key);
+    return null;
+  } catch (err) {
+    if (err instanceof TrainConfigError) return { ok: false, error: err.message };
+    throw err;
   }
 }
 

@@ -4,7 +4,7 @@
  * Users can rebind commands in the preferences file: {"keys": {"toggle-pause": ["space"]}}.
  */
 import type { Key } from 'ink';
-import type { Overlay, PanelId, TrainerStatus } from './state/types.js';
+import { PANELS, type Overlay, type PanelId, type TrainerStatus } from './state/types.js';
 
 export const COMMAND_NAMES = [
   'toggle-pause', 'step-once', 'next-panel', 'prev-panel', 'help', 'close', 'command-line', 'quit',
@@ -12,6 +12,7 @@ export const COMMAND_NAMES = [
   'older-step', 'newer-step', 'follow-latest',
   'mark-good', 'mark-bad', 'mark-feedback-good', 'mark-feedback-bad', 'reload-templates', 'edit-template', 'new-eval', 'cancel-eval',
   'restart',
+  'panel-1', 'panel-2', 'panel-3', 'panel-4', 'panel-5', 'panel-6', 'panel-7',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -31,12 +32,16 @@ export interface KeyBinding {
 
 const LISTS = ['templates', 'annotations', 'eval'] as const;
 const STEPPED = ['groups', 'trace'] as const;
+/** Panels that show one step and can browse to others. */
+const BROWSING = [...STEPPED, 'teacher'] as const;
 
 export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'toggle-pause', keys: ['p'], panels: 'all', help: 'pause or resume training', bar: 'pause' },
   { command: 'step-once', keys: ['s'], panels: 'all', help: 'run one step while paused', bar: 'step' },
   { command: 'next-panel', keys: ['tab'], panels: 'all', help: 'focus the next panel', bar: 'panel' },
   { command: 'prev-panel', keys: ['shift+tab'], panels: 'all', help: 'focus the previous panel' },
+  // Number keys jump to a panel, in tab order (1 groups ... 7 teacher).
+  ...PANELS.map((p, i): KeyBinding => ({ command: `panel-${i + 1}` as CommandName, keys: [String(i + 1)], panels: 'all', help: `focus the ${p} panel` })),
   { command: 'command-line', keys: [':'], panels: 'all', help: 'open the command line (:set, :save, :eval, ...)', bar: 'cmd' },
   { command: 'help', keys: ['?'], panels: 'all', help: 'show or hide this help', bar: 'help' },
   { command: 'close', keys: ['esc'], panels: 'all', help: 'close the help or the command line' },
@@ -53,9 +58,11 @@ export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'select-down', keys: ['down', 'j'], panels: LISTS, help: 'next item', bar: 'select' },
   { command: 'page-up', keys: ['pageup'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page up' },
   { command: 'page-down', keys: ['pagedown'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page down' },
-  { command: 'older-step', keys: ['['], panels: STEPPED, help: 'show an older step', bar: 'steps' },
-  { command: 'newer-step', keys: [']'], panels: STEPPED, help: 'show a newer step', bar: 'steps' },
-  { command: 'follow-latest', keys: ['f'], panels: STEPPED, help: 'follow the newest step', bar: 'newest' },
+  { command: 'older-step', keys: ['['], panels: BROWSING, help: 'show an older step', bar: 'steps' },
+  { command: 'newer-step', keys: [']'], panels: BROWSING, help: 'show a newer step', bar: 'steps' },
+  { command: 'follow-latest', keys: ['f'], panels: BROWSING, help: 'follow the newest step', bar: 'newest' },
+  { command: 'select-up', keys: ['up', 'k'], panels: ['teacher'], help: 'previous guided rollout', bar: 'select' },
+  { command: 'select-down', keys: ['down', 'j'], panels: ['teacher'], help: 'next guided rollout', bar: 'select' },
   { command: 'mark-good', keys: ['g'], panels: STEPPED, help: 'mark the rollout trace good', bar: 'mark' },
   { command: 'mark-bad', keys: ['b'], panels: STEPPED, help: 'mark the rollout trace bad', bar: 'mark' },
   { command: 'mark-feedback-good', keys: ['G'], panels: STEPPED, help: "mark the rollout's teacher feedback good" },

@@ -1,7 +1,8 @@
 /**
  * Entry point for the dashboard: the Ink UI on a terminal, plain progress lines otherwise (piped
  * output, CI). Renders with a capped frame rate (Ink's maxFps) on top of the container's message
- * coalescing, so a fast trainer cannot make the terminal flicker or eat a core.
+ * coalescing, so a fast trainer cannot make the terminal flicker or eat a core. After q it prints how
+ * to go on with the run (`resume with: thinktune train --resume --run-dir DIR`) unless nothing is left.
  */
 import { render } from 'ink';
 import { appendAnnotation } from './annotations/store.js';
@@ -50,9 +51,10 @@ export async function startDashboard(o: StartDashboardOptions): Promise<void> {
   const prefs = openPreferences({ cwd: o.prefsCwd });
   if (o.configPath) prefs.update({ lastConfigPath: o.configPath });
   const launcher = o.evalLauncher ?? evalQueueLauncher();
+  const outcome = trackRunEnd(o.source);
   const instance = render(
     <AppContainer
-      source={o.source}
+      source={outcome.source}
       prefs={prefs}
       env={env}
       evalLauncher={launcher}
@@ -67,4 +69,55 @@ export async function startDashboard(o: StartDashboardOptions): Promise<void> {
   } finally {
     await launcher.close?.();
   }
+  const hint = outcome.resumeHint();
+  if (hint) stdout.write(`${hint}\n`);
+}
+
+export interface TrackedSource {
+  /** The same source; what passes through it is watched for the run folder and for how the run ended. */
+  source: EventSource;
+  /**
+   * `resume with: thinktune train --resume --run-dir DIR` once the dashboard is left with steps still to
+   * run; null when the run did all its steps, or when a watched run is still running (it goes on alone).
+   */
+  resumeHint(): string | null;
+}
+
+/** Follow run-start, step, done and fatal on their way to the dashboard (a light read: the dashboard validates). */
+export function trackRunEnd(source: EventSource): TrackedSource {
+  let runDir: string | null = null;
+  let total = 0;
+  let done = 0;
+  let ended = false;
+  const see = (raw: unknown) => {
+    const e = (raw as { kind?: unknown; event?: Record<string, unknown> } | null)?.event;
+    if ((raw as { kind?: unknown } | null)?.kind !== 'event' || typeof e !== 'object' || e === null) return;
+    if (e.type === 'run-start' && typeof e.runDir === 'string') {
+      runDir = e.runDir;
+      total = typeof e.totalSteps === 'number' ? e.totalSteps : 0;
+      done = typeof e.startStep === 'number' ? e.startStep : 0;
+      ended = false;
+    } else if (e.type === 'step' && typeof e.step === 'number') done = e.step + 1; // index -> count
+    else if (e.type === 'done' || e.type === 'fatal') {
+      ended = true;
+      if (typeof e.step === 'number') done = e.step; // done carries a count
+    }
+  };
+  const tracked: EventSource = {
+    subscribe: (cb) =>
+      source.subscribe((raw) => {
+        see(raw);
+        cb(raw);
+      }),
+    send: (cmd) => source.send(cmd),
+    ...(source.restart ? { restart: () => source.restart!() } : {}),
+    watching: source.watching,
+  };
+  return {
+    source: tracked,
+    resumeHint() {
+      if (runDir === null || (total > 0 && done >= total) || (source.watching && !ended)) return null;
+      return `resume with: thinktune train --resume --run-dir ${runDir}`;
+    },
+  };
 }

@@ -7,9 +7,15 @@
  * metric keys: "pass@1", "maj@K", "pass@K" and "mean@K" (K = --samples, only when K > 1), "reflection_rate",
  * "sampled_reflection_rate" (K > 1), "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
  * bar goes to stderr when stderr is a terminal. --out writes metrics and per-problem records as JSON.
+ *
+ * A model that is one of a run's checkpoints (`<run>/checkpoints/step-N`, `<run>/config.json`) is marked
+ * kept (rotation never deletes it, src/trainer/run-dir.ts) and its result is appended to
+ * `<run>/evals.jsonl` (src/eval/records.ts), where the dashboard shows it; a dashboard's own eval
+ * children skip the append (PARENT_RECORDS_ENV), since the dashboard writes that line itself.
  */
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { dirname, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { appendEvalRecord, checkpointField, EVALS_FILE, finiteMetrics, PARENT_RECORDS_ENV, shellLine } from '../eval/records.js';
 import { evaluateModel } from '../eval/evaluate.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
@@ -18,6 +24,7 @@ import { stopTokenIds } from '../model/generation-config.js';
 import { CHAT_TEMPLATE_MODES, studentPromptFor, type ChatTemplateMode, type PromptSettings } from '../tasks/student-prompt.js';
 import { TASK_NAMES, taskOfDataSpec, type TaskName } from '../tasks/task.js';
 import { readTrainerState } from '../trainer/checkpoint-files.js';
+import { markKept, runDirOfCheckpoint } from '../trainer/run-dir.js';
 import { builtinModelDir } from '../paths.js';
 import { UsageError } from './errors.js';
 import { numberArg, wholeArg } from './args.js';
@@ -76,6 +83,40 @@ export function evalPrompt(a: EvalArgs, dir: string): { task: TaskName; settings
       chatTemplate: (a.chatTemplate as ChatTemplateMode | undefined) ?? base.chatTemplate,
     },
   };
+}
+
+export interface RecordOptions {
+  data: string;
+  limit: number | null;
+  samples: number;
+  /** The words after `thinktune` (default: this process's arguments). */
+  argv?: string[];
+  env?: Record<string, string | undefined>;
+  time?: Date;
+}
+
+/**
+ * When `modelDir` is one of a run's checkpoints: mark it kept and append the result to the run's
+ * evals.jsonl (unless a dashboard parent records it). Returns the file written, else null.
+ */
+export function recordCheckpointEval(modelDir: string, metrics: EvalMetrics, o: RecordOptions): string | null {
+  const of = runDirOfCheckpoint(modelDir);
+  if (of === null) return null;
+  markKept(modelDir);
+  if ((o.env ?? process.env)[PARENT_RECORDS_ENV]) return null;
+  const time = o.time ?? new Date();
+  appendEvalRecord(of.runDir, {
+    id: `cli-${time.getTime().toString(36)}-${process.pid}`,
+    time: time.toISOString(),
+    checkpoint: checkpointField(of.runDir, modelDir),
+    step: of.step,
+    data: o.data,
+    limit: o.limit,
+    samples: o.samples,
+    metrics: finiteMetrics(metrics),
+    command: shellLine(['thinktune', ...(o.argv ?? process.argv.slice(2))]),
+  });
+  return join(of.runDir, EVALS_FILE);
 }
 
 /** A one-line bar redrawn in place on a terminal: `eval [#######.............]  35/100`. */
@@ -141,10 +182,17 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
     const options = { limit: limit || null, samples, temperature, maxNewTokens, seed, task: prompting.task, prompt: prompting.settings };
     writeFileSync(file, JSON.stringify({ model: dir, data: a.data, options, seconds, metrics: result.metrics, records: result.records }, null, 2) + '\n');
   }
+  let recorded: string | null = null;
+  try {
+    recorded = recordCheckpointEval(dir, result.metrics, { data: a.data, limit: limit || null, samples });
+  } catch (e) {
+    process.stderr.write(`thinktune: warning: the result is not saved in the run folder: ${(e as Error).message.split('\n')[0]}\n`);
+  }
   if (a.json) {
     process.stdout.write(JSON.stringify({ type: 'result', metrics: result.metrics }) + '\n');
     return;
   }
   process.stdout.write(formatTable(result.metrics));
-  process.stderr.write(`evaluated ${problems.length} problems in ${seconds.toFixed(1)} s${a.out ? `; full results in ${resolve(a.out)}` : ''}\n`);
+  const saved = [a.out ? `full results in ${resolve(a.out)}` : '', recorded ? `recorded in ${recorded}` : ''].filter(Boolean).join('; ');
+  process.stderr.write(`evaluated ${problems.length} problems in ${seconds.toFixed(1)} s${saved ? `; ${saved}` : ''}\n`);
 }

@@ -16,6 +16,7 @@ import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { pretrainCommand } from './pretrain.js';
 import { probeCommand } from './probe.js';
+import { configCommand } from './config.js';
 
 async function withBackend(opts: { backend?: string }) {
   const choice = await selectBackend(opts.backend);
@@ -87,6 +88,15 @@ export function buildProgram(): Command {
     .action(async (runDir: string) => {
       process.exitCode = await watchWithDashboard(runDir);
     });
+
+  program.command('config')
+    .description('the configuration a run would use (defaults, --config, --set; or a run folder\'s saved one), or --keys: every key, its default and what it does')
+    .option('--config <file>', 'JSON or YAML config to resolve')
+    .option('--set <key=value>', 'override one key (repeatable)', collect, [])
+    .option('--run-dir <dir>', 'print the saved configuration a --resume of this run folder uses')
+    .option('--keys', 'list every key with its default, whether :set may change it mid-run, and its description')
+    .option('--json', 'JSON instead of YAML')
+    .action((o) => { configCommand(o); });
 
   program.command('probe')
     .description("the built-in world's base-model probes: student accuracy and teacher correction on held-out problems")
@@ -170,6 +180,16 @@ export function buildProgram(): Command {
     .action(async (o) => {
       const backend = await withBackend(o);
       await compareCommand(o, backend, process.argv.slice(2));
+    });
+
+  program.command('setup-backend')
+    .description("build the native backend against a current TensorFlow (a pip wheel's libraries) instead of tfjs-node's libtensorflow 2.9.1 download")
+    .argument('<backend>', 'tensorflow | tensorflow-gpu')
+    .option('--from <path>', 'a TensorFlow wheel (.whl) or the site-packages folder that holds tensorflow/ (default: the TensorFlow pip installed, else pip downloads one into ~/.cache/thinktune)')
+    .option('--pip <pip>', 'the pip that finds or downloads TensorFlow (default: pip3 or pip on PATH)')
+    .action(async (backend: string, o: { from?: string; pip?: string }) => {
+      const { setupBackendCommand } = await import('./setup-backend.js'); // no backend is loaded for this one
+      await setupBackendCommand(backend, o);
     });
 
   return program;

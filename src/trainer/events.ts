@@ -54,7 +54,11 @@ export const SAVED_REPLY_CHARS = 16 * 1024;
 export type StepMetrics = Record<string, number | null>;
 
 export type TrainEvent =
-  | { type: 'run-start'; runDir: string; runName: string; totalSteps: number; startStep: number; backend: string; backendReason: string; config: unknown; resumedFrom: string | null }
+  | {
+      type: 'run-start'; runDir: string; runName: string; totalSteps: number; startStep: number; backend: string; backendReason: string; config: unknown; resumedFrom: string | null;
+      /** Steps finished when this process stops: totalSteps, or startStep + --max-steps if that is sooner (absent: totalSteps). */
+      stopAt?: number;
+    }
   | { type: 'step-start'; step: number }
   | { type: 'rollouts'; step: number; rollouts: RolloutRecord[] }
   | { type: 'teacher-feedback'; step: number; group: number; sample: number; style: string | null; ok: boolean; text: string }

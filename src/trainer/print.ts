@@ -11,7 +11,8 @@
  *
  * Step numbers count finished steps from 1 ("step 1/200" after the first step), while events carry
  * 0-based step indices (`e.step`); checkpoint and done events already carry counts. The ETA is the
- * steps left x the mean of the recent step times (trainer/pace.ts).
+ * steps this process has left (to --max-steps when set, else to the total) x the mean of the recent
+ * step times (trainer/pace.ts).
  * parseProgressLine reads the lines other programs act on back (compare's child runs do).
  */
 import type { StepMetrics, TrainEvent } from './events.js';
@@ -130,6 +131,8 @@ export function eventLine(e: Exclude<TrainEvent, { type: 'step' }>): ProgressLin
  */
 export class ProgressPrinter {
   private total: number | null;
+  /** Where this process stops (run-start's stopAt: --max-steps); the ETA counts to it, the line to total. */
+  private stopAt: number | null = null;
   private readonly pace: StepPace;
 
   constructor(opts: { totalSteps?: number | null; now?: () => number } = {}) {
@@ -140,13 +143,14 @@ export class ProgressPrinter {
   line(e: TrainEvent): ProgressLine | null {
     if (e.type === 'run-start') {
       this.total = e.totalSteps;
+      this.stopAt = e.stopAt ?? null;
       this.pace.reset();
     } else if (e.type === 'step-start') {
       this.pace.stepStarted(e.step);
     } else if (e.type === 'step') {
       const done = stepNumber(e.step);
       const stepS = this.pace.stepFinished(e.step, e.metrics[M.stepTimeS]);
-      return info(stepLine({ done, total: this.total, metrics: e.metrics, stepS, etaS: this.pace.etaS(done, this.total) }));
+      return info(stepLine({ done, total: this.total, metrics: e.metrics, stepS, etaS: this.pace.etaS(done, this.stopAt ?? this.total) }));
     }
     return eventLine(e);
   }

@@ -57,6 +57,7 @@ export const TrainEventSchema = z.discriminatedUnion('type', [
     backendReason: z.string(),
     config: z.unknown(),
     resumedFrom: z.string().nullable(),
+    stopAt: count.optional(),
   }),
   z.object({ type: z.literal('step-start'), step: count }),
   z.object({ type: z.literal('rollouts'), step: count, rollouts: z.array(RolloutRecordSchema) }),

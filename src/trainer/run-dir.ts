@@ -6,16 +6,22 @@
  *   metrics.jsonl          one line per step
  *   rollouts.jsonl         one line per rollout
  *   annotations.jsonl      the dashboard's good/bad marks
+ *   evals.jsonl            one line per finished evaluation of the run's models (src/eval/records.ts)
  *   control.jsonl          commands from a watcher to a headless run (pause, resume, stop, save)
  *   run.lock               PID and host of the process training into the folder (run-lock.ts)
  *   checkpoints/step-N/    HF model folder, with the optimizer and trainer state in its thinktune/
  *                          subfolder (checkpoint-files.ts); written atomically
+ *   checkpoints/step-N/thinktune/keep
+ *                          empty marker: a checkpoint a person saved (`:save`, the `save` command) or
+ *                          evaluated (the dashboard's evaluations, `thinktune eval`); rotation
+ *                          (`prune`, run.keepCheckpoints) never deletes it and it does not count
+ *                          among the newest kept ones. Delete the file to let rotation take it.
  *
  * Order within a step: rollouts and metrics lines are appended (and fsynced), then the checkpoint is
  * written. On resume from step-N, lines of later steps (and a torn last line) are dropped.
  */
 import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { stateFileOf } from './checkpoint-files.js';
 
 export class RunDirError extends Error {
@@ -25,7 +31,34 @@ export class RunDirError extends Error {
 const CHECKPOINTS = 'checkpoints';
 
 /** What a run writes at the folder's top (besides checkpoints/): what --overwrite removes, nothing else. */
-const RUN_FILES = ['config.json', 'metrics.jsonl', 'rollouts.jsonl', 'annotations.jsonl', 'control.jsonl'] as const;
+const RUN_FILES = ['config.json', 'metrics.jsonl', 'rollouts.jsonl', 'annotations.jsonl', 'control.jsonl', 'evals.jsonl'] as const;
+
+/** Inside a checkpoint folder: present, the checkpoint is protected from rotation (see the header). */
+export const KEEP_FILE = 'thinktune/keep';
+
+/** True when the checkpoint folder carries the keep marker. */
+export function isKept(checkpointDir: string): boolean {
+  return existsSync(join(checkpointDir, KEEP_FILE));
+}
+
+/** Protect a checkpoint folder from rotation (idempotent). */
+export function markKept(checkpointDir: string): void {
+  mkdirSync(join(checkpointDir, dirname(KEEP_FILE)), { recursive: true });
+  writeFileSync(join(checkpointDir, KEEP_FILE), '');
+}
+
+/**
+ * The run folder a model folder belongs to when it is one of a run's checkpoints
+ * (`<run>/checkpoints/step-N` with `<run>/config.json`), else null.
+ */
+export function runDirOfCheckpoint(modelDir: string): { runDir: string; step: number } | null {
+  const dir = resolve(modelDir);
+  const m = /^step-(\d+)$/.exec(basename(dir));
+  const parent = dirname(dir);
+  if (!m || basename(parent) !== CHECKPOINTS) return null;
+  const runDir = dirname(parent);
+  return existsSync(join(runDir, 'config.json')) && existsSync(dir) ? { runDir, step: Number(m[1]) } : null;
+}
 
 function explain(e: unknown, what: string): RunDirError {
   const code = (e as NodeJS.ErrnoException).code;
@@ -137,10 +170,13 @@ export class RunDir {
   /**
    * Start over: remove the run's own files and every checkpoint (--overwrite, or --resume of a run with
    * none). Damaged checkpoints set aside (setAsideDamaged) stay: a person may still want to look at them.
+   * sameRun: the same run starting over (same seed, so the same rollouts) keeps a person's marks and the
+   * evaluations recorded so far (of the base model: the run had no checkpoint yet).
    */
-  clearRun(): void {
+  clearRun(opts: { sameRun?: boolean } = {}): void {
     try {
-      for (const name of RUN_FILES) rmSync(this.file(name), { force: true });
+      const kept: readonly string[] = opts.sameRun ? ['annotations.jsonl', 'evals.jsonl'] : [];
+      for (const name of RUN_FILES) if (!kept.includes(name)) rmSync(this.file(name), { force: true });
       const dir = join(this.path, CHECKPOINTS);
       if (existsSync(dir)) {
         for (const name of readdirSync(dir)) if (/^step-\d+(\.(tmp|old)-.*)?$/.test(name)) rmSync(join(dir, name), { recursive: true, force: true });
@@ -180,10 +216,14 @@ export class RunDir {
       .sort((a, b) => b.step - a.step);
   }
 
-  /** Delete all but the newest `keep` checkpoints (0 keeps all). */
+  /**
+   * Delete all but the newest `keep` checkpoints (0 keeps all). Checkpoints with the keep marker are
+   * neither deleted nor counted: the newest `keep` unmarked ones stay besides them.
+   */
   prune(keep: number): void {
     if (keep <= 0) return;
-    for (const c of this.checkpoints().slice(keep)) rmSync(c.path, { recursive: true, force: true });
+    const rotating = this.checkpoints().filter((c) => !isKept(c.path));
+    for (const c of rotating.slice(keep)) rmSync(c.path, { recursive: true, force: true });
   }
 
   /**

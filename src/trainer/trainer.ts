@@ -25,7 +25,7 @@ import { checkRunFits, checkTeacherFits } from './length-guard.js';
 import type { TrainCommand, TrainEvent } from './events.js';
 import { LocalTeacher, OpenAITeacher, isBuiltinWorldTokenizer, type Teacher } from './teacher.js';
 import { chooseTeacherLayout } from '../prompts/styles.js';
-import { RunDir, RunDirError } from './run-dir.js';
+import { isKept, KEEP_FILE, RunDir, RunDirError } from './run-dir.js';
 import { OPTIMIZER_FILE, STATE_FILE, optimizerToFile, type TrainerState } from './checkpoint-files.js';
 import { lockRunDir, type RunLock } from './run-lock.js';
 import { newestUsableCheckpoint } from './resume-point.js';
@@ -137,8 +137,9 @@ export class Trainer {
     }
     const resumeFrom = opts.resume ? await newestUsableCheckpoint(runDir, config.run.seed) : null;
     if (opts.resume && resumeFrom === null) {
-      // Stopped or crashed before its first checkpoint: nothing to continue, so it starts over cleanly.
-      runDir.clearRun();
+      // Stopped or crashed before its first checkpoint: nothing to continue, so it starts over cleanly
+      // (the same seed makes the same rollouts, so marks made on them stay, and recorded evaluations).
+      runDir.clearRun({ sameRun: true });
       notes.push({ type: 'warning', message: `--resume: ${runDir.path} has no checkpoint yet; the run starts over from step 1 with its saved config` });
     }
     for (const line of resumeFrom?.setAside ?? []) notes.push({ type: 'warning', message: line });
@@ -232,7 +233,8 @@ export class Trainer {
     else if (force) yield { type: 'templates', version: r.version, changed: [], error: null };
   }
 
-  private saveCheckpoint(completed: number): string {
+  /** `keep`: a save a person asked for, marked so rotation never deletes it (run-dir.ts KEEP_FILE). */
+  private saveCheckpoint(completed: number, keep = false): string {
     const path = this.runDir.checkpointPath(completed);
     const state: TrainerState = {
       completedSteps: completed, styleCounter: this.ctx.styleCounter, seed: this.config.run.seed,
@@ -243,7 +245,11 @@ export class Trainer {
     saveModel(path, this.ctx.student, {
       tokenizer: this.ctx.tokenizer,
       generation: this.generation,
-      extraFiles: { [STATE_FILE]: JSON.stringify(state, null, 2) + '\n', [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())) },
+      extraFiles: {
+        [STATE_FILE]: JSON.stringify(state, null, 2) + '\n', [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())),
+        // A re-save of the same step (paused, :save twice) keeps the marker an earlier save or an evaluation left.
+        ...(keep || isKept(path) ? { [KEEP_FILE]: '' } : {}),
+      },
     });
     this.runDir.prune(this.config.run.keepCheckpoints);
     return path;
@@ -254,9 +260,9 @@ export class Trainer {
    * run goes on; a failed `final` save (the last step, a stop) is fatal, because the run ends with
    * its newest steps unsaved and must not look like a success.
    */
-  private checkpointEvent(step: number, when: string, final = false): TrainEvent {
+  private checkpointEvent(step: number, when: string, final = false, keep = false): TrainEvent {
     try {
-      return { type: 'checkpoint', step, path: this.saveCheckpoint(step) };
+      return { type: 'checkpoint', step, path: this.saveCheckpoint(step, keep) };
     } catch (e) {
       const why = (e as Error).message.split('\n')[0];
       if (!final) return { type: 'warning', message: `checkpoint ${when} failed: ${why}` };
@@ -279,6 +285,7 @@ export class Trainer {
     yield {
       type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
       backend: this.opts.backend?.name ?? tf.getBackend(), backendReason: this.opts.backend?.reason ?? '', config: this.config, resumedFrom: this.resumedFrom,
+      stopAt: last, // --max-steps: the ETA and the dashboard count to here, not to totalSteps
     };
     yield* this.startNotes;
     yield* this.staleTempsEvent();
@@ -293,7 +300,7 @@ export class Trainer {
       while (this.paused && !this.stepOnce && !this.stopRequested) {
         if (this.saveRequested) {
           this.saveRequested = false;
-          yield this.checkpointEvent(step, 'on request');
+          yield this.checkpointEvent(step, 'on request', false, true);
         }
         await new Promise<void>((r) => {
           this.wake = r;
@@ -338,8 +345,9 @@ export class Trainer {
       const every = this.config.run.saveEvery;
       // `last` is the end of the run or of --max-steps: either way a run that ends is resumable.
       if (this.saveRequested || (every > 0 && step % every === 0) || step === last) {
+        const requested = this.saveRequested;
         this.saveRequested = false;
-        yield this.checkpointEvent(step, `at step ${step}`, step === last);
+        yield this.checkpointEvent(step, `at step ${step}`, step === last, requested);
       }
     }
     if (reason === 'stopped' && this.stopRequested?.save && !this.runDir.checkpoints().some((c) => c.step === step)) {

@@ -48,6 +48,16 @@ test('the ETA is the steps left x the mean of the recent step times; a new run f
   assert.match(p.line({ type: 'step', step: 0, metrics: { 'perf/step_time': 1 } })!.text, / 1\.0s\/step {2}ETA 9\.0s$/);
 });
 
+test('with --max-steps the ETA counts the steps this process runs (run-start stopAt), the line still the total', () => {
+  const p = new ProgressPrinter();
+  p.line(start({ totalSteps: 150, stopAt: 30 }));
+  const first = p.line({ type: 'step', step: 0, metrics: { 'perf/step_time': 2 } })!.text;
+  assert.match(first, /^step 1\/150 .* 2\.0s\/step {2}ETA 58s$/, '29 left to step 30 x 2 s, not 149 x 2 s');
+  assert.deepEqual(parseProgressLine(first), { kind: 'step', done: 1, total: 150 });
+  p.line(start({ totalSteps: 150, startStep: 100, stopAt: 130 }));
+  assert.match(p.line({ type: 'step', step: 100, metrics: { 'perf/step_time': 1 } })!.text, /^step 101\/150 .* ETA 29s$/, 'resumed at 100: 29 left to 130');
+});
+
 test('without a reported time the step is timed from its step-start; unknown time and total print - and ?', () => {
   let t = 0;
   const p = new ProgressPrinter({ now: () => t });

@@ -30,18 +30,18 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
     },
   });
   await app.press('g');
-  await app.until(/^note on s5 g0 #0 trace good:/m);
+  await app.until(/^note on s5 g1 #1 trace good:/m);
   assert.match(app.frame().split('\n').at(-1)!, /⏎ save with note {2}esc save without note/);
   assert.equal(saved.length, 0, 'nothing is saved before the note is given');
   await app.press(...'keeps the carry', '\u007f', 'y', KEYS.enter);
-  await app.until(/marked step 5 group 0 #0 trace good/);
+  await app.until(/marked step 5 group 1 #1 trace good/);
 
   await app.press(KEYS.right, KEYS.down, 'B');
-  await app.until(/^note on s5 g1 #1 feedback bad:/m);
+  await app.until(/^note on s5 g2 #2 feedback bad:/m);
   // A new step arriving while the note is typed does not move the mark to another rollout.
   app.source.emitEvent({ type: 'rollouts', step: 5, rollouts: [rollout(5, 0, 0)] });
   await app.press('x', KEYS.esc);
-  await app.until(/marked step 5 group 1 #1 feedback bad/);
+  await app.until(/marked step 5 group 2 #2 feedback bad/);
 
   assert.deepEqual(
     saved.map((a) => [a.step, a.group, a.sample, a.target, a.verdict, a.note, a.templateVersion]),
@@ -53,7 +53,7 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
   assert.deepEqual(readAnnotations(runDir).map((a) => a.note), ['keeps the carry', '']);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
   await app.until(/\[annotations\]/);
-  assert.match(app.frame(), /s5 g0 #0 +trace +\+good +keeps the carry/);
+  assert.match(app.frame(), /s5 g1 #1 +trace +\+good +keeps the carry/);
   app.ui.unmount();
 });
 
@@ -65,7 +65,7 @@ test('annotations already in the run folder are loaded when the dashboard meets 
   await app.until(/loaded 1 earlier annotation from the run folder/);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
   await app.until(/\[annotations\].*1 marks/);
-  assert.match(app.frame(), /s3 g0 #3 +trace +-bad +loops forever/, 'stored index 2 is the 3rd step');
+  assert.match(app.frame(), /s3 g1 #4 +trace +-bad +loops forever/, 'stored index 2 is the 3rd step');
   app.ui.unmount();
 });
 
@@ -83,7 +83,7 @@ test(':export FILE writes the run\'s annotations as CSV or JSONL by extension', 
   await app.press(KEYS.enter);
   await app.until(/exported 1 annotation to .*marks\.jsonl/);
   const rows = readFileSync(csv, 'utf8').trim().split('\n');
-  assert.equal(rows[0], 'id,time,step,group,sample,target,verdict,note,templateVersion');
+  assert.equal(rows[0], 'id,time,step_index,group_index,sample_index,target,verdict,note,templateVersion');
   assert.match(rows[1]!, /,4,0,0,trace,good,"fine, ""quoted"", too",1$/);
   assert.equal(JSON.parse(readFileSync(jsonl, 'utf8')).note, 'fine, "quoted", too');
   await app.command('export marks.txt');

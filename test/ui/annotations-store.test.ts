@@ -75,7 +75,7 @@ test('export as JSON lines and as CSV with quoting', () => {
   assert.deepEqual(exportAnnotations(dir, csv, 'csv'), { count: 2 });
   assert.equal(
     readFileSync(csv, 'utf8'),
-    'id,time,step,group,sample,target,verdict,note,templateVersion\n' +
+    'id,time,step_index,group_index,sample_index,target,verdict,note,templateVersion\n' +
       'a0,2025-01-02T10:00:00.000Z,10,0,0,trace,bad,note 0,1\n' +
       'a1,2025-01-02T10:01:00.000Z,11,1,1,feedback,good,"has ""quotes"", commas\nand a newline",1\n',
   );
@@ -84,7 +84,7 @@ test('export as JSON lines and as CSV with quoting', () => {
   const empty = runDir();
   const out = join(root, 'empty.csv');
   assert.deepEqual(exportAnnotations(empty, out, 'csv'), { count: 0 });
-  assert.equal(readFileSync(out, 'utf8'), 'id,time,step,group,sample,target,verdict,note,templateVersion\n');
+  assert.equal(readFileSync(out, 'utf8'), 'id,time,step_index,group_index,sample_index,target,verdict,note,templateVersion\n');
 });
 
 test('csvField quotes only what needs it', () => {

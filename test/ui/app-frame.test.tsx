@@ -37,7 +37,7 @@ test('at 80x24 the frame never exceeds 24 lines or 80 columns, in every panel an
   const app = await startApp({ size: { columns: 80, rows: 24 }, script: heavyScript(), onAnnotation: () => {} });
   assertFits(app.frame(), 80, 24, 'groups');
   await app.press(KEYS.down, KEYS.down, 'g', ...'a note that is far longer than the line it is typed on, '.repeat(3));
-  await app.until(/note on s20 g0 #2 trace good: /); // the 20th step (index 19)
+  await app.until(/note on s20 g1 #3 trace good: /); // the 20th step (index 19), 1st group, 3rd sample
   assertFits(app.frame(), 80, 24, 'note line');
   await app.press(KEYS.enter);
   for (const panel of ['trace', 'templates', 'annotations', 'eval', 'log']) {

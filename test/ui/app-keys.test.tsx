@@ -86,9 +86,23 @@ test('tab cycles the panels and the key bar follows the focus', async () => {
   await app.until(/\[eval\]/);
   assert.match(keyBar(), /e eval/);
   await app.press(KEYS.tab, KEYS.tab);
+  await app.until(/\[teacher\]/);
+  assert.match(keyBar(), /\[\] steps/);
+  await app.press(KEYS.tab);
   await app.until(/\[groups\]/);
   await app.press(KEYS.shiftTab);
+  await app.until(/\[teacher\]/);
+  await app.press(KEYS.shiftTab);
   await app.until(/\[log\]/);
+  app.ui.unmount();
+});
+
+test('number keys jump to the panels in tab order', async () => {
+  const app = await startApp();
+  for (const [key, panel] of [['6', 'log'], ['3', 'templates'], ['7', 'teacher'], ['1', 'groups']] as const) {
+    await app.press(key);
+    await app.until(new RegExp(`\\[${panel}\\]`));
+  }
   app.ui.unmount();
 });
 
@@ -220,7 +234,7 @@ test('a broken preferences file is reported in the UI and replaced by defaults',
   writeFileSync(join(dir, 'config.json'), '\u0000garbage{{');
   const app = await startApp({ prefs: openPreferences({ cwd: dir }) });
   await app.until(/\[1 warning\]/);
-  await app.press(KEYS.shiftTab);
+  await app.press('6'); // the log panel
   await app.until(/warn {2}prefs: preferences file .*config\.json/);
   assert.equal(openPreferences({ cwd: dir }).error, null);
   app.ui.unmount();
@@ -229,7 +243,7 @@ test('a broken preferences file is reported in the UI and replaced by defaults',
 test('a bad key override is reported and the rest of the keymap works', async () => {
   const app = await startApp({ prefs: memoryPreferences({ keys: { 'toggle-pause': ['space'], fly: ['f'] } }) });
   await app.until(/\[1 warning\]/);
-  await app.press(KEYS.shiftTab);
+  await app.press('6'); // the log panel
   await app.until(/warn {2}prefs: unknown command 'fly'/);
   await app.press(' ');
   assert.deepEqual(app.source.sent, [{ type: 'pause' }]);

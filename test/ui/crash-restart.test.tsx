@@ -18,7 +18,7 @@ test('a fatal event keeps the history on screen, shows why, and R restarts from 
   app.source.emitEvent({ type: 'fatal', message: 'training worker exited with code 134 before the run ended' });
   await app.until(/✖ crashed: training worker exited with code 134/);
   assert.match(app.frame(), /step 3\/200/, 'the step counter stays');
-  assert.match(app.frame(), /step 3 {2}group 0/, 'the group view still shows the last step');
+  assert.match(app.frame(), /step 3 {2}group 1/, 'the group view still shows the last step');
   assert.match(keyBar(app.frame()), /^R restart/);
   await app.press('?');
   await app.until(/R +after a crash: restart from the/);
@@ -28,7 +28,7 @@ test('a fatal event keeps the history on screen, shows why, and R restarts from 
   assert.equal(restarts, 1);
   await app.until(/… waiting/);
   await app.until(/restarting the trainer from the newest checkpoint of runs\/crashy/);
-  assert.match(app.frame(), /step 3 {2}group 0/, 'still shown while the trainer starts');
+  assert.match(app.frame(), /step 3 {2}group 1/, 'still shown while the trainer starts');
 
   // The new worker resumes from checkpoint step-2 (2 completed steps): the 3rd step (index 2) is redone, the first two stay.
   app.source.emitEvent(runStart({ runDir: 'runs/crashy', startStep: 2, resumedFrom: 'runs/crashy/checkpoints/step-2' }));

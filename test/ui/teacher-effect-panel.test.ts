@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { RolloutRecord } from '../../src/trainer/events.js';
-import { teacherEffectLines, totalEffect, type StepEffect } from '../../ui/panels/TeacherEffectPanel.js';
+import { teacherEffectLines, totalEffect } from '../../ui/panels/TeacherEffectPanel.js';
+import type { StepEffect } from '../../ui/state/types.js';
 
 const text = (l: { text: string }[]) => l.map((s) => s.text).join('');
 

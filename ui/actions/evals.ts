@@ -2,10 +2,14 @@
  * Evaluations: start one (`:eval MODEL DATA`), pick several from the list of checkpoints and data
  * sets (`:eval` alone, `e` in the eval panel), cancel the selected one (`x`). Jobs run in child
  * processes behind the EvalLauncher; their progress comes back through `receive` as EvalMessages.
+ * A checkpoint picked for evaluation is marked kept (rotation leaves it), and a finished job's result
+ * is appended to the run folder's evals.jsonl (ui/eval/saved.ts), whatever the launcher.
  */
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { EVAL_DATA_SETS, evalModelChoices } from '../eval/choices.js';
+import { protectEvaluated, saveEvalResult } from '../eval/saved.js';
+import { parseWorkerMessage } from '../protocol.js';
 import type { EvalLauncher } from '../sources/types.js';
 import { NO_EVAL_LAUNCHER } from '../state/reduce-eval.js';
 import { pickedPairs } from '../state/reduce-eval-menu.js';
@@ -28,8 +32,26 @@ export function createEvalActions(ctx: ActionContext, launcher: EvalLauncher | u
     const promptConfig = runDir && existsSync(join(runDir, 'config.json')) ? join(runDir, 'config.json') : undefined;
     const request = { id: `eval-${Date.now().toString(36)}-${++count}`, model, data, ...(promptConfig ? { promptConfig } : {}) };
     dispatch({ type: 'eval-requested', request, available: Boolean(launcher), at: now() });
+    if (!launcher) return;
     try {
-      launcher?.start(request, receive);
+      protectEvaluated(model);
+    } catch (err) {
+      notice('warning', `${model} is not marked kept, so checkpoint rotation may delete it: ${errorText(err)}`);
+    }
+    const report = (raw: unknown) => {
+      receive(raw);
+      const parsed = parseWorkerMessage(raw);
+      if (!runDir || !parsed.ok || parsed.msg.kind !== 'eval') return;
+      const e = parsed.msg.event;
+      if (e.type !== 'eval-result' || e.id !== request.id) return;
+      try {
+        saveEvalResult(runDir, request, e.result);
+      } catch (err) {
+        notice('warning', `the result of ${request.id} is shown but not saved: ${errorText(err)}`);
+      }
+    };
+    try {
+      launcher.start(request, report);
     } catch (err) {
       receive({ v: 1, kind: 'eval', event: { type: 'eval-error', id: request.id, error: errorText(err) } });
     }

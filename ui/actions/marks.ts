@@ -66,7 +66,9 @@ export function createMarkActions(ctx: ActionContext, onAnnotation?: (annotation
       try {
         const out = resolve(file);
         const { count: n } = exportAnnotations(run.runDir, out, format);
-        notice('info', `exported ${n} annotation${n === 1 ? '' : 's'} to ${out}`);
+        // The files keep 0-based indices (s11 is step 10): say so where a person meets them.
+        const base = format === 'csv' ? '; step_index, group_index and sample_index count from 0, as rollouts.jsonl does' : '; step, group and sample count from 0, as in rollouts.jsonl';
+        notice('info', `exported ${n} annotation${n === 1 ? '' : 's'} to ${out}${base}`);
       } catch (err) {
         notice('error', `export failed: ${errorText(err)}`);
       }

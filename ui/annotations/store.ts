@@ -2,7 +2,8 @@
  * A person's verdicts on traces and teacher feedback, kept beside the run as `<runDir>/annotations.jsonl`:
  * one JSON object a line, appended and fsynced one at a time, so a crash loses at most the line being
  * written. A torn last line (no newline: the write never finished) is skipped when reading and cut off
- * before the next append, so it can never glue itself to a good line.
+ * before the next append, so it can never glue itself to a good line. Steps, groups and samples are
+ * 0-based indices, as in rollouts.jsonl; the screen shows them from 1 (s11 g1 #1 is step 10, group 0, sample 0).
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
@@ -25,8 +26,15 @@ const AnnotationSchema = z.object({
   templateVersion: z.number().int(),
 });
 
-/** Columns of the CSV export, in order (the fields of `Annotation`). */
-export const CSV_COLUMNS = ['id', 'time', 'step', 'group', 'sample', 'target', 'verdict', 'note', 'templateVersion'] as const;
+/**
+ * Columns of the CSV export, in order: the fields of `Annotation`, with step, group and sample named
+ * for what they hold, 0-based indices as in rollouts.jsonl (the mark shown on s11 g1 #1 is
+ * step_index 10, group_index 0, sample_index 0). The JSONL export is annotations.jsonl as stored.
+ */
+export const CSV_COLUMNS = ['id', 'time', 'step_index', 'group_index', 'sample_index', 'target', 'verdict', 'note', 'templateVersion'] as const;
+const CSV_FIELD: Record<(typeof CSV_COLUMNS)[number], keyof Annotation> = {
+  id: 'id', time: 'time', step_index: 'step', group_index: 'group', sample_index: 'sample', target: 'target', verdict: 'verdict', note: 'note', templateVersion: 'templateVersion',
+};
 
 const describe = (err: z.ZodError): string =>
   err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
@@ -107,7 +115,7 @@ export function csvField(value: string | number): string {
 }
 
 export function annotationsToCsv(annotations: Annotation[]): string {
-  const rows = annotations.map((a) => CSV_COLUMNS.map((c) => csvField(a[c])).join(','));
+  const rows = annotations.map((a) => CSV_COLUMNS.map((c) => csvField(a[CSV_FIELD[c]])).join(','));
   return [CSV_COLUMNS.join(','), ...rows].join('\n') + '\n';
 }
 

@@ -7,9 +7,12 @@
  *
  * The child prints JSON lines on stdout, `{"type":"progress","done":n,"total":N}` while it works and one
  * `{"type":"result","metrics":{...}}` at the end; other stdout lines are ignored. A child that exits
- * non-zero (or without a result) fails the job with its last stderr line.
+ * non-zero (or without a result) fails the job with its last stderr line. The child runs with
+ * PARENT_RECORDS_ENV set: the dashboard appends the result to the run's evals.jsonl itself
+ * (ui/eval/saved.ts), so the child does not write a second line.
  */
 import { execa, type ResultPromise } from 'execa';
+import { finiteMetrics, PARENT_RECORDS_ENV } from '../../src/eval/records.js';
 import { thinktuneCommand } from '../../src/paths.js';
 import type { EvalJob } from '../state/types.js';
 
@@ -40,20 +43,18 @@ export interface EvalQueueOptions {
 /** `bin/thinktune.js`, found by walking up from this file (it runs from ui/ under tsx and dist/ui/ when built). */
 export const thinktuneEvalCommand: EvalCommand = (spec) => {
   const cli = thinktuneCommand();
-  const args = [...cli.args, 'eval', '--model', spec.model, '--data', spec.data, '--json'];
+  return { file: cli.file, args: [...cli.args, ...evalArgs(spec, { json: true })] };
+};
+
+/** `eval --model M --data D [--json] [--limit N] [--samples K] [--prompt-config F]`: the CLI words after `thinktune`. */
+export function evalArgs(spec: EvalSpec, { json }: { json: boolean }): string[] {
+  const args = ['eval', '--model', spec.model, '--data', spec.data, ...(json ? ['--json'] : [])];
   if (spec.limit !== undefined) args.push('--limit', String(spec.limit));
   if (spec.samples !== undefined) args.push('--samples', String(spec.samples));
   if (spec.promptConfig !== undefined) args.push('--prompt-config', spec.promptConfig);
-  return { file: cli.file, args };
-};
-
-/** Finite numbers only: a metric that came out NaN is serialised as null and has nothing to show. */
-function numericMetrics(metrics: unknown): Record<string, number> {
-  const out: Record<string, number> = {};
-  if (typeof metrics !== 'object' || metrics === null) return out;
-  for (const [k, v] of Object.entries(metrics)) if (typeof v === 'number' && Number.isFinite(v)) out[k] = v;
-  return out;
+  return args;
 }
+
 
 const lastLine = (text: string): string | null =>
   text
@@ -142,7 +143,8 @@ export class EvalQueue {
     }
     const { file, args } = command;
     job.status = 'running';
-    const child = execa(file, args, { reject: false, stdin: 'ignore', buffer: { stdout: false }, stripFinalNewline: true });
+    const env = { [PARENT_RECORDS_ENV]: '1' };
+    const child = execa(file, args, { reject: false, stdin: 'ignore', buffer: { stdout: false }, stripFinalNewline: true, env });
     this.running = { id: job.id, child };
     this.emit();
 
@@ -195,7 +197,7 @@ export class EvalQueue {
       job.total = m.total;
       this.emit();
     } else if (m.type === 'result') {
-      job.result = numericMetrics(m.metrics);
+      job.result = finiteMetrics(m.metrics); // a metric that came out NaN is serialised as null: nothing to show
       if (job.total > 0) job.done = job.total;
       this.emit();
     }

@@ -3,15 +3,25 @@
  * edit it; while the eval pick list is open, keys move and mark in it; otherwise a key is named
  * (keyName), looked up in the keymap for the focused panel and run as a named command.
  * With the help overlay open only global commands act, so hidden panels do not move underneath it.
+ *
+ * Every key of a chunk lands, in order: Ink gives one call per run of characters ("jj", "\t\t", a
+ * paste), which keyPresses (ui/input/split-keys.ts) splits back into keys. Each key reads the state
+ * the key before it left: AppContainer advances `stateRef` on each dispatch, since React renders
+ * only after the whole call. While a text line is open, a run of typed characters goes in whole
+ * (one edit for a paste); inside such a run an Enter or Tab with more text after it in the same
+ * chunk is part of a pasted text and becomes a space, so a multi-line paste stays in the line and
+ * its later lines cannot act as commands; an Enter that ends the chunk is a typed Enter and runs or
+ * saves the line (":set optim.lr 1e-5\r" typed fast or pasted runs the command).
  */
 import { useInput, type Key } from 'ink';
 import { useCallback, type RefObject } from 'react';
 import type { UiActions } from '../actions.js';
+import { keyPresses, typedRun } from '../input/split-keys.js';
 import { keyName, lookupCommand, type KeyBinding } from '../keys.js';
 import type { UiAction, UiState } from '../state/types.js';
 
 export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActions, stateRef: RefObject<UiState>): void {
-  const handler = useCallback(
+  const handleKey = useCallback(
     (input: string, key: Key) => {
       const s = stateRef.current;
       if (s.view.overlay === 'command') {
@@ -35,7 +45,59 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
     },
     [bindings, actions, stateRef],
   );
+  const typedIntoLine = useCallback(
+    (keys: readonly { input: string; key: Key }[], from: number, text: string) => {
+      const words = Array.from(text);
+      const firstSpace = words.findIndex((c) => /\s/.test(c));
+      const before = keys.slice(from, from + (firstSpace < 0 ? words.length : firstSpace));
+      return before.some((k) => {
+        const name = keyName(k.input, k.key);
+        const command = name ? lookupCommand(bindings, name, stateRef.current.view.focus) : null;
+        return command === 'command-line' || command === 'mark-good' || command === 'mark-bad';
+      });
+    },
+    [bindings, stateRef],
+  );
+  const handler = useCallback(
+    (input: string, key: Key) => {
+      const keys = keyPresses(input, key);
+      for (let i = 0; i < keys.length; ) {
+        const overlay = stateRef.current.view.overlay;
+        const editing = overlay === 'command' || overlay === 'note';
+        const run = editing || overlay === 'none' || overlay === 'help' ? typedRun(keys, i) : null;
+        if (run && !editing && typedIntoLine(keys, i, run.text)) {
+          // ":set x\r" or "jbtoo short\r" typed fast: a key before the first space opens the line the
+          // rest is typed into, so these are keys.
+          handleKey(keys[i]!.input, keys[i]!.key);
+          i++;
+        } else if (run && editing) {
+          actions.dispatch({ type: 'command-edit', append: run.text });
+          i = run.next;
+        } else if (run && looksPasted(run.text)) {
+          // Text pasted onto the dashboard is not a string of commands (its q would quit).
+          actions.dispatch({
+            type: 'notice',
+            notice: { at: Date.now(), level: 'warning', source: 'ui', text: `ignored ${run.text.length} pasted characters: open the command line (:) or a note first to paste into it` },
+          });
+          i = run.next;
+        } else {
+          handleKey(keys[i]!.input, keys[i]!.key);
+          i++;
+        }
+      }
+    },
+    [handleKey, typedIntoLine, actions, stateRef],
+  );
   useInput(handler);
+}
+
+/**
+ * A run of typed characters outside a text line that reads as pasted text rather than keys: it holds a
+ * space (from a space or a line break) or is long and varied. Fast typing and key repeat ("jj", "jjjjkk",
+ * "\t\t") stay keys.
+ */
+export function looksPasted(text: string): boolean {
+  return (text.length > 1 && /\s/.test(text)) || (text.length >= 8 && new Set(text).size >= 4);
 }
 
 function editCommandLine(text: string, input: string, key: Key, actions: UiActions): void {
@@ -58,7 +120,7 @@ function editNote(text: string, input: string, key: Key, actions: UiActions): vo
   editText(input, key, actions);
 }
 
-/** Typing into a one-line input: ctrl+u clears it; a paste (one multi-character input) stays on one line. */
+/** Typing into a one-line input: ctrl+u clears it; other named keys do nothing (typed runs arrive whole, above). */
 function editText(input: string, key: Key, actions: UiActions): void {
   if (key.ctrl && input === 'u') return actions.dispatch({ type: 'command-edit', clear: true });
   if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;

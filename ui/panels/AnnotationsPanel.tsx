@@ -44,7 +44,7 @@ function row(a: Annotation, isSelected: boolean, width: number, color: boolean):
   const verdictColor = !color ? undefined : a.verdict === 'good' ? 'green' : 'red';
   const segs: Line = [
     { text: (isSelected ? '>' : ' ').padEnd(COLS.mark) + padEnd(shortTime(a.time), COLS.time), inverse },
-    { text: padEnd(`s${stepNumber(a.step)} g${a.group} #${a.sample}`, COLS.where) + padEnd(a.target, COLS.target), inverse },
+    { text: padEnd(`s${stepNumber(a.step)} g${a.group + 1} #${a.sample + 1}`, COLS.where) + padEnd(a.target, COLS.target), inverse },
     { text: padEnd(a.verdict === 'good' ? '+good' : '-bad', COLS.verdict), color: verdictColor, inverse },
     { text: clip(oneLine(a.note), Math.max(0, width - FIXED)), inverse },
   ];

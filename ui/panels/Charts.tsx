@@ -3,13 +3,16 @@
  * `cols` columns x `rows` rows, filled column by column in priority order. Reward, guided and
  * unguided reward share one vertical scale so the guided/unguided gap reads directly.
  *   reward   ▁▂▃▅▆▇█▇  0.531    adv std  ▅▅▄▄▃▃▂▂  0.812
+ * A metric the config switches off (kl with grpo.beta 0) reads 'off' instead of '–'.
  */
 import { Box, Text } from 'ink';
+import { useContext } from 'react';
 import { Sparkline } from '../components/Sparkline.js';
 import { extent } from '../components/sparkline.js';
 import { formatMetric, toAscii } from '../format.js';
 import { CHARTS, type ChartDef } from '../state/metric-keys.js';
-import { latestMetric, metricSeries } from '../state/selectors.js';
+import { UiStateContext } from '../state/contexts.js';
+import { latestMetric, metricSeries, offMetrics } from '../state/selectors.js';
 import type { DisplaySettings, StepRow } from '../state/types.js';
 import { themeColors, type ThemeColors } from '../theme.js';
 
@@ -21,13 +24,17 @@ export interface ChartsProps {
   /** Text rows per sparkline. */
   chartHeight: number;
   display: DisplaySettings;
+  /** Metrics switched off by the run's config (default: from the dashboard state, when inside it). */
+  off?: readonly string[];
 }
 
 const GAP = 2;
 const LABEL = 8;
 const VALUE = 7;
 
-export function Charts({ steps, width, cols, rows, chartHeight, display }: ChartsProps) {
+export function Charts({ steps, width, cols, rows, chartHeight, display, off: offProp }: ChartsProps) {
+  const state = useContext(UiStateContext); // null outside AppContainer (a chart drawn alone)
+  const off = offProp ?? offMetrics(state);
   if (rows <= 0 || cols <= 0) return null;
   const c = themeColors(display);
   const shown = CHARTS.slice(0, cols * rows);
@@ -59,7 +66,9 @@ export function Charts({ steps, width, cols, rows, chartHeight, display }: Chart
                 color={roleColor(d, c)}
               />
               <Box width={VALUE + 1} justifyContent="flex-end">
-                <Text wrap="truncate">{valueText(latestMetric(steps, d.metric), display.ascii)}</Text>
+                <Text wrap="truncate" color={off.includes(d.metric) ? c.muted : undefined}>
+                  {valueText(latestMetric(steps, d.metric), display.ascii, off.includes(d.metric))}
+                </Text>
               </Box>
             </Box>
           ))}
@@ -84,7 +93,8 @@ function roleColor(d: ChartDef, c: ThemeColors): string | undefined {
   return d.role === 'guided' ? c.guided : d.role === 'unguided' ? c.unguided : c.accent;
 }
 
-function valueText(v: number | null, ascii: boolean): string {
+function valueText(v: number | null, ascii: boolean, off: boolean): string {
+  if (v === null && off) return 'off';
   const s = formatMetric(v);
   return ascii ? toAscii(s) : s;
 }

@@ -2,17 +2,21 @@
  * Evaluation jobs (queued, running, finished) and, for the finished ones, their metrics side by side so
  * checkpoints can be compared at a glance.
  *
- *   evaluations  3 jobs  1 running  1 queued
- *   + eval-1  done       ckpt/step-100  data/gsm8k-test.jsonl
- *   > eval-2  running    ckpt/step-200  data/gsm8k-test.jsonl
+ *   evaluations  4 jobs  1 running  1 queued
+ *   + eval-1  done       step-100  gsm8k-test
+ *   + eval-2  done       step-100  arith-validation
+ *   > eval-3  running    step-200  gsm8k-test
  *       [#########...............]  45/120  38%
- *   . eval-3  queued     ckpt/step-300  data/gsm8k-test.jsonl
+ *   . eval-4  queued     step-300  gsm8k-test
  *   results
- *   model        pass@1  maj@8  pass@8  reflection_rate  mean_length  termination_rate
- *   step-100      0.412  0.530   0.700            0.120        312.5             0.980
+ *   model     data                pass@1  reflection_rate  mean_length
+ *   step-100  gsm8k-test           0.412            0.120        312.5
+ *   step-100  arith-validation     0.380            0.090        298.0
  *
- * Status markers read without colour: `.` queued, `>` running, `+` done, `x` failed, `-` cancelled.
- * Metric columns that do not fit the width continue in a second table below.
+ * Jobs and table rows name the model by its folder (`step-100`, `builtin`) and the data set by its
+ * name or file name without `.jsonl`. Status markers read without colour: `.` queued, `>` running,
+ * `+` done, `x` failed, `-` cancelled. Metric columns that do not fit the width continue in a second
+ * table below, which repeats the model and data columns.
  */
 import React from 'react';
 import type { EvalJob } from '../state/types.js';
@@ -30,7 +34,9 @@ export interface EvalPanelProps {
 
 const MARK: Record<EvalJob['status'], string> = { queued: '.', running: '>', done: '+', failed: 'x', cancelled: '-' };
 const STATUS_COLOR: Partial<Record<EvalJob['status'], string>> = { running: 'cyan', done: 'green', failed: 'red', cancelled: 'gray' };
-const LABEL_WIDTH = 14;
+/** Widest model and data labels of the results table; longer ones are cut. */
+const MODEL_MAX = 12;
+const DATA_MAX = 18;
 /** Job ids longer than this are cut (the caller may choose its own ids). */
 const ID_MAX = 16;
 const INDENT = '    ';
@@ -60,9 +66,15 @@ export function formatMetric(key: string, v: number): string {
 /** The last path segment, so `checkpoints/run-3/step-200` shows as `step-200`. */
 const tail = (path: string): string => path.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || path;
 
+/** The model as rows name it: its folder (`step-200`, `tiny`), or `builtin`. */
+export const modelLabel = (model: string): string => sanitize(tail(model));
+
+/** The data set as rows name it: `arith-test`, or a file's name without `.jsonl`. */
+export const dataLabel = (data: string): string => sanitize(tail(data).replace(/\.jsonl$/i, '')) || sanitize(data);
+
 function jobBlock(j: EvalJob, idWidth: number, width: number, color: boolean, isSelected = false): Line[] {
   const inverse = isSelected || undefined;
-  const rest = `${sanitize(j.model)}  ${sanitize(j.data)}`;
+  const rest = `${modelLabel(j.model)}  ${dataLabel(j.data)}`;
   const used = 2 + idWidth + 1 + 10 + [...rest].length;
   const head: Line = [
     { text: `${MARK[j.status]} ${padEnd(j.id, idWidth)} `, bold: j.status === 'running' || isSelected || undefined, inverse },
@@ -83,23 +95,27 @@ function resultTables(done: EvalJob[], width: number): Line[] {
   const keys = metricOrder([...new Set(done.flatMap((j) => Object.keys(j.result ?? {})))]);
   if (keys.length === 0) return [];
   const colWidth = (k: string): number => Math.max(k.length, ...done.map((j) => (j.result?.[k] === undefined ? 1 : formatMetric(k, j.result[k]).length))) + 2;
+  const modelWidth = Math.min(MODEL_MAX, Math.max(5, ...done.map((j) => [...modelLabel(j.model)].length))) + 2;
+  const dataWidth = Math.min(DATA_MAX, Math.max(4, ...done.map((j) => [...dataLabel(j.data)].length))) + 2;
+  const labelWidth = modelWidth + dataWidth;
   const chunks: string[][] = [];
-  let used = LABEL_WIDTH;
+  let used = labelWidth;
   for (const k of keys) {
     const w = colWidth(k);
     if (chunks.length === 0 || used + w > width) {
       chunks.push([]);
-      used = LABEL_WIDTH;
+      used = labelWidth;
     }
     chunks[chunks.length - 1].push(k);
     used += w;
   }
   const out: Line[] = [line('results', { bold: true })];
   for (const cols of chunks) {
-    out.push(line(padEnd('model', LABEL_WIDTH) + cols.map((k) => padStart(k, colWidth(k))).join(''), { dim: true }));
+    out.push(line(padEnd('model', modelWidth) + padEnd('data', dataWidth) + cols.map((k) => padStart(k, colWidth(k))).join(''), { dim: true }));
     for (const j of done) {
       const cells = cols.map((k) => padStart(j.result?.[k] === undefined ? '-' : formatMetric(k, j.result[k]), colWidth(k)));
-      out.push(line(padEnd(clip(sanitize(tail(j.model)), LABEL_WIDTH - 1), LABEL_WIDTH) + cells.join('')));
+      const labels = padEnd(clip(modelLabel(j.model), modelWidth - 2), modelWidth) + padEnd(clip(dataLabel(j.data), dataWidth - 2), dataWidth);
+      out.push(line(labels + cells.join('')));
     }
   }
   return out;

@@ -10,6 +10,7 @@ import { AnnotationsPanel } from './AnnotationsPanel.js';
 import { EvalPanel } from './EvalPanel.js';
 import { GroupView } from './GroupView.js';
 import { LogPanel } from './LogPanel.js';
+import { TeacherEffectPanel } from './TeacherEffectPanel.js';
 import { TemplatesPanel } from './TemplatesPanel.js';
 import { TraceInspector } from './TraceInspector.js';
 
@@ -43,6 +44,18 @@ function PanelBody({ state, width, height }: FocusedPanelProps) {
       return <AnnotationsPanel annotations={state.history.annotations.toArray()} selected={view.annotation} width={width} height={height} color={color} />;
     case 'eval':
       return <EvalPanel jobs={state.evals} selected={Math.min(view.evalJob, state.evals.length - 1)} width={width} height={height} color={color} />;
+    case 'teacher':
+      return (
+        <TeacherEffectPanel
+          step={selection(state).step ?? null}
+          history={state.history.effect.toArray()}
+          selected={view.effectRow}
+          width={width}
+          height={height}
+          color={color}
+          ascii={display.ascii}
+        />
+      );
     case 'log':
       return (
         <LogPanel
@@ -79,5 +92,10 @@ export function panelContext(state: UiState): string {
     }
     case 'log':
       return v.logScroll ? `${v.logScroll} lines up` : 'newest';
+    case 'teacher': {
+      const step = selection(state).step;
+      if (!step) return 'no rollouts yet';
+      return `step ${stepNumber(step.step)}${v.stepCursor === null ? '' : ' (held)'} · guided only`;
+    }
   }
 }

@@ -4,6 +4,7 @@
  * trace inspector shows.
  *
  *   step 12  group 3  prompt gsm8k-0042  answer 18  mean reward 0.50
+ * Step, group and sample (#) are numbered from 1, as everywhere on screen (rollouts.jsonl holds 0-based indices).
  *     # reward    adv   tokens f style   ending
  *   > 0   1.00  +0.87   112+38 T consul  ..so the answer is \boxed{18}.
  *
@@ -13,6 +14,7 @@
 import React from 'react';
 import type { RolloutRecord } from '../../src/trainer/events.js';
 import { stepNumber } from '../format.js';
+import { ordinal } from '../state/selectors.js';
 import { Lines, clipStart, line, padEnd, padStart, sanitize, windowStart, type Line } from './fit.js';
 
 export interface GroupViewProps {
@@ -57,7 +59,7 @@ function headerLine(rollouts: RolloutRecord[]): Line {
   const rewards = rollouts.map((x) => x.reward).filter((x): x is number => x !== null && Number.isFinite(x));
   const mean = rewards.length > 0 ? (rewards.reduce((a, b) => a + b, 0) / rewards.length).toFixed(2) : '-';
   return [
-    { text: `step ${stepNumber(r.step)}  group ${r.group}  `, bold: true },
+    { text: `step ${stepNumber(r.step)}  group ${ordinal(r.group)}  `, bold: true },
     { text: `prompt ${sanitize(r.promptId)}  answer ${sanitize(r.answer).replace(/\n/g, ' ')}  mean reward ${mean}` },
   ];
 }
@@ -82,7 +84,7 @@ function rowLine(r: RolloutRecord, isSelected: boolean, width: number, color: bo
   const advColor = !color ? undefined : r.advantage > 0 ? 'green' : r.advantage < 0 ? 'red' : undefined;
   const inverse = isSelected || undefined;
   const segs: Line = [
-    { text: (isSelected ? '>' : ' ').padEnd(COLS.mark) + padStart(String(r.sample), COLS.sample), inverse },
+    { text: (isSelected ? '>' : ' ').padEnd(COLS.mark) + padStart(String(ordinal(r.sample)), COLS.sample), inverse },
     { text: padStart(formatReward(r.reward), COLS.reward), inverse },
     { text: padStart(formatAdvantage(r.advantage), COLS.adv), color: advColor, inverse },
     { text: padStart(tokensOf(r), COLS.tokens), inverse },

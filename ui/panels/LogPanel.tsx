@@ -63,7 +63,7 @@ export function mergeLog(notices: readonly Notice[], feedback: readonly Feedback
     ...feedback.map((f) => ({
       at: f.at,
       tag: 'fb',
-      text: `s${stepNumber(f.step)} g${f.group}#${f.sample}${f.style ? ` ${f.style}` : ''} ${f.ok ? 'ok' : 'unusable'}: ${f.text}`,
+      text: `s${stepNumber(f.step)} g${f.group + 1}#${f.sample + 1}${f.style ? ` ${f.style}` : ''} ${f.ok ? 'ok' : 'unusable'}: ${f.text}`,
       color: f.ok ? c.guided : c.warn,
     })),
   ];

@@ -16,14 +16,23 @@ export interface PanelTabsProps {
   display: DisplaySettings;
 }
 
+/** Unfocused tab names when the full ones do not fit beside the context. */
+const SHORT_NAMES: Record<PanelId, string> = { groups: 'grp', trace: 'trace', templates: 'tmpl', annotations: 'marks', eval: 'eval', log: 'log', teacher: 'teach' };
+
 export function PanelTabs({ focus, context, width, display }: PanelTabsProps) {
   const c = themeColors(display);
   const bar = display.ascii ? '|' : '│';
-  const segs: Seg[] = PANELS.flatMap((p, i) => {
-    const focused = p === focus;
-    const tab: Seg = { text: focused ? `[${p}]` : ` ${p} `, bold: focused, inverse: focused && display.color, color: focused ? c.focus : c.muted };
-    return i ? [{ text: bar }, tab] : [tab];
-  });
+  const tabs = (short: boolean): Seg[] =>
+    PANELS.flatMap((p, i) => {
+      const focused = p === focus;
+      const name = short && !focused ? SHORT_NAMES[p] : p;
+      const tab: Seg = { text: focused ? `[${name}]` : ` ${name} `, bold: focused, inverse: focused && display.color, color: focused ? c.focus : c.muted };
+      return i ? [{ text: bar }, tab] : [tab];
+    });
+  // At 80 columns the full names leave the context (step, group, jobs) no room: shorten the others.
+  const full = tabs(false);
+  const fits = full.reduce((n, seg) => n + seg.text.length, 0) + (context ? context.length + 2 : 0) <= width;
+  const segs = fits ? full : tabs(true);
   if (context) segs.push({ text: `  ${display.ascii ? toAscii(context) : context}`, color: c.muted });
   return (
     <Box width={width} height={1}>

@@ -5,6 +5,7 @@
 import { Box } from 'ink';
 import { SegmentLine, type Seg } from '../components/SegmentLine.js';
 import { stepNumber } from '../format.js';
+import { ordinal } from '../state/selectors.js';
 import type { DisplaySettings, Notice, PendingMark } from '../state/types.js';
 import { themeColors } from '../theme.js';
 
@@ -33,7 +34,7 @@ export function StatusLine({ commandOpen, noteFor = null, commandText, notice, w
     );
   };
   if (commandOpen) return input(':');
-  if (noteFor) return input(`note on s${stepNumber(noteFor.step)} g${noteFor.group} #${noteFor.sample} ${noteFor.target} ${noteFor.verdict}: `);
+  if (noteFor) return input(`note on s${stepNumber(noteFor.step)} g${ordinal(noteFor.group)} #${ordinal(noteFor.sample)} ${noteFor.target} ${noteFor.verdict}: `);
   const count = warnings ? `[${warnings} warning${warnings === 1 ? '' : 's'}] ` : '';
   const color = notice?.level === 'error' ? c.bad : notice?.level === 'warning' ? c.warn : c.muted;
   const text = notice ? notice.text.replace(/\s+/g, ' ') : 'press ? for help, : for commands';

@@ -14,15 +14,11 @@
 import React from 'react';
 import type { RolloutRecord } from '../../src/trainer/events.js';
 import { TEACHER_VERDICTS, countVerdicts, teacherEffect, type TeacherVerdict, type VerdictCounts } from '../../src/eval/teacher-effect.js';
+import type { StepEffect } from '../state/types.js';
 import { sparkline } from '../components/sparkline.js';
 import { stepNumber } from '../format.js';
 import { abbreviateStyle } from './GroupView.js';
 import { Lines, line, padEnd, sanitize, windowStart, type Line } from './fit.js';
-
-/** One step's verdict counts, kept for the whole run (ui/state: history.effect). */
-export interface StepEffect extends VerdictCounts {
-  step: number;
-}
 
 export interface TeacherEffectPanelProps {
   /** The step shown (its rollouts); null before any. */

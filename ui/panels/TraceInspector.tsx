@@ -12,6 +12,7 @@
 import React, { useMemo } from 'react';
 import type { RolloutRecord } from '../../src/trainer/events.js';
 import { stepNumber } from '../format.js';
+import { ordinal } from '../state/selectors.js';
 import { formatAdvantage, formatReward } from './GroupView.js';
 import { Lines, clip, line, sanitize, wrap, type Line, type Seg } from './fit.js';
 
@@ -89,7 +90,7 @@ export function traceLines(r: RolloutRecord, width: number, color: boolean): Tra
   const w = Math.max(8, width);
   const lines: TraceLine[] = [];
   const how = r.guided ? `guided (${r.style ?? 'no style'})` : 'unguided';
-  lines.push(...block('title', `step ${stepNumber(r.step)} group ${r.group} sample ${r.sample}  ${how}  reward ${formatReward(r.reward)}  adv ${formatAdvantage(r.advantage)}`, w));
+  lines.push(...block('title', `step ${stepNumber(r.step)} group ${ordinal(r.group)} sample ${ordinal(r.sample)}  ${how}  reward ${formatReward(r.reward)}  adv ${formatAdvantage(r.advantage)}`, w));
 
   lines.push(...section(`prompt ${sanitize(r.promptId)}`, w), ...block('prompt', r.prompt, w));
 

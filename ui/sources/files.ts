@@ -10,14 +10,23 @@
  * answer a watcher, so the state a command asks for is shown at once ("paused"), and a stop shows as
  * done once the run's final checkpoint appears.
  *
+ * Whether the run is alive comes from run.lock (src/trainer/run-lock.ts), which a training process
+ * holds while it runs: the lock gone, or left behind by a dead PID, ends the view. Then a run whose
+ * metrics reached run.totalSteps finished; one with a checkpoint of its last step was stopped (a stop
+ * saves one); else it crashed or was killed. A run started again (a live lock) is followed again. A
+ * folder that never had a lock while watched (an older trainer) counts as alive, as before, unless
+ * its newest checkpoint already covers its last step when the watcher first looks (it was stopped).
+ *
  * What the files cannot tell: step-start (so no step timer between steps), teacher-feedback lines,
- * warnings, and whether the run is alive at all; a crashed run simply stops growing.
+ * warnings, and a lock held on another host (its PID cannot be checked from here: taken as alive).
  */
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { RolloutRecord, StepMetrics, TrainCommand, TrainEvent } from '../../src/trainer/events.js';
 import { eventMessage } from '../../src/trainer/protocol.js';
 import { RunDir, RunDirError } from '../../src/trainer/run-dir.js';
+import { LOCK_FILE, processAlive } from '../../src/trainer/run-lock.js';
 import { CAPACITY } from '../state/initial.js';
 import { JsonlTail } from './jsonl-tail.js';
 import type { EventSource } from './types.js';
@@ -68,11 +77,72 @@ const totalStepsOf = (config: Record<string, unknown>): number => {
 
 const isStep = (v: unknown): v is number => typeof v === 'number' && Number.isInteger(v) && v >= 0;
 
+/**
+ * What run.lock says about the run: 'alive' (a live PID here, or any PID on another host), 'dead'
+ * (left behind by a process that is gone), 'none' (no lock: not running, or an older trainer), or
+ * 'unknown' (being written, or not ours).
+ */
+export type LockState = 'alive' | 'dead' | 'none' | 'unknown';
+
+export function lockState(runDir: string): LockState {
+  let text: string;
+  try {
+    text = readFileSync(join(runDir, LOCK_FILE), 'utf8');
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'ENOENT' ? 'none' : 'unknown';
+  }
+  try {
+    const v = JSON.parse(text) as { pid?: unknown; host?: unknown };
+    if (typeof v.pid !== 'number' || !Number.isInteger(v.pid) || typeof v.host !== 'string') return 'unknown';
+    return v.host !== hostname() || processAlive(v.pid) ? 'alive' : 'dead';
+  } catch {
+    return 'unknown';
+  }
+}
+
 /** A metrics.jsonl line as a step's metrics: its numbers (and nulls: NaN is written as null). */
 function metricsOf(rec: Record<string, unknown>): StepMetrics {
   const out: StepMetrics = {};
   for (const [k, v] of Object.entries(rec)) if (typeof v === 'number' || v === null) out[k] = v;
   return out;
+}
+
+interface EndingFacts {
+  lock: LockState;
+  /** A live lock was seen earlier by this watcher. */
+  lockSeen: boolean;
+  /** This is the watcher's first look at the folder. */
+  look: boolean;
+  /** A stop was written to control.jsonl from here. */
+  stopSent: boolean;
+  /** The newest checkpoint covers the last metrics line (what a stop leaves). */
+  saved: boolean;
+  /** metrics.jsonl reached run.totalSteps. */
+  completed: boolean;
+}
+
+/** How the watched run ended, or null while it may still be running (see the header of this file). */
+export function endingOf(f: EndingFacts): 'completed' | 'stopped' | 'crashed' | null {
+  if (f.completed) return 'completed';
+  const gone = f.lock === 'dead' || (f.lock === 'none' && (f.lockSeen || (f.look && f.saved)));
+  if (gone) return f.saved ? 'stopped' : 'crashed';
+  // No lock ever seen (an older trainer): a stop asked from here shows once its checkpoint is saved.
+  if (f.stopSent && f.saved && f.lock !== 'alive') return 'stopped';
+  return null;
+}
+
+function lastWritten(run: RunDir): string {
+  try {
+    return new Date(statSync(run.file('metrics.jsonl')).mtimeMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+  } catch {
+    return 'never (no metrics.jsonl)';
+  }
+}
+
+function crashMessage(lock: LockState, done: number, total: number, checkpoint: string | null): string {
+  const why = lock === 'dead' ? 'its process is gone and left run.lock behind' : 'run.lock is gone';
+  const kept = checkpoint ? `the newest checkpoint is ${checkpoint}` : 'no checkpoint was saved';
+  return `the run is not running: ${why} after step ${done}${total > 0 ? ` of ${total}` : ''} without a final checkpoint (crashed or killed); ${kept}`;
 }
 
 export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): FilesSource {
@@ -89,15 +159,19 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
   let templateVersion = 0;
   let finished = false;
   let stopSent = false;
+  /** A live run.lock was seen: its going away later means the run ended. */
+  let lockSeen = false;
+  /** Since the view ended, run.lock was gone: a live one now is a new process (a completed run still holds it while it saves). */
+  let lockGoneSinceEnd = false;
+  let firstLook = true;
   let timer: NodeJS.Timeout | null = null;
   let failing: string | null = null;
 
-  const runStart = () => {
-    emit({
-      type: 'run-start', runDir: run.path, runName: run.name, totalSteps: totalStepsOf(config), startStep: 0,
-      backend: 'files', backendReason: `watching ${run.path}`, config, resumedFrom: null,
-    });
-  };
+  const startEvent = (startStep: number, resumedFrom: string | null): TrainEvent => ({
+    type: 'run-start', runDir: run.path, runName: run.name, totalSteps: totalStepsOf(config), startStep,
+    backend: 'files', backendReason: `watching ${run.path}`, config, resumedFrom,
+  });
+  const runStart = () => emit(startEvent(0, null));
 
   /** Rollouts of the newest steps read (older ones would fall out of the dashboard's history at once). */
   const emitRollouts = (records: unknown[]) => {
@@ -139,16 +213,33 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
       lastCheckpoint = newest.step;
       emit({ type: 'checkpoint', step: newest.step, path: newest.path });
     }
-    if (finished || lastStep === null) return;
-    const total = totalStepsOf(config);
-    if (total > 0 && lastStep + 1 >= total) {
-      finished = true;
-      emit({ type: 'done', step: lastStep + 1, reason: 'completed' });
-    } else if (stopSent && newest && newest.step >= lastStep + 1) {
-      // A stopped run saves a checkpoint of every step it completed, then exits.
-      finished = true;
-      emit({ type: 'done', step: newest.step, reason: 'stopped' });
+    const lock = lockState(run.path);
+    const look = firstLook;
+    firstLook = false;
+    if (lock === 'alive') lockSeen = true;
+    const done = lastStep === null ? 0 : lastStep + 1; // steps finished, a count
+    if (finished) {
+      if (lock !== 'alive') lockGoneSinceEnd = true;
+      // Started again (--resume) without cutting its files back: follow it from where it is.
+      else if (lockGoneSinceEnd) {
+        finished = false;
+        lockGoneSinceEnd = false;
+        stopSent = false;
+        emit(startEvent(done, newest?.path ?? run.path));
+      }
+      return;
     }
+    const total = totalStepsOf(config);
+    const saved = newest !== undefined && newest.step >= done && done > 0; // a checkpoint of the last step
+    const end = endingOf({ lock, lockSeen, look, stopSent, saved, completed: lastStep !== null && total > 0 && done >= total });
+    if (end === null) return;
+    finished = true;
+    lockGoneSinceEnd = lock !== 'alive';
+    // The dashboard dates the end when it hears of it: for an end older than this watcher, say when the files last grew.
+    if (look && lock !== 'alive') emit({ type: 'warning', message: `this run ended before the watcher started; metrics.jsonl was last written ${lastWritten(run)}` });
+    if (end === 'completed') emit({ type: 'done', step: done, reason: 'completed' });
+    else if (end === 'stopped') emit({ type: 'done', step: newest!.step, reason: 'stopped' });
+    else emit({ type: 'fatal', message: crashMessage(lock, done, total, newest?.path ?? null) });
   };
 
   const poll = () => {
@@ -196,6 +287,8 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
       if (!WATCH_COMMANDS.includes(cmd.type)) {
         throw new Error(`${cmd.type} is not available while watching; a headless run takes only ${WATCH_COMMANDS.join(', ')} from control.jsonl`);
       }
+      // Nobody reads control.jsonl now: a command written there would be taken up by the next --resume.
+      if (finished) throw new Error(`the run is not running; start it again with thinktune train --resume --run-dir ${run.path}`);
       run.sendControl(cmd);
       // The run answers nobody: show the state asked for; the run takes it up at its next step boundary.
       if (cmd.type === 'pause') emit({ type: 'state', state: 'paused' });

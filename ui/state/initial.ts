@@ -17,6 +17,8 @@ export const CAPACITY = {
   stepTimes: 20,
   evalJobs: 50,
   templateFiles: 200,
+  /** Per-step teacher verdict counts: small, so the whole run (the teacher is on in its first steps). */
+  effectSteps: 20000,
 } as const;
 
 export const DEFAULT_DISPLAY: DisplaySettings = { ascii: false, color: true, theme: 'dark', layout: 'auto' };
@@ -38,6 +40,7 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       notices: new Ring(CAPACITY.notices),
       annotations: new Ring(CAPACITY.annotations),
       stepTimes: new Ring(CAPACITY.stepTimes),
+      effect: new Ring(CAPACITY.effectSteps),
     },
     templates: { dir: null, version: null, files: [] },
     evals: [],
@@ -55,6 +58,7 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       pendingMark: null,
       evalMenu: null,
       logScroll: 0,
+      effectRow: 0,
     },
     display: { ...DEFAULT_DISPLAY, ...display },
     quitting: false,

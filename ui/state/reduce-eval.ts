@@ -54,3 +54,15 @@ function setJobs(d: Draft, jobs: EvalJob[]): void {
   }
   d.s.evals = out;
 }
+
+/**
+ * Results read from the run folder go before the jobs of this window (same id: this window's copy
+ * stays), then the usual bound applies; the notice says how many came back.
+ */
+export function applyEvalsLoaded(d: Draft, loaded: EvalJob[], at: number): void {
+  const session = new Set(d.s.evals.map((j) => j.id));
+  const earlier = loaded.filter((j) => !session.has(j.id));
+  if (earlier.length === 0) return;
+  setJobs(d, [...earlier, ...d.s.evals]);
+  d.notice(at, 'info', 'eval', `loaded ${earlier.length} earlier evaluation result${earlier.length === 1 ? '' : 's'} from the run folder`);
+}

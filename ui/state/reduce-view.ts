@@ -42,6 +42,11 @@ export function applyMove(d: Draft, delta: number): void {
     case 'eval':
       s.view = { ...v, evalJob: clamp(v.evalJob + delta, 0, s.evals.length - 1) };
       return;
+    case 'teacher': {
+      const guided = (selection(s).step?.rollouts ?? []).filter((r) => r.guided && r.teacherSpan !== null).length;
+      s.view = { ...v, effectRow: clamp(v.effectRow + delta, 0, guided - 1) };
+      return;
+    }
   }
 }
 
@@ -62,7 +67,7 @@ export function applyStepCursor(d: Draft, delta: number): void {
   const s = d.s;
   const ring = s.history.rollouts;
   if (delta === 0 || ring.size === 0) {
-    s.view = { ...s.view, stepCursor: null, traceScroll: 0 };
+    s.view = { ...s.view, stepCursor: null, traceScroll: 0, effectRow: 0 };
     return;
   }
   const i = clamp(shownStepIndex(s) + delta, 0, ring.size - 1);
@@ -76,5 +81,6 @@ export function applyStepCursor(d: Draft, delta: number): void {
     group,
     sample: clamp(s.view.sample, 0, (groups[group]?.length ?? 1) - 1),
     traceScroll: 0,
+    effectRow: 0,
   };
 }

@@ -5,7 +5,8 @@
  */
 import { stepNumber } from '../format.js';
 import { Draft } from './draft.js';
-import { applyEvalEvent, applyEvalRequest } from './reduce-eval.js';
+import { ordinal } from './selectors.js';
+import { applyEvalEvent, applyEvalRequest, applyEvalsLoaded } from './reduce-eval.js';
 import { editEvalMenu, openEvalMenu } from './reduce-eval-menu.js';
 import { applyTemplateEdited, applyTemplatesListed } from './reduce-templates.js';
 import { applyTrainEvent } from './reduce-train.js';
@@ -80,6 +81,9 @@ function apply(d: Draft, a: UiAction): void {
     case 'annotations-loaded':
       mergeAnnotations(d, a.annotations, a.at);
       return;
+    case 'evals-loaded':
+      applyEvalsLoaded(d, a.jobs, a.at);
+      return;
     case 'command-edit': {
       let text = a.clear ? '' : s.view.commandText;
       if (a.backspace) text = [...text].slice(0, -1).join('');
@@ -105,7 +109,7 @@ function apply(d: Draft, a: UiAction): void {
     case 'annotate': {
       const x = a.annotation;
       d.push('annotations', x);
-      d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${stepNumber(x.step)} group ${x.group} #${x.sample} ${x.target} ${x.verdict}`);
+      d.notice(Date.parse(x.time), 'info', 'ui', `marked step ${stepNumber(x.step)} group ${ordinal(x.group)} #${ordinal(x.sample)} ${x.target} ${x.verdict}`);
       return;
     }
     case 'quit':

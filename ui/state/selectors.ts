@@ -1,6 +1,7 @@
 /** Values derived from UiState that more than one component needs. */
 import type { RolloutRecord } from '../../src/trainer/events.js';
-import type { RunStatus, StepRollouts, StepRow, UiState } from './types.js';
+import { METRIC } from './metric-keys.js';
+import type { RunInfo, RunStatus, StepRollouts, StepRow, UiState } from './types.js';
 
 /** The step shown in the groups/trace panels: the cursor's step if still kept, else the newest. */
 export function shownStep(s: UiState): StepRollouts | null {
@@ -65,6 +66,18 @@ export function selectedRollout(s: UiState): RolloutRecord | null {
   return selection(s).rollout;
 }
 
+/**
+ * Metrics the run's config switches off, whose chart says 'off' rather than '–' while they stay unreported:
+ * `kl` with grpo.beta 0 (no reference model, so no KL is computed). A beta set later shows its values.
+ */
+export function offMetrics(s: UiState | null): string[] {
+  const grpo = (s?.run?.config as { grpo?: { beta?: unknown } } | null | undefined)?.grpo;
+  return grpo?.beta === 0 ? [METRIC.kl] : [];
+}
+
+/** Steps finished when this process stops: --max-steps (run-start's stopAt), else the run's total. */
+export const lastStepOf = (run: RunInfo): number => run.stopAt ?? run.totalSteps;
+
 export function runStatus(s: UiState): RunStatus {
   const evaluating = s.evals.some((j) => j.status === 'running');
   const idle = s.status === 'paused' || s.status === 'stopped' || s.status === 'waiting';
@@ -92,4 +105,16 @@ export function warningCount(s: UiState): number {
   const ring = s.history.notices;
   for (let i = 0; i < ring.size; i++) if (ring.at(i)!.level !== 'info') n++;
   return n;
+}
+
+/**
+ * The number shown for a 0-based group or sample index (rollouts.jsonl, annotations.jsonl and events keep
+ * 0-based indices): the screen counts groups and samples from 1, as it counts steps (stepNumber).
+ */
+export const ordinal = (index: number): number => index + 1;
+
+/** Local wall-clock time of `ms` as HH:MM, for "since 14:02". */
+export function clockTime(ms: number): string {
+  const t = new Date(ms);
+  return `${String(t.getHours()).padStart(2, '0')}:${String(t.getMinutes()).padStart(2, '0')}`;
 }

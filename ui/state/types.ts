@@ -4,11 +4,12 @@
  * Histories are fixed-capacity rings so a week-long run holds as much memory as a minute-long one.
  */
 import type { RolloutRecord, StepMetrics, TrainCommand } from '../../src/trainer/events.js';
+import type { VerdictCounts } from '../../src/eval/teacher-effect.js';
 import type { WorkerMessage } from '../protocol.js';
 import type { Ring } from './ring.js';
 
 /** The panels the focus cycles through with tab, in that order. */
-export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log'] as const;
+export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log', 'teacher'] as const;
 export type PanelId = (typeof PANELS)[number];
 
 /** What covers the panels or takes the keys: help, the ':' line, the one-line note of a mark, the eval pick list. */
@@ -18,6 +19,12 @@ export type Overlay = 'none' | 'help' | 'command' | 'note' | 'eval-menu';
 export type TrainerStatus = 'waiting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'crashed';
 /** What the header shows: the trainer status, or 'evaluating' while an eval runs and training does not. */
 export type RunStatus = TrainerStatus | 'evaluating';
+
+/** A run that is not running any more: finished all its steps, stopped before, or crashed / killed. */
+export interface RunEnd {
+  how: 'finished' | 'stopped' | 'crashed';
+  at: number;
+}
 
 /** A human verdict on a rollout's trace or on the teacher feedback it got; written to the run folder. */
 export interface Annotation {
@@ -102,6 +109,11 @@ export interface StepRollouts {
   rollouts: RolloutRecord[];
 }
 
+/** What the teacher's feedback did in one step (src/eval/teacher-effect.ts), kept for the whole run. */
+export interface StepEffect extends VerdictCounts {
+  step: number;
+}
+
 export interface FeedbackEntry {
   at: number;
   step: number;
@@ -129,6 +141,8 @@ export interface RunInfo {
   backendReason: string;
   resumedFrom: string | null;
   config: unknown;
+  /** Steps finished when this process stops (--max-steps); absent: totalSteps. The header and ETA count to it. */
+  stopAt?: number;
 }
 
 /** Throughput and resource gauges from the newest step (null until reported). */
@@ -152,6 +166,8 @@ export interface History {
   annotations: Ring<Annotation>;
   /** Recent step durations in seconds, for the ETA. */
   stepTimes: Ring<number>;
+  /** Per step, the teacher's verdicts (fixed / broke / kept), for the teacher panel's chart. */
+  effect: Ring<StepEffect>;
 }
 
 export interface ViewState {
@@ -177,6 +193,8 @@ export interface ViewState {
   evalMenu: EvalMenuState | null;
   /** Lines scrolled up from the newest entry in the log panel. */
   logScroll: number;
+  /** Selected row (a guided rollout of the shown step) in the teacher panel. */
+  effectRow: number;
 }
 
 export interface DisplaySettings {
@@ -211,6 +229,8 @@ export interface UiState {
   quitting: boolean;
   /** Read-only view of a run folder (`thinktune watch`): q leaves without stopping the run. */
   watching: boolean;
+  /** How and when (ms, as this window learned it) the run ended; null or absent while it runs. */
+  ended?: RunEnd | null;
   counters: { messages: number; invalidMessages: number };
 }
 
@@ -243,6 +263,8 @@ export type UiAction =
   | { type: 'annotate'; annotation: Annotation }
   /** Annotations already in the run folder (read when the dashboard meets the run); merged by id. */
   | { type: 'annotations-loaded'; annotations: Annotation[]; at: number }
+  /** Evaluation results already in the run folder's evals.jsonl (ui/eval/saved.ts), as finished jobs; merged by id. */
+  | { type: 'evals-loaded'; jobs: EvalJob[]; at: number }
   /** Ask for the note of a mark (opens overlay 'note'). */
   | { type: 'note-open'; mark: PendingMark }
   /** The run's prompts folder and its files as they are on disk (hash of each file's text, null when unreadable). */

@@ -37,6 +37,15 @@ export async function startApp({ script, size, mimic = true, ...props }: StartOp
       }
     },
     /**
+     * Write `chunk` in ONE stdin write, as a terminal hands over keys that arrive together (key repeat,
+     * fast typing over SSH, `tmux send-keys Tab Tab`, a paste). Its keys are handled before this returns
+     * (a final lone Esc one tick later: Ink waits to tell it from a sequence); wait for the frame or the
+     * calls they lead to (until, waitFor), not for a fixed time.
+     */
+    type(chunk: string) {
+      ui.stdin.write(chunk);
+    },
+    /**
      * Open the command line and type `text` into it, waiting after each key until the line shows it (the
      * state it needs, not a fixed delay: on a loaded machine a key sent before the previous one is applied
      * can land in the old mode). Does not press enter.

@@ -25,8 +25,8 @@ test('lists time, rollout, target, signed verdict and note; counts in the header
   const rows = assertFits(lastFrame(), 80, 24);
   unmount();
   assert.match(rows[0], /annotations\s+3\s+good 2\s+bad 1/);
-  assert.match(rows[1], /^\s+14:00\s+s11 g3 #0\s+trace\s+-bad\s+note 0$/);
-  assert.match(rows[2], /^>\s+14:01\s+s12 g3 #1\s+feedback\s+\+good\s+note 1\s*$/);
+  assert.match(rows[1], /^\s+14:00\s+s11 g4 #1\s+trace\s+-bad\s+note 0$/);
+  assert.match(rows[2], /^>\s+14:01\s+s12 g4 #2\s+feedback\s+\+good\s+note 1\s*$/);
   assert.equal(rows.length, 4);
   const lines = annotationLines(list, 1, 80, 24);
   assert.ok(lines[2].every((s) => s.inverse === true), 'selected row is inverse');

@@ -33,7 +33,8 @@ test('jobs with status markers, an ASCII progress bar, the failure line and a re
   unmount();
   const text = rows.join('\n');
   assert.match(rows[0], /evaluations\s+5 jobs\s+1 running\s+1 queued/);
-  assert.match(text, /^\+ step-100\s+done\s+checkpoints\/run\/step-100\s+data\/test\.jsonl$/m);
+  // The job line names the model by its folder and the data by its file name, so both fit.
+  assert.match(text, /^\+ step-100\s+done\s+step-100\s+test$/m);
   assert.match(text, /^> step-200\s+running/m);
   assert.match(text, /^\s+\[#+\.+\]\s+45\/120\s+37%$/m);
   assert.match(text, /^\. step-300\s+queued/m);
@@ -43,9 +44,10 @@ test('jobs with status markers, an ASCII progress bar, the failure line and a re
   const head = rows.findIndex((r) => r.startsWith('model'));
   assert.ok(head > 0, text);
   // Metrics in the conventional order; what does not fit in 80 columns continues in a second table.
-  const headers = rows.filter((r) => r.startsWith('model')).flatMap((r) => r.split(/\s+/).slice(1));
+  const headers = rows.filter((r) => r.startsWith('model')).flatMap((r) => r.split(/\s+/).slice(2));
   assert.deepEqual(headers, ['pass@1', 'maj@8', 'pass@8', 'reflection_rate', 'mean_length', 'termination_rate']);
-  assert.match(rows[head + 1], /^step-100\s+0\.413\s+0\.530\s+0\.700/);
+  assert.match(rows[head], /^model\s+data\s+pass@1/);
+  assert.match(rows[head + 1], /^step-100\s+test\s+0\.413\s+0\.530\s+0\.700/);
   assert.match(text, /312\.5/);
 });
 

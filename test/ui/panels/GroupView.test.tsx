@@ -11,12 +11,12 @@ test('header shows step, group, prompt id and answer; one row per sample with si
   const { lastFrame, unmount } = render(<GroupView rollouts={group} selected={1} width={80} height={24} />);
   const r = assertFits(lastFrame(), 80, 24);
   unmount();
-  assert.match(r[0], /step 13\s+group 3\s+prompt gsm8k-0042\s+answer 8/, 'the rollout of step index 12 is the 13th step');
+  assert.match(r[0], /step 13\s+group 4\s+prompt gsm8k-0042\s+answer 8/, 'step index 12 is the 13th step, group index 3 the 4th');
   assert.match(r[1], /#\s+reward\s+adv\s+tokens\s+f\s+style\s+ending/);
   assert.equal(r.length, 2 + group.length);
-  assert.match(r[2], /^\s+0\s+1\.00\s+\+0\.87\s+31\+27 T\s+conflict\s+\.\..*\\boxed\{8\}\.$/);
-  assert.match(r[3], /^>\s+1\s+0\.00\s+-1\.15\s+31\s+-\s+.*\\boxed\{13\}\.\s*$/);
-  assert.match(r[4], /^\s+2\s+-\s+0\.00\s/, 'a null reward shows as -');
+  assert.match(r[2], /^\s+1\s+1\.00\s+\+0\.87\s+31\+27 T\s+conflict\s+\.\..*\\boxed\{8\}\.$/);
+  assert.match(r[3], /^>\s+2\s+0\.00\s+-1\.15\s+31\s+-\s+.*\\boxed\{13\}\.\s*$/);
+  assert.match(r[4], /^\s+3\s+-\s+0\.00\s/, 'a null reward shows as -; samples count from 1');
 });
 
 test('the selected row is drawn inverse across the full width and marked with >', () => {
@@ -48,8 +48,8 @@ test('fits 80x24 and a narrow 30x6 panel; the window follows the selected row', 
   const r = assertFits(narrow.lastFrame(), 30, 6);
   narrow.unmount();
   assert.equal(r.length, 6);
-  assert.ok(r.some((row) => /^>\s+15/.test(row)), r.join('\n'));
-  assert.ok(!r.some((row) => /^\s+0\s/.test(row)), 'the first rows scrolled away');
+  assert.ok(r.some((row) => /^>\s+16/.test(row)), r.join('\n'));
+  assert.ok(!r.some((row) => /^\s+1\s/.test(row)), 'the first rows scrolled away');
   assert.ok(!r[1].includes('ending'), 'no preview column when it would be a few characters');
 });
 

@@ -10,7 +10,7 @@ test('teacher feedback lines name the step as users count it; notices and feedba
   assert.deepEqual(
     lines.map((l) => [l.tag, l.text]),
     [
-      ['fb', 's5 g0#3 hint ok: Check the carry.'], // index 4 is the 5th step, the one checkpoint step-5 saved
+      ['fb', 's5 g1#4 hint ok: Check the carry.'], // index 4 is the 5th step, the one checkpoint step-5 saved
       ['info', 'checkpoint at step 5: runs/x/checkpoints/step-5'],
     ],
   );

@@ -30,7 +30,7 @@ test('traceLines: prompt, student, teacher, feedback, reward and weights in that
     assert.deepEqual(words(lines.filter((l) => l.kind === 'prompt').map((l) => l.text).join(' ')), words(r.prompt));
   }
   const text = traceLines(r, 80, true).map((l) => l.text).join('\n');
-  assert.match(text, /^step 13 group 3 sample 0 /, 'the title counts steps from 1 (the rollout holds index 12)');
+  assert.match(text, /^step 13 group 4 sample 1 /, 'the title counts steps, groups and samples from 1 (the rollout holds 12, 3, 0)');
   assert.match(text, /opinion\s+incorrect/);
   assert.match(text, /reason\s+Each friend gets 4, so multiply\./);
   assert.match(text, /phrase\s+Then 20 - 12 = 8/);
