@@ -14,17 +14,26 @@ const temperature = Number(process.argv[4] ?? 0);
 const { tok, problems, prompts, answers: first, bodies: body, greedy } = await greedyStudentAnswers(dir, n, temperature);
 const forced = `\n\n${process.argv[5] ?? 'Wait'}`;
 const wait = tok.encode(forced);
-const second = greedy(body.map((b, i) => [...prompts[i], ...b, ...wait]), Number(process.argv[6] ?? 100));
-let before = 0, after = 0, fixed = 0, broke = 0;
+const second = greedy(
+  body.map((b, i) => [...prompts[i], ...b, ...wait]),
+  Number(process.argv[6] ?? 100),
+);
+let before = 0,
+  after = 0,
+  fixed = 0,
+  broke = 0;
 problems.forEach((p, i) => {
   const a = tok.decode(body[i], { skipSpecial: true });
   const r = second[i];
   const text = a + forced + tok.decode(r.finished ? r.tokens.slice(0, -1) : r.tokens, { skipSpecial: true });
   const ok1 = isCorrect({ text: a, terminated: first[i].finished, tokens: first[i].tokens.length }, p.answer);
   const ok2 = isCorrect({ text, terminated: r.finished, tokens: 0 }, p.answer);
-  before += +ok1; after += +ok2;
+  before += +ok1;
+  after += +ok2;
   if (!ok1 && ok2) fixed++;
   if (ok1 && !ok2) broke++;
   if (i < 3) console.log(JSON.stringify(text));
 });
-console.log(`${dir}${temperature > 0 ? ` (sampled at ${temperature})` : ''}: right before ${before}/${n}, after a forced reflection ${after}/${n}; fixed ${fixed} of ${n - before} wrong, broke ${broke} of ${before} right`);
+console.log(
+  `${dir}${temperature > 0 ? ` (sampled at ${temperature})` : ''}: right before ${before}/${n}, after a forced reflection ${after}/${n}; fixed ${fixed} of ${n - before} wrong, broke ${broke} of ${before} right`,
+);

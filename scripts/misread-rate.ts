@@ -17,14 +17,19 @@ const temperature = Number(process.argv[5] ?? 1);
 await selectBackend('wasm');
 const { model, tokenizer } = await loadModel(dir);
 const tok = tokenizer!;
-const problems = arithDataset('test', { count: 1000, seed: 0, difficulty: BUILTIN_WORLD_DIFFICULTY }).filter((p) => p.steps.some((s) => s.scaling)).slice(0, n);
+const problems = arithDataset('test', { count: 1000, seed: 0, difficulty: BUILTIN_WORLD_DIFFICULTY })
+  .filter((p) => p.steps.some((s) => s.scaling))
+  .slice(0, n);
 const prompts = problems.map((p) => tok.encode(studentPrompt(p.question), { addSpecialTokens: true }));
 const out = generate(model, prompts, { maxNewTokens: 40, numSamples: k, stopTokens: [tok.eosId], temperature, topP: 1, rng: mulberry32(1) });
-let multiplied = 0, added = 0;
+let multiplied = 0,
+  added = 0;
 out.forEach((g, j) => {
   const step = problems[Math.floor(j / k)].steps.find((s) => s.scaling)!;
   const text = tok.decode(g.tokens, { skipSpecial: true });
   if (text.includes(`${step.left} x ${step.right} =`) || text.includes(`${step.right} x ${step.left} =`)) multiplied++;
   else if (text.includes(`${step.left} + ${step.right} =`)) added++;
 });
-console.log(`${dir}: ${out.length} answers (temperature ${temperature}) to ${problems.length} scaling problems: multiplied ${multiplied}, added ${added}, other ${out.length - multiplied - added}`);
+console.log(
+  `${dir}: ${out.length} answers (temperature ${temperature}) to ${problems.length} scaling problems: multiplied ${multiplied}, added ${added}, other ${out.length - multiplied - added}`,
+);

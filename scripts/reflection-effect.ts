@@ -11,14 +11,22 @@ const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 200);
 const temperature = Number(process.argv[4] ?? 0);
 const { tok, problems, answers: out } = await greedyStudentAnswers(dir, n, temperature, 128);
-let last = 0, first = 0, fixed = 0, broke = 0, reflective = 0;
+let last = 0,
+  first = 0,
+  fixed = 0,
+  broke = 0,
+  reflective = 0;
 out.forEach((o, i) => {
   const text = tok.decode(o.finished ? o.tokens.slice(0, -1) : o.tokens, { skipSpecial: true });
   const lastRight = isCorrect({ text, terminated: o.finished, tokens: o.tokens.length }, problems[i].answer);
   const firstBoxed = extractFirstBoxed(text);
   const firstRight = firstBoxed !== null && answersEquivalent(firstBoxed, problems[i].answer);
-  last += +lastRight; first += +firstRight; reflective += +isReflective(text);
+  last += +lastRight;
+  first += +firstRight;
+  reflective += +isReflective(text);
   if (!firstRight && lastRight) fixed++;
   if (firstRight && !lastRight) broke++;
 });
-console.log(`${dir}${temperature > 0 ? ` (sampled at ${temperature})` : ' (greedy)'}: ${reflective}/${n} reflect; first answer right ${first}/${n}, final answer right ${last}/${n}; the reflection fixed ${fixed}, broke ${broke}`);
+console.log(
+  `${dir}${temperature > 0 ? ` (sampled at ${temperature})` : ' (greedy)'}: ${reflective}/${n} reflect; first answer right ${first}/${n}, final answer right ${last}/${n}; the reflection fixed ${fixed}, broke ${broke}`,
+);

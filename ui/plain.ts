@@ -15,17 +15,18 @@ export interface PlainOutput {
 }
 
 /** Returns a function that prints the lines for one raw worker message (and returns it validated). */
-export function createPlainPrinter(
-  out: PlainOutput,
-  err: PlainOutput = out,
-  now: () => number = Date.now,
-): (raw: unknown) => ParseResult<WorkerMessage> {
+export function createPlainPrinter(out: PlainOutput, err: PlainOutput = out, now: () => number = Date.now): (raw: unknown) => ParseResult<WorkerMessage> {
   const progress = new ProgressPrinter({ now });
   const line = (text: string) => out.write(`${text}\n`);
   const warn = (text: string) => err.write(`${text}\n`);
 
   const onEval = (e: EvalEvent) => {
-    if (e.type === 'eval-result') line(`eval ${e.id}: ${Object.entries(e.result).map(([k, v]) => `${k} ${formatMetric(v, '-')}`).join('  ')}`);
+    if (e.type === 'eval-result')
+      line(
+        `eval ${e.id}: ${Object.entries(e.result)
+          .map(([k, v]) => `${k} ${formatMetric(v, '-')}`)
+          .join('  ')}`,
+      );
     else if (e.type === 'eval-error') warn(`warning: eval ${e.id} failed: ${e.error}`);
   };
 

@@ -97,7 +97,8 @@ export function trackRunEnd(source: EventSource): TrackedSource {
       total = typeof e.totalSteps === 'number' ? e.totalSteps : 0;
       done = typeof e.startStep === 'number' ? e.startStep : 0;
       ended = false;
-    } else if (e.type === 'step' && typeof e.step === 'number') done = e.step + 1; // index -> count
+    } else if (e.type === 'step' && typeof e.step === 'number')
+      done = e.step + 1; // index -> count
     else if (e.type === 'done' || e.type === 'fatal') {
       ended = true;
       if (typeof e.step === 'number') done = e.step; // done carries a count

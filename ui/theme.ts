@@ -15,7 +15,16 @@ export interface ThemeColors {
   focus?: string;
 }
 
-const DARK: ThemeColors = { accent: 'cyan', muted: 'gray', good: 'green', bad: 'red', warn: 'yellow', guided: 'magenta', unguided: 'blue', focus: 'cyanBright' };
+const DARK: ThemeColors = {
+  accent: 'cyan',
+  muted: 'gray',
+  good: 'green',
+  bad: 'red',
+  warn: 'yellow',
+  guided: 'magenta',
+  unguided: 'blue',
+  focus: 'cyanBright',
+};
 const LIGHT: ThemeColors = { accent: 'blue', muted: 'gray', good: 'green', bad: 'red', warn: 'magenta', guided: 'magenta', unguided: 'blue', focus: 'blue' };
 
 export function themeColors(display: Pick<DisplaySettings, 'color' | 'theme'>): ThemeColors {

@@ -138,7 +138,8 @@ export async function checkBackendLoads(pkgDir: string, libDirs: string[] = []):
   const stderr = String(r.stderr);
   if (r.exitCode !== 0) throw new BackendError(`the rebuilt binding does not load: ${lastErrorLine(stderr)}`);
   const out = JSON.parse(String(r.stdout).trim().split('\n').pop() ?? '{}') as { tf?: string; gpu?: boolean; y?: number[] };
-  if (JSON.stringify(out.y) !== '[17,39]') throw new BackendError(`the rebuilt binding computes wrong numbers (matMul gave ${JSON.stringify(out.y)}, expected [17,39])`);
+  if (JSON.stringify(out.y) !== '[17,39]')
+    throw new BackendError(`the rebuilt binding computes wrong numbers (matMul gave ${JSON.stringify(out.y)}, expected [17,39])`);
   return { tfVersion: out.tf ?? 'unknown', usingGpu: out.gpu === true, ...parseTfLog(stderr) };
 }
 
@@ -153,12 +154,23 @@ export function parseTfLog(stderr: string): { devices: string[]; gpuWarnings: st
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').filter((l) => l.trim()).pop()?.trim().slice(0, 200) ?? 'no output';
+  return (
+    text
+      .trim()
+      .split('\n')
+      .filter((l) => l.trim())
+      .pop()
+      ?.trim()
+      .slice(0, 200) ?? 'no output'
+  );
 }
 
 /** The first line that looks like the error (compiler `error:`, npm ERR!, a thrown Error), else the last. */
 export function lastErrorLine(text: string): string {
-  const lines = text.split('\n').map((l) => l.trim()).filter(Boolean);
+  const lines = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean);
   const hit = lines.find((l) => /(^|\s)(error|Error):|fatal error|cannot open shared object/.test(l));
   return (hit ?? lines.pop() ?? 'no output').slice(0, 200);
 }

@@ -44,9 +44,14 @@ export { BackendError } from './errors.js';
 import { BackendError } from './errors.js';
 
 const ALIASES: Record<string, BackendName> = {
-  gpu: 'tensorflow-gpu', 'tfjs-node-gpu': 'tensorflow-gpu', 'tensorflow-gpu': 'tensorflow-gpu',
-  node: 'tensorflow', 'tfjs-node': 'tensorflow', tensorflow: 'tensorflow',
-  wasm: 'wasm', cpu: 'cpu',
+  gpu: 'tensorflow-gpu',
+  'tfjs-node-gpu': 'tensorflow-gpu',
+  'tensorflow-gpu': 'tensorflow-gpu',
+  node: 'tensorflow',
+  'tfjs-node': 'tensorflow',
+  tensorflow: 'tensorflow',
+  wasm: 'wasm',
+  cpu: 'cpu',
 };
 
 export function parseBackendName(raw: string): BackendName {
@@ -112,9 +117,8 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
     const name = parseBackendName(requested);
     const r = await tryBackend(name);
     if (!r.ok) {
-      const hint = name.startsWith('tensorflow') && !r.why.includes('setup-backend')
-        ? ` (build it with \`thinktune setup-backend ${name}\`; see README "Backends")`
-        : '';
+      const hint =
+        name.startsWith('tensorflow') && !r.why.includes('setup-backend') ? ` (build it with \`thinktune setup-backend ${name}\`; see README "Backends")` : '';
       throw new BackendError(`backend "${name}" was forced but cannot load: ${r.why}${hint}`);
     }
     return withTruth({ name, tfBackend: r.tfBackend, reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND' });

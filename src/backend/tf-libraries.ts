@@ -70,7 +70,7 @@ export function elfArch(file: string): string | null {
     closeSync(fd);
   }
   const machine = buf[5] === 2 ? buf.readUInt16BE(18) : buf.readUInt16LE(18);
-  return ({ 0x3e: 'x64', 0xb7: 'arm64', 0x03: 'ia32', 0x15: 'ppc64', 0x16: 's390x' } as Record<number, string>)[machine] ?? null;
+  return ({ 62: 'x64', 183: 'arm64', 3: 'ia32', 21: 'ppc64', 22: 's390x' } as Record<number, string>)[machine] ?? null;
 }
 
 /** A TensorFlow package folder (`.../site-packages/tensorflow`) as the binding build needs it. */
@@ -118,7 +118,10 @@ export function inspectTensorflowDir(dir: string, arch: string = process.arch): 
   const version = distInfoVersion(readdirSync(site));
   const nvidia = join(site, 'nvidia');
   const nvidiaLibDirs = existsSync(nvidia)
-    ? readdirSync(nvidia).map((d) => join(nvidia, d, 'lib')).filter((d) => existsSync(d)).sort()
+    ? readdirSync(nvidia)
+        .map((d) => join(nvidia, d, 'lib'))
+        .filter((d) => existsSync(d))
+        .sort()
     : [];
   return {
     dir,
@@ -164,7 +167,13 @@ export function tensorflowDirOf(from: string): { wheel: string } | { dir: string
 }
 
 /** The members of a wheel the build needs: the two libraries, the headers, the build facts. */
-const WHEEL_MEMBERS = ['tensorflow/libtensorflow_cc.so*', 'tensorflow/libtensorflow_framework.so*', 'tensorflow/include/*', 'tensorflow/python/platform/build_info.py', '*.dist-info/*'];
+const WHEEL_MEMBERS = [
+  'tensorflow/libtensorflow_cc.so*',
+  'tensorflow/libtensorflow_framework.so*',
+  'tensorflow/include/*',
+  'tensorflow/python/platform/build_info.py',
+  '*.dist-info/*',
+];
 
 /**
  * Unpack a TensorFlow wheel (and any nvidia-* wheels beside it, as pip lays them out) into
@@ -251,7 +260,9 @@ export async function pipDownload(flavor: NativeFlavor, pip: string, cache: stri
   const reqs = extraRequirements(String(meta.stdout), 'and-cuda');
   if (reqs.length === 0) return { wheel, extras: [] };
   await runPip(pip, ['download', '--no-deps', '--only-binary=:all:', '-d', dir, ...reqs]);
-  const extras = readdirSync(dir).filter((f) => f.startsWith('nvidia_') && f.endsWith('.whl')).map((f) => join(dir, f));
+  const extras = readdirSync(dir)
+    .filter((f) => f.startsWith('nvidia_') && f.endsWith('.whl'))
+    .map((f) => join(dir, f));
   return { wheel, extras };
 }
 

@@ -68,7 +68,8 @@ export function runBench(opts: BenchOptions = {}): BenchResult {
   const cfg = presetConfig('reference', 64, { max_position_embeddings: 256 });
   const model = CausalLM.init(cfg, 0);
   const rng = mulberry32(1234);
-  const B = 16, T = 128;
+  const B = 16,
+    T = 128;
 
   say('matmul ceiling…');
   const mm = matmulGflops();
@@ -111,6 +112,9 @@ export function runBench(opts: BenchOptions = {}): BenchResult {
     matmul_fraction: trainGflops / mm,
     train_step_ms: stepS * 1000,
     num_tensors_flat: flat,
-    shapes: { train: `${B} x ${T} tokens, hidden 128, 4 layers, 4 heads, intermediate 512, vocab 64`, generate: '8 prompts x 5 samples, 32-token prompts, 128 new tokens' },
+    shapes: {
+      train: `${B} x ${T} tokens, hidden 128, 4 layers, 4 heads, intermediate 512, vocab 64`,
+      generate: '8 prompts x 5 samples, 32-token prompts, 128 new tokens',
+    },
   };
 }

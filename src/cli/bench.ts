@@ -5,7 +5,9 @@ export function benchCommand(a: { json?: boolean; quick?: boolean }): void {
   const r = runBench({
     trainSteps: a.quick ? 1 : 5,
     genRuns: a.quick ? 1 : 3,
-    onProgress: (m) => { if (!a.json) process.stderr.write(`  ${m}\n`); },
+    onProgress: (m) => {
+      if (!a.json) process.stderr.write(`  ${m}\n`);
+    },
   });
   if (a.json) {
     process.stdout.write(JSON.stringify(r) + '\n');

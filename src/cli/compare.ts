@@ -56,8 +56,13 @@ export async function compareCommand(a: CompareArgs, backend: BackendChoice, arg
   const stamp = new Date().toISOString().replace(/[:.]/g, '-');
   const outDir = resolve(a.out ?? join('results', `compare-${stamp}`));
   const results = await runComparison({
-    config: plan.config, outDir, continue: a.continue === true,
-    methods: plan.methods, reference: plan.reference, primary: plan.primary, title: plan.title,
+    config: plan.config,
+    outDir,
+    continue: a.continue === true,
+    methods: plan.methods,
+    reference: plan.reference,
+    primary: plan.primary,
+    title: plan.title,
     seeds: wholeArg('--seeds', a.seeds, 1) ?? 3,
     limit: wholeArg('--limit', a.limit, 1) ?? 200,
     testData: a.testData,
@@ -76,8 +81,9 @@ function reportCommand(dir: string, configFile: string | undefined): void {
   const file = join(dir, 'results.json');
   if (!existsSync(file)) throw new UsageError(`--report ${dir}: no results.json there; pass the --out folder of a comparison`);
   const results = JSON.parse(readFileSync(file, 'utf8')) as CompareResults;
-  if (!Array.isArray(results.methodSpecs)) throw new UsageError(`--report ${dir}: results.json is from an older comparison (no methodSpecs); its table.md is already final`);
-  const title = configFile ? loadComparePlan({ file: configFile, sets: [], methodFlags: [] }).title ?? null : null;
+  if (!Array.isArray(results.methodSpecs))
+    throw new UsageError(`--report ${dir}: results.json is from an older comparison (no methodSpecs); its table.md is already final`);
+  const title = configFile ? (loadComparePlan({ file: configFile, sets: [], methodFlags: [] }).title ?? null) : null;
   results.analysis = analyse(results);
   writeFileSync(join(dir, 'table.md'), resultsTable(results, title));
   process.stdout.write(`wrote ${join(dir, 'table.md')} from ${Object.values(results.methods).flat().length} finished runs\n`);

@@ -16,8 +16,13 @@ export async function trainWithDashboard(a: TrainArgs & { backend?: string }): P
   const { startWorkerSource } = await import('../../ui/sources/worker.js');
   const { startDashboard } = await import('../../ui/start.js');
   const source = startWorkerSource({
-    configFile: a.config, sets: a.set ?? [], runDir: a.runDir, resume: a.resume, overwrite: a.overwrite,
-    maxSteps: wholeArg('--max-steps', a.maxSteps, 1), backend: a.backend,
+    configFile: a.config,
+    sets: a.set ?? [],
+    runDir: a.runDir,
+    resume: a.resume,
+    overwrite: a.overwrite,
+    maxSteps: wholeArg('--max-steps', a.maxSteps, 1),
+    backend: a.backend,
   });
   try {
     await startDashboard({ source, configPath: a.config });

@@ -3,7 +3,16 @@
  * line (`thinktune: <what is wrong and how to fix it>`); anything else is a bug and keeps its stack.
  */
 export const USER_ERROR_NAMES = new Set([
-  'CheckpointError', 'TokenizerError', 'ConfigError', 'BackendError', 'TrainConfigError', 'TemplateError', 'UsageError', 'DatasetError', 'RunDirError', 'RewardError',
+  'CheckpointError',
+  'TokenizerError',
+  'ConfigError',
+  'BackendError',
+  'TrainConfigError',
+  'TemplateError',
+  'UsageError',
+  'DatasetError',
+  'RunDirError',
+  'RewardError',
 ]);
 
 export class UsageError extends Error {

@@ -160,10 +160,13 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
   }
   const bar = process.stderr.isTTY ? progressBar(process.stderr) : null;
   const started = performance.now();
-  let result;
+  let result: Awaited<ReturnType<typeof evaluateModel>>;
   try {
     result = await evaluateModel(model, tokenizer, problems, {
-      samples, temperature, maxNewTokens, seed,
+      samples,
+      temperature,
+      maxNewTokens,
+      seed,
       prompt: studentPromptFor(tokenizer, prompting.task, prompting.settings),
       stopIds: stopTokenIds(generation, tokenizer.eosId),
       onProgress: (done, total) => {

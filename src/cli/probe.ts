@@ -19,9 +19,12 @@ export async function probeCommand(a: { model: string; split: string; limit: str
   }
   const pct = (x: number) => `${(100 * x).toFixed(1)}%`;
   const rows: [string, string][] = [
-    ['student accuracy (greedy)', pct(p.studentAccuracy)], ['student reflection rate', pct(p.studentReflection)],
-    ['teacher answers that parse', pct(p.teacherParseRate)], ['teacher verdict accuracy', pct(p.teacherVerdictAccuracy)],
-    ['teacher correction accuracy', pct(p.teacherCorrectionAccuracy)], ['teacher fix rate (wrong attempts)', pct(p.teacherFixRate)],
+    ['student accuracy (greedy)', pct(p.studentAccuracy)],
+    ['student reflection rate', pct(p.studentReflection)],
+    ['teacher answers that parse', pct(p.teacherParseRate)],
+    ['teacher verdict accuracy', pct(p.teacherVerdictAccuracy)],
+    ['teacher correction accuracy', pct(p.teacherCorrectionAccuracy)],
+    ['teacher fix rate (wrong attempts)', pct(p.teacherFixRate)],
   ];
   process.stdout.write(`${p.n} ${a.split} problems\n` + rows.map(([k, v]) => `${k.padEnd(36)} ${v}`).join('\n') + '\n');
 }

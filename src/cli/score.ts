@@ -11,7 +11,10 @@ export interface ScoreArgs {
 }
 
 export function parseIds(raw: string): number[] {
-  const parts = raw.split(',').map((s) => s.trim()).filter((s) => s.length > 0);
+  const parts = raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.length > 0);
   const ids = parts.map(Number);
   if (ids.length === 0 || ids.some((n) => !Number.isInteger(n) || n < 0)) {
     throw new UsageError(`--ids must be comma-separated non-negative integers (got "${raw}"), e.g. --ids 1,2,3`);
@@ -41,6 +44,9 @@ export async function scoreCommand(a: ScoreArgs): Promise<void> {
   const show = (id: number) => (tokenizer ? JSON.stringify(tokenizer.tokenToString(id)) : String(id));
   process.stdout.write(`position  token  log p(token | before)\n`);
   ids.slice(1).forEach((id, i) => process.stdout.write(`${String(i + 1).padStart(8)}  ${show(id).padEnd(6)} ${r.nextTokenLogprobs[i].toFixed(4)}\n`));
-  const top = r.lastLogprobs.map((lp, id) => ({ lp, id })).sort((x, y) => y.lp - x.lp).slice(0, 5);
+  const top = r.lastLogprobs
+    .map((lp, id) => ({ lp, id }))
+    .sort((x, y) => y.lp - x.lp)
+    .slice(0, 5);
   process.stdout.write(`most likely next: ${top.map((t) => `${show(t.id)} ${Math.exp(t.lp).toFixed(3)}`).join(', ')}\n`);
 }

@@ -9,10 +9,27 @@
 import { readdirSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { BackendError } from '../backend/errors.js';
-import { buildBinding, checkBackendLoads, checkBuildTools, ensurePackage, findOnPath, nativePackage, wireDeps, type NativeCheck } from '../backend/native-build.js';
 import {
-  cacheRoot, inspectTensorflowDir, pipDownload, pipInstalledSite, profileLine, requireFlavorBuild, tensorflowDirOf, unpackWheel,
-  type NativeFlavor, type TfLibraries,
+  buildBinding,
+  checkBackendLoads,
+  checkBuildTools,
+  ensurePackage,
+  findOnPath,
+  nativePackage,
+  wireDeps,
+  type NativeCheck,
+} from '../backend/native-build.js';
+import {
+  cacheRoot,
+  inspectTensorflowDir,
+  pipDownload,
+  pipInstalledSite,
+  profileLine,
+  requireFlavorBuild,
+  tensorflowDirOf,
+  unpackWheel,
+  type NativeFlavor,
+  type TfLibraries,
 } from '../backend/tf-libraries.js';
 import { packageRoot } from '../paths.js';
 import { UsageError } from './errors.js';
@@ -77,7 +94,9 @@ async function locateTensorflow(flavor: NativeFlavor, a: SetupBackendArgs, cache
 /** pip download 'tensorflow[and-cuda]' leaves the nvidia-* wheels beside tensorflow's. */
 function nvidiaWheelsBeside(wheel: string): string[] {
   const dir = dirname(wheel);
-  return readdirSync(dir).filter((f) => f.startsWith('nvidia_') && f.endsWith('.whl')).map((f) => join(dir, f));
+  return readdirSync(dir)
+    .filter((f) => f.startsWith('nvidia_') && f.endsWith('.whl'))
+    .map((f) => join(dir, f));
 }
 
 /** What the user reads at the end: what loaded, what it sees, and the profile line if one is needed. */

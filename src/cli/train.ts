@@ -40,7 +40,13 @@ export function stopOnSignals(
   };
   proc.on('SIGINT', onSignal);
   proc.on('SIGTERM', onSignal);
-  return { signal: () => first, dispose: () => { proc.off('SIGINT', onSignal); proc.off('SIGTERM', onSignal); } };
+  return {
+    signal: () => first,
+    dispose: () => {
+      proc.off('SIGINT', onSignal);
+      proc.off('SIGTERM', onSignal);
+    },
+  };
 }
 
 /**
@@ -61,9 +67,13 @@ export function stopOnClosedOutput(
   };
   out.on('error', onError);
   return {
-    write: (text) => { if (!closed) out.write(text); },
+    write: (text) => {
+      if (!closed) out.write(text);
+    },
     closed: () => closed,
-    dispose: () => { out.off('error', onError); },
+    dispose: () => {
+      out.off('error', onError);
+    },
   };
 }
 
@@ -86,7 +96,13 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
   const maxSteps = wholeArg('--max-steps', a.maxSteps, 1); // checked before anything slow is loaded
   const { config, changes } = resolveTrainConfig(a);
   const trainer = await Trainer.create({
-    config, runDir: a.runDir, resume: a.resume, overwrite: a.overwrite, resumeChanges: changes, maxSteps, backend: { name: backend.name, reason: backend.reason },
+    config,
+    runDir: a.runDir,
+    resume: a.resume,
+    overwrite: a.overwrite,
+    resumeChanges: changes,
+    maxSteps,
+    backend: { name: backend.name, reason: backend.reason },
   });
   const signals = stopOnSignals(trainer);
   const output = stopOnClosedOutput(trainer);

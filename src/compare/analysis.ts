@@ -88,8 +88,13 @@ function compareOne(input: AnalysisInput, method: string): Omit<PairedComparison
   const b = pairs.map((p) => outcomes(p.b.perProblem!.correct));
   const num = (xs: boolean[][]) => xs.map((row) => row.map((x) => (x ? 1 : 0)));
   return {
-    method, reference: ref, seeds: pairs.map((p) => p.seed),
-    seedTest: pairedT(pairs.map((p) => p.a.metrics!['pass@1']), pairs.map((p) => p.b.metrics!['pass@1'])),
+    method,
+    reference: ref,
+    seeds: pairs.map((p) => p.seed),
+    seedTest: pairedT(
+      pairs.map((p) => p.a.metrics!['pass@1']),
+      pairs.map((p) => p.b.metrics!['pass@1']),
+    ),
     mcnemar: mcnemarPaired(a, b),
     bootstrap: pairedBootstrap(num(a), num(b), { draws: BOOTSTRAP_DRAWS, seed: BOOTSTRAP_SEED }),
   };
@@ -100,16 +105,21 @@ const spreadOf = (xs: number[]): Spread | null => (xs.length ? spread(xs) : null
 function repairRow(method: string, runs: readonly RunResult[]): RepairRow {
   const rs = runs.filter((r) => r.repairs !== null).map((r) => r.repairs!);
   return {
-    method, runs: rs.length, problems: rs[0]?.problems ?? 0,
-    firstRight: spreadOf(rs.map((r) => r.firstRight)), lastRight: spreadOf(rs.map((r) => r.lastRight)),
-    fixed: spreadOf(rs.map((r) => r.fixed)), broke: spreadOf(rs.map((r) => r.broke)),
+    method,
+    runs: rs.length,
+    problems: rs[0]?.problems ?? 0,
+    firstRight: spreadOf(rs.map((r) => r.firstRight)),
+    lastRight: spreadOf(rs.map((r) => r.lastRight)),
+    fixed: spreadOf(rs.map((r) => r.fixed)),
+    broke: spreadOf(rs.map((r) => r.broke)),
   };
 }
 
 function budgetRow(spec: MethodSpec, runs: readonly RunResult[]): BudgetRow {
   const ok = runs.filter((r) => r.error === null);
   return {
-    method: spec.name, runs: ok.length,
+    method: spec.name,
+    runs: ok.length,
     steps: spreadOf(ok.map((r) => r.steps)),
     updateSteps: spreadOf(ok.flatMap((r) => (r.updateSteps === null ? [] : [r.updateSteps]))),
     generatedTokens: spreadOf(ok.flatMap((r) => (r.generatedTokens === null ? [] : [r.generatedTokens]))),
@@ -123,7 +133,8 @@ export function analyse(input: AnalysisInput): Analysis {
   const raw = others.map((m) => compareOne(input, m));
   const adjusted = holm(raw.map((c) => c.seedTest?.p ?? null));
   return {
-    primary: input.primary, reference: input.reference,
+    primary: input.primary,
+    reference: input.reference,
     comparisons: raw.map((c, i) => ({ ...c, holmP: adjusted[i] })),
     repairs: [ZERO_SHOT, ...input.methodSpecs.map((m) => m.name)].map((m) => repairRow(m, input.methods[m] ?? [])),
     budgets: input.methodSpecs.map((m) => budgetRow(m, input.methods[m.name] ?? [])),

@@ -41,7 +41,10 @@ export function parseBudgetLine(line: string): { tokens: number; budget: number;
  * Runs `trainer` to its end, printing the headless `thinktune train` lines through `log`; with
  * `budget`, stops once the run has generated that many tokens. Disposes nothing (the caller owns it).
  */
-export async function driveRun(trainer: Pick<Trainer, 'run' | 'command'>, o: { budget: number | null; totalSteps: number; log: (line: string) => void }): Promise<TrainOutcome> {
+export async function driveRun(
+  trainer: Pick<Trainer, 'run' | 'command'>,
+  o: { budget: number | null; totalSteps: number; log: (line: string) => void },
+): Promise<TrainOutcome> {
   const printer = new ProgressPrinter({ totalSteps: o.totalSteps });
   const out: TrainOutcome = { checkpoint: null, steps: 0, error: null, generatedTokens: 0, budgetReached: o.budget === null ? null : false };
   const say = (e: TrainEvent) => {

@@ -35,7 +35,15 @@ export type ThinktuneEntry = ThinktuneCommand;
 /** `thinktune eval` flags that prompt a model exactly as `settings` say. */
 export function promptFlags(settings: Pick<EvalSettings, 'task' | 'prompt'>): string[] {
   const p = settings.prompt;
-  return ['--task', settings.task, '--instruction', p.instruction, '--chat-template', p.chatTemplate, ...(p.system !== undefined ? ['--system', p.system] : [])];
+  return [
+    '--task',
+    settings.task,
+    '--instruction',
+    p.instruction,
+    '--chat-template',
+    p.chatTemplate,
+    ...(p.system !== undefined ? ['--system', p.system] : []),
+  ];
 }
 
 export interface ChildContext {
@@ -74,8 +82,18 @@ async function runChild(ctx: ChildContext, args: string[], onLine: (line: string
   // Lines as they come (progress must show while the child runs); the loop ends when stdout closes.
   if (child.stdout) for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) onLine(line);
   const r = await child;
-  const lines = typeof r.stderr === 'string' ? r.stderr.split('\n').map((l) => l.trim()).filter((l) => l !== '') : [];
-  return { exitCode: r.exitCode, seconds: (performance.now() - t0) / 1000, lastError: errorLine(lines) ?? (r.exitCode === undefined ? (r.shortMessage ?? null) : null) };
+  const lines =
+    typeof r.stderr === 'string'
+      ? r.stderr
+          .split('\n')
+          .map((l) => l.trim())
+          .filter((l) => l !== '')
+      : [];
+  return {
+    exitCode: r.exitCode,
+    seconds: (performance.now() - t0) / 1000,
+    lastError: errorLine(lines) ?? (r.exitCode === undefined ? (r.shortMessage ?? null) : null),
+  };
 }
 
 /**
@@ -116,13 +134,35 @@ export function readTrainLine(p: TrainProgress, line: string): void {
 const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exited with status ${o.exitCode}`;
 
 /** Evaluates `model` in an eval child; metrics and per-problem records (its --out file), or the child's error line. */
-async function evaluateInChild(ctx: ChildContext, job: ChildJob, model: string): Promise<{ result: Pick<EvalResult, 'metrics' | 'records'> | null; seconds: number; error: string | null }> {
+async function evaluateInChild(
+  ctx: ChildContext,
+  job: ChildJob,
+  model: string,
+): Promise<{ result: Pick<EvalResult, 'metrics' | 'records'> | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
-  const o = await runChild(ctx, ['eval', '--model', model, '--data', ctx.testFile, '--limit', String(ctx.problems), '--max-new-tokens', String(ctx.eval.maxNewTokens),
-    ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []), ...promptFlags(ctx.eval), '--json', '--out', out], (line) => {
-    const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
-    if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
-  });
+  const o = await runChild(
+    ctx,
+    [
+      'eval',
+      '--model',
+      model,
+      '--data',
+      ctx.testFile,
+      '--limit',
+      String(ctx.problems),
+      '--max-new-tokens',
+      String(ctx.eval.maxNewTokens),
+      ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []),
+      ...promptFlags(ctx.eval),
+      '--json',
+      '--out',
+      out,
+    ],
+    (line) => {
+      const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
+      if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
+    },
+  );
   if (o.exitCode !== 0) return { result: null, seconds: o.seconds, error: `evaluation failed: ${failure('thinktune eval', o)}` };
   if (!existsSync(out)) return { result: null, seconds: o.seconds, error: `evaluation failed: thinktune eval wrote no ${out}` };
   return { result: JSON.parse(readFileSync(out, 'utf8')) as Pick<EvalResult, 'metrics' | 'records'>, seconds: o.seconds, error: null };
@@ -156,7 +196,17 @@ export async function runJobInChildren(ctx: ChildContext, job: ChildJob, budget:
 
   if (job.config === null || job.runDir === null) {
     const ev = await evaluateInChild(ctx, job, job.model!);
-    return finish({ ...evaluation(ev), trainSeconds: 0, evalSeconds: ev.seconds, checkpoint: job.model, steps: 0, error: ev.error, generatedTokens: null, updateSteps: null, budgetReached: null });
+    return finish({
+      ...evaluation(ev),
+      trainSeconds: 0,
+      evalSeconds: ev.seconds,
+      checkpoint: job.model,
+      steps: 0,
+      error: ev.error,
+      generatedTokens: null,
+      updateSteps: null,
+      budgetReached: null,
+    });
   }
   const seen = newTrainProgress();
   let budgetReached: boolean | null = budget === null ? null : false;
@@ -175,4 +225,7 @@ export async function runJobInChildren(ctx: ChildContext, job: ChildJob, budget:
   return finish({ ...trained, ...evaluation(ev), evalSeconds: ev.seconds, error: ev.error });
 }
 
-export const childRunner = (ctx: ChildContext): JobRunner => (job, budget) => runJobInChildren(ctx, job, budget);
+export const childRunner =
+  (ctx: ChildContext): JobRunner =>
+  (job, budget) =>
+    runJobInChildren(ctx, job, budget);

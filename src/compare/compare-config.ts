@@ -74,13 +74,27 @@ export function loadComparePlan(input: PlanInput): ComparePlan {
   const config = parseTrainConfig(raw);
   const primary = own.primary ?? 'greedy pass@1';
   if (!(PRIMARY_METRICS as readonly unknown[]).includes(primary)) {
-    fail(`primary must be one of ${PRIMARY_METRICS.map((p) => `'${p}'`).join(', ')} (got ${JSON.stringify(primary)}): the paired per-problem tests need a 0/1 outcome per problem; write primary: greedy pass@1`);
+    fail(
+      `primary must be one of ${PRIMARY_METRICS.map((p) => `'${p}'`).join(', ')} (got ${JSON.stringify(primary)}): the paired per-problem tests need a 0/1 outcome per problem; write primary: greedy pass@1`,
+    );
   }
   if (own.title !== undefined && typeof own.title !== 'string') fail('title must be text');
   const flags = input.methodFlags ?? [];
-  const methods = flags.length > 0 ? flags.map(parseMethodFlag) : own.methods !== undefined ? parseMethodList(own.methods) : DEFAULT_METHODS.map((m) => ({ ...m, set: { ...m.set } }));
+  const methods =
+    flags.length > 0
+      ? flags.map(parseMethodFlag)
+      : own.methods !== undefined
+        ? parseMethodList(own.methods)
+        : DEFAULT_METHODS.map((m) => ({ ...m, set: { ...m.set } }));
   const reference = input.reference ?? own.reference ?? 'grpo';
   if (typeof reference !== 'string') fail('reference must name a method, e.g. reference: grpo');
   checkMethods(config, methods, reference as string);
-  return { config, methods, listed: flags.length > 0 || own.methods !== undefined, primary: primary as PrimaryMetric, reference: reference as string, title: (own.title as string | undefined) ?? null };
+  return {
+    config,
+    methods,
+    listed: flags.length > 0 || own.methods !== undefined,
+    primary: primary as PrimaryMetric,
+    reference: reference as string,
+    title: (own.title as string | undefined) ?? null,
+  };
 }

@@ -34,7 +34,7 @@ import { childRunner, writeTestProblems, type ChildContext } from './children.js
 import { keptRuns, planDifference, readEarlierResults, runKey } from './continue.js';
 import type { PrimaryMetric } from './compare-config.js';
 import { inProcessRunner } from './in-process.js';
-import { runTag, unstartedRun, type EvalSettings, type Job, type RunResult } from './jobs.js';
+import { runTag, unstartedRun, type EvalSettings, type Job, type JobRunner, type RunResult } from './jobs.js';
 import { DEFAULT_METHODS, ZERO_SHOT, checkMethods, methodConfig, runOrder, type MethodSpec } from './methods.js';
 import { runPool } from './pool.js';
 import { methodRow, renderTable, tableColumns, type MethodRow } from './table.js';
@@ -144,12 +144,23 @@ function summaryRows(methods: readonly MethodSpec[], runs: Record<string, RunRes
 
 /** Zero-shot, then each seed's methods in run order (runOrder); budgetFrom points at the same seed's matched run. */
 function jobList(opts: CompareOptions, methods: readonly MethodSpec[], seeds: number[], outDir: string, baseDir: string): Job[] {
-  const jobs: Job[] = [{ method: ZERO_SHOT, seed: null, tag: runTag(ZERO_SHOT, null), name: ZERO_SHOT, config: null, runDir: null, model: baseDir, budgetFrom: null }];
+  const jobs: Job[] = [
+    { method: ZERO_SHOT, seed: null, tag: runTag(ZERO_SHOT, null), name: ZERO_SHOT, config: null, runDir: null, model: baseDir, budgetFrom: null },
+  ];
   for (const seed of seeds) {
     for (const m of runOrder(methods)) {
       const name = `${m.name}-seed${seed}`;
       const budgetFrom = m.matchTokensOf === null ? null : jobs.findIndex((j) => j.method === m.matchTokensOf && j.seed === seed);
-      jobs.push({ method: m.name, seed, tag: runTag(m.name, seed), name, config: methodConfig(opts.config, m, seed), runDir: join(outDir, 'runs', name), model: null, budgetFrom });
+      jobs.push({
+        method: m.name,
+        seed,
+        tag: runTag(m.name, seed),
+        name,
+        config: methodConfig(opts.config, m, seed),
+        runDir: join(outDir, 'runs', name),
+        model: null,
+        budgetFrom,
+      });
     }
   }
   return jobs;
@@ -159,7 +170,10 @@ function jobList(opts: CompareOptions, methods: readonly MethodSpec[], seeds: nu
 function deferred<T>(): { promise: Promise<T>; resolve: (v: T) => void; reject: (e: unknown) => void } {
   let resolve!: (v: T) => void;
   let reject!: (e: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }
 
@@ -187,22 +201,43 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   const spec = testDataSpec(opts.config, opts.testData);
   const problems = loadTestProblems(spec, limit, opts.config);
   const evalMax = opts.evalMaxNewTokens ?? opts.config.grpo.maxNewTokens;
-  const evalSettings: EvalSettings = { maxNewTokens: evalMax, samples, temperature: opts.config.grpo.temperature, task: opts.config.data.task, prompt: opts.config.prompt };
+  const evalSettings: EvalSettings = {
+    maxNewTokens: evalMax,
+    samples,
+    temperature: opts.config.grpo.temperature,
+    task: opts.config.data.task,
+    prompt: opts.config.prompt,
+  };
   const seeds = Array.from({ length: opts.seeds }, (_, i) => i + 1);
 
   const results: CompareResults = {
-    command: opts.command, created: new Date().toISOString(), outDir, primary: opts.primary ?? 'greedy pass@1', reference,
+    command: opts.command,
+    created: new Date().toISOString(),
+    outDir,
+    primary: opts.primary ?? 'greedy pass@1',
+    reference,
     test: {
-      data: spec, difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null, problems: problems.length, maxNewTokens: evalMax, samples,
-      temperature: samples > 1 ? evalSettings.temperature : null, ids: problems.map((p) => p.id),
+      data: spec,
+      difficulty: spec.startsWith('arith-') ? opts.config.data.difficulty : null,
+      problems: problems.length,
+      maxNewTokens: evalMax,
+      samples,
+      temperature: samples > 1 ? evalSettings.temperature : null,
+      ids: problems.map((p) => p.id),
     },
-    seeds, config: opts.config, methodSpecs: methods,
-    methods: Object.fromEntries([ZERO_SHOT, ...methods.map((m) => m.name)].map((m) => [m, [] as RunResult[]])), summary: [], analysis: null,
+    seeds,
+    config: opts.config,
+    methodSpecs: methods,
+    methods: Object.fromEntries([ZERO_SHOT, ...methods.map((m) => m.name)].map((m) => [m, [] as RunResult[]])),
+    summary: [],
+    analysis: null,
   };
   if (earlier !== null) {
     const differs = planDifference(earlier, results);
     if (differs !== null) {
-      throw new RunDirError(`--continue: ${outDir} holds a comparison that differs in ${differs}; run it with the same config and flags as before, or pass another --out folder`);
+      throw new RunDirError(
+        `--continue: ${outDir} holds a comparison that differs in ${differs}; run it with the same config and flags as before, or pass another --out folder`,
+      );
     }
     results.command = earlier.command;
     results.created = earlier.created;
@@ -228,7 +263,7 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     }
   }
   if (earlierRun[0] === undefined) log(`[zero-shot] evaluating ${baseDir} on ${problems.length} problems of ${spec}`);
-  let runner;
+  let runner: JobRunner;
   if (jobs === 1) runner = inProcessRunner({ problems, eval: evalSettings, backend: opts.backend, log });
   else {
     const jobsDir = join(outDir, 'jobs');
@@ -249,7 +284,10 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
       if (job.budgetFrom !== null) {
         const from = await done[job.budgetFrom].promise;
         if (from.error !== null || from.generatedTokens === null) {
-          const r = unstartedRun(job, `its token budget is the generated tokens of ${runTag(from.method, from.seed)}, which ${from.error !== null ? 'failed' : 'wrote no rollouts'}`);
+          const r = unstartedRun(
+            job,
+            `its token budget is the generated tokens of ${runTag(from.method, from.seed)}, which ${from.error !== null ? 'failed' : 'wrote no rollouts'}`,
+          );
           done[i].resolve(r);
           return r;
         }
@@ -274,12 +312,16 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
   collect();
   save();
   const todo = list.map((_, i) => i).filter((i) => earlierRun[i] === undefined);
-  await runPool(todo.map((i) => task(i)), jobs, (r, k) => {
-    finished[todo[k]] = r;
-    collect();
-    log(runLine(r));
-    save();
-  });
+  await runPool(
+    todo.map((i) => task(i)),
+    jobs,
+    (r, k) => {
+      finished[todo[k]] = r;
+      collect();
+      log(runLine(r));
+      save();
+    },
+  );
   results.analysis = analyse(results);
   save();
   writeFileSync(join(outDir, 'table.md'), resultsTable(results, opts.title ?? null));
@@ -298,10 +340,26 @@ export function resultsTable(results: CompareResults, title: string | null): str
   const runs = Object.values(results.methods).flat().length;
   const planned = 1 + methods.length * results.seeds.length;
   const table = renderTable(results.summary, {
-    command: results.command, testData: t.difficulty ? `${t.data} (${t.difficulty})` : t.data, problems: t.problems, seeds: results.seeds, totalSteps: c.run.totalSteps,
-    promptsPerStep: c.data.promptsPerStep, groupSize: c.grpo.groupSize, maxNewTokens: c.grpo.maxNewTokens, evalMaxNewTokens: t.maxNewTokens,
-    samples: t.samples, temperature: t.temperature ?? c.grpo.temperature,
-    comparison: { title, methods, methodConfigs: methods.map((m) => methodConfig(c, m, 1)), analysis: results.analysis, runs: results.methods, reference: results.reference, primary: results.primary },
+    command: results.command,
+    testData: t.difficulty ? `${t.data} (${t.difficulty})` : t.data,
+    problems: t.problems,
+    seeds: results.seeds,
+    totalSteps: c.run.totalSteps,
+    promptsPerStep: c.data.promptsPerStep,
+    groupSize: c.grpo.groupSize,
+    maxNewTokens: c.grpo.maxNewTokens,
+    evalMaxNewTokens: t.maxNewTokens,
+    samples: t.samples,
+    temperature: t.temperature ?? c.grpo.temperature,
+    comparison: {
+      title,
+      methods,
+      methodConfigs: methods.map((m) => methodConfig(c, m, 1)),
+      analysis: results.analysis,
+      runs: results.methods,
+      reference: results.reference,
+      primary: results.primary,
+    },
   });
   if (runs >= planned) return table;
   const [head, ...rest] = table.split('\n');

@@ -40,23 +40,47 @@ async function run(ctx: InProcessContext, job: Job, budget: number | null): Prom
   const none = { generatedTokens: null, updateSteps: null, tokenBudget: budget, budgetReached: null };
   if (job.config === null || job.runDir === null) {
     const ev = await evaluateCheckpoint(job.model!, ctx.problems, ctx.eval);
-    return { method: job.method, seed: null, ...evaluated(ev), trainSeconds: 0, evalSeconds: ev.seconds, runDir: null, checkpoint: job.model, steps: 0, error: null, startedAt, endedAt: new Date().toISOString(), ...none };
+    return {
+      method: job.method,
+      seed: null,
+      ...evaluated(ev),
+      trainSeconds: 0,
+      evalSeconds: ev.seconds,
+      runDir: null,
+      checkpoint: job.model,
+      steps: 0,
+      error: null,
+      startedAt,
+      endedAt: new Date().toISOString(),
+      ...none,
+    };
   }
   const t0 = performance.now();
   const trainer = await Trainer.create({ config: job.config, runDir: job.runDir, backend: ctx.backend });
-  let out;
+  let out: Awaited<ReturnType<typeof driveRun>>;
   try {
     out = await driveRun(trainer, { budget, totalSteps: job.config.run.totalSteps, log: (l) => ctx.log(`${job.tag} ${l}`) });
   } finally {
     trainer.dispose();
   }
   const trained = {
-    method: job.method, seed: job.seed, trainSeconds: (performance.now() - t0) / 1000, runDir: job.runDir, checkpoint: out.checkpoint, steps: out.steps,
-    startedAt, ...runFacts(job.runDir), tokenBudget: budget, budgetReached: out.budgetReached,
+    method: job.method,
+    seed: job.seed,
+    trainSeconds: (performance.now() - t0) / 1000,
+    runDir: job.runDir,
+    checkpoint: out.checkpoint,
+    steps: out.steps,
+    startedAt,
+    ...runFacts(job.runDir),
+    tokenBudget: budget,
+    budgetReached: out.budgetReached,
   };
   if (out.error !== null) return { ...trained, ...NOT_EVALUATED, evalSeconds: 0, error: out.error, endedAt: new Date().toISOString() };
   const ev = await evaluateCheckpoint(out.checkpoint!, ctx.problems, ctx.eval);
   return { ...trained, ...evaluated(ev), evalSeconds: ev.seconds, error: null, endedAt: new Date().toISOString() };
 }
 
-export const inProcessRunner = (ctx: InProcessContext): JobRunner => (job, budget) => run(ctx, job, budget);
+export const inProcessRunner =
+  (ctx: InProcessContext): JobRunner =>
+  (job, budget) =>
+    run(ctx, job, budget);

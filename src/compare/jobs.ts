@@ -91,7 +91,19 @@ export const NO_FACTS: RunFacts = { generatedTokens: null, updateSteps: null };
 export function unstartedRun(job: Job, error: string, budget: number | null = null): RunResult {
   const now = new Date().toISOString();
   return {
-    method: job.method, seed: job.seed, ...NOT_EVALUATED, trainSeconds: 0, evalSeconds: 0, runDir: job.runDir, checkpoint: null, steps: 0,
-    error, startedAt: now, endedAt: now, ...NO_FACTS, tokenBudget: budget, budgetReached: null,
+    method: job.method,
+    seed: job.seed,
+    ...NOT_EVALUATED,
+    trainSeconds: 0,
+    evalSeconds: 0,
+    runDir: job.runDir,
+    checkpoint: null,
+    steps: 0,
+    error,
+    startedAt: now,
+    endedAt: now,
+    ...NO_FACTS,
+    tokenBudget: budget,
+    budgetReached: null,
   };
 }

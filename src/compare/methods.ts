@@ -61,27 +61,36 @@ export function methodConfig(base: TrainConfig, method: MethodSpec | string, see
 }
 
 function checkName(name: unknown, where: string): string {
-  if (typeof name !== 'string' || !NAME.test(name)) fail(`${where}: name must be letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)}); e.g. name: thinktuning-luffy`);
+  if (typeof name !== 'string' || !NAME.test(name))
+    fail(`${where}: name must be letters, digits, '.', '_' or '-' (got ${JSON.stringify(name)}); e.g. name: thinktuning-luffy`);
   if (name === ZERO_SHOT) fail(`${where}: ${ZERO_SHOT} is always run and cannot be listed; drop it from the methods`);
   return name as string;
 }
 
 /** `methods:` of a comparison config: a list of { name, label?, set?, matchTokensOf? }. */
 export function parseMethodList(raw: unknown): MethodSpec[] {
-  if (!Array.isArray(raw) || raw.length === 0) fail('methods must be a non-empty list of { name, set: { key: value } }; e.g. methods: [{ name: grpo, set: { guidance.enabled: false } }]');
+  if (!Array.isArray(raw) || raw.length === 0)
+    fail('methods must be a non-empty list of { name, set: { key: value } }; e.g. methods: [{ name: grpo, set: { guidance.enabled: false } }]');
   return (raw as unknown[]).map((m, i) => {
     const where = `methods[${i}]`;
-    if (typeof m !== 'object' || m === null || Array.isArray(m)) fail(`${where} must be a mapping { name, set }; write e.g. - { name: grpo, set: { guidance.enabled: false } }`);
+    if (typeof m !== 'object' || m === null || Array.isArray(m))
+      fail(`${where} must be a mapping { name, set }; write e.g. - { name: grpo, set: { guidance.enabled: false } }`);
     const o = m as Record<string, unknown>;
     const unknown = Object.keys(o).find((k) => !['name', 'label', 'set', 'matchTokensOf'].includes(k));
     if (unknown) fail(`${where} has an unknown key ${unknown}; a method has name, label, set and matchTokensOf`);
     const name = checkName(o.name, where);
     const set = o.set ?? {};
-    if (typeof set !== 'object' || set === null || Array.isArray(set)) fail(`${where} (${name}): set must be a mapping of config keys, e.g. set: { guidance.shaping: luffy }`);
+    if (typeof set !== 'object' || set === null || Array.isArray(set))
+      fail(`${where} (${name}): set must be a mapping of config keys, e.g. set: { guidance.shaping: luffy }`);
     for (const key of Object.keys(set as object)) resolveKeyFor(name, key);
     if (o.label !== undefined && typeof o.label !== 'string') fail(`${where} (${name}): label must be text`);
     if (o.matchTokensOf !== undefined && typeof o.matchTokensOf !== 'string') fail(`${where} (${name}): matchTokensOf must name another method`);
-    return { name, label: (o.label as string | undefined) ?? name, set: { ...(set as Record<string, unknown>) }, matchTokensOf: (o.matchTokensOf as string | undefined) ?? null };
+    return {
+      name,
+      label: (o.label as string | undefined) ?? name,
+      set: { ...(set as Record<string, unknown>) },
+      matchTokensOf: (o.matchTokensOf as string | undefined) ?? null,
+    };
   });
 }
 
@@ -124,17 +133,25 @@ export function checkMethods(base: TrainConfig, methods: readonly MethodSpec[], 
   const names = methods.map((m) => m.name);
   const dup = names.find((n, i) => names.indexOf(n) !== i);
   if (dup) fail(`two methods are called ${dup}; give each its own name`);
-  if (reference !== ZERO_SHOT && !names.includes(reference)) fail(`reference ${reference} is not one of the methods (${[ZERO_SHOT, ...names].join(', ')}); set reference to one of them`);
+  if (reference !== ZERO_SHOT && !names.includes(reference))
+    fail(`reference ${reference} is not one of the methods (${[ZERO_SHOT, ...names].join(', ')}); set reference to one of them`);
   for (const m of methods) {
     const c = methodConfig(base, m, 1);
-    if (c.run.objective === 'sft-guided' && !c.guidance.enabled) fail(`method ${m.name}: run.objective sft-guided learns from the teacher's rollouts but guidance.enabled is false; set guidance.enabled: true`);
+    if (c.run.objective === 'sft-guided' && !c.guidance.enabled)
+      fail(`method ${m.name}: run.objective sft-guided learns from the teacher's rollouts but guidance.enabled is false; set guidance.enabled: true`);
     if (m.matchTokensOf === null) continue;
     const target = methods.find((t) => t.name === m.matchTokensOf);
-    if (!target || target === m) fail(`method ${m.name}: matchTokensOf ${m.matchTokensOf} is not another method; name one of ${names.filter((n) => n !== m.name).join(', ')}`);
-    if (target!.matchTokensOf !== null) fail(`method ${m.name}: matchTokensOf ${target!.name}, which is compute-matched itself; match a method with a fixed run.totalSteps`);
+    if (!target || target === m)
+      fail(`method ${m.name}: matchTokensOf ${m.matchTokensOf} is not another method; name one of ${names.filter((n) => n !== m.name).join(', ')}`);
+    if (target!.matchTokensOf !== null)
+      fail(`method ${m.name}: matchTokensOf ${target!.name}, which is compute-matched itself; match a method with a fixed run.totalSteps`);
     // The cap (run.totalSteps) is larger than the steps the budget allows: nothing may be scheduled over it.
-    if (c.optim.schedule === 'cosine') fail(`method ${m.name}: a cosine lr schedule spans run.totalSteps, which is only a cap for a compute-matched method; set optim.schedule: constant (or linear-warmup)`);
-    if (c.guidance.enabled && c.guidance.decaySteps === 'auto') fail(`method ${m.name}: guidance.decaySteps auto stretches the teacher's schedule over the run.totalSteps cap; set guidance.decaySteps to a step count`);
+    if (c.optim.schedule === 'cosine')
+      fail(
+        `method ${m.name}: a cosine lr schedule spans run.totalSteps, which is only a cap for a compute-matched method; set optim.schedule: constant (or linear-warmup)`,
+      );
+    if (c.guidance.enabled && c.guidance.decaySteps === 'auto')
+      fail(`method ${m.name}: guidance.decaySteps auto stretches the teacher's schedule over the run.totalSteps cap; set guidance.decaySteps to a step count`);
   }
 }
 

@@ -33,11 +33,17 @@ const bits = (xs: readonly boolean[]) => xs.map((x) => (x ? '1' : '0')).join('')
 
 /** Whether the first \boxed{} of a greedy response is right, by the training reward's rule. */
 function firstRight(r: ScoredProblem): boolean {
-  return firstAnswerReward({ prompt: '', completion: r.response, answer: r.answer, terminated: r.terminated, endTokenCount: r.terminated ? 1 : 0, sample: {} }) === 1;
+  return (
+    firstAnswerReward({ prompt: '', completion: r.response, answer: r.answer, terminated: r.terminated, endTokenCount: r.terminated ? 1 : 0, sample: {} }) === 1
+  );
 }
 
 export function perProblem(records: readonly ScoredProblem[]): PerProblem {
-  const out: PerProblem = { correct: bits(records.map((r) => r.correct)), first: bits(records.map(firstRight)), reflected: bits(records.map((r) => r.reflected)) };
+  const out: PerProblem = {
+    correct: bits(records.map((r) => r.correct)),
+    first: bits(records.map(firstRight)),
+    reflected: bits(records.map((r) => r.reflected)),
+  };
   if (records.length > 0 && records.every((r) => r.samples)) {
     const k = records[0].samples!.correct.length;
     if (k > 35) throw new RangeError(`perProblem: ${k} samples do not fit one base-36 digit; use --samples 35 or fewer`);

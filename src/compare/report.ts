@@ -36,14 +36,16 @@ export function isDefaultComparison(methods: readonly MethodSpec[]): boolean {
   return methods.length === DEFAULT_METHODS.length && methods.every((m, i) => JSON.stringify(m) === JSON.stringify(DEFAULT_METHODS[i]));
 }
 
-const labelOf = (c: ComparisonContext, name: string) => (name === ZERO_SHOT ? 'zero-shot (base)' : c.methods.find((m) => m.name === name)?.label ?? name);
+const labelOf = (c: ComparisonContext, name: string) => (name === ZERO_SHOT ? 'zero-shot (base)' : (c.methods.find((m) => m.name === name)?.label ?? name));
 const signed = (x: number, d = 3) => `${x >= 0 ? '+' : '−'}${Math.abs(x).toFixed(d)}`;
 const pText = (p: number | null | undefined) => (p === null || p === undefined || Number.isNaN(p) ? '–' : p < 0.001 ? '<0.001' : p.toFixed(3));
 const mm = (s: Spread | null, d = 1) => (s ? `${s.mean.toFixed(d)} (${s.min.toFixed(0)}–${s.max.toFixed(0)})` : 'n/a');
 
 export function primaryLine(c: ComparisonContext, w: Where): string {
-  return `Primary metric, named in the config before the runs: **${c.primary}** (the "accuracy (pass@1, greedy)" column) on ${w.problems} problems of ${w.testData}; ` +
-    `every method is tested against **${labelOf(c, c.reference)}**, runs paired by seed. Sampled accuracy, pass@k, reflection and repairs are secondary.`;
+  return (
+    `Primary metric, named in the config before the runs: **${c.primary}** (the "accuracy (pass@1, greedy)" column) on ${w.problems} problems of ${w.testData}; ` +
+    `every method is tested against **${labelOf(c, c.reference)}**, runs paired by seed. Sampled accuracy, pass@k, reflection and repairs are secondary.`
+  );
 }
 
 function testRow(c: ComparisonContext, x: PairedComparison): string {
@@ -89,7 +91,10 @@ function budgetTable(c: ComparisonContext, a: Analysis): string[] {
     '',
     '| method | runs | steps | steps with an update | generated tokens (training) | matched to |',
     '|---|---|---|---|---|---|',
-    ...a.budgets.map((b) => `| ${labelOf(c, b.method)} | ${b.runs} | ${mm(b.steps)} | ${mm(b.updateSteps)} | ${mm(b.generatedTokens, 0)} | ${b.matchTokensOf ? labelOf(c, b.matchTokensOf) : '–'} |`),
+    ...a.budgets.map(
+      (b) =>
+        `| ${labelOf(c, b.method)} | ${b.runs} | ${mm(b.steps)} | ${mm(b.updateSteps)} | ${mm(b.generatedTokens, 0)} | ${b.matchTokensOf ? labelOf(c, b.matchTokensOf) : '–'} |`,
+    ),
     '',
   ];
 }
@@ -112,21 +117,30 @@ export function whatItSays(c: ComparisonContext, a: Analysis): string[] {
     `- After Holm's correction over the ${a.comparisons.filter((x) => x.holmP !== null).length} seed tests, p < ${ALPHA}: ${listOf(a.comparisons.filter((x) => x.holmP !== null && x.holmP < ALPHA).map((x) => labelOf(c, x.method)))}. ` +
       `Bootstrap intervals that exclude 0: ${listOf(a.comparisons.filter((x) => x.bootstrap && (x.bootstrap.low > 0 || x.bootstrap.high < 0)).map((x) => labelOf(c, x.method)))}.`,
   ];
-  if (tested.length < a.comparisons.length) lines.push(`- Not tested (fewer than two paired seeds): ${listOf(a.comparisons.filter((x) => !tested.includes(x)).map((x) => labelOf(c, x.method)))}.`);
+  if (tested.length < a.comparisons.length)
+    lines.push(`- Not tested (fewer than two paired seeds): ${listOf(a.comparisons.filter((x) => !tested.includes(x)).map((x) => labelOf(c, x.method)))}.`);
   const refl = Object.entries(c.runs)
     .map(([m, rs]) => ({ m, xs: rs.flatMap((r) => (r.metrics ? [r.metrics.reflection_rate] : [])) }))
     .filter((x) => x.xs.length > 0)
     .map((x) => ({ m: x.m, v: x.xs.reduce((s, v) => s + v, 0) / x.xs.length }))
     .sort((p, q) => q.v - p.v);
   lines.push(`- Greedy reflection rate, highest first: ${refl.map((x) => `${labelOf(c, x.m)} ${x.v.toFixed(3)}`).join(', ')}.`);
-  const net = a.repairs.filter((r) => r.fixed && r.broke).map((r) => ({ m: r.method, v: r.fixed!.mean - r.broke!.mean })).sort((p, q) => q.v - p.v);
+  const net = a.repairs
+    .filter((r) => r.fixed && r.broke)
+    .map((r) => ({ m: r.method, v: r.fixed!.mean - r.broke!.mean }))
+    .sort((p, q) => q.v - p.v);
   lines.push(`- Net repairs per run (fixed − broke, greedy), highest first: ${net.map((x) => `${labelOf(c, x.m)} ${signed(x.v, 1)}`).join(', ')}.`);
   return ['**What it says** (written from the numbers above, by src/compare/report.ts):', '', ...lines, ''];
 }
 
 /** The notes that say what each method is (overrides, compute matching, SFT) and how the tests are done. */
 function methodNotes(c: ComparisonContext, a: Analysis | null, w: Where): string[] {
-  const out = ['', 'Methods (overrides of the base config; seeds 1..n as run.seed):', '', ...c.methods.map((m) => `- ${m.label} (\`${m.name}\`): ${describeOverrides(m)}`)];
+  const out = [
+    '',
+    'Methods (overrides of the base config; seeds 1..n as run.seed):',
+    '',
+    ...c.methods.map((m) => `- ${m.label} (\`${m.name}\`): ${describeOverrides(m)}`),
+  ];
   c.methods.forEach((m, i) => {
     const cfg = c.methodConfigs[i];
     if (m.matchTokensOf !== null) {

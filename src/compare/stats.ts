@@ -39,8 +39,10 @@ export function spread(xs: readonly number[]): Spread {
 /** ln Gamma(x) for x > 0 (Lanczos, g = 7, 9 coefficients; relative error ~1e-15). */
 export function lnGamma(x: number): number {
   if (!(x > 0)) throw new RangeError(`lnGamma: x must be > 0, got ${x}`);
-  const c = [0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059,
-    12.507343278686905, -0.13857109526572012, 9.9843695780195716e-6, 1.5056327351493116e-7];
+  const c = [
+    0.99999999999980993, 676.5203681218851, -1259.1392167224028, 771.32342877765313, -176.61502916214059, 12.507343278686905, -0.13857109526572012,
+    9.9843695780195716e-6, 1.5056327351493116e-7,
+  ];
   if (x < 0.5) return Math.log(Math.PI / Math.sin(Math.PI * x)) - lnGamma(1 - x); // reflection
   const z = x - 1;
   let a = c[0];
@@ -146,7 +148,10 @@ export interface McNemar {
 
 /** McNemar's exact test from the two discordant counts. */
 export function mcnemarExact(aOnly: number, bOnly: number, pairs = aOnly + bOnly): McNemar {
-  for (const [k, v] of [['aOnly', aOnly], ['bOnly', bOnly]] as const) {
+  for (const [k, v] of [
+    ['aOnly', aOnly],
+    ['bOnly', bOnly],
+  ] as const) {
     if (!Number.isInteger(v) || v < 0) throw new RangeError(`mcnemarExact: ${k} must be a whole number >= 0, got ${v}`);
   }
   const n = aOnly + bOnly;
@@ -204,7 +209,8 @@ export function pairedBootstrap(a: readonly (readonly number[])[], b: readonly (
   const seed = o.seed ?? 0;
   if (a.length === 0 || a.length !== b.length) throw new Error(`pairedBootstrap: ${a.length} seeds against ${b.length}; pair them by seed`);
   const P = a[0].length;
-  if (P === 0 || a.some((r) => r.length !== P) || b.some((r) => r.length !== P)) throw new Error('pairedBootstrap: every seed needs the same problems, at least one');
+  if (P === 0 || a.some((r) => r.length !== P) || b.some((r) => r.length !== P))
+    throw new Error('pairedBootstrap: every seed needs the same problems, at least one');
   const d = Array.from({ length: P }, (_, j) => a.reduce((s, row, k) => s + row[j] - b[k][j], 0) / a.length);
   const diff = d.reduce((s, x) => s + x, 0) / P;
   const rng = mulberry32(seed);
@@ -220,7 +226,10 @@ export function pairedBootstrap(a: readonly (readonly number[])[], b: readonly (
 
 /** Holm's step-down adjusted p values, in the order given (nulls stay null and do not count). */
 export function holm(ps: readonly (number | null)[]): (number | null)[] {
-  const order = ps.map((p, i) => ({ p, i })).filter((x): x is { p: number; i: number } => x.p !== null && !Number.isNaN(x.p)).sort((x, y) => x.p - y.p);
+  const order = ps
+    .map((p, i) => ({ p, i }))
+    .filter((x): x is { p: number; i: number } => x.p !== null && !Number.isNaN(x.p))
+    .sort((x, y) => x.p - y.p);
   const m = order.length;
   const out: (number | null)[] = ps.map(() => null);
   let running = 0;

@@ -28,7 +28,12 @@ export function tableColumns(samples = 1): TableColumn[] {
   const sampled = samples > 1;
   return [
     { key: 'pass@1', label: 'accuracy (pass@1, greedy)', digits: 3 },
-    ...(sampled ? [{ key: `mean@${samples}`, label: `sampled accuracy (mean@${samples})`, digits: 3 }, { key: `pass@${samples}`, label: `pass@${samples}`, digits: 3 }] : []),
+    ...(sampled
+      ? [
+          { key: `mean@${samples}`, label: `sampled accuracy (mean@${samples})`, digits: 3 },
+          { key: `pass@${samples}`, label: `pass@${samples}`, digits: 3 },
+        ]
+      : []),
     { key: 'reflection_rate', label: 'reflection rate (greedy)', digits: 3 },
     ...(sampled ? [{ key: 'sampled_reflection_rate', label: 'reflection rate (sampled)', digits: 3 }] : []),
     { key: 'mean_length', label: 'mean length (tokens)', digits: 1 },
@@ -53,7 +58,13 @@ export interface RunFigures {
   trainSeconds: number;
 }
 
-export function methodRow(method: Method, runs: readonly RunFigures[], deterministic: boolean, layout: TableColumn[] = tableColumns(), label?: string): MethodRow {
+export function methodRow(
+  method: Method,
+  runs: readonly RunFigures[],
+  deterministic: boolean,
+  layout: TableColumn[] = tableColumns(),
+  label?: string,
+): MethodRow {
   const ok = runs.filter((r) => r.metrics !== null);
   const columns: MethodRow['columns'] = {};
   if (ok.length > 0) {
@@ -99,15 +110,19 @@ export function renderTable(rows: readonly MethodRow[], ctx: TableContext): stri
     const seeds = r.method === 'zero-shot' ? 'once' : `${r.runs}${r.failed ? ` (+${r.failed} failed)` : ''}`;
     return `| ${r.label ?? METHOD_LABELS[r.method] ?? r.method} | ${seeds} | ${columns.map((c) => cell(r.columns[c.key], c.digits)).join(' | ')} |`;
   });
-  const sampledNote = samples > 1
-    ? ` Sampled columns: ${samples} samples per problem at temperature ${ctx.temperature ?? 1} (the training temperature, so mean@${samples} is the accuracy the training reward measures), evaluation seed 0; pass@${samples}: the share of problems with at least one right sample.`
-    : '';
+  const sampledNote =
+    samples > 1
+      ? ` Sampled columns: ${samples} samples per problem at temperature ${ctx.temperature ?? 1} (the training temperature, so mean@${samples} is the accuracy the training reward measures), evaluation seed 0; pass@${samples}: the share of problems with at least one right sample.`
+      : '';
   const cmp = ctx.comparison;
   const budget = `${ctx.totalSteps} steps x ${ctx.promptsPerStep} prompts x G=${ctx.groupSize}, at most ${ctx.maxNewTokens} new tokens per rollout`;
-  const budgetNote = !cmp || isDefaultComparison(cmp.methods)
-    ? `Training budget (identical for GRPO and ThinkTuning): ${budget}; the only difference is guidance.enabled.`
-    : `Training budget of the base config: ${budget}; each method changes only the keys listed under "Methods".`;
-  const title = cmp?.title ?? (!cmp || isDefaultComparison(cmp.methods) ? 'Zero-shot vs GRPO vs ThinkTuning' : `Zero-shot vs ${cmp.methods.map((m) => m.label).join(' vs ')}`);
+  const budgetNote =
+    !cmp || isDefaultComparison(cmp.methods)
+      ? `Training budget (identical for GRPO and ThinkTuning): ${budget}; the only difference is guidance.enabled.`
+      : `Training budget of the base config: ${budget}; each method changes only the keys listed under "Methods".`;
+  const title =
+    cmp?.title ??
+    (!cmp || isDefaultComparison(cmp.methods) ? 'Zero-shot vs GRPO vs ThinkTuning' : `Zero-shot vs ${cmp.methods.map((m) => m.label).join(' vs ')}`);
   const sections = cmp ? comparisonSections(cmp, ctx) : { afterTable: [], notes: [] };
   return [
     `# ${title}`,
@@ -121,7 +136,8 @@ export function renderTable(rows: readonly MethodRow[], ctx: TableContext): stri
     `Cells: mean ± sample standard deviation over seeds (min–max). Seeds: ${ctx.seeds.join(', ')} (run.seed). ` +
       'Zero-shot is the base checkpoint, evaluated once (its spread is 0); "–" means a single seed.',
     `Evaluation: ${ctx.problems} problems of ${ctx.testData}, greedy decoding, at most ${ctx.evalMaxNewTokens} new tokens; ` +
-      'reflection rate = share of responses with a reflection marker followed by a re-computation (src/eval/reflection.ts).' + sampledNote,
+      'reflection rate = share of responses with a reflection marker followed by a re-computation (src/eval/reflection.ts).' +
+      sampledNote,
     budgetNote,
     ...sections.notes,
     '',

@@ -49,9 +49,7 @@ export function unknownKeyMessage(root: z.ZodType, parent: readonly PropertyKey[
   const keys = Object.keys((parentSchema && shapeOf(parentSchema)) ?? {});
   const where = parent.map((p, i) => (typeof p === 'number' ? `[${p}]` : `${i > 0 ? '.' : ''}${String(p)}`)).join('');
   const prefix = parent.length ? `${where}.` : '';
-  const near =
-    keys.find((k) => k.toLowerCase() === bad.toLowerCase()) ??
-    keys.find((k) => editDistance(k.toLowerCase(), bad.toLowerCase()) <= 2);
+  const near = keys.find((k) => k.toLowerCase() === bad.toLowerCase()) ?? keys.find((k) => editDistance(k.toLowerCase(), bad.toLowerCase()) <= 2);
   const hint = near ? ` (did you mean ${prefix}${near}?)` : '';
   return parent.length === 0
     ? `config: unknown section "${bad}"${hint}; the sections are ${keys.join(', ')}`

@@ -50,7 +50,9 @@ export class DecodeArena {
     if (end > have) {
       const pages = Math.ceil((end - have) / PAGE);
       if (have / PAGE + pages > MAX_PAGES) {
-        throw new Error(`generate: decoding needs ${(end / 2 ** 30).toFixed(1)} GiB of working memory, over the 4 GiB limit; generate fewer rows or tokens at once`);
+        throw new Error(
+          `generate: decoding needs ${(end / 2 ** 30).toFixed(1)} GiB of working memory, over the 4 GiB limit; generate fewer rows or tokens at once`,
+        );
       }
       this.memory.grow(pages);
     }

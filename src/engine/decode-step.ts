@@ -15,7 +15,17 @@ import { ropeAngles } from '../model/rope.js';
 import { DecodeThreads } from './decode-threads.js';
 import { PANEL, decodeModule } from './decode-kernels.js';
 import { KvCache } from './kv-cache.js';
-import { BackendLinear, DecodeWeights, PackedLinear, columns, evenRows, linearShapes, packedFloats, type DecodeLinear, type WeightSpec } from './decode-weights.js';
+import {
+  BackendLinear,
+  DecodeWeights,
+  PackedLinear,
+  columns,
+  evenRows,
+  linearShapes,
+  packedFloats,
+  type DecodeLinear,
+  type WeightSpec,
+} from './decode-weights.js';
 
 /** Where the decode matmuls run: 'wasm' kernels, the tfjs 'backend', or 'auto' (see chooseMatmul). */
 export type DecodeMatmul = 'auto' | 'wasm' | 'backend';
@@ -52,8 +62,19 @@ function rmsNormHost(x: Float32Array, rows: number, w: Float32Array, eps: number
  * src[so + h*hd ..] -> dst[do_ + h*dstStride ..], times `scale`. cos/sin rows start at `a`.
  */
 function biasRope(
-  src: Float32Array, so: number, bias: Float32Array, bo: number, heads: number, hd: number,
-  dst: Float32Array, do_: number, dstStride: number, cos: Float32Array, sin: Float32Array, a: number, scale: number,
+  src: Float32Array,
+  so: number,
+  bias: Float32Array,
+  bo: number,
+  heads: number,
+  hd: number,
+  dst: Float32Array,
+  do_: number,
+  dstStride: number,
+  cos: Float32Array,
+  sin: Float32Array,
+  a: number,
+  scale: number,
 ): void {
   const half = hd / 2;
   for (let h = 0; h < heads; h++) {
@@ -116,7 +137,10 @@ export class Decoder {
   private readonly sin: Float32Array;
   private readonly swigluFn: number;
 
-  constructor(private readonly model: CausalLM, opts: DecoderOptions) {
+  constructor(
+    private readonly model: CausalLM,
+    opts: DecoderOptions,
+  ) {
     const c = model.config;
     const B = opts.batch;
     const I = c.intermediate_size;
@@ -146,7 +170,10 @@ export class Decoder {
       throw err;
     }
     this.logp = new Float32Array(B * c.vocab_size);
-    ({ cos: this.cos, sin: this.sin } = ropeAngles(Int32Array.from({ length: opts.maxLen }, (_, i) => i), model.invFreq));
+    ({ cos: this.cos, sin: this.sin } = ropeAngles(
+      Int32Array.from({ length: opts.maxLen }, (_, i) => i),
+      model.invFreq,
+    ));
     this.swigluFn = this.threads.fn('swiglu');
     this.threads.start();
   }

@@ -58,11 +58,22 @@ export class PackedLinear implements DecodeLinear {
   private readonly packed: Float32Array;
 
   /** fn: index of the arena module's gemm for this (K, N). */
-  constructor(spec: WeightSpec, arena: DecodeArena, private readonly threads: DecodeThreads, private readonly fn: number, batch: number) {
+  constructor(
+    spec: WeightSpec,
+    arena: DecodeArena,
+    private readonly threads: DecodeThreads,
+    private readonly fn: number,
+    batch: number,
+  ) {
     const N = columns(spec);
     this.stride = Math.ceil(N / PANEL) * PANEL;
     this.packed = arena.f32(packedFloats(spec.K, N));
-    packPanels(this.packed, spec.blocks.map((b) => ({ data: b.dataSync() as Float32Array, cols: b.shape[1] })), spec.K, spec.rowOf);
+    packPanels(
+      this.packed,
+      spec.blocks.map((b) => ({ data: b.dataSync() as Float32Array, cols: b.shape[1] })),
+      spec.K,
+      spec.rowOf,
+    );
     this.out = arena.f32(evenRows(batch) * this.stride);
   }
 
@@ -87,7 +98,13 @@ export class BackendLinear implements DecodeLinear {
       const rows = Int32Array.from({ length: spec.K }, (_, k) => rowOf(k));
       const zero = tf.zeros([1, w.shape[1]]);
       // Gather from [W; 0]: index -1 becomes the appended zero row.
-      return tf.gather(tf.concat([w, zero], 0), tf.tensor1d(rows.map((r) => (r < 0 ? w.shape[0] : r)), 'int32')) as tf.Tensor2D;
+      return tf.gather(
+        tf.concat([w, zero], 0),
+        tf.tensor1d(
+          rows.map((r) => (r < 0 ? w.shape[0] : r)),
+          'int32',
+        ),
+      ) as tf.Tensor2D;
     });
     this.out = arena.f32(evenRows(batch) * this.stride);
   }

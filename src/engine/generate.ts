@@ -57,7 +57,9 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
   const P = Math.max(...prompts.map((p) => p.length));
   const Tmax = P + opts.maxNewTokens;
   if (Tmax > model.config.max_position_embeddings) {
-    throw new Error(`generate: prompt (${P}) + maxNewTokens (${opts.maxNewTokens}) exceeds max_position_embeddings (${model.config.max_position_embeddings}); shorten one of them`);
+    throw new Error(
+      `generate: prompt (${P}) + maxNewTokens (${opts.maxNewTokens}) exceeds max_position_embeddings (${model.config.max_position_embeddings}); shorten one of them`,
+    );
   }
   const stop = new Set(opts.stopTokens);
 
@@ -77,11 +79,25 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
   const B = nP * G;
   const start = Int32Array.from({ length: B }, (_, r) => pad[Math.floor(r / G)]);
   const decoder = new Decoder(model, { batch: B, maxLen: Tmax, start, matmul: opts.decodeMatmul ?? 'auto' });
-  const out: GeneratedSequence[] = Array.from({ length: B }, (_, r) => ({ promptIndex: Math.floor(r / G), sample: r % G, tokens: [], logprobs: [], finished: false }));
+  const out: GeneratedSequence[] = Array.from({ length: B }, (_, r) => ({
+    promptIndex: Math.floor(r / G),
+    sample: r % G,
+    tokens: [],
+    logprobs: [],
+    finished: false,
+  }));
   try {
     // Last-position log-probs per prompt; each prompt's keys/values copied to its G rows (b = i*G + s).
     const pre = forward(model, { ids, B: nP, T: P, positions, keyMask: pad.some((n) => n > 0) ? keyMask : undefined }, { kv: true });
-    const last = tf.tidy(() => tf.gather(pre.logp, tf.tensor1d(Int32Array.from({ length: nP }, (_, i) => i * P + P - 1), 'int32')));
+    const last = tf.tidy(() =>
+      tf.gather(
+        pre.logp,
+        tf.tensor1d(
+          Int32Array.from({ length: nP }, (_, i) => i * P + P - 1),
+          'int32',
+        ),
+      ),
+    );
     let logp: Float32Array;
     try {
       logp = last.dataSync() as Float32Array;
@@ -100,12 +116,18 @@ export function generate(model: CausalLM, prompts: number[][], opts: GenerateOpt
     for (let step = 0; step < opts.maxNewTokens; step++) {
       let n = 0;
       for (let r = 0; r < B; r++) {
-        if (out[r].finished) { stepTokens[r] = -1; continue; }
+        if (out[r].finished) {
+          stepTokens[r] = -1;
+          continue;
+        }
         const { token, logprob } = sampleToken(logp, logpRow[r] * V, V, opts, opts.rng);
         out[r].tokens.push(token);
         out[r].logprobs.push(logprob);
         stepTokens[r] = token;
-        if (stop.has(token) || opts.stopWhen?.(out[r].tokens)) { out[r].finished = true; continue; }
+        if (stop.has(token) || opts.stopWhen?.(out[r].tokens)) {
+          out[r].finished = true;
+          continue;
+        }
         rows[n] = r;
         feed[n] = token;
         pos[n] = prompts[Math.floor(r / G)].length + step;

@@ -38,7 +38,16 @@ export class KvCache {
    * start[b]: first valid key column of batch row b (the prompt's left padding comes before it).
    * The cache lives in the threads' arena; their kernel module has the `attend` for this head layout.
    */
-  constructor(private readonly threads: DecodeThreads, layers: number, batch: number, heads: number, kvHeads: number, headDim: number, maxLen: number, start: Int32Array) {
+  constructor(
+    private readonly threads: DecodeThreads,
+    layers: number,
+    batch: number,
+    heads: number,
+    kvHeads: number,
+    headDim: number,
+    maxLen: number,
+    start: Int32Array,
+  ) {
     this.batch = batch;
     this.heads = heads;
     this.kvHeads = kvHeads;
@@ -108,8 +117,15 @@ export class KvCache {
    */
   attend(layer: number, n: number, col: number): void {
     this.threads.run(this.attendFn, [
-      this.keys[layer].byteOffset, this.values[layer].byteOffset, this.query.byteOffset, this.out.byteOffset,
-      this.rows.byteOffset, this.start.byteOffset, n, col, this.maxLen * this.dim * 4,
+      this.keys[layer].byteOffset,
+      this.values[layer].byteOffset,
+      this.query.byteOffset,
+      this.out.byteOffset,
+      this.rows.byteOffset,
+      this.start.byteOffset,
+      n,
+      col,
+      this.maxLen * this.dim * 4,
     ]);
   }
 }

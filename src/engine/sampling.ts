@@ -47,13 +47,19 @@ export function sampleToken(logp: Float32Array, offset: number, V: number, opts:
   if (candidates) {
     for (const i of candidates) {
       u -= probs[i];
-      if (u <= 0) { token = i; break; }
+      if (u <= 0) {
+        token = i;
+        break;
+      }
     }
     if (token < 0) token = candidates[candidates.length - 1];
   } else {
     for (let i = 0; i < V; i++) {
       u -= probs[i];
-      if (u <= 0) { token = i; break; }
+      if (u <= 0) {
+        token = i;
+        break;
+      }
     }
     if (token < 0) token = V - 1;
   }

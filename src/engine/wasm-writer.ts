@@ -55,42 +55,94 @@ export class Code {
     return this.op(0xfd, ...uleb(opcode), ...imm);
   }
 
-  get(local: number): this { return this.op(0x20, ...uleb(local)); }
-  set(local: number): this { return this.op(0x21, ...uleb(local)); }
-  tee(local: number): this { return this.op(0x22, ...uleb(local)); }
+  get(local: number): this {
+    return this.op(0x20, ...uleb(local));
+  }
+  set(local: number): this {
+    return this.op(0x21, ...uleb(local));
+  }
+  tee(local: number): this {
+    return this.op(0x22, ...uleb(local));
+  }
 
   /** `block ... end` (a `br` to it jumps past its end). */
-  block(body: () => void): this { this.op(0x02, 0x40); body(); return this.op(0x0b); }
+  block(body: () => void): this {
+    this.op(0x02, 0x40);
+    body();
+    return this.op(0x0b);
+  }
   /** `loop ... end` (a `br` to it jumps back to its start). */
-  loop(body: () => void): this { this.op(0x03, 0x40); body(); return this.op(0x0b); }
-  br(depth: number): this { return this.op(0x0c, ...uleb(depth)); }
-  brIf(depth: number): this { return this.op(0x0d, ...uleb(depth)); }
+  loop(body: () => void): this {
+    this.op(0x03, 0x40);
+    body();
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    return this.op(0x0c, ...uleb(depth));
+  }
+  brIf(depth: number): this {
+    return this.op(0x0d, ...uleb(depth));
+  }
 
-  i32Const(n: number): this { return this.op(0x41, ...sleb(n | 0)); }
-  i32Load(offset = 0): this { return this.op(0x28, 2, ...uleb(offset)); }
-  i32Add(): this { return this.op(0x6a); }
-  i32Sub(): this { return this.op(0x6b); }
-  i32Mul(): this { return this.op(0x6c); }
-  i32DivU(): this { return this.op(0x6e); }
-  i32LtU(): this { return this.op(0x49); }
-  i32GeU(): this { return this.op(0x4f); }
+  i32Const(n: number): this {
+    return this.op(0x41, ...sleb(n | 0));
+  }
+  i32Load(offset = 0): this {
+    return this.op(0x28, 2, ...uleb(offset));
+  }
+  i32Add(): this {
+    return this.op(0x6a);
+  }
+  i32Sub(): this {
+    return this.op(0x6b);
+  }
+  i32Mul(): this {
+    return this.op(0x6c);
+  }
+  i32DivU(): this {
+    return this.op(0x6e);
+  }
+  i32LtU(): this {
+    return this.op(0x49);
+  }
+  i32GeU(): this {
+    return this.op(0x4f);
+  }
   /** Atomic fetch-and-add on a shared memory: [address, operand] -> old value. */
-  i32AtomicRmwAdd(offset = 0): this { return this.op(0xfe, 0x1e, 2, ...uleb(offset)); }
+  i32AtomicRmwAdd(offset = 0): this {
+    return this.op(0xfe, 0x1e, 2, ...uleb(offset));
+  }
 
   f32Const(x: number): this {
     const b = new Uint8Array(new Float32Array([x]).buffer);
     return this.op(0x43, ...b);
   }
-  f32Load(offset = 0): this { return this.op(0x2a, 2, ...uleb(offset)); }
-  f32Store(offset = 0): this { return this.op(0x38, 2, ...uleb(offset)); }
-  f32Add(): this { return this.op(0x92); }
-  f32Div(): this { return this.op(0x95); }
-  f32Max(): this { return this.op(0x97); }
+  f32Load(offset = 0): this {
+    return this.op(0x2a, 2, ...uleb(offset));
+  }
+  f32Store(offset = 0): this {
+    return this.op(0x38, 2, ...uleb(offset));
+  }
+  f32Add(): this {
+    return this.op(0x92);
+  }
+  f32Div(): this {
+    return this.op(0x95);
+  }
+  f32Max(): this {
+    return this.op(0x97);
+  }
 
-  v128Load(offset = 0): this { return this.simd(0x00, 4, ...uleb(offset)); }
-  v128Store(offset = 0): this { return this.simd(0x0b, 4, ...uleb(offset)); }
+  v128Load(offset = 0): this {
+    return this.simd(0x00, 4, ...uleb(offset));
+  }
+  v128Store(offset = 0): this {
+    return this.simd(0x0b, 4, ...uleb(offset));
+  }
   /** Load one f32 into all four lanes. */
-  v128Load32Splat(offset = 0): this { return this.simd(0x09, 2, ...uleb(offset)); }
+  v128Load32Splat(offset = 0): this {
+    return this.simd(0x09, 2, ...uleb(offset));
+  }
   /** A v128 holding x in all four f32 lanes. */
   f32x4Const(x: number): this {
     const b = new Uint8Array(new Float32Array([x, x, x, x]).buffer);
@@ -100,24 +152,52 @@ export class Code {
   f32x4Shuffle(a: number, b: number, c: number, d: number): this {
     return this.simd(0x0d, ...[a, b, c, d].flatMap((l) => [4 * l, 4 * l + 1, 4 * l + 2, 4 * l + 3]));
   }
-  f32x4Splat(): this { return this.simd(0x13); }
-  f32x4ExtractLane(lane: number): this { return this.simd(0x1f, lane); }
-  f32x4Lt(): this { return this.simd(0x43); }
-  v128AndNot(): this { return this.simd(0x4f); }
-  f32x4Nearest(): this { return this.simd(0x6a); }
-  i32x4Shl(): this { return this.simd(0xab); }
-  i32x4Add(): this { return this.simd(0xae); }
+  f32x4Splat(): this {
+    return this.simd(0x13);
+  }
+  f32x4ExtractLane(lane: number): this {
+    return this.simd(0x1f, lane);
+  }
+  f32x4Lt(): this {
+    return this.simd(0x43);
+  }
+  v128AndNot(): this {
+    return this.simd(0x4f);
+  }
+  f32x4Nearest(): this {
+    return this.simd(0x6a);
+  }
+  i32x4Shl(): this {
+    return this.simd(0xab);
+  }
+  i32x4Add(): this {
+    return this.simd(0xae);
+  }
   i32x4Const(n: number): this {
     const b = new Uint8Array(new Int32Array([n, n, n, n]).buffer);
     return this.simd(0x0c, ...b);
   }
-  f32x4Add(): this { return this.simd(0xe4); }
-  f32x4Sub(): this { return this.simd(0xe5); }
-  f32x4Mul(): this { return this.simd(0xe6); }
-  f32x4Div(): this { return this.simd(0xe7); }
-  f32x4Min(): this { return this.simd(0xe8); }
-  f32x4Max(): this { return this.simd(0xe9); }
-  i32x4TruncSatF32x4S(): this { return this.simd(0xf8); }
+  f32x4Add(): this {
+    return this.simd(0xe4);
+  }
+  f32x4Sub(): this {
+    return this.simd(0xe5);
+  }
+  f32x4Mul(): this {
+    return this.simd(0xe6);
+  }
+  f32x4Div(): this {
+    return this.simd(0xe7);
+  }
+  f32x4Min(): this {
+    return this.simd(0xe8);
+  }
+  f32x4Max(): this {
+    return this.simd(0xe9);
+  }
+  i32x4TruncSatF32x4S(): this {
+    return this.simd(0xf8);
+  }
 }
 
 export interface FuncDef {
@@ -143,7 +223,14 @@ export function writeModule(funcs: FuncDef[]): Uint8Array<ArrayBuffer> {
     return [...uleb(body.length), ...body];
   });
   const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    0x00,
+    0x61,
+    0x73,
+    0x6d,
+    0x01,
+    0x00,
+    0x00,
+    0x00,
     ...section(1, vec(funcs.map((f) => funcType(f.params, f.results)))),
     ...section(2, vec([[...utf8('env'), ...utf8('memory'), 0x02, ...limits]])),
     ...section(3, vec(funcs.map((_, i) => uleb(i)))),

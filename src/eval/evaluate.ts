@@ -62,7 +62,9 @@ function batchBudget(model: CausalLM, prompts: number[][], maxNewTokens: number,
   if (budget === 0) {
     const longest = Math.max(...prompts.map((p) => p.length));
     const i = prompts.findIndex((p) => p.length === longest);
-    throw new DatasetError(`problem ${problems[i].id}: its prompt is ${longest} tokens, but the model has only ${model.config.max_position_embeddings} positions; drop it from the data or use a model with a longer context`);
+    throw new DatasetError(
+      `problem ${problems[i].id}: its prompt is ${longest} tokens, but the model has only ${model.config.max_position_embeddings} positions; drop it from the data or use a model with a longer context`,
+    );
   }
   return budget;
 }

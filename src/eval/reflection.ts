@@ -16,7 +16,8 @@
  * which is why a lone "is N" does not count.
  */
 
-const MARKER = /\bwait\b|\blet me (?:check|re-?check|double[- ]check|verify|walk through|go over|go through|redo|make sure)\b|\bre-?check\b|\bdouble[- ]check\b|\bare you sure\b/i;
+const MARKER =
+  /\bwait\b|\blet me (?:check|re-?check|double[- ]check|verify|walk through|go over|go through|redo|make sure)\b|\bre-?check\b|\bdouble[- ]check\b|\bare you sure\b/i;
 
 /** `a op b = c` / `a op b is c` with numbers a, b, c (decimals allowed, c may be negative). */
 const RECOMPUTATION = /\d+(?:\.\d+)?\s*(?:[-+x×*/÷])\s*\d+(?:\.\d+)?\s*(?:=|\bis\b)\s*-?\d/;

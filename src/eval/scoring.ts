@@ -104,10 +104,15 @@ export function voteOf(c: Completion): string | null {
 /** Scores one problem: its greedy response, and (when given, k > 1) its k sampled responses. */
 export function scoreProblem(problem: ProblemLike, greedy: Completion, samples: readonly Completion[] = []): ScoredProblem {
   const scored: ScoredProblem = {
-    id: problem.id, question: problem.question, answer: problem.answer,
-    response: greedy.text, predicted: extractAnswer(greedy.text),
-    correct: isCorrect(greedy, problem.answer), reflected: isReflective(greedy.text),
-    length: greedy.tokens, terminated: greedy.terminated,
+    id: problem.id,
+    question: problem.question,
+    answer: problem.answer,
+    response: greedy.text,
+    predicted: extractAnswer(greedy.text),
+    correct: isCorrect(greedy, problem.answer),
+    reflected: isReflective(greedy.text),
+    length: greedy.tokens,
+    terminated: greedy.terminated,
   };
   if (samples.length > 1) {
     const answers = samples.map(voteOf);
@@ -115,7 +120,11 @@ export function scoreProblem(problem: ProblemLike, greedy: Completion, samples: 
     const majority = majorityAnswer(answers);
     const truth = groundTruthAnswer(problem.answer);
     scored.samples = {
-      responses: samples.map((s) => s.text), answers, correct, reflected: samples.map((s) => isReflective(s.text)), majority,
+      responses: samples.map((s) => s.text),
+      answers,
+      correct,
+      reflected: samples.map((s) => isReflective(s.text)),
+      majority,
       majorityCorrect: majority !== null && truth !== null && answersEquivalent(majority, truth),
       passAtK: passAtK(samples.length, correct.filter(Boolean).length, samples.length),
     };

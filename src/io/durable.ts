@@ -48,5 +48,7 @@ export function fsyncDir(dir: string): void {
 
 /** A random suffix for temp names: pid plus 6 hex digits, so concurrent savers never collide. */
 export function tempSuffix(): string {
-  return `${process.pid}-${Math.floor(Math.random() * 0x1000000).toString(16).padStart(6, '0')}`;
+  return `${process.pid}-${Math.floor(Math.random() * 0x1000000)
+    .toString(16)
+    .padStart(6, '0')}`;
 }

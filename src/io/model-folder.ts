@@ -55,7 +55,9 @@ function checkFinite(tensors: Map<string, RawTensor>, dir: string): void {
       if (d[i] - d[i] !== 0) {
         let bad = 0;
         for (let j = i; j < d.length; j++) if (d[j] - d[j] !== 0) bad++;
-        throw new CheckpointError(`${dir}: tensor '${name}' holds ${bad} of ${d.length} values that are NaN or infinite; the weights are broken (a diverged run?): use an earlier checkpoint`);
+        throw new CheckpointError(
+          `${dir}: tensor '${name}' holds ${bad} of ${d.length} values that are NaN or infinite; the weights are broken (a diverged run?): use an earlier checkpoint`,
+        );
       }
     }
   }
@@ -71,7 +73,9 @@ function checkFolderExists(dir: string): void {
     const parent = path.dirname(path.resolve(dir));
     const leftover = fs.existsSync(parent) ? fs.readdirSync(parent).find((f) => f.startsWith(`${base}.old-`)) : undefined;
     if (leftover) {
-      throw new CheckpointError(`checkpoint folder ${dir} does not exist, but ${path.join(parent, leftover)} does (a save was interrupted); rename it to ${dir}`);
+      throw new CheckpointError(
+        `checkpoint folder ${dir} does not exist, but ${path.join(parent, leftover)} does (a save was interrupted); rename it to ${dir}`,
+      );
     }
     throw new CheckpointError(`checkpoint folder ${dir} does not exist; pass a folder holding ${CONFIG_FILE} and ${WEIGHTS_FILE}`);
   }
@@ -102,7 +106,9 @@ function loadWeights(dir: string): Map<string, RawTensor> {
   if (fs.existsSync(path.join(dir, WEIGHTS_FILE))) return readSafetensors(path.join(dir, WEIGHTS_FILE));
   if (fs.existsSync(path.join(dir, INDEX_FILE))) return loadSharded(dir);
   if (fs.existsSync(path.join(dir, 'pytorch_model.bin'))) {
-    throw new CheckpointError(`${dir} holds pytorch_model.bin but thinktune loads only safetensors; re-save it with transformers' save_pretrained(dir, safe_serialization=True)`);
+    throw new CheckpointError(
+      `${dir} holds pytorch_model.bin but thinktune loads only safetensors; re-save it with transformers' save_pretrained(dir, safe_serialization=True)`,
+    );
   }
   throw new CheckpointError(`${dir} has no ${WEIGHTS_FILE} or ${INDEX_FILE}; pass the folder that holds the model's safetensors weights`);
 }
@@ -118,7 +124,9 @@ function readWeightMap(dir: string): Map<string, string> {
   const map = new Map<string, string>();
   for (const [name, file] of Object.entries(weightMap)) {
     if (typeof file !== 'string' || file !== path.basename(file) || file === '..' || file === '.' || file.includes('\\')) {
-      throw new CheckpointError(`${indexPath}: tensor '${name}' points to ${JSON.stringify(file)}, which is not a shard file name in this folder; re-download the index`);
+      throw new CheckpointError(
+        `${indexPath}: tensor '${name}' points to ${JSON.stringify(file)}, which is not a shard file name in this folder; re-download the index`,
+      );
     }
     map.set(name, file);
   }
@@ -195,7 +203,9 @@ function checkReplaceable(dir: string): boolean {
   if (!stat.isDirectory()) throw new CheckpointError(`cannot save checkpoint to ${dir}: it is a file; choose another path`);
   const entries = fs.readdirSync(dir);
   if (entries.length > 0 && !entries.includes(CONFIG_FILE)) {
-    throw new CheckpointError(`cannot save checkpoint to ${dir}: the folder exists and is not a checkpoint (no ${CONFIG_FILE}), and saving would replace it; choose another path or empty it`);
+    throw new CheckpointError(
+      `cannot save checkpoint to ${dir}: the folder exists and is not a checkpoint (no ${CONFIG_FILE}), and saving would replace it; choose another path or empty it`,
+    );
   }
   return true;
 }
@@ -219,7 +229,11 @@ export function writeModelFolder(dir: string, configJson: Record<string, unknown
     fs.mkdirSync(tmp);
     writeFileDurable(path.join(tmp, CONFIG_FILE), JSON.stringify(configJson, null, 2) + '\n');
     writeSafetensors(path.join(tmp, WEIGHTS_FILE), tensors, saveOpts);
-    const subfolders = new Set(Object.keys(extraFiles).filter((n) => n.includes('/')).map((n) => n.split('/')[0]));
+    const subfolders = new Set(
+      Object.keys(extraFiles)
+        .filter((n) => n.includes('/'))
+        .map((n) => n.split('/')[0]),
+    );
     for (const sub of subfolders) fs.mkdirSync(path.join(tmp, sub));
     for (const [name, content] of Object.entries(extraFiles)) writeFileDurable(path.join(tmp, name), content);
     for (const sub of subfolders) fsyncDir(path.join(tmp, sub));
@@ -244,7 +258,10 @@ function commitFolder(dir: string, target: string, tmp: string, old: string | nu
   } catch (e) {
     removeQuietly(tmp);
     if (old && !restore(old, target)) {
-      throw new CheckpointError(`cannot save checkpoint to ${dir}: ${diskErrorReason(e)}; the previous checkpoint is intact at ${old} — rename it back to ${dir}`, { cause: e });
+      throw new CheckpointError(
+        `cannot save checkpoint to ${dir}: ${diskErrorReason(e)}; the previous checkpoint is intact at ${old} — rename it back to ${dir}`,
+        { cause: e },
+      );
     }
     throw saveError(dir, e, old !== null);
   }

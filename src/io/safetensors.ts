@@ -91,7 +91,9 @@ export function readSafetensors(filePath: string, opts: ReadSafetensorsOptions =
     const wanted = opts.names === undefined ? null : new Set(opts.names);
     for (const name of wanted ?? []) {
       if (!file.has(name)) {
-        throw new CheckpointError(`${filePath}: no tensor '${name}' in this file (it holds ${file.entries.length}); check the name or pass the file that holds it`);
+        throw new CheckpointError(
+          `${filePath}: no tensor '${name}' in this file (it holds ${file.entries.length}); check the name or pass the file that holds it`,
+        );
       }
     }
     const tensors = new Map<string, RawTensor>();
@@ -151,7 +153,8 @@ class SafetensorsReader implements SafetensorsFile {
 
   read(name: string): RawTensor {
     const t = this.byName.get(name);
-    if (!t) throw new CheckpointError(`${this.path}: no tensor '${name}' in this file (it holds ${this.byName.size}); check the name or pass the file that holds it`);
+    if (!t)
+      throw new CheckpointError(`${this.path}: no tensor '${name}' in this file (it holds ${this.byName.size}); check the name or pass the file that holds it`);
     if (this.fd === null) throw new CheckpointError(`${this.path}: cannot read tensor '${name}' after close(); open the file again`);
     const at = this.dataStart + t.begin;
     const data = t.dtype === 'F32' ? readF32(this.fd, at, t, this.path) : readHalf(this.fd, at, t, this.path);
@@ -189,12 +192,20 @@ function openError(filePath: string, e: unknown): CheckpointError {
   const opts = { cause: e };
   if (code === 'ENOENT') return new CheckpointError(`cannot read ${filePath}: the file does not exist (ENOENT); check the path`, opts);
   if (code === 'ENOTDIR') return new CheckpointError(`cannot read ${filePath}: a part of the path is a file, not a folder (ENOTDIR); check the path`, opts);
-  if (code === 'EISDIR') return new CheckpointError(`cannot read ${filePath}: it is a folder, not a safetensors file (EISDIR); pass the .safetensors file inside it`, opts);
+  if (code === 'EISDIR')
+    return new CheckpointError(`cannot read ${filePath}: it is a folder, not a safetensors file (EISDIR); pass the .safetensors file inside it`, opts);
   if (code === 'EACCES' || code === 'EPERM') {
-    return new CheckpointError(`cannot read ${filePath}: permission denied (${code}); make the file readable (chmod a+r) or run as a user who can read it`, opts);
+    return new CheckpointError(
+      `cannot read ${filePath}: permission denied (${code}); make the file readable (chmod a+r) or run as a user who can read it`,
+      opts,
+    );
   }
-  if (code === 'EMFILE' || code === 'ENFILE') return new CheckpointError(`cannot read ${filePath}: too many open files (${code}); raise the open-file limit (ulimit -n) or close other files`, opts);
-  return new CheckpointError(`cannot read ${filePath}: ${diskErrorReason(e)}; the file exists but could not be opened — check the disk or copy the file again`, opts);
+  if (code === 'EMFILE' || code === 'ENFILE')
+    return new CheckpointError(`cannot read ${filePath}: too many open files (${code}); raise the open-file limit (ulimit -n) or close other files`, opts);
+  return new CheckpointError(
+    `cannot read ${filePath}: ${diskErrorReason(e)}; the file exists but could not be opened — check the disk or copy the file again`,
+    opts,
+  );
 }
 
 /** The 8-byte length prefix and the JSON header, validated; `dataStart` is where tensor offsets count from. */
@@ -219,7 +230,9 @@ function readFully(fd: number, dest: Uint8Array, position: number, src: string, 
     }
     if (n === 0) {
       // The header said the bytes are there, so the file shrank after it was opened.
-      throw new CheckpointError(`${src}: the file ends ${dest.length - done} bytes early while reading ${what} (it shrank while being read); the file is truncated — ${fixHint}`);
+      throw new CheckpointError(
+        `${src}: the file ends ${dest.length - done} bytes early while reading ${what} (it shrank while being read); the file is truncated — ${fixHint}`,
+      );
     }
     done += n;
   }
@@ -282,7 +295,9 @@ function readHeaderLength(prefix: Uint8Array, fileSize: number, src: string): nu
   const hi = view.getUint32(4, true);
   const headerLen = hi * 2 ** 32 + lo;
   if (headerLen > fileSize - 8) {
-    throw new CheckpointError(`${src}: header length ${headerLen} is beyond the file size (${fileSize} bytes); the file is truncated or not safetensors — ${fixHint}`);
+    throw new CheckpointError(
+      `${src}: header length ${headerLen} is beyond the file size (${fileSize} bytes); the file is truncated or not safetensors — ${fixHint}`,
+    );
   }
   if (headerLen > MAX_HEADER_BYTES) {
     throw new CheckpointError(`${src}: header length ${headerLen} exceeds the 100 MB safetensors limit; the file is corrupt or not safetensors — ${fixHint}`);
@@ -321,24 +336,38 @@ function parseEntry(name: string, value: unknown, src: string): TensorEntry {
   const e = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown } | null;
   const offsets = e?.data_offsets;
   const wellFormed =
-    typeof e === 'object' && e !== null && typeof e.dtype === 'string' &&
-    Array.isArray(e.shape) && e.shape.every(isCount) &&
-    Array.isArray(offsets) && offsets.length === 2 && offsets.every(isCount) && offsets[0] <= offsets[1];
+    typeof e === 'object' &&
+    e !== null &&
+    typeof e.dtype === 'string' &&
+    Array.isArray(e.shape) &&
+    e.shape.every(isCount) &&
+    Array.isArray(offsets) &&
+    offsets.length === 2 &&
+    offsets.every(isCount) &&
+    offsets[0] <= offsets[1];
   if (!wellFormed) {
-    throw new CheckpointError(`${src}: tensor '${name}' has a malformed header entry ${JSON.stringify(value)} (expected {dtype, shape: [ints], data_offsets: [begin<=end]}); the file is corrupt — ${fixHint}`);
+    throw new CheckpointError(
+      `${src}: tensor '${name}' has a malformed header entry ${JSON.stringify(value)} (expected {dtype, shape: [ints], data_offsets: [begin<=end]}); the file is corrupt — ${fixHint}`,
+    );
   }
   const dtype = e.dtype as string;
   if (!(dtype in BYTES_PER_ELEMENT)) {
     if (OTHER_SAFETENSORS_DTYPES.has(dtype)) {
-      throw new CheckpointError(`${src}: tensor '${name}' is ${dtype}; thinktune loads only F32, F16 and BF16 weights — convert the checkpoint to float32 or bfloat16 and save it again`);
+      throw new CheckpointError(
+        `${src}: tensor '${name}' is ${dtype}; thinktune loads only F32, F16 and BF16 weights — convert the checkpoint to float32 or bfloat16 and save it again`,
+      );
     }
-    throw new CheckpointError(`${src}: tensor '${name}' has unknown dtype "${dtype}" (expected F32, F16 or BF16); the file is corrupt or not safetensors — ${fixHint}`);
+    throw new CheckpointError(
+      `${src}: tensor '${name}' has unknown dtype "${dtype}" (expected F32, F16 or BF16); the file is corrupt or not safetensors — ${fixHint}`,
+    );
   }
   const shape = e.shape as number[];
   const [begin, end] = offsets as number[];
   const need = numElements(shape) * BYTES_PER_ELEMENT[dtype as ReadableDtype];
   if (end - begin !== need) {
-    throw new CheckpointError(`${src}: tensor '${name}' has data_offsets [${begin},${end}] (${end - begin} bytes) but shape ${fmtShape(shape)} ${dtype} needs ${need} bytes; the file is corrupt — ${fixHint}`);
+    throw new CheckpointError(
+      `${src}: tensor '${name}' has data_offsets [${begin},${end}] (${end - begin} bytes) but shape ${fmtShape(shape)} ${dtype} needs ${need} bytes; the file is corrupt — ${fixHint}`,
+    );
   }
   return { name, dtype: dtype as ReadableDtype, shape, begin, end };
 }
@@ -348,7 +377,9 @@ function checkOffsets(entries: TensorEntry[], dataLen: number, src: string): voi
   for (const t of entries) {
     if (t.end > dataLen) {
       const have = Math.max(0, dataLen - t.begin);
-      throw new CheckpointError(`${src}: tensor '${t.name}' needs ${t.end - t.begin} bytes (shape ${fmtShape(t.shape)} ${t.dtype}) at data offset ${t.begin} but the file ends after ${have} of them; the file is truncated — ${fixHint}`);
+      throw new CheckpointError(
+        `${src}: tensor '${t.name}' needs ${t.end - t.begin} bytes (shape ${fmtShape(t.shape)} ${t.dtype}) at data offset ${t.begin} but the file ends after ${have} of them; the file is truncated — ${fixHint}`,
+      );
     }
   }
   const byStart = entries.filter((t) => t.end > t.begin).sort((a, b) => a.begin - b.begin);
@@ -356,7 +387,9 @@ function checkOffsets(entries: TensorEntry[], dataLen: number, src: string): voi
     const prev = byStart[i - 1];
     const cur = byStart[i];
     if (cur.begin < prev.end) {
-      throw new CheckpointError(`${src}: tensors '${prev.name}' [${prev.begin},${prev.end}] and '${cur.name}' [${cur.begin},${cur.end}] overlap in the data section; the file is corrupt — ${fixHint}`);
+      throw new CheckpointError(
+        `${src}: tensors '${prev.name}' [${prev.begin},${prev.end}] and '${cur.name}' [${cur.begin},${cur.end}] overlap in the data section; the file is corrupt — ${fixHint}`,
+      );
     }
   }
 }

@@ -39,7 +39,14 @@ function ropeBackward(dy: tf.Tensor2D, rotate: tf.Tensor2D, cos: tf.Tensor2D, si
   return tf.add(tf.mul(dy, cos), matMulBT(tf.mul(dy, sin) as tf.Tensor2D, rotate));
 }
 
-function attentionBackward(model: CausalLM, layer: number, ls: ForwardSaved['layers'][number], saved: ForwardSaved, dOut: tf.Tensor2D, grads: Grads): tf.Tensor2D {
+function attentionBackward(
+  model: CausalLM,
+  layer: number,
+  ls: ForwardSaved['layers'][number],
+  saved: ForwardSaved,
+  dOut: tf.Tensor2D,
+  grads: Grads,
+): tf.Tensor2D {
   const c = model.config;
   const { B, T } = saved;
   const H = c.num_attention_heads;
@@ -87,8 +94,10 @@ function attentionBackward(model: CausalLM, layer: number, ls: ForwardSaved['lay
 
   const bias = c.attention_bias;
   const dh = tf.add(
-    tf.add(linearBackward(grads, p + 'q_proj', ls.h, model.w(p + 'q_proj.weight'), dQlin, bias),
-      linearBackward(grads, p + 'k_proj', ls.h, model.w(p + 'k_proj.weight'), dKlin, bias)),
+    tf.add(
+      linearBackward(grads, p + 'q_proj', ls.h, model.w(p + 'q_proj.weight'), dQlin, bias),
+      linearBackward(grads, p + 'k_proj', ls.h, model.w(p + 'k_proj.weight'), dKlin, bias),
+    ),
     linearBackward(grads, p + 'v_proj', ls.h, model.w(p + 'v_proj.weight'), dVlin, bias),
   ) as tf.Tensor2D;
   return dh;
@@ -123,14 +132,23 @@ export interface BackwardOptions {
  * exp(logp) being the tempered softmax the forward returned. T = 1 is the plain log-softmax.
  * Returns a fresh dict of gradient tensors (caller disposes); `saved` is left intact.
  */
-export function backward(model: CausalLM, saved: ForwardSaved, logp: tf.Tensor2D, targets: tf.Tensor1D, dTokenLogp: tf.Tensor1D, opts: BackwardOptions = {}): Grads {
+export function backward(
+  model: CausalLM,
+  saved: ForwardSaved,
+  logp: tf.Tensor2D,
+  targets: tf.Tensor1D,
+  dTokenLogp: tf.Tensor1D,
+  opts: BackwardOptions = {},
+): Grads {
   const c = model.config;
   const temperature = opts.temperature ?? saved.temperature;
   if (temperature !== saved.temperature) {
     throw new Error(`backward: temperature ${temperature} differs from the forward pass's ${saved.temperature}; pass the forward's temperature`);
   }
   const grads: Grads = {};
-  const keep = (g: Grads) => { for (const t of Object.values(g)) tf.keep(t); };
+  const keep = (g: Grads) => {
+    for (const t of Object.values(g)) tf.keep(t);
+  };
 
   let dx = tf.tidy(() => {
     const g: Grads = {};

@@ -5,7 +5,15 @@
  * src/io/model-folder.ts; converting to the engine's parameter layout is params.ts.
  */
 import path from 'node:path';
-import { CONFIG_FILE, CheckpointError, readModelConfigJson, readModelWeights, writeModelFolder, type RawTensor, type SaveCheckpointOptions } from '../io/model-folder.js';
+import {
+  CONFIG_FILE,
+  CheckpointError,
+  readModelConfigJson,
+  readModelWeights,
+  writeModelFolder,
+  type RawTensor,
+  type SaveCheckpointOptions,
+} from '../io/model-folder.js';
 import { ConfigError, parseHfConfig, toHfConfig, type ModelConfig } from './config.js';
 
 export { CheckpointError } from '../io/model-folder.js';

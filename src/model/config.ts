@@ -103,7 +103,10 @@ function parseRope(r: Json, maxPositions: number): RopeSpec {
   if (theta <= 0) fail(params.rope_theta !== undefined ? label('rope_theta') : 'rope_theta', `must be positive (got ${theta})`);
   if (type === 'default') return { type, theta };
   if (type !== 'linear' && type !== 'llama3') {
-    return fail(label(typeKey!), `is ${JSON.stringify(type)}, which thinktune does not implement (it computes "default", "linear" and "llama3" rope exactly as transformers does); use a model without ${JSON.stringify(type)} rope scaling`);
+    return fail(
+      label(typeKey!),
+      `is ${JSON.stringify(type)}, which thinktune does not implement (it computes "default", "linear" and "llama3" rope exactly as transformers does); use a model without ${JSON.stringify(type)} rope scaling`,
+    );
   }
   checkPartialRotary(r, params, label);
   const factor = positive(params, 'factor', label('factor'));
@@ -120,7 +123,10 @@ function parseLlama3(r: Json, params: Json, label: (k: string) => string, theta:
   const lowFreqFactor = positive(params, 'low_freq_factor', label('low_freq_factor'));
   const highFreqFactor = positive(params, 'high_freq_factor', label('high_freq_factor'));
   if (highFreqFactor <= lowFreqFactor) {
-    fail(label('high_freq_factor'), `(${highFreqFactor}) must be greater than low_freq_factor (${lowFreqFactor}), as transformers' _validate_llama3_rope_parameters requires; fix the values`);
+    fail(
+      label('high_freq_factor'),
+      `(${highFreqFactor}) must be greater than low_freq_factor (${lowFreqFactor}), as transformers' _validate_llama3_rope_parameters requires; fix the values`,
+    );
   }
   const originalMaxPositionEmbeddings =
     r.original_max_position_embeddings !== undefined
@@ -137,9 +143,15 @@ function parseLlama3(r: Json, params: Json, label: (k: string) => string, theta:
  * apply_rotary_pos_emb then cannot broadcast over the head: an error in transformers, an error here.
  */
 function checkPartialRotary(r: Json, params: Json, label: (k: string) => string): void {
-  const [key, value] = params.partial_rotary_factor !== undefined ? [label('partial_rotary_factor'), params.partial_rotary_factor] : ['partial_rotary_factor', r.partial_rotary_factor];
+  const [key, value] =
+    params.partial_rotary_factor !== undefined
+      ? [label('partial_rotary_factor'), params.partial_rotary_factor]
+      : ['partial_rotary_factor', r.partial_rotary_factor];
   if (value === undefined || value === null || value === 1) return;
-  fail(key, `is ${JSON.stringify(value)}; partial rotary embeddings are not implemented (transformers fails on them for linear / llama3 rope too); set it to 1.0 or remove it`);
+  fail(
+    key,
+    `is ${JSON.stringify(value)}; partial rotary embeddings are not implemented (transformers fails on them for linear / llama3 rope too); set it to 1.0 or remove it`,
+  );
 }
 
 /**
@@ -151,14 +163,23 @@ function checkPartialRotary(r: Json, params: Json, label: (k: string) => string)
 function unsupportedKeys(r: Json, modelType: 'llama' | 'qwen2', layers: number): void {
   const act = r.hidden_act ?? 'silu';
   // ACT2FN maps both "silu" and "swish" to SiLU.
-  if (act !== 'silu' && act !== 'swish') fail('hidden_act', `is ${JSON.stringify(act)}; thinktune's MLP is SwiGLU with SiLU only, so use a model with hidden_act "silu"`);
+  if (act !== 'silu' && act !== 'swish')
+    fail('hidden_act', `is ${JSON.stringify(act)}; thinktune's MLP is SwiGLU with SiLU only, so use a model with hidden_act "silu"`);
   const dropout = r.attention_dropout ?? 0;
-  if (dropout !== 0) fail('attention_dropout', `is ${JSON.stringify(dropout)}; thinktune has no attention dropout, so it would train this model unlike transformers; set it to 0.0 to accept that`);
+  if (dropout !== 0)
+    fail(
+      'attention_dropout',
+      `is ${JSON.stringify(dropout)}; thinktune has no attention dropout, so it would train this model unlike transformers; set it to 0.0 to accept that`,
+    );
   if (modelType === 'llama') {
-    if (r.mlp_bias != null && r.mlp_bias !== false) fail('mlp_bias', `is ${JSON.stringify(r.mlp_bias)}; thinktune's MLP has no biases, so use a model with mlp_bias false`);
+    if (r.mlp_bias != null && r.mlp_bias !== false)
+      fail('mlp_bias', `is ${JSON.stringify(r.mlp_bias)}; thinktune's MLP has no biases, so use a model with mlp_bias false`);
     // LlamaAttention gives o_proj a bias too when attention_bias is set; thinktune has q/k/v biases only.
     if (r.attention_bias != null && r.attention_bias !== false) {
-      fail('attention_bias', `is ${JSON.stringify(r.attention_bias)}; transformers' Llama then has an o_proj bias, which thinktune does not implement; use a model with attention_bias false (or a Qwen2 model for q/k/v biases)`);
+      fail(
+        'attention_bias',
+        `is ${JSON.stringify(r.attention_bias)}; transformers' Llama then has an o_proj bias, which thinktune does not implement; use a model with attention_bias false (or a Qwen2 model for q/k/v biases)`,
+      );
     }
   } else {
     qwen2LayerTypes(r, layers);
@@ -170,14 +191,21 @@ function qwen2LayerTypes(r: Json, layers: number): void {
   if (r.layer_types !== undefined && r.layer_types !== null) {
     if (!Array.isArray(r.layer_types)) fail('layer_types', `must be a list (got ${JSON.stringify(r.layer_types)})`);
     const i = (r.layer_types as unknown[]).findIndex((t) => t !== 'full_attention');
-    if (i >= 0) fail(`layer_types[${i}]`, `is ${JSON.stringify((r.layer_types as unknown[])[i])}; thinktune implements only "full_attention" layers, so use a model without sliding-window layers`);
+    if (i >= 0)
+      fail(
+        `layer_types[${i}]`,
+        `is ${JSON.stringify((r.layer_types as unknown[])[i])}; thinktune implements only "full_attention" layers, so use a model without sliding-window layers`,
+      );
     return;
   }
   if (r.use_sliding_window !== true) return;
   const window = r.sliding_window === undefined ? 4096 : r.sliding_window;
   const maxWindowLayers = r.max_window_layers ?? 28;
   if (window !== null && typeof maxWindowLayers === 'number' && layers > maxWindowLayers) {
-    fail('use_sliding_window', `is true, so layers ${maxWindowLayers} to ${layers - 1} use sliding-window attention (max_window_layers ${maxWindowLayers}), which thinktune does not implement; set use_sliding_window to false or use another model`);
+    fail(
+      'use_sliding_window',
+      `is true, so layers ${maxWindowLayers} to ${layers - 1} use sliding-window attention (max_window_layers ${maxWindowLayers}), which thinktune does not implement; set use_sliding_window to false or use another model`,
+    );
   }
 }
 
@@ -226,8 +254,19 @@ const DTYPE_NAMES: Record<SavedDtype, string> = { F32: 'float32', BF16: 'bfloat1
 
 /** Fields of ModelConfig that are plain config.json keys; toHfConfig updates them when they changed. */
 const OWNED_KEYS = [
-  'model_type', 'vocab_size', 'hidden_size', 'intermediate_size', 'num_hidden_layers', 'num_attention_heads', 'num_key_value_heads',
-  'head_dim', 'rms_norm_eps', 'max_position_embeddings', 'tie_word_embeddings', 'bos_token_id', 'eos_token_id',
+  'model_type',
+  'vocab_size',
+  'hidden_size',
+  'intermediate_size',
+  'num_hidden_layers',
+  'num_attention_heads',
+  'num_key_value_heads',
+  'head_dim',
+  'rms_norm_eps',
+  'max_position_embeddings',
+  'tie_word_embeddings',
+  'bos_token_id',
+  'eos_token_id',
 ] as const;
 
 const architecture = (c: ModelConfig) => (c.model_type === 'qwen2' ? 'Qwen2ForCausalLM' : 'LlamaForCausalLM');
@@ -241,7 +280,10 @@ function ropeKeys(rope: RopeSpec): Json {
       return { rope_type: 'linear', factor: rope.factor };
     case 'llama3':
       return {
-        rope_type: 'llama3', factor: rope.factor, low_freq_factor: rope.lowFreqFactor, high_freq_factor: rope.highFreqFactor,
+        rope_type: 'llama3',
+        factor: rope.factor,
+        low_freq_factor: rope.lowFreqFactor,
+        high_freq_factor: rope.highFreqFactor,
         original_max_position_embeddings: rope.originalMaxPositionEmbeddings,
       };
   }

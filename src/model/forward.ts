@@ -214,8 +214,19 @@ export function forward(model: CausalLM, input: ForwardInput, opts: ForwardOptio
     }
     if (opts.save) {
       layers.push({
-        norm1: { x: xIn, r: step.n1.r }, h: step.n1.y, q: step.at.q, k: step.at.k, v: step.at.v, p: step.at.p, o: step.at.o,
-        norm2: { x: step.x1, r: step.n2.r }, h2: step.n2.y, g: step.m.g, u: step.m.u, sig: step.m.sig, a: step.m.a,
+        norm1: { x: xIn, r: step.n1.r },
+        h: step.n1.y,
+        q: step.at.q,
+        k: step.at.k,
+        v: step.at.v,
+        p: step.at.p,
+        o: step.at.o,
+        norm2: { x: step.x1, r: step.n2.r },
+        h2: step.n2.y,
+        g: step.m.g,
+        u: step.m.u,
+        sig: step.m.sig,
+        a: step.m.a,
       });
       tf.dispose([step.at.out, step.m.out]);
     } else {

@@ -22,7 +22,9 @@ function idList(value: unknown, file: string): number[] {
   const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
   for (const id of list) {
     if (!Number.isInteger(id) || (id as number) < 0) {
-      throw new CheckpointError(`${file}: "eos_token_id" must be a token id or a list of ids (got ${JSON.stringify(value)}); fix it or copy the model's original`);
+      throw new CheckpointError(
+        `${file}: "eos_token_id" must be a token id or a list of ids (got ${JSON.stringify(value)}); fix it or copy the model's original`,
+      );
     }
   }
   return list as number[];

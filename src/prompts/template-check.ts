@@ -60,7 +60,10 @@ export function checkPlaceholders(file: string, text: string, required: readonly
   for (const name of used) {
     if (allowed.includes(name)) continue;
     if (allowed.length === 0) {
-      throw new TemplateError(file, `placeholder {{${name}}} is not filled in this file; placeholders work only in teacher-prompt.txt and teacher-prompt-fewshot.txt, remove it`);
+      throw new TemplateError(
+        file,
+        `placeholder {{${name}}} is not filled in this file; placeholders work only in teacher-prompt.txt and teacher-prompt-fewshot.txt, remove it`,
+      );
     }
     throw new TemplateError(file, `unknown placeholder {{${name}}}; use only ${allowed.map((a) => `{{${a}}}`).join(', ')}`);
   }

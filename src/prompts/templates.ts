@@ -24,8 +24,19 @@ import { STYLE_NAMES, TEACHER_LAYOUTS, type StyleName, type TeacherLayout } from
 import { TemplateError, checkAscii, checkPlaceholders, parseStyleExample, stripComments, type StyleExample } from './template-check.js';
 
 export {
-  STYLE_NAMES, STYLE_MIXES, TEACHER_LAYOUTS, TEACHER_LAYOUT_SETTINGS, chooseStyles, chooseTeacherLayout, styleSettingFor,
-  type StyleName, type StyleMix, type StyleSetting, type TeacherLayout, type TeacherLayoutSetting, type TeacherIdentity,
+  STYLE_NAMES,
+  STYLE_MIXES,
+  TEACHER_LAYOUTS,
+  TEACHER_LAYOUT_SETTINGS,
+  chooseStyles,
+  chooseTeacherLayout,
+  styleSettingFor,
+  type StyleName,
+  type StyleMix,
+  type StyleSetting,
+  type TeacherLayout,
+  type TeacherLayoutSetting,
+  type TeacherIdentity,
 } from './styles.js';
 export { TemplateError, FEEDBACK_FORMAT, type StyleExample } from './template-check.js';
 
@@ -98,7 +109,10 @@ function readTemplate(dir: string, name: string, opts: LoadOptions): TemplateFil
 }
 
 const tooLarge = (path: string, size: number) =>
-  new TemplateError(path, `is ${size} bytes; a template may be at most ${MAX_TEMPLATE_BYTES} bytes (64 KiB), as it is sent with every teacher request; shorten it`);
+  new TemplateError(
+    path,
+    `is ${size} bytes; a template may be at most ${MAX_TEMPLATE_BYTES} bytes (64 KiB), as it is sent with every teacher request; shorten it`,
+  );
 
 /** Read and check every template file in `dir`; throws `TemplateError` on the first problem. */
 export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet {
@@ -113,7 +127,14 @@ export function loadTemplates(dir: string, opts: LoadOptions = {}): TemplateSet 
     styles[style] = { ...file, style, example: parseStyleExample(path, file.text) };
   }
   const set = { dir, instruction, layout: layouts.short, layouts, styles, hash: '' };
-  return { ...set, hash: sha12(filesOf(set).map((f) => `${f.name}:${f.hash}`).join('\n')) };
+  return {
+    ...set,
+    hash: sha12(
+      filesOf(set)
+        .map((f) => `${f.name}:${f.hash}`)
+        .join('\n'),
+    ),
+  };
 }
 
 function readLayout(dir: string, name: string, opts: LoadOptions): TemplateFile {
@@ -176,8 +197,8 @@ function fingerprint(dir: string): string {
 }
 
 export type RefreshResult =
-  | { changed: true; version: number; /** names of the files whose content changed */ files: string[] }
-  | { changed: false; version: number; /** set while the files on disk are invalid; the previous set stays in force */ error?: string };
+  | { changed: true; version: number /** names of the files whose content changed */; files: string[] }
+  | { changed: false; version: number /** set while the files on disk are invalid; the previous set stays in force */; error?: string };
 
 /**
  * The template set in force during a run. The trainer calls `refresh()` between steps (never inside one),
@@ -226,7 +247,9 @@ export class TemplateStore {
       return this.unchanged();
     }
     this.lastError = undefined;
-    const files = filesOf(next).filter((f, i) => f.hash !== filesOf(this.set)[i].hash).map((f) => f.name);
+    const files = filesOf(next)
+      .filter((f, i) => f.hash !== filesOf(this.set)[i].hash)
+      .map((f) => f.name);
     if (files.length === 0) return this.unchanged();
     this.set = next;
     this.ver += 1;
@@ -244,5 +267,7 @@ export class TemplateStore {
 
 /** Every file of a set, in TEMPLATE_FILES order. */
 const filesOf = (s: Pick<TemplateSet, 'instruction' | 'layouts' | 'styles'>): TemplateFile[] => [
-  s.instruction, ...TEACHER_LAYOUTS.map((l) => s.layouts[l]), ...STYLE_NAMES.map((n) => s.styles[n]),
+  s.instruction,
+  ...TEACHER_LAYOUTS.map((l) => s.layouts[l]),
+  ...STYLE_NAMES.map((n) => s.styles[n]),
 ];

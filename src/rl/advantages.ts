@@ -72,12 +72,7 @@ function validate(rewards: (number | null)[][], scale: string, eps: number, stdK
  * Advantages for rewards[numGroups][G] (one row per prompt, one column per rollout; rows may differ in
  * length), plus the step's reward statistics.
  */
-export function groupAdvantages(
-  rewards: (number | null)[][],
-  scale: RewardScaling = 'group',
-  eps = 1e-6,
-  stdKind: StdKind = 'sample',
-): GroupAdvantages {
+export function groupAdvantages(rewards: (number | null)[][], scale: RewardScaling = 'group', eps = 1e-6, stdKind: StdKind = 'sample'): GroupAdvantages {
   validate(rewards, scale, eps, stdKind);
   const groups = rewards.map(present);
   const groupMeans = groups.map((g) => (g.length > 0 ? mean(g) : null));

@@ -127,16 +127,25 @@ const TRAILING_UNITS = /^(.*?\S)\s+[a-zA-Z]+(?:\^\{?\d+\}?)?(?:\/[a-zA-Z]+)?\.?(
 function canonicalSpaced(raw: string): string {
   let s = raw.trim();
   if (BOX_MACROS.some((m) => s.startsWith(m))) s = extractBoxed(s) ?? s;
-  s = s.replace(/\\\$/g, '').replace(/\$/g, '').replace(/\\[()[\]]/g, '');
+  s = s
+    .replace(/\\\$/g, '')
+    .replace(/\$/g, '')
+    .replace(/\\[()[\]]/g, '');
   s = unwrapMacros(s, TEXT_MACROS);
   s = s.replace(/\{,\}/g, ',');
   s = s.replace(/\\(left|right)(?![a-zA-Z])\.?/g, '').replace(/\\displaystyle/g, '');
-  s = s.replace(/\\[!,;:]/g, '').replace(/\\ /g, ' ').replace(/~/g, ' ');
+  s = s
+    .replace(/\\[!,;:]/g, '')
+    .replace(/\\ /g, ' ')
+    .replace(/~/g, ' ');
   s = s.replace(/\\[dt]frac/g, '\\frac');
   s = s.replace(/\^\s*\{\s*\\circ\s*\}|\^\s*\\circ|\\circ|°/g, '');
   s = s.replace(/\\%|%/g, '');
   s = s.replace(/[\u2212\u2013]/g, '-');
-  s = s.replace(/\s+/g, ' ').replace(/\s*\^\s*/g, '^').trim();
+  s = s
+    .replace(/\s+/g, ' ')
+    .replace(/\s*\^\s*/g, '^')
+    .trim();
   const assignment = /^[a-zA-Z][a-zA-Z0-9_]{0,2}\s*=\s*([^=]+)$/.exec(s);
   if (assignment) s = assignment[1].trim();
   s = s.replace(/\.+$/, '').trim();

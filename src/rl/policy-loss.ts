@@ -165,8 +165,22 @@ export interface PolicyTally {
 
 export function emptyTally(): PolicyTally {
   return {
-    tokens: 0, ordinary: 0, low: 0, high: 0, dual: 0, teacher: 0, aasTeacher: 0, teacherP: 0, fallback: 0, guard: 0,
-    kl: 0, klTokens: 0, guidedLoss: 0, guidedTokens: 0, unguidedLoss: 0, unguidedTokens: 0,
+    tokens: 0,
+    ordinary: 0,
+    low: 0,
+    high: 0,
+    dual: 0,
+    teacher: 0,
+    aasTeacher: 0,
+    teacherP: 0,
+    fallback: 0,
+    guard: 0,
+    kl: 0,
+    klTokens: 0,
+    guidedLoss: 0,
+    guidedTokens: 0,
+    unguidedLoss: 0,
+    unguidedTokens: 0,
   };
 }
 
@@ -267,7 +281,10 @@ function validate(batch: PolicyBatch, cfg: PolicyLossConfig): void {
   if (!(Number.isInteger(B) && B > 0 && Number.isInteger(T) && T > 0)) throw new Error(`Policy batch needs positive integer B and T, got B=${B}, T=${T}.`);
   const n = B * T;
   const arrays: [string, Float32Array | undefined][] = [
-    ['completionMask', batch.completionMask], ['teacherMask', batch.teacherMask], ['oldLogp', batch.oldLogp], ['refLogp', batch.refLogp],
+    ['completionMask', batch.completionMask],
+    ['teacherMask', batch.teacherMask],
+    ['oldLogp', batch.oldLogp],
+    ['refLogp', batch.refLogp],
   ];
   for (const [name, a] of arrays) {
     if (a !== undefined && a.length !== n) throw new Error(`Policy batch ${name} has ${a.length} entries; it must be [B*T] = ${n}.`);
@@ -282,7 +299,8 @@ function validate(batch: PolicyBatch, cfg: PolicyLossConfig): void {
     if ((c !== 0 && c !== 1) || (t !== 0 && t !== 1)) throw new Error(`Masks must hold 0 or 1; token ${i} has completion ${c}, teacher ${t}.`);
     if (t === 1 && c === 0) throw new Error(`teacherMask marks token ${i} outside the completion: build it as a subset of completionMask.`);
     if (c === 1 && !Number.isFinite(batch.oldLogp[i])) throw new Error(`oldLogp of completion token ${i} is ${batch.oldLogp[i]}: score the rollout again.`);
-    if (c === 1 && batch.refLogp && !Number.isFinite(batch.refLogp[i])) throw new Error(`refLogp of completion token ${i} is ${batch.refLogp[i]}: score it with the reference model again.`);
+    if (c === 1 && batch.refLogp && !Number.isFinite(batch.refLogp[i]))
+      throw new Error(`refLogp of completion token ${i} is ${batch.refLogp[i]}: score it with the reference model again.`);
   }
   if (!['token-mean', 'seq-mean-token-mean', 'seq-mean-token-sum-norm'].includes(cfg.lossType)) {
     throw new Error(`Unknown loss type "${cfg.lossType}": use token-mean, seq-mean-token-mean or seq-mean-token-sum-norm.`);
@@ -291,7 +309,8 @@ function validate(batch: PolicyBatch, cfg: PolicyLossConfig): void {
     throw new Error(`seq-mean-token-sum-norm needs maxCompletionTokens (a positive integer, e.g. the response length cap), got ${cfg.maxCompletionTokens}.`);
   }
   if (!['aas', 'luffy', 'plain'].includes(cfg.shaping)) throw new Error(`Unknown teacher shaping "${cfg.shaping}": use aas, luffy or plain.`);
-  if (!(cfg.epsLow > 0 && cfg.epsLow < 1 && cfg.epsHigh > 0)) throw new Error(`PPO clip needs 0 < epsLow < 1 and epsHigh > 0, got ${cfg.epsLow}, ${cfg.epsHigh}.`);
+  if (!(cfg.epsLow > 0 && cfg.epsLow < 1 && cfg.epsHigh > 0))
+    throw new Error(`PPO clip needs 0 < epsLow < 1 and epsHigh > 0, got ${cfg.epsLow}, ${cfg.epsHigh}.`);
   if (cfg.dualClip !== null && !(cfg.dualClip > 1)) throw new Error(`Dual-clip constant must be > 1 (or null to disable), got ${cfg.dualClip}.`);
   if (!(cfg.beta >= 0)) throw new Error(`KL coefficient beta must be >= 0, got ${cfg.beta}.`);
   if (cfg.beta > 0 && !batch.refLogp) throw new Error(`beta = ${cfg.beta} needs batch.refLogp: score the batch with the reference model, or set beta to 0.`);
@@ -302,7 +321,8 @@ function validate(batch: PolicyBatch, cfg: PolicyLossConfig): void {
   const { tokens, sequences, rows } = batch.normalizers ?? {};
   if (tokens !== undefined && !(tokens > 0)) throw new Error(`normalizers.tokens must be > 0 (the step's completion-token count), got ${tokens}.`);
   if (sequences !== undefined && !(sequences > 0)) throw new Error(`normalizers.sequences must be > 0 (the step's sequence count), got ${sequences}.`);
-  if (rows !== undefined && !(Number.isInteger(rows) && rows >= B)) throw new Error(`normalizers.rows must be an integer >= this batch's ${B} rows (the step's row count), got ${rows}.`);
+  if (rows !== undefined && !(Number.isInteger(rows) && rows >= B))
+    throw new Error(`normalizers.rows must be an integer >= this batch's ${B} rows (the step's row count), got ${rows}.`);
 }
 
 /** The completion tokens of the batch, their rows, and each one's aggregation factor c_i. */
@@ -371,7 +391,16 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
     if (cfg.shaping === 'plain') {
       const ppo = ppoClipTokenLoss(logp, oldLogp, A, ppoOpts);
       const p = Math.exp(logp);
-      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'plain', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
+      return {
+        loss: ppo.loss,
+        dLogp: ppo.dLossDlogp,
+        clip: ppo.clipped,
+        ratio: ppo.ratio,
+        teacherMode: 'plain',
+        teacherWeight: clippedWeight(ppo, p, A),
+        p,
+        kl: null,
+      };
     }
     const { lp, inRange } = clampLogp(logp);
     const p = Math.exp(lp);
@@ -384,11 +413,29 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
     const frozen = aasTokenLoss(Math.exp(clampLogp(sgLogp).lp), A, { ...aasOpts, oldLogp });
     if (frozen.mode === 'fallback') {
       const ppo = ppoClipTokenLoss(logp, oldLogp, A, ppoOpts); // the fallback aasTokenLoss chose, at the current logp
-      return { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'fallback', teacherWeight: clippedWeight(ppo, p, A), p, kl: null };
+      return {
+        loss: ppo.loss,
+        dLogp: ppo.dLossDlogp,
+        clip: ppo.clipped,
+        ratio: ppo.ratio,
+        teacherMode: 'fallback',
+        teacherWeight: clippedWeight(ppo, p, A),
+        p,
+        kl: null,
+      };
     }
     // loss = -A p / d = (d loss / d p) * p with d constant; at sgLogp = logp this is frozen.loss exactly.
     const loss = frozen.dLossDp * p;
-    return { loss, dLogp: inRange ? loss : 0, clip: null, ratio: null, teacherMode: AAS_MODE[frozen.mode], teacherWeight: 1 / frozen.denominator!, p, kl: null };
+    return {
+      loss,
+      dLogp: inRange ? loss : 0,
+      clip: null,
+      ratio: null,
+      teacherMode: AAS_MODE[frozen.mode],
+      teacherWeight: 1 / frozen.denominator!,
+      p,
+      kl: null,
+    };
   }
 
   function scoreToken(k: number, logp: number, sgLogp: number): TokenScore {
@@ -402,7 +449,16 @@ export function buildPolicyLoss(batch: PolicyBatch, options: Partial<PolicyLossC
       score = teacherPart(logp, sgLogp, A, batch.oldLogp[i]);
     } else {
       const ppo = ppoClipTokenLoss(logp, batch.oldLogp[i], A, ppoOpts);
-      score = { loss: ppo.loss, dLogp: ppo.dLossDlogp, clip: ppo.clipped, ratio: ppo.ratio, teacherMode: 'none', teacherWeight: 0, p: Math.exp(logp), kl: null };
+      score = {
+        loss: ppo.loss,
+        dLogp: ppo.dLossDlogp,
+        clip: ppo.clipped,
+        ratio: ppo.ratio,
+        teacherMode: 'none',
+        teacherWeight: 0,
+        p: Math.exp(logp),
+        kl: null,
+      };
     }
     if (batch.refLogp) {
       const logRatio = batch.refLogp[i] - logp; // k3 = e^x - x - 1 with x = ref - logp; d k3 / d logp = 1 - e^x

@@ -53,7 +53,9 @@ export function rewardEntryProblems(entries: readonly { name?: string; file?: st
   entries.forEach((e, i) => {
     const at = `${key}[${i}]`;
     if (e.file === undefined && e.name === undefined) {
-      problems.push(`${at} has neither name nor file; give a built-in name (${builtins}) or a file, e.g. {"name":"accuracy","weight":1} or {"file":"./my-reward.mjs","weight":1}`);
+      problems.push(
+        `${at} has neither name nor file; give a built-in name (${builtins}) or a file, e.g. {"name":"accuracy","weight":1} or {"file":"./my-reward.mjs","weight":1}`,
+      );
       return;
     }
     if (e.file === undefined && !Object.hasOwn(BUILTIN_REWARDS, e.name!)) {
@@ -62,9 +64,11 @@ export function rewardEntryProblems(entries: readonly { name?: string; file?: st
     }
     const name = effectiveRewardName(e)!;
     if (!REWARD_NAME.test(name)) {
-      problems.push(e.name !== undefined
-        ? `${at}.name "${name}" may hold only letters, digits and _ (it keys the rewards/<name>/mean metric); write e.g. ${name.replace(/[^A-Za-z0-9_]/g, '_') || 'my_reward'}`
-        : `${at}.file ${e.file} has no base name to name the reward after; set ${at}.name, e.g. my_reward`);
+      problems.push(
+        e.name !== undefined
+          ? `${at}.name "${name}" may hold only letters, digits and _ (it keys the rewards/<name>/mean metric); write e.g. ${name.replace(/[^A-Za-z0-9_]/g, '_') || 'my_reward'}`
+          : `${at}.file ${e.file} has no base name to name the reward after; set ${at}.name, e.g. my_reward`,
+      );
       return;
     }
     const first = firstWith.get(name);
@@ -115,7 +119,9 @@ function guarded(name: string, file: string, fn: (ctx: RewardContext) => unknown
     if (typeof value === 'number' && Number.isFinite(value)) return value;
     if (isThenable(value)) {
       Promise.resolve(value).catch(() => {});
-      throw new RewardError(`${who} returned a Promise for a completion; rewards are called synchronously, so make it synchronous (no async, no await) and return a finite number or null`);
+      throw new RewardError(
+        `${who} returned a Promise for a completion; rewards are called synchronously, so make it synchronous (no async, no await) and return a finite number or null`,
+      );
     }
     throw new RewardError(`${who} returned ${shown(value)} for a completion; return a finite number or null`);
   };
@@ -136,7 +142,9 @@ async function loadFileReward(name: string, file: string, at: string, cwd: strin
   try {
     isFile = statSync(path).isFile();
   } catch {
-    throw new RewardError(`${at}.file ${file} does not exist (looked for ${path}); relative paths are read from the folder thinktune runs in, so fix the path or run from the folder that holds it`);
+    throw new RewardError(
+      `${at}.file ${file} does not exist (looked for ${path}); relative paths are read from the folder thinktune runs in, so fix the path or run from the folder that holds it`,
+    );
   }
   if (!isFile) throw new RewardError(`${at}.file ${file} is not a file (${path}); point it at the .mjs module that exports the reward function`);
   let mod: Record<string, unknown>;
@@ -150,7 +158,9 @@ async function loadFileReward(name: string, file: string, at: string, cwd: strin
   const fn = exportedFunction(mod);
   if (!fn) {
     const names = Object.keys(mod);
-    throw new RewardError(`${at}.file ${file} exports no reward function (exports: ${names.length ? names.join(', ') : 'none'}); write \`export default function (ctx) { ... }\` or \`export function reward(ctx) { ... }\``);
+    throw new RewardError(
+      `${at}.file ${file} exports no reward function (exports: ${names.length ? names.join(', ') : 'none'}); write \`export default function (ctx) { ... }\` or \`export function reward(ctx) { ... }\``,
+    );
   }
   return guarded(name, file, fn);
 }

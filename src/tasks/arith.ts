@@ -346,9 +346,7 @@ function openStory(st: Story, rng: Rng, targetSteps: number): void {
     const nMax = Math.min(d.factorMax, Math.floor(d.startMax / 2));
     const n = randInt(rng, 2, Math.max(2, nMax));
     const m = randInt(rng, 2, Math.max(2, Math.min(d.addMax, Math.floor(d.startMax / n))));
-    st.sentences.push(
-      rng() < 0.5 ? `${p.name} has ${n} ${t.boxes} with ${m} ${t.items} each.` : `Each of ${p.name}'s ${n} ${t.boxes} holds ${m} ${t.items}.`,
-    );
+    st.sentences.push(rng() < 0.5 ? `${p.name} has ${n} ${t.boxes} with ${m} ${t.items} each.` : `Each of ${p.name}'s ${n} ${t.boxes} holds ${m} ${t.items}.`);
     st.from = pushStep(st, 'x', n, null, m, null);
     st.value = st.steps[st.from].result;
   } else {
@@ -383,9 +381,7 @@ export function drawProblem(rng: Rng, difficulty: DifficultySetting = DEFAULT_DI
     // A one-step event always fits (totals stay in [1, totalMax] and totalMax >= 10, so +k or -k has room).
     if (!addEvent(st, rng, target - st.steps.length)) throw new Error(`internal: no story event fits a total of ${st.value}`);
   }
-  st.sentences.push(
-    pick(rng, [`How many ${st.t.items} does ${p.name} have now?`, `How many ${st.t.items} does ${p.sub} have in the end?`]),
-  );
+  st.sentences.push(pick(rng, [`How many ${st.t.items} does ${p.name} have now?`, `How many ${st.t.items} does ${p.sub} have in the end?`]));
   const question = st.sentences.join(' ');
   return { id: `arith-${sha256(question).slice(0, 10)}`, question, answer: String(st.value), steps: st.steps };
 }
@@ -415,9 +411,7 @@ export function arithDataset(split: ArithSplit, opts: ArithDatasetOptions): Arit
   // draws (a healthy space keeps about 1 in 10 draws even for the 10% splits).
   for (let fruitless = 0; out.length < count; fruitless++) {
     if (fruitless > 20_000) {
-      throw new DatasetError(
-        `only ${out.length} distinct ${split} problems found for count ${count}; ask for fewer or raise the difficulty's number ranges`,
-      );
+      throw new DatasetError(`only ${out.length} distinct ${split} problems found for count ${count}; ask for fewer or raise the difficulty's number ranges`);
     }
     const prob = drawProblem(rng, d);
     if (seen.has(prob.question) || splitOf(prob.steps) !== split) continue;

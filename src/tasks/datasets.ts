@@ -114,7 +114,9 @@ export function loadJsonlProblems(file: string, layout?: JsonlLayout): Problem[]
       throw new DatasetError(`${at(file, i + 1)}: not valid JSON (${why}); write one JSON object per line`);
     }
     if (typeof row !== 'object' || row === null || Array.isArray(row)) {
-      throw new DatasetError(`${at(file, i + 1)}: expected a JSON object, got ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}; write one {...} per line`);
+      throw new DatasetError(
+        `${at(file, i + 1)}: expected a JSON object, got ${Array.isArray(row) ? 'an array' : JSON.stringify(row)}; write one {...} per line`,
+      );
     }
     problems.push(rowToProblem(row as Record<string, unknown>, file, i + 1, layout));
   }

@@ -74,7 +74,9 @@ export function taskOfDataSpec(spec: string): TaskName {
   if (/^arith-[a-z]+$/.test(spec)) return 'arith';
   let first: unknown = null;
   try {
-    const line = readFileSync(spec, 'utf8').split('\n').find((l) => l.trim() !== '');
+    const line = readFileSync(spec, 'utf8')
+      .split('\n')
+      .find((l) => l.trim() !== '');
     first = line === undefined ? null : JSON.parse(line);
   } catch {
     return 'gsm8k'; // unreadable or not JSON: the loader says what is wrong, with the line

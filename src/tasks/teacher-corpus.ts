@@ -87,7 +87,13 @@ export function teacherAnswer(problem: ArithProblem, studentText: string, slipIn
  * answer is the model's own arithmetic, whatever its verdict; the one comparison left decides only the
  * wording (and the opinion, which the trainer drops).
  */
-export function teacherFeedback(problem: ArithProblem, studentText: string, slipInfo: Pick<SlipInfo, 'correct'>, style: StyleName, rng: Rng): { reason: string; phrase: string } {
+export function teacherFeedback(
+  problem: ArithProblem,
+  studentText: string,
+  slipInfo: Pick<SlipInfo, 'correct'>,
+  style: StyleName,
+  rng: Rng,
+): { reason: string; phrase: string } {
   const said = extractAnswer(studentText) ?? 'nothing';
   const redo = problem.steps.map(isLine).join(', and ');
   const opener = pick(rng, OPENERS[style]).replace('{answer}', said);
@@ -195,7 +201,9 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
   const drillFraction = opts.drillFraction ?? 0;
   const reviewFraction = opts.reviewFraction ?? 0;
   if (teacherFraction + drillFraction + reviewFraction > 1) {
-    throw new DatasetError(`pretrain corpus teacherFraction + drillFraction + reviewFraction must be at most 1, got ${teacherFraction + drillFraction + reviewFraction}`);
+    throw new DatasetError(
+      `pretrain corpus teacherFraction + drillFraction + reviewFraction must be at most 1, got ${teacherFraction + drillFraction + reviewFraction}`,
+    );
   }
   // Review documents draw from their own stream too, so adding them changes no other document.
   const reviewRng = mulberry32((seed ^ 0x4e71e3) | 0);
@@ -214,16 +222,40 @@ export function pretrainCorpus(opts: PretrainCorpusOptions): TrainingDocument[] 
       if (u < teacherFraction + drillFraction) {
         const lines = [...problem.steps];
         while (lines.length < DRILL_LINES) lines.push(...pick(drillRng, problems).steps);
-        return { kind: 'drill', prompt: 'Practice:\n', completion: lines.slice(0, DRILL_LINES).map(stepLine).join('\n'), problemId: problem.id, correct: true, style: null, promptStyles: null };
+        return {
+          kind: 'drill',
+          prompt: 'Practice:\n',
+          completion: lines.slice(0, DRILL_LINES).map(stepLine).join('\n'),
+          problemId: problem.id,
+          correct: true,
+          style: null,
+          promptStyles: null,
+        };
       }
       if (u < teacherFraction + drillFraction + reviewFraction) {
         const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng: reviewRng, misreadRate });
         // Any style: the openers never give the verdict away, so the reflection decides it by checking.
         const style = pick(reviewRng, STYLE_NAMES);
         const { text } = assembleAugmented(attempt.text, teacherFeedback(problem, attempt.text, attempt, style, reviewRng));
-        return { kind: 'review', prompt: reviewPrompt(problem.question), completion: text, problemId: problem.id, correct: attempt.correct, style, promptStyles: null };
+        return {
+          kind: 'review',
+          prompt: reviewPrompt(problem.question),
+          completion: text,
+          problemId: problem.id,
+          correct: attempt.correct,
+          style,
+          promptStyles: null,
+        };
       }
-      return { kind: 'student', prompt: studentPrompt(problem.question), completion: s.text, problemId: problem.id, correct: s.correct, style: null, promptStyles: null };
+      return {
+        kind: 'student',
+        prompt: studentPrompt(problem.question),
+        completion: s.text,
+        problemId: problem.id,
+        correct: s.correct,
+        style: null,
+        promptStyles: null,
+      };
     }
     const attempt = studentSolution(problem, { slipRate: opts.teacherSlipRate ?? 0.5, rng, misreadRate });
     const shown = chooseStyles(setting, rng, teacherDocs++);

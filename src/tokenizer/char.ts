@@ -22,8 +22,7 @@ const UNK_ID = 3;
  * (`\ { } < > / = + - * ( ) . , : ; ? ! ' "` and the rest), enough for English arithmetic word problems
  * and their reasoning. 96 characters, so a vocabulary of 100 with the special tokens.
  */
-export const DEFAULT_ALPHABET: string =
-  '\n' + Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
+export const DEFAULT_ALPHABET: string = '\n' + Array.from({ length: 0x7f - 0x20 }, (_, i) => String.fromCharCode(0x20 + i)).join('');
 
 /** On-disk form, written as `tokenizer.json`. The `thinktune_tokenizer` key is what `loadTokenizer` looks for. */
 export interface CharTokenizerJson {
@@ -67,9 +66,7 @@ export class CharTokenizer implements Tokenizer {
   static fromCorpus(texts: Iterable<string>, opts: { maxVocab?: number } = {}): CharTokenizer {
     const { maxVocab } = opts;
     if (maxVocab !== undefined && (!Number.isInteger(maxVocab) || maxVocab <= SPECIAL_TOKENS.length)) {
-      throw new TokenizerError(
-        `CharTokenizer maxVocab must be an integer above ${SPECIAL_TOKENS.length} (the special tokens); got ${maxVocab}`,
-      );
+      throw new TokenizerError(`CharTokenizer maxVocab must be an integer above ${SPECIAL_TOKENS.length} (the special tokens); got ${maxVocab}`);
     }
     const counts = new Map<string, number>();
     for (const text of texts) for (const c of text) counts.set(c, (counts.get(c) ?? 0) + 1);
@@ -85,8 +82,7 @@ export class CharTokenizer implements Tokenizer {
 
   /** Rebuild from a parsed `tokenizer.json`; `file` names it in errors. */
   static fromJSON(raw: unknown, file = 'tokenizer.json'): CharTokenizer {
-    const bad = (why: string) =>
-      new TokenizerError(`${file}: ${why}; re-save it with saveTokenizer or delete it to rebuild the vocabulary`);
+    const bad = (why: string) => new TokenizerError(`${file}: ${why}; re-save it with saveTokenizer or delete it to rebuild the vocabulary`);
     if (typeof raw !== 'object' || raw === null) throw bad('expected a JSON object');
     const r = raw as Partial<CharTokenizerJson>;
     checkTokenizerFile(r, 'char', bad);

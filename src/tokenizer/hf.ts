@@ -70,9 +70,7 @@ export class HfTokenizer implements Tokenizer {
       if (token === undefined) return null;
       const id = this.core.token_to_id(token);
       if (id === undefined) {
-        throw new TokenizerError(
-          `${configFile}: ${key} ${JSON.stringify(token)} is not in tokenizer.json; use both files from the same model`,
-        );
+        throw new TokenizerError(`${configFile}: ${key} ${JSON.stringify(token)} is not in tokenizer.json; use both files from the same model`);
       }
       return id;
     };
@@ -100,9 +98,7 @@ export class HfTokenizer implements Tokenizer {
   decode(ids: number[], opts: DecodeOptions = {}): string {
     const controlIds = new Set([this.bosId, this.eosId, this.padId]);
     // Ids past the vocabulary (a padded embedding's spare rows) have no text; HF's Rust decoder skips them too.
-    const kept = ids.filter(
-      (id) => this.core.id_to_token(id) !== undefined && !(opts.skipSpecial && controlIds.has(id)),
-    );
+    const kept = ids.filter((id) => this.core.id_to_token(id) !== undefined && !(opts.skipSpecial && controlIds.has(id)));
     if (kept.length === 0) return ''; // the library throws on an empty list
     return this.core.decode(kept, {
       skip_special_tokens: opts.skipSpecial ?? false,
@@ -155,9 +151,7 @@ function chatTemplateSource(files: HfTokenizerFiles, dir: string): { text: strin
   if (raw === undefined || raw === null) return null;
   if (typeof raw === 'string') return { text: raw, file };
   // Older configs hold several named templates: [{name, template}, ...]; transformers uses "default".
-  const named = Array.isArray(raw)
-    ? (raw as Json[]).find((t) => t?.name === 'default')?.template
-    : (raw as Json).default;
+  const named = Array.isArray(raw) ? (raw as Json[]).find((t) => t?.name === 'default')?.template : (raw as Json).default;
   if (typeof named !== 'string') {
     throw new TokenizerError(`${file}: "chat_template" has no "default" template; make it a string or add one named "default"`);
   }

@@ -16,8 +16,7 @@ const HF_CONFIG_FILE = 'tokenizer_config.json';
 const HF_SPECIAL_MAP_FILE = 'special_tokens_map.json';
 const HF_TEMPLATE_FILE = 'chat_template.jinja';
 
-const FIX_NO_TOKENIZER =
-  "save one with saveTokenizer, or copy the model's tokenizer.json and tokenizer_config.json from its Hugging Face repo";
+const FIX_NO_TOKENIZER = "save one with saveTokenizer, or copy the model's tokenizer.json and tokenizer_config.json from its Hugging Face repo";
 
 /** Load the tokenizer saved in `dir` (a model or checkpoint folder). Throws `TokenizerError` with the fix. */
 export async function loadTokenizer(dir: string): Promise<Tokenizer> {
@@ -90,12 +89,9 @@ async function readJson(file: string, fixIfMissing: string | null): Promise<unkn
   try {
     return JSON.parse(text);
   } catch (e) {
-    throw new TokenizerError(
-      `${file} is not valid JSON (${(e as Error).message}); re-save the tokenizer or copy the model's original file`,
-    );
+    throw new TokenizerError(`${file} is not valid JSON (${(e as Error).message}); re-save the tokenizer or copy the model's original file`);
   }
 }
-
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v);

@@ -69,7 +69,10 @@ export class WordTokenizer implements Tokenizer {
         if (!known.has(piece) && !/^\d/.test(piece) && piece.length > 1) counts.set(piece, (counts.get(piece) ?? 0) + 1);
       }
     }
-    const words = [...counts].filter(([, n]) => n >= minCount).sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).map(([w]) => w);
+    const words = [...counts]
+      .filter(([, n]) => n >= minCount)
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .map(([w]) => w);
     return new WordTokenizer([...base, ...words]);
   }
 
@@ -96,7 +99,7 @@ export class WordTokenizer implements Tokenizer {
     const ids = opts.addSpecialTokens ? [this.bosId] : [];
     for (const m of text.matchAll(PIECE)) {
       const piece = m[0];
-      const id = /^\d/.test(piece) && (piece.length > 1 && piece[0] === '0') ? undefined : this.idOf.get(piece);
+      const id = /^\d/.test(piece) && piece.length > 1 && piece[0] === '0' ? undefined : this.idOf.get(piece);
       if (id !== undefined) ids.push(id);
       else for (const c of piece) ids.push(this.idOf.get(c) ?? UNK_ID);
     }

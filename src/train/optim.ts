@@ -115,7 +115,10 @@ export class AdamW {
     this.eps = opts.eps ?? 1e-8;
     this.weightDecay = opts.weightDecay ?? 0.01;
     this.noDecay = opts.noDecay ?? isNoDecayParam;
-    for (const [key, b] of [['beta1', this.beta1], ['beta2', this.beta2]] as const) {
+    for (const [key, b] of [
+      ['beta1', this.beta1],
+      ['beta2', this.beta2],
+    ] as const) {
       if (!(b >= 0 && b < 1)) throw new Error(`AdamW: ${key} must be in [0, 1), got ${b}`);
     }
     if (!(this.eps > 0)) throw new Error(`AdamW: eps must be > 0, got ${this.eps}`);
@@ -200,7 +203,9 @@ export class AdamW {
       x = tf.variable(tf.zeros(shape), false);
       store.set(name, x);
     } else if (!tf.util.arraysEqual(x.shape, shape)) {
-      throw new Error(`AdamW.step: optimizer state for '${name}' has shape [${x.shape}] but the parameter has [${shape}]; the optimizer state does not belong to this model`);
+      throw new Error(
+        `AdamW.step: optimizer state for '${name}' has shape [${x.shape}] but the parameter has [${shape}]; the optimizer state does not belong to this model`,
+      );
     }
     return x;
   }
@@ -225,7 +230,10 @@ export class AdamW {
     if (mNames.length !== vNames.length || mNames.some((n) => !(n in state.v))) {
       throw new Error('AdamW.setState: m and v must hold the same parameter names; the optimizer state is incomplete');
     }
-    for (const [kind, moments] of [['m', state.m], ['v', state.v]] as const) {
+    for (const [kind, moments] of [
+      ['m', state.m],
+      ['v', state.v],
+    ] as const) {
       for (const [name, { shape, data }] of Object.entries(moments)) {
         if (tf.util.sizeFromShape(shape) !== data.length) {
           throw new Error(`AdamW.setState: ${kind}['${name}'] has shape [${shape}] but ${data.length} values`);

@@ -149,7 +149,10 @@ export function accumulatedTrainStep(model: CausalLM, opt: AdamW, parts: TrainPa
 
 /** Masked mean negative log-likelihood: the pretraining / SFT loss. */
 export function crossEntropyLoss(mask: Float32Array): TokenLoss {
-  const n = Math.max(1, mask.reduce((a, b) => a + b, 0));
+  const n = Math.max(
+    1,
+    mask.reduce((a, b) => a + b, 0),
+  );
   return (tokenLogp) => {
     let loss = 0;
     const dLogp = new Float32Array(tokenLogp.length);

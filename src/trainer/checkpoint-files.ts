@@ -57,7 +57,9 @@ export function readTrainerState(dir: string): TrainerState | null {
   try {
     state = JSON.parse(readFileSync(file, 'utf8'));
   } catch (e) {
-    throw new CheckpointError(`${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); this checkpoint is damaged: move ${dir} aside to resume from the one before it`);
+    throw new CheckpointError(
+      `${file} is not valid JSON (${(e as Error).message.split('\n')[0]}); this checkpoint is damaged: move ${dir} aside to resume from the one before it`,
+    );
   }
   if (typeof state !== 'object' || state === null || !Number.isInteger((state as TrainerState).completedSteps)) {
     throw new CheckpointError(`${file} has no whole "completedSteps"; this checkpoint is damaged: move ${dir} aside to resume from the one before it`);

@@ -55,7 +55,15 @@ export type StepMetrics = Record<string, number | null>;
 
 export type TrainEvent =
   | {
-      type: 'run-start'; runDir: string; runName: string; totalSteps: number; startStep: number; backend: string; backendReason: string; config: unknown; resumedFrom: string | null;
+      type: 'run-start';
+      runDir: string;
+      runName: string;
+      totalSteps: number;
+      startStep: number;
+      backend: string;
+      backendReason: string;
+      config: unknown;
+      resumedFrom: string | null;
       /** Steps finished when this process stops: totalSteps, or startStep + --max-steps if that is sooner (absent: totalSteps). */
       stopAt?: number;
     }

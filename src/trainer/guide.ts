@@ -57,7 +57,10 @@ export async function guideRollouts(
     }
   }
   const replies = chosen.length
-    ? await teacher.feedback(templates, chosen.map(({ r, styles }) => ({ question: r.problem.question, response: r.studentText, styles })))
+    ? await teacher.feedback(
+        templates,
+        chosen.map(({ r, styles }) => ({ question: r.problem.question, response: r.studentText, styles })),
+      )
     : [];
   const out: GuidanceOutcome = { chosen: chosen.length, noFeedback: 0, answers: [] };
   chosen.forEach(({ r, styles }, i) => {

@@ -33,11 +33,16 @@ export function checkTeacherFits(teacher: Teacher, templates: TemplateSet, probl
   const longest = problems.reduce((a, b) => (b.question.length > a.question.length ? b : a));
   // The longest prompt shows the most style examples the setting allows (all of them under the paper layout).
   const setting = styleSettingFor(teacher.layout ?? 'short', { styles: config.guidance.styles, mix: config.guidance.styleMix });
-  const styles = setting.mix === 'all' ? [...setting.styles] : [...setting.styles].sort((a, b) => templates.styles[b].text.length - templates.styles[a].text.length).slice(0, 1);
+  const styles =
+    setting.mix === 'all'
+      ? [...setting.styles]
+      : [...setting.styles].sort((a, b) => templates.styles[b].text.length - templates.styles[a].text.length).slice(0, 1);
   const { tokens, positions } = teacher.promptRoom(templates, { question: longest.question, response: '', styles: styles.length ? styles : [STYLE_NAMES[0]] });
   const need = tokens + config.grpo.maxNewTokens + config.teacher.maxNewTokens;
   if (need <= positions) return;
-  throw new RunDirError(`the teacher cannot fit its prompts: its prompt (${teacher.layout ?? 'short'} layout) for the longest question (${longest.id}) is ${tokens} tokens, + a response of up to grpo.maxNewTokens (${config.grpo.maxNewTokens}) + teacher.maxNewTokens (${config.teacher.maxNewTokens}) = ${need}, but the teacher has ${positions} positions; use a teacher with a longer context, shorten the templates in ${templates.dir}, lower the two token caps, or set guidance.enabled=false`);
+  throw new RunDirError(
+    `the teacher cannot fit its prompts: its prompt (${teacher.layout ?? 'short'} layout) for the longest question (${longest.id}) is ${tokens} tokens, + a response of up to grpo.maxNewTokens (${config.grpo.maxNewTokens}) + teacher.maxNewTokens (${config.teacher.maxNewTokens}) = ${need}, but the teacher has ${positions} positions; use a teacher with a longer context, shorten the templates in ${templates.dir}, lower the two token caps, or set guidance.enabled=false`,
+  );
 }
 
 export function checkRunFits(model: ModelConfig, problems: readonly Problem[], prompt: StudentPromptFn, config: TrainConfig): void {
@@ -47,6 +52,10 @@ export function checkRunFits(model: ModelConfig, problems: readonly Problem[], p
   const need = tokens + config.grpo.maxNewTokens + feedback + (feedback > 0 ? 1 : 0);
   const have = model.max_position_embeddings;
   if (need <= have) return;
-  const parts = `the longest prompt (${id}, ${tokens} tokens) + grpo.maxNewTokens (${config.grpo.maxNewTokens})` + (feedback > 0 ? ` + teacher.maxNewTokens (${feedback}) + 1` : '');
-  throw new RunDirError(`the run does not fit the model: ${parts} = ${need} tokens, but the student has ${have} positions (max_position_embeddings); lower grpo.maxNewTokens${feedback > 0 ? ' or teacher.maxNewTokens' : ''}, or drop the longest problems from ${config.data.file ?? 'the data'}`);
+  const parts =
+    `the longest prompt (${id}, ${tokens} tokens) + grpo.maxNewTokens (${config.grpo.maxNewTokens})` +
+    (feedback > 0 ? ` + teacher.maxNewTokens (${feedback}) + 1` : '');
+  throw new RunDirError(
+    `the run does not fit the model: ${parts} = ${need} tokens, but the student has ${have} positions (max_position_embeddings); lower grpo.maxNewTokens${feedback > 0 ? ' or teacher.maxNewTokens' : ''}, or drop the longest problems from ${config.data.file ?? 'the data'}`,
+  );
 }

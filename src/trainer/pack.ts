@@ -34,7 +34,10 @@ export interface RolloutPack {
 
 /** Prompt + completion token rows; the target predicting completion token j of row b sits at b*T + P + j - 1. */
 export function packRollouts(rollouts: Rollout[], padId: number, o: MaskOptions): RolloutPack {
-  const pack = packSequences(rollouts.map((r) => [...r.promptIds, ...completionIds(r)]), padId);
+  const pack = packSequences(
+    rollouts.map((r) => [...r.promptIds, ...completionIds(r)]),
+    padId,
+  );
   const { B, T } = pack;
   const completionMask = new Float32Array(B * T);
   const teacherMask = new Float32Array(B * T);
@@ -53,7 +56,10 @@ export function packRollouts(rollouts: Rollout[], padId: number, o: MaskOptions)
     }
   });
   const batch: PolicyBatch = {
-    B, T, completionMask, teacherMask,
+    B,
+    T,
+    completionMask,
+    teacherMask,
     oldLogp: new Float32Array(B * T),
     advantages: Float32Array.from(rollouts, (r) => r.advantage),
   };

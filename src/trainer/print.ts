@@ -67,7 +67,8 @@ export interface StepLineInput {
 export function stepLine({ done, total, metrics: m, stepS, etaS }: StepLineInput): string {
   const has = (key: string) => m[key] !== undefined;
   const split = has(M.rewardGuided) || has(M.rewardUnguided) ? ` (guided ${num(m[M.rewardGuided])}, unguided ${num(m[M.rewardUnguided])})` : '';
-  const teacher = has(M.teacherCount) || has(M.teacherChosen) ? [`teacher ${m[M.teacherCount] ?? 0}/${m[M.teacherChosen] ?? 0} (pct ${num(m[M.guidancePct])})`] : [];
+  const teacher =
+    has(M.teacherCount) || has(M.teacherChosen) ? [`teacher ${m[M.teacherCount] ?? 0}/${m[M.teacherChosen] ?? 0} (pct ${num(m[M.guidancePct])})`] : [];
   return [
     `step ${done}/${total ?? '?'}`,
     `reward ${num(m[M.reward])}${split}`,

@@ -108,9 +108,21 @@ const commandsMatch: Same<z.output<typeof TrainCommandSchema>, TrainCommand> = t
 void eventsMatch;
 void commandsMatch;
 
-export interface EventMessage { v: typeof PROTOCOL_VERSION; kind: 'event'; event: TrainEvent }
-export interface EvalMessage { v: typeof PROTOCOL_VERSION; kind: 'eval'; event: EvalEvent }
-export interface CommandMessage { v: typeof PROTOCOL_VERSION; kind: 'command'; command: TrainCommand }
+export interface EventMessage {
+  v: typeof PROTOCOL_VERSION;
+  kind: 'event';
+  event: TrainEvent;
+}
+export interface EvalMessage {
+  v: typeof PROTOCOL_VERSION;
+  kind: 'eval';
+  event: EvalEvent;
+}
+export interface CommandMessage {
+  v: typeof PROTOCOL_VERSION;
+  kind: 'command';
+  command: TrainCommand;
+}
 /** What flows into the UI. */
 export type WorkerMessage = EventMessage | EvalMessage;
 

@@ -7,7 +7,16 @@
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { applyOverrides, applySetting, describeKeys, getSetting, loadTrainConfig, parseTrainConfig, settableKeys, type TrainConfig } from '../config/train-config.js';
+import {
+  applyOverrides,
+  applySetting,
+  describeKeys,
+  getSetting,
+  loadTrainConfig,
+  parseTrainConfig,
+  settableKeys,
+  type TrainConfig,
+} from '../config/train-config.js';
 import { parseAssignment, showValue } from '../config/key-paths.js';
 import { RunDirError } from './run-dir.js';
 
@@ -66,7 +75,7 @@ export function runConfig(req: RunConfigRequest): RunConfig {
     if (!settableKeys().includes(key)) {
       throw new RunDirError(
         `--resume: ${shown} sets ${key} to ${showValue(to)}, but the run was trained with ${showValue(from)} and ${key} cannot change on resume; ` +
-        `drop it to resume the run as it was, or start a new run (keys that may change: ${settableKeys().join(', ')})`,
+          `drop it to resume the run as it was, or start a new run (keys that may change: ${settableKeys().join(', ')})`,
       );
     }
     config = applySetting(config, key, to);

@@ -43,7 +43,9 @@ export async function newestUsableCheckpoint(runDir: RunDir, seed: number): Prom
   for (const c of candidates) {
     try {
       const point = await open(c, seed);
-      const setAside = failed.map((f) => `checkpoint step-${f.step} is damaged (${f.why}); moved it to ${runDir.setAsideDamaged(f.path)} and resumed from step-${c.step}`);
+      const setAside = failed.map(
+        (f) => `checkpoint step-${f.step} is damaged (${f.why}); moved it to ${runDir.setAsideDamaged(f.path)} and resumed from step-${c.step}`,
+      );
       return { ...point, setAside };
     } catch (e) {
       // Only what a damaged folder throws; a bug or an out-of-memory stays what it is.

@@ -20,7 +20,21 @@
  * Order within a step: rollouts and metrics lines are appended (and fsynced), then the checkpoint is
  * written. On resume from step-N, lines of later steps (and a torn last line) are dropped.
  */
-import { appendFileSync, closeSync, existsSync, fsyncSync, mkdirSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  appendFileSync,
+  closeSync,
+  existsSync,
+  fsyncSync,
+  mkdirSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { stateFileOf } from './checkpoint-files.js';
 
@@ -62,7 +76,14 @@ export function runDirOfCheckpoint(modelDir: string): { runDir: string; step: nu
 
 function explain(e: unknown, what: string): RunDirError {
   const code = (e as NodeJS.ErrnoException).code;
-  const why = code === 'ENOSPC' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'the file system is read-only' : (e as Error).message;
+  const why =
+    code === 'ENOSPC'
+      ? 'the disk is full'
+      : code === 'EACCES' || code === 'EPERM'
+        ? 'permission denied'
+        : code === 'EROFS'
+          ? 'the file system is read-only'
+          : (e as Error).message;
   return new RunDirError(`cannot write ${what}: ${why}; free space or choose another --run-dir (saved checkpoints are intact)`);
 }
 
@@ -261,13 +282,17 @@ export class RunDir {
     const text = buf.subarray(offset).toString('utf8');
     const end = text.lastIndexOf('\n');
     if (end < 0) return { commands: [], offset };
-    const commands = text.slice(0, end).split('\n').filter((l) => l.trim()).flatMap((l) => {
-      try {
-        return [JSON.parse(l)];
-      } catch {
-        return [];
-      }
-    });
+    const commands = text
+      .slice(0, end)
+      .split('\n')
+      .filter((l) => l.trim())
+      .flatMap((l) => {
+        try {
+          return [JSON.parse(l)];
+        } catch {
+          return [];
+        }
+      });
     return { commands, offset: offset + Buffer.byteLength(text.slice(0, end + 1)) };
   }
 

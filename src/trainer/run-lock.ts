@@ -62,12 +62,16 @@ export function lockRunDir(dir: string): RunLock {
       }
       const held = readLock(file);
       if (held && held.host !== me.host) {
-        throw new RunDirError(`${dir} is in use by process ${held.pid} on ${held.host} (since ${held.started}); stop that run first, or delete ${file} if it is gone`);
+        throw new RunDirError(
+          `${dir} is in use by process ${held.pid} on ${held.host} (since ${held.started}); stop that run first, or delete ${file} if it is gone`,
+        );
       }
       // Our own PID: a trainer of this process that never released (a dashboard worker thread that was
       // terminated, say); a process trains one run at a time into a folder, so it is taken back.
       if (held && held.pid !== me.pid && processAlive(held.pid)) {
-        throw new RunDirError(`${dir} is in use by process ${held.pid} (since ${held.started}); stop that run first (Ctrl-C there, or thinktune watch ${dir} and :stop), or choose another --run-dir`);
+        throw new RunDirError(
+          `${dir} is in use by process ${held.pid} (since ${held.started}); stop that run first (Ctrl-C there, or thinktune watch ${dir} and :stop), or choose another --run-dir`,
+        );
       }
       if (held?.pid !== me.pid) tookOver = held ? `process ${held.pid} (since ${held.started}), which is no longer running` : 'an unreadable lock file';
       rmSync(file, { force: true });

@@ -47,22 +47,51 @@ export function sftGuidedUpdate(models: Pick<PolicyModels, 'student' | 'optimize
   const rows = rollouts.flatMap((r, b) => (r.guided ? [b] : []));
   const teacherTokenWeight = new Float32Array(B * T);
   const outcome: UpdateOutcome = {
-    full, oldLogp: new Float32Array(B * T), updates: [], loss: NaN, gradNorm: NaN, skipped: false, policy: null,
-    entropy: { all: null, guided: null, unguided: null }, teacherTokenWeight, tokensProcessed: 0,
+    full,
+    oldLogp: new Float32Array(B * T),
+    updates: [],
+    loss: NaN,
+    gradNorm: NaN,
+    skipped: false,
+    policy: null,
+    entropy: { all: null, guided: null, unguided: null },
+    teacherTokenWeight,
+    tokensProcessed: 0,
   };
   if (rows.length === 0) return outcome;
 
-  const parts = lengthBuckets(rows.map((b) => rollouts[b]), s.microBatchTokens ?? MICRO_BATCH_TOKENS)
+  const parts = lengthBuckets(
+    rows.map((b) => rollouts[b]),
+    s.microBatchTokens ?? MICRO_BATCH_TOKENS,
+  )
     .map((bucket) => bucket.map((k) => rows[k]))
-    .map((ix) => ({ rows: ix, sub: packRollouts(ix.map((b) => rollouts[b]), s.padId, SFT_MASKS) }));
+    .map((ix) => ({
+      rows: ix,
+      sub: packRollouts(
+        ix.map((b) => rollouts[b]),
+        s.padId,
+        SFT_MASKS,
+      ),
+    }));
   const tokens = parts.reduce((n, p) => n + p.sub.batch.completionMask.reduce((a, b) => a + b, 0), 0);
   const trainParts: TrainPart[] = parts.map((p) => ({
-    batch: p.sub.pack, entropyMask: p.sub.responseMask, lossFn: partOfTokenMean(p.sub.batch.completionMask, tokens),
+    batch: p.sub.pack,
+    entropyMask: p.sub.responseMask,
+    lossFn: partOfTokenMean(p.sub.batch.completionMask, tokens),
   }));
   const r = accumulatedTrainStep(models.student, models.optimizer, trainParts, { lr: s.lr, maxGradNorm: s.maxGradNorm, temperature: 1 });
   const rec: UpdateRecord = {
-    pass: 0, miniBatch: 0, rows, trained: rows, normalizers: { tokens, sequences: rows.length, rows: rows.length },
-    loss: r.loss, gradNorm: r.gradNorm, skipped: r.skipped, logp: new Float32Array(B * T), ratio: new Float32Array(B * T), tally: emptyTally(),
+    pass: 0,
+    miniBatch: 0,
+    rows,
+    trained: rows,
+    normalizers: { tokens, sequences: rows.length, rows: rows.length },
+    loss: r.loss,
+    gradNorm: r.gradNorm,
+    skipped: r.skipped,
+    logp: new Float32Array(B * T),
+    ratio: new Float32Array(B * T),
+    tally: emptyTally(),
   };
   parts.forEach((p, k) => {
     scatterRows(r.tokenLogp[k], p.sub.pack.T, p.rows, rec.logp, T);
@@ -76,7 +105,9 @@ export function sftGuidedUpdate(models: Pick<PolicyModels, 'student' | 'optimize
 export function objectiveUpdate(config: TrainConfig, models: PolicyModels, rollouts: Rollout[], s: UpdateSettings): UpdateOutcome {
   if (config.run.objective === 'rl') return updatePolicy(models, rollouts, s);
   if (!config.guidance.enabled) {
-    throw new TrainConfigError('config: run.objective is sft-guided but guidance.enabled is false, so there is nothing to learn from; set guidance.enabled=true or run.objective=rl');
+    throw new TrainConfigError(
+      'config: run.objective is sft-guided but guidance.enabled is false, so there is nothing to learn from; set guidance.enabled=true or run.objective=rl',
+    );
   }
   return sftGuidedUpdate(models, rollouts, s);
 }

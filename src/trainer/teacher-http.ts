@@ -43,8 +43,22 @@ const SNIPPET_CHARS = 200;
 
 /** Codes (on a fetch error's cause) of network failures that may pass: refused while starting, reset, DNS hiccups. */
 const TRANSIENT_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'EHOSTUNREACH', 'ENETUNREACH',
-  'EHOSTDOWN', 'ENETDOWN', 'UND_ERR_SOCKET', 'UND_ERR_CLOSED', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ECONNABORTED',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'ENETDOWN',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CLOSED',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
 
 /** `s` on one line, whitespace collapsed, at most `max` characters. */
@@ -57,7 +71,10 @@ const looksHtml = (text: string, contentType: string | null) => /html/i.test(con
 
 function htmlText(html: string): string {
   const title = /<title[^>]*>([^<]*)<\/title>/i.exec(html)?.[1];
-  const body = html.replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ').replace(/<[^>]*>/g, ' ').replace(/&nbsp;/g, ' ');
+  const body = html
+    .replace(/<(script|style)[^>]*>[\s\S]*?<\/\1>/gi, ' ')
+    .replace(/<[^>]*>/g, ' ')
+    .replace(/&nbsp;/g, ' ');
   return oneLine(title && !body.includes(title) ? `${title} ${body}` : body);
 }
 
@@ -164,12 +181,17 @@ async function httpError(res: Response, now: number): Promise<TeacherCallError> 
   const message = `HTTP ${s}${said ? `: ${said}` : res.statusText ? ` ${res.statusText}` : ''}${location ? ` (redirect to ${oneLine(location)})` : ''}`;
   const retryable = s === 408 || s === 429 || s >= 500;
   const hint =
-    s >= 300 && s < 400 ? 'set teacher.url to the address the server redirects to'
-    : s === 401 || s === 403 ? 'put the server\'s key in the environment variable that teacher.apiKeyEnv names'
-    : s === 404 ? 'check teacher.url (the API base, usually ending in /v1) and teacher.model'
-    : s === 429 ? 'the server is rate-limiting; lower teacher.concurrency or wait'
-    : s >= 500 ? 'see the server\'s log'
-    : 'check teacher.model and teacher.url';
+    s >= 300 && s < 400
+      ? 'set teacher.url to the address the server redirects to'
+      : s === 401 || s === 403
+        ? "put the server's key in the environment variable that teacher.apiKeyEnv names"
+        : s === 404
+          ? 'check teacher.url (the API base, usually ending in /v1) and teacher.model'
+          : s === 429
+            ? 'the server is rate-limiting; lower teacher.concurrency or wait'
+            : s >= 500
+              ? "see the server's log"
+              : 'check teacher.model and teacher.url';
   return new TeacherCallError(message, retryable, hint, retryable ? parseRetryAfter(res.headers.get('retry-after'), now) : null);
 }
 
@@ -178,16 +200,24 @@ function networkError(e: unknown): TeacherCallError {
   const code = typeof cause?.code === 'string' ? cause.code : undefined;
   const detail = code ?? (typeof cause?.message === 'string' ? cause.message : undefined);
   const message = detail ? `${(e as Error).message} (${detail})` : (e as Error).message;
-  if (code === 'ERR_INVALID_URL') return new TeacherCallError(message, false, 'set teacher.url to the server\'s base URL, e.g. http://localhost:8000/v1');
-  const hint = code === 'ECONNREFUSED' ? 'start the server, or fix the host and port in teacher.url'
-    : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'check the host name in teacher.url'
-    : 'check teacher.url and the network';
+  if (code === 'ERR_INVALID_URL') return new TeacherCallError(message, false, "set teacher.url to the server's base URL, e.g. http://localhost:8000/v1");
+  const hint =
+    code === 'ECONNREFUSED'
+      ? 'start the server, or fix the host and port in teacher.url'
+      : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+        ? 'check the host name in teacher.url'
+        : 'check teacher.url and the network';
   return new TeacherCallError(message, code !== undefined && TRANSIENT_CODES.has(code), hint);
 }
 
 /** What a 2xx body that is not JSON looks like, for the message. */
 function notJson(status: number, text: string, contentType: string | null): TeacherCallError {
-  if (text.trim() === '') return new TeacherCallError(`HTTP ${status} with an empty body, not JSON`, false, 'check teacher.url: it must be the API base, e.g. http://localhost:8000/v1');
+  if (text.trim() === '')
+    return new TeacherCallError(
+      `HTTP ${status} with an empty body, not JSON`,
+      false,
+      'check teacher.url: it must be the API base, e.g. http://localhost:8000/v1',
+    );
   const html = looksHtml(text, contentType);
   const what = html ? `an HTML page, not JSON ("${htmlText(text)}")` : `text that is not JSON ("${oneLine(text)}")`;
   return new TeacherCallError(`HTTP ${status} with ${what}`, false, 'teacher.url must be the API base (e.g. http://localhost:8000/v1), not a web page');
@@ -216,10 +246,15 @@ export async function postJson(url: string, headers: Record<string, string>, bod
       throw notJson(res.status, text, res.headers.get('content-type'));
     }
   } catch (e) {
-    if (ctrl.signal.aborted) throw new TeacherCallError(`no answer within ${o.timeoutMs} ms`, true, 'raise teacher.timeoutMs, or check that the server is not stuck');
+    if (ctrl.signal.aborted)
+      throw new TeacherCallError(`no answer within ${o.timeoutMs} ms`, true, 'raise teacher.timeoutMs, or check that the server is not stuck');
     if (e instanceof TeacherCallError) throw e;
     if (e instanceof TooLarge) {
-      throw new TeacherCallError(`the reply is larger than the ${o.maxBytes}-byte cap (${e.message}); the server ignored max_tokens`, false, 'check that the server honours max_tokens (teacher.maxNewTokens)');
+      throw new TeacherCallError(
+        `the reply is larger than the ${o.maxBytes}-byte cap (${e.message}); the server ignored max_tokens`,
+        false,
+        'check that the server honours max_tokens (teacher.maxNewTokens)',
+      );
     }
     throw networkError(e);
   } finally {

@@ -18,7 +18,12 @@ import { CharTokenizer } from '../tokenizer/char.js';
 import { WordTokenizer } from '../tokenizer/word.js';
 import { generate } from '../engine/generate.js';
 import {
-  chooseTeacherLayout, renderTeacherChat, renderTeacherPrompt, type TeacherLayout, type TemplateSet, type TeacherPromptInput,
+  chooseTeacherLayout,
+  renderTeacherChat,
+  renderTeacherPrompt,
+  type TeacherLayout,
+  type TemplateSet,
+  type TeacherPromptInput,
 } from '../prompts/templates.js';
 import { TeacherCallError, TeacherError, oneLine, postJson, withRetries, type Attempted } from './teacher-http.js';
 
@@ -60,7 +65,16 @@ export function teacherPromptText(tokenizer: Tokenizer, templates: TemplateSet, 
   const { system, user } = renderTeacherChat(templates, req, { layout });
   const opts = { addGenerationPrompt: true };
   try {
-    return { text: tokenizer.applyChatTemplate([{ role: 'system', content: system }, { role: 'user', content: user }], opts), chat: true };
+    return {
+      text: tokenizer.applyChatTemplate(
+        [
+          { role: 'system', content: system },
+          { role: 'user', content: user },
+        ],
+        opts,
+      ),
+      chat: true,
+    };
   } catch {
     // Some templates (Gemma's) refuse a system turn; the paper's prompt then goes in as one user turn.
     return { text: tokenizer.applyChatTemplate([{ role: 'user', content: `${system}\n\n${user}` }], opts), chat: true };
@@ -101,7 +115,7 @@ export class LocalTeacher implements Teacher {
   ) {
     this.batch = opts.batch ?? 8;
     this.stopIds = [...(opts.stopIds ?? [tokenizer.eosId])];
-    if (this.stopIds.length === 0) throw new Error('LocalTeacher: stopIds is empty; pass at least the tokenizer\'s eos id');
+    if (this.stopIds.length === 0) throw new Error("LocalTeacher: stopIds is empty; pass at least the tokenizer's eos id");
     this.layout = opts.layout ?? chooseTeacherLayout('auto', { kind: 'checkpoint', builtin: isBuiltinWorldTokenizer(tokenizer) });
   }
 
@@ -193,7 +207,12 @@ export class OpenAITeacher implements Teacher {
   private post(body: Record<string, unknown>): Promise<unknown> {
     const headers: Record<string, string> = this.o.apiKey ? { authorization: `Bearer ${this.o.apiKey}` } : {};
     const maxBytes = this.o.maxReplyBytes ?? replyByteCap(this.o.maxNewTokens);
-    return postJson(this.endpoint, headers, { model: this.o.model, temperature: 0, ...body }, { timeoutMs: this.o.timeoutMs, maxBytes, fetchImpl: this.o.fetchImpl, now: this.o.now });
+    return postJson(
+      this.endpoint,
+      headers,
+      { model: this.o.model, temperature: 0, ...body },
+      { timeoutMs: this.o.timeoutMs, maxBytes, fetchImpl: this.o.fetchImpl, now: this.o.now },
+    );
   }
 
   private attempts<T>(call: () => Promise<T>): Promise<Attempted<T>> {
@@ -214,7 +233,11 @@ export class OpenAITeacher implements Teacher {
     const r = await this.attempts(async () => {
       const body = (await this.post({ messages: [{ role: 'user', content: 'Reply with OK.' }], max_tokens: 1 })) as { choices?: unknown };
       if (!Array.isArray(body?.choices)) {
-        throw new TeacherCallError(`the reply has no choices list: ${oneLine(JSON.stringify(body) ?? String(body))}`, false, 'teacher.url must be the base of an OpenAI-compatible API, e.g. http://localhost:8000/v1');
+        throw new TeacherCallError(
+          `the reply has no choices list: ${oneLine(JSON.stringify(body) ?? String(body))}`,
+          false,
+          'teacher.url must be the base of an OpenAI-compatible API, e.g. http://localhost:8000/v1',
+        );
       }
     });
     if (!r.ok) {
@@ -226,12 +249,20 @@ export class OpenAITeacher implements Teacher {
   private async once(templates: TemplateSet, req: TeacherPromptInput): Promise<string> {
     const { system, user } = renderTeacherChat(templates, req, { layout: this.layout });
     const body = (await this.post({
-      messages: [{ role: 'system', content: system }, { role: 'user', content: user }],
+      messages: [
+        { role: 'system', content: system },
+        { role: 'user', content: user },
+      ],
       max_tokens: this.o.maxNewTokens,
     })) as { choices?: { message?: { content?: unknown } }[] };
     const text = body?.choices?.[0]?.message?.content;
     // Deterministic at temperature 0: asking again would get the same.
-    if (typeof text !== 'string') throw new TeacherCallError(`the reply has no choices[0].message.content: ${oneLine(JSON.stringify(body) ?? String(body))}`, false, 'check that teacher.model is a chat model');
+    if (typeof text !== 'string')
+      throw new TeacherCallError(
+        `the reply has no choices[0].message.content: ${oneLine(JSON.stringify(body) ?? String(body))}`,
+        false,
+        'check that teacher.model is a chat model',
+      );
     return text;
   }
 

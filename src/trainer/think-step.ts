@@ -79,15 +79,19 @@ function rollOut(ctx: StepContext, problems: Problem[], rng: () => number): Roll
   const tok = ctx.tokenizer;
   const prompts = problems.map((p) => ctx.studentPrompt(p.question));
   const stopSet = new Set(ctx.stopIds);
-  const gen = generate(ctx.student, prompts.map((p) => p.ids), {
-    maxNewTokens: g.maxNewTokens,
-    numSamples: g.groupSize,
-    stopTokens: ctx.stopIds,
-    stopWhen: stopStringTest(tok, g.stop),
-    temperature: g.temperature,
-    topP: g.topP,
-    rng,
-  });
+  const gen = generate(
+    ctx.student,
+    prompts.map((p) => p.ids),
+    {
+      maxNewTokens: g.maxNewTokens,
+      numSamples: g.groupSize,
+      stopTokens: ctx.stopIds,
+      stopWhen: stopStringTest(tok, g.stop),
+      temperature: g.temperature,
+      topP: g.topP,
+      rng,
+    },
+  );
   const groups: Rollout[][] = problems.map(() => []);
   for (const s of gen) {
     const last = s.tokens[s.tokens.length - 1];
@@ -95,11 +99,25 @@ function rollOut(ctx: StepContext, problems: Problem[], rng: () => number): Roll
     const studentIds = endId !== null ? s.tokens.slice(0, -1) : s.tokens;
     const text = tok.decode(studentIds, { skipSpecial: true });
     groups[s.promptIndex].push({
-      group: s.promptIndex, sample: s.sample, problem: problems[s.promptIndex],
-      promptText: prompts[s.promptIndex].text, promptIds: prompts[s.promptIndex].ids,
-      studentIds, teacherIds: [], studentText: s.finished && endId === null ? cutAtStopString(text, g.stop) ?? text : text, teacherText: '',
-      ended: s.finished, endId, truncated: !s.finished,
-      guided: false, style: null, feedback: null, noFeedbackReason: null, reward: null, rewards: {}, advantage: 0,
+      group: s.promptIndex,
+      sample: s.sample,
+      problem: problems[s.promptIndex],
+      promptText: prompts[s.promptIndex].text,
+      promptIds: prompts[s.promptIndex].ids,
+      studentIds,
+      teacherIds: [],
+      studentText: s.finished && endId === null ? (cutAtStopString(text, g.stop) ?? text) : text,
+      teacherText: '',
+      ended: s.finished,
+      endId,
+      truncated: !s.finished,
+      guided: false,
+      style: null,
+      feedback: null,
+      noFeedbackReason: null,
+      reward: null,
+      rewards: {},
+      advantage: 0,
     });
   }
   return groups;
@@ -112,12 +130,13 @@ function rollOut(ctx: StepContext, problems: Problem[], rng: () => number): Roll
  */
 async function guide(ctx: StepContext, step: number, groups: Rollout[][], rng: () => number): Promise<Guided> {
   const g = ctx.config.guidance;
-  const pct = g.enabled && ctx.teacher
-    ? guidancePct(step, guidanceDecaySteps(g.decaySteps, ctx.config.run.totalSteps), g)
-    : 0;
+  const pct = g.enabled && ctx.teacher ? guidancePct(step, guidanceDecaySteps(g.decaySteps, ctx.config.run.totalSteps), g) : 0;
   if (!(pct > 0 && ctx.teacher)) return { groups, pct, outcome: { chosen: 0, noFeedback: 0, answers: [] } };
   const outcome = await guideRollouts(groups, ctx.teacher, ctx.templates.current, ctx.tokenizer, rng, {
-    pct, styles: g.styles, styleMix: g.styleMix, counter: ctx.styleCounter,
+    pct,
+    styles: g.styles,
+    styleMix: g.styleMix,
+    counter: ctx.styleCounter,
   });
   ctx.styleCounter += outcome.chosen;
   return { groups, pct, outcome };
@@ -125,19 +144,28 @@ async function guide(ctx: StepContext, step: number, groups: Rollout[][], rng: (
 
 /** Stage 3, reward: every rollout on its (possibly augmented) text. */
 function reward(ctx: StepContext, groups: Rollout[][]): Rollout[][] {
-  return groups.map((group) => group.map((r) => {
-    const res = combineRewards(ctx.rewards, {
-      prompt: r.promptText, completion: completionText(r), answer: r.problem.answer,
-      // A stop string ends a rollout without an end token: terminated, with no end token to count.
-      terminated: r.ended, endTokenCount: r.endId !== null ? 1 : r.ended ? undefined : 0, sample: { ...r.problem },
-    });
-    return { ...r, reward: res.total, rewards: res.perFunction };
-  }));
+  return groups.map((group) =>
+    group.map((r) => {
+      const res = combineRewards(ctx.rewards, {
+        prompt: r.promptText,
+        completion: completionText(r),
+        answer: r.problem.answer,
+        // A stop string ends a rollout without an end token: terminated, with no end token to count.
+        terminated: r.ended,
+        endTokenCount: r.endId !== null ? 1 : r.ended ? undefined : 0,
+        sample: { ...r.problem },
+      });
+      return { ...r, reward: res.total, rewards: res.perFunction };
+    }),
+  );
 }
 
 /** Stage 4, advantages: over each whole group, augmented rollouts included. */
 function advantages(groups: Rollout[][], scale: TrainConfig['grpo']['scaleRewards']): Advantaged {
-  const adv = groupAdvantages(groups.map((g) => g.map((r) => r.reward)), scale);
+  const adv = groupAdvantages(
+    groups.map((g) => g.map((r) => r.reward)),
+    scale,
+  );
   return { groups: groups.map((g, i) => g.map((r, s) => ({ ...r, advantage: adv.advantages[i][s] }))), stats: adv.stats };
 }
 
@@ -158,8 +186,13 @@ export async function thinkTuningStep(ctx: StepContext, step: number, problems: 
   const end = performance.now();
 
   const metrics = stepMetrics({
-    step, rollouts, rewardNames: ctx.rewards.map((f) => f.name), advantageStats: advantaged.stats,
-    guidance: { pct: guided.pct, outcome: guided.outcome }, update, lr: settings.lr,
+    step,
+    rollouts,
+    rewardNames: ctx.rewards.map((f) => f.name),
+    advantageStats: advantaged.stats,
+    guidance: { pct: guided.pct, outcome: guided.outcome },
+    update,
+    lr: settings.lr,
     times: { start, generated: tGen, guided: tGuide, end },
   });
   Object.assign(metrics, objectiveMetrics(cfg, update));

@@ -11,8 +11,6 @@ import type { TrainConfig } from '../config/train-config.js';
 import { applySetting, settableKeys } from '../config/train-config.js';
 import { TemplateStore } from '../prompts/templates.js';
 import { loadModel, saveModel, type LoadedModel } from '../model/io.js';
-import type { CausalLM } from '../model/model.js';
-import type { Tokenizer } from '../tokenizer/types.js';
 import { AdamW } from '../train/optim.js';
 import { serializeSafetensors } from '../io/safetensors.js';
 import { RewardError } from '../rl/rewards.js';
@@ -65,7 +63,16 @@ async function buildTeacher(config: TrainConfig, startDir: string, loadFrozenSta
   const layoutSetting = config.guidance.teacherLayout;
   if (t.kind === 'openai') {
     const layout = chooseTeacherLayout(layoutSetting, { kind: 'openai', builtin: false });
-    const teacher = new OpenAITeacher({ url: t.url!, model: t.model!, apiKey: process.env[t.apiKeyEnv], timeoutMs: t.timeoutMs, retries: t.retries, concurrency: t.concurrency, maxNewTokens: t.maxNewTokens, layout });
+    const teacher = new OpenAITeacher({
+      url: t.url!,
+      model: t.model!,
+      apiKey: process.env[t.apiKeyEnv],
+      timeoutMs: t.timeoutMs,
+      retries: t.retries,
+      concurrency: t.concurrency,
+      maxNewTokens: t.maxNewTokens,
+      layout,
+    });
     // Fail at start, with the server's own words, rather than train a whole run without feedback.
     await teacher.checkEndpoint();
     return teacher;
@@ -130,7 +137,9 @@ export class Trainer {
     const existing = opts.resume ? null : runDir.existingRun();
     if (existing !== null) {
       if (!opts.overwrite) {
-        throw new RunDirError(`${runDir.path} already holds a run (${existing}); continue it with --resume, start it over with --overwrite (removes its logs and checkpoints), or choose another --run-dir`);
+        throw new RunDirError(
+          `${runDir.path} already holds a run (${existing}); continue it with --resume, start it over with --overwrite (removes its logs and checkpoints), or choose another --run-dir`,
+        );
       }
       runDir.clearRun();
       notes.push({ type: 'warning', message: `--overwrite: removed the earlier run in ${runDir.path} (${existing})` });
@@ -168,8 +177,17 @@ export class Trainer {
     checkRunFits(studentLoaded.model.config, problems, studentPrompt, config);
     if (teacher) checkTeacherFits(teacher, templates.current, problems, config);
     const ctx: StepContext = {
-      config, student: studentLoaded.model, reference, tokenizer, optimizer, teacher, templates, rewards,
-      studentPrompt, stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId), styleCounter: state?.styleCounter ?? 0,
+      config,
+      student: studentLoaded.model,
+      reference,
+      tokenizer,
+      optimizer,
+      teacher,
+      templates,
+      rewards,
+      studentPrompt,
+      stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId),
+      styleCounter: state?.styleCounter ?? 0,
     };
     runDir.writeJson('config.json', config);
     const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation, lock);
@@ -193,13 +211,30 @@ export class Trainer {
     while (this.queue.length) {
       const c = this.queue.shift()!;
       switch (c.type) {
-        case 'pause': this.paused = true; yield { type: 'state', state: 'paused' }; break;
-        case 'resume': this.paused = false; yield { type: 'state', state: 'running' }; break;
-        case 'step-once': this.stepOnce = true; break;
-        case 'stop': this.stopRequested = { save: c.save ?? true }; yield { type: 'state', state: 'stopping' }; break;
-        case 'save': this.saveRequested = true; break;
-        case 'reload-templates': yield* this.refreshTemplates(true); break;
-        case 'set': yield* this.applySet(c.key, c.value); break;
+        case 'pause':
+          this.paused = true;
+          yield { type: 'state', state: 'paused' };
+          break;
+        case 'resume':
+          this.paused = false;
+          yield { type: 'state', state: 'running' };
+          break;
+        case 'step-once':
+          this.stepOnce = true;
+          break;
+        case 'stop':
+          this.stopRequested = { save: c.save ?? true };
+          yield { type: 'state', state: 'stopping' };
+          break;
+        case 'save':
+          this.saveRequested = true;
+          break;
+        case 'reload-templates':
+          yield* this.refreshTemplates(true);
+          break;
+        case 'set':
+          yield* this.applySet(c.key, c.value);
+          break;
       }
     }
   }
@@ -237,16 +272,21 @@ export class Trainer {
   private saveCheckpoint(completed: number, keep = false): string {
     const path = this.runDir.checkpointPath(completed);
     const state: TrainerState = {
-      completedSteps: completed, styleCounter: this.ctx.styleCounter, seed: this.config.run.seed,
-      templateVersion: this.ctx.templates.version, optimizerStep: this.ctx.optimizer.stepCount,
-      task: this.config.data.task, prompt: this.config.prompt,
+      completedSteps: completed,
+      styleCounter: this.ctx.styleCounter,
+      seed: this.config.run.seed,
+      templateVersion: this.ctx.templates.version,
+      optimizerStep: this.ctx.optimizer.stepCount,
+      task: this.config.data.task,
+      prompt: this.config.prompt,
     };
     // Optimizer moments and the trainer state go into the checkpoint folder atomically with the weights.
     saveModel(path, this.ctx.student, {
       tokenizer: this.ctx.tokenizer,
       generation: this.generation,
       extraFiles: {
-        [STATE_FILE]: JSON.stringify(state, null, 2) + '\n', [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())),
+        [STATE_FILE]: JSON.stringify(state, null, 2) + '\n',
+        [OPTIMIZER_FILE]: serializeSafetensors(optimizerToFile(this.ctx.optimizer.getState())),
         // A re-save of the same step (paused, :save twice) keeps the marker an earlier save or an evaluation left.
         ...(keep || isKept(path) ? { [KEEP_FILE]: '' } : {}),
       },
@@ -276,15 +316,27 @@ export class Trainer {
   private staleTempsEvent(): TrainEvent[] {
     if (this.staleRemoved === 0) return [];
     const n = this.staleRemoved;
-    return [{ type: 'warning', message: `removed ${n} unfinished checkpoint folder${n === 1 ? '' : 's'} left by an interrupted save (checkpoints/step-N.tmp-* / .old-*)` }];
+    return [
+      {
+        type: 'warning',
+        message: `removed ${n} unfinished checkpoint folder${n === 1 ? '' : 's'} left by an interrupted save (checkpoints/step-N.tmp-* / .old-*)`,
+      },
+    ];
   }
 
   async *run(): AsyncGenerator<TrainEvent> {
     const total = this.config.run.totalSteps;
     const last = Math.min(total, this.opts.maxSteps !== undefined ? this.startStep + this.opts.maxSteps : total);
     yield {
-      type: 'run-start', runDir: this.runDir.path, runName: this.runDir.name, totalSteps: total, startStep: this.startStep,
-      backend: this.opts.backend?.name ?? tf.getBackend(), backendReason: this.opts.backend?.reason ?? '', config: this.config, resumedFrom: this.resumedFrom,
+      type: 'run-start',
+      runDir: this.runDir.path,
+      runName: this.runDir.name,
+      totalSteps: total,
+      startStep: this.startStep,
+      backend: this.opts.backend?.name ?? tf.getBackend(),
+      backendReason: this.opts.backend?.reason ?? '',
+      config: this.config,
+      resumedFrom: this.resumedFrom,
       stopAt: last, // --max-steps: the ETA and the dashboard count to here, not to totalSteps
     };
     yield* this.startNotes;
@@ -309,7 +361,10 @@ export class Trainer {
         this.wake = null;
         yield* this.drainCommands();
       }
-      if (this.stopRequested) { reason = 'stopped'; break; }
+      if (this.stopRequested) {
+        reason = 'stopped';
+        break;
+      }
       this.stepOnce = false;
       yield* this.refreshTemplates();
       yield { type: 'step-start', step };
@@ -337,7 +392,10 @@ export class Trainer {
         nanRun++;
         yield { type: 'warning', message: `step ${step}: non-finite loss or gradient; the update was skipped (${nanRun} in a row)` }; // step counts this one: its 1-based number
         if (nanRun >= this.config.run.maxNanSteps) {
-          yield { type: 'fatal', message: `${nanRun} steps in a row had a non-finite loss; stopping. Lower optim.lr or check the data, then --resume from the last checkpoint` };
+          yield {
+            type: 'fatal',
+            message: `${nanRun} steps in a row had a non-finite loss; stopping. Lower optim.lr or check the data, then --resume from the last checkpoint`,
+          };
           reason = 'nan';
           break;
         }

@@ -32,16 +32,19 @@
 import type { CausalLM } from '../model/model.js';
 import { scorePacked } from '../model/score.js';
 import {
-  addTallies, buildPolicyLoss, emptyTally, tallyMetrics,
-  type PolicyLossConfig, type PolicyMetrics, type PolicyNormalizers, type PolicyTally,
+  addTallies,
+  buildPolicyLoss,
+  emptyTally,
+  tallyMetrics,
+  type PolicyLossConfig,
+  type PolicyMetrics,
+  type PolicyNormalizers,
+  type PolicyTally,
 } from '../rl/policy-loss.js';
 import { mulberry32 } from '../rl/rng.js';
 import type { AdamW } from '../train/optim.js';
 import { accumulatedTrainStep, type TrainPart } from '../train/step.js';
-import {
-  MICRO_BATCH_TOKENS, gatherRows, lengthBuckets, lossTokensPerRow, packRollouts, scatterRows,
-  type MaskOptions, type RolloutPack,
-} from './pack.js';
+import { MICRO_BATCH_TOKENS, gatherRows, lengthBuckets, lossTokensPerRow, packRollouts, scatterRows, type MaskOptions, type RolloutPack } from './pack.js';
 import type { Rollout } from './rollout.js';
 
 export interface UpdateSettings {
@@ -125,7 +128,9 @@ export interface UpdateOutcome {
 export function splitGroups(nGroups: number, k: number, rng: () => number): number[][] {
   if (!(Number.isInteger(k) && k >= 1)) throw new Error(`grpo.miniBatches must be an integer >= 1, got ${k}.`);
   if (k > nGroups) {
-    throw new Error(`grpo.miniBatches (${k}) is more than the ${nGroups} prompt groups of a step; lower grpo.miniBatches or raise data.promptsPerStep (a mini-batch holds whole groups).`);
+    throw new Error(
+      `grpo.miniBatches (${k}) is more than the ${nGroups} prompt groups of a step; lower grpo.miniBatches or raise data.promptsPerStep (a mini-batch holds whole groups).`,
+    );
   }
   const order = Array.from({ length: nGroups }, (_, i) => i);
   if (k === 1) return [order];
@@ -153,7 +158,8 @@ export function planMiniBatches(groupOf: readonly number[], miniBatches: number,
     splitGroups(labels.length, miniBatches, rng).map((gs) => {
       const inBatch = new Set(gs.map((g) => labels[g]));
       return groupOf.flatMap((g, i) => (inBatch.has(g) ? [i] : []));
-    }));
+    }),
+  );
 }
 
 /** The counts one optimiser step over `rows` divides by (see the header). */
@@ -183,13 +189,31 @@ interface Part {
 }
 
 function bucketParts(rollouts: Rollout[], rows: number[], s: UpdateSettings): Part[] {
-  return lengthBuckets(rows.map((b) => rollouts[b]), s.microBatchTokens ?? MICRO_BATCH_TOKENS)
+  return lengthBuckets(
+    rows.map((b) => rollouts[b]),
+    s.microBatchTokens ?? MICRO_BATCH_TOKENS,
+  )
     .map((bucket) => bucket.map((k) => rows[k]))
-    .map((ix) => ({ rows: ix, sub: packRollouts(ix.map((b) => rollouts[b]), s.padId, s.masks) }));
+    .map((ix) => ({
+      rows: ix,
+      sub: packRollouts(
+        ix.map((b) => rollouts[b]),
+        s.padId,
+        s.masks,
+      ),
+    }));
 }
 
 /** A scoring forward of `rows` (by length buckets) into full-layout log-probs and entropies; returns real tokens scored. */
-function scoreInto(model: CausalLM, rollouts: Rollout[], rows: number[], s: UpdateSettings, T: number, logp: Float32Array, entropy: Float32Array | null): number {
+function scoreInto(
+  model: CausalLM,
+  rollouts: Rollout[],
+  rows: number[],
+  s: UpdateSettings,
+  T: number,
+  logp: Float32Array,
+  entropy: Float32Array | null,
+): number {
   let tokens = 0;
   for (const p of bucketParts(rollouts, rows, s)) {
     const r = scorePacked(model, p.sub.pack, { temperature: s.temperature, entropy: entropy !== null });
@@ -217,7 +241,12 @@ export function updatePolicy(models: PolicyModels, rollouts: Rollout[], s: Updat
   const klTerm = s.loss.beta > 0 && reference !== null;
   // Every policy and shaping term is a multiple of A; only the KL term is not.
   const trainable = (b: number) => lossTokens[b] > 0 && (klTerm || full.batch.advantages[b] !== 0);
-  const plan = planMiniBatches(rollouts.map((r) => r.group), s.miniBatches, s.numIterations, mulberry32(s.seed));
+  const plan = planMiniBatches(
+    rollouts.map((r) => r.group),
+    s.miniBatches,
+    s.numIterations,
+    mulberry32(s.seed),
+  );
 
   // theta_0: behaviour log-probs and entropies. The first step's rows get theirs from its own forward.
   const all = rollouts.map((_, b) => b);
@@ -264,8 +293,17 @@ export function updatePolicy(models: PolicyModels, rollouts: Rollout[], s: Updat
       const r = accumulatedTrainStep(student, optimizer, trainParts, { lr: s.lr, maxGradNorm: s.maxGradNorm, temperature: s.temperature });
       skipped ||= r.skipped;
       const rec: UpdateRecord = {
-        pass, miniBatch: j, rows, trained, normalizers, loss: r.loss, gradNorm: r.gradNorm, skipped: r.skipped,
-        logp: new Float32Array(B * T), ratio: new Float32Array(B * T), tally: emptyTally(),
+        pass,
+        miniBatch: j,
+        rows,
+        trained,
+        normalizers,
+        loss: r.loss,
+        gradNorm: r.gradNorm,
+        skipped: r.skipped,
+        logp: new Float32Array(B * T),
+        ratio: new Float32Array(B * T),
+        tally: emptyTally(),
       };
       parts.forEach((p, k) => {
         const PT = p.sub.pack.T;
@@ -284,7 +322,11 @@ export function updatePolicy(models: PolicyModels, rollouts: Rollout[], s: Updat
         // Score-only rows count once, at theta_0, with their mini-batch (ratio 1, zero loss unless KL).
         const idle = rows.filter((b) => !trainable(b) && lossTokens[b] > 0);
         if (idle.length) {
-          const sub = packRollouts(idle.map((b) => rollouts[b]), s.padId, s.masks);
+          const sub = packRollouts(
+            idle.map((b) => rollouts[b]),
+            s.padId,
+            s.masks,
+          );
           const at0 = gatherRows(oldLogp, T, idle, sub.pack.T);
           const st = buildPolicyLoss({ ...sub.batch, oldLogp: at0, normalizers }, { ...s.loss, beta: 0 }).stats(at0);
           rec.tally = addTallies(rec.tally, st.tally);

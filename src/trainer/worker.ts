@@ -30,7 +30,12 @@ async function main(): Promise<void> {
     const backend = await selectBackend(start.backend);
     const { config, changes } = runConfig({ configFile: start.configFile, sets: start.sets, runDir: start.runDir, resume: start.resume });
     trainer = await Trainer.create({
-      config, runDir: start.runDir, resume: start.resume, overwrite: start.overwrite, resumeChanges: changes, maxSteps: start.maxSteps,
+      config,
+      runDir: start.runDir,
+      resume: start.resume,
+      overwrite: start.overwrite,
+      resumeChanges: changes,
+      maxSteps: start.maxSteps,
       backend: { name: backend.name, reason: backend.reason },
     });
     for (const c of pending) trainer.command(c);

@@ -39,7 +39,14 @@ function greedy(model: CausalLM, tok: Tokenizer, prompts: string[], maxNewTokens
   for (let i = 0; i < prompts.length; i += 16) {
     const ids = prompts.slice(i, i + 16).map((p) => tok.encode(p, { addSpecialTokens: true }));
     // Never past the model's positions (a small model may have fewer than prompt + maxNewTokens).
-    const gen = generate(model, ids, { maxNewTokens: Math.max(1, responseBudget(model, ids, maxNewTokens)), numSamples: 1, stopTokens: [tok.eosId], temperature: 0, topP: 1, rng: Math.random });
+    const gen = generate(model, ids, {
+      maxNewTokens: Math.max(1, responseBudget(model, ids, maxNewTokens)),
+      numSamples: 1,
+      stopTokens: [tok.eosId],
+      temperature: 0,
+      topP: 1,
+      rng: Math.random,
+    });
     for (const g of gen) out.push(tok.decode(g.finished ? g.tokens.slice(0, -1) : g.tokens, { skipSpecial: true }));
   }
   return out;
@@ -66,7 +73,12 @@ export interface BaseModelProbe {
  * half-slipped set of attempts shown in random styles.
  */
 export function probeBaseModel(model: CausalLM, tok: Tokenizer, templates: TemplateSet, problems: ArithProblem[], seed = 7): BaseModelProbe {
-  const student = greedy(model, tok, problems.map((p) => studentPrompt(p.question)), 160);
+  const student = greedy(
+    model,
+    tok,
+    problems.map((p) => studentPrompt(p.question)),
+    160,
+  );
   let correct = 0;
   let reflect = 0;
   student.forEach((s, i) => {
@@ -80,7 +92,11 @@ export function probeBaseModel(model: CausalLM, tok: Tokenizer, templates: Templ
     renderTeacherPrompt(templates, { question: p.question, response: attempts[i].text, styles: [STYLE_NAMES[Math.floor(rng() * STYLE_NAMES.length)]] }),
   );
   const answers = greedy(model, tok, teacherPrompts, 300);
-  let parsed = 0, verdict = 0, fixed = 0, wrong = 0, fixedWrong = 0;
+  let parsed = 0,
+    verdict = 0,
+    fixed = 0,
+    wrong = 0,
+    fixedWrong = 0;
   answers.forEach((a, i) => {
     const wasRight = attempts[i].correct;
     if (!wasRight) wrong++;
@@ -96,8 +112,13 @@ export function probeBaseModel(model: CausalLM, tok: Tokenizer, templates: Templ
   });
   const n = problems.length;
   return {
-    studentAccuracy: correct / n, studentReflection: reflect / n, teacherParseRate: parsed / n,
-    teacherVerdictAccuracy: verdict / n, teacherCorrectionAccuracy: fixed / n, teacherFixRate: wrong ? fixedWrong / wrong : 0, n,
+    studentAccuracy: correct / n,
+    studentReflection: reflect / n,
+    teacherParseRate: parsed / n,
+    teacherVerdictAccuracy: verdict / n,
+    teacherCorrectionAccuracy: fixed / n,
+    teacherFixRate: wrong ? fixedWrong / wrong : 0,
+    n,
   };
 }
 

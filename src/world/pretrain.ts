@@ -77,7 +77,9 @@ The same checkpoint is the student and (prompted as a teacher) the same-size tea
 - Seed: ${o.seed}
 - Size: ${r.params.toLocaleString('en-US')} parameters (hidden ${(config as { hidden_size: number }).hidden_size}, ${(config as { num_hidden_layers: number }).num_hidden_layers} layers), word-level tokenizer (${vocabSize} tokens: words, numbers 0-999, characters for the rest), F32
 - Training: ${r.steps} steps of about ${o.batchTokens} tokens, one document per row (${(r.tokens / 1e6).toFixed(2)}M token positions) in ${(r.seconds / 60).toFixed(1)} minutes on this machine's CPU (tfjs wasm backend, one core); final loss ${r.finalLoss.toFixed(3)} nats per trained token (${o.completionOnly ? 'completions only' : 'whole documents'})
-${p ? `
+${
+  p
+    ? `
 Measured on ${p.n} held-out validation problems (greedy):
 
 | probe | value |
@@ -88,7 +90,9 @@ Measured on ${p.n} held-out validation problems (greedy):
 | teacher verdict accuracy (opinion matches the attempt) | ${pct(p.teacherVerdictAccuracy)} |
 | teacher correction accuracy (augmented response ends right) | ${pct(p.teacherCorrectionAccuracy)} |
 | teacher fix rate on wrong attempts | ${pct(p.teacherFixRate)} |
-` : ''}`;
+`
+    : ''
+}`;
 }
 
 export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
@@ -98,16 +102,31 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
   const init = o.init ? await loadModel(o.init) : null;
   if (init && !init.tokenizer) throw new Error(`--init ${o.init} has no tokenizer.json; continue from a folder written by thinktune pretrain`);
   const tok = init?.tokenizer ?? worldTokenizer(templates);
-  const model = init?.model ?? CausalLM.init(worldModelConfig(tok.vocabSize, {
-    ...(o.hidden ? { hidden_size: o.hidden } : {}),
-    ...(o.layers ? { num_hidden_layers: o.layers } : {}),
-    ...(o.intermediate ? { intermediate_size: o.intermediate } : {}),
-  }), o.seed);
+  const model =
+    init?.model ??
+    CausalLM.init(
+      worldModelConfig(tok.vocabSize, {
+        ...(o.hidden ? { hidden_size: o.hidden } : {}),
+        ...(o.layers ? { num_hidden_layers: o.layers } : {}),
+        ...(o.intermediate ? { intermediate_size: o.intermediate } : {}),
+      }),
+      o.seed,
+    );
   const config = model.config;
   if (o.init) log(`continuing from ${o.init}`);
   const params = Object.values(model.params).reduce((n, v) => n + v.size, 0);
   log(`model: ${params.toLocaleString('en-US')} parameters; building corpus of ${o.docs} documents…`);
-  const docs = pretrainCorpus({ count: o.docs, seed: o.seed, slipRate: o.slipRate, misreadRate: o.misreadRate ?? 0, teacherFraction: o.teacherFraction, drillFraction: o.drillFraction ?? 0, reviewFraction: o.reviewFraction ?? 0, templates, difficulty: WORLD_DIFFICULTY });
+  const docs = pretrainCorpus({
+    count: o.docs,
+    seed: o.seed,
+    slipRate: o.slipRate,
+    misreadRate: o.misreadRate ?? 0,
+    teacherFraction: o.teacherFraction,
+    drillFraction: o.drillFraction ?? 0,
+    reviewFraction: o.reviewFraction ?? 0,
+    templates,
+    difficulty: WORLD_DIFFICULTY,
+  });
   const rng = mulberry32(o.seed ^ 0x5eed);
   for (let i = docs.length - 1; i > 0; i--) {
     const j = Math.floor(rng() * (i + 1));
@@ -128,7 +147,10 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     const result: PretrainResult = { steps: step, tokens, seconds: (performance.now() - t0) / 1000, finalLoss: ema, probe, params };
     saveModel(o.out, model, {
       tokenizer: tok,
-      extraFiles: { 'README.md': modelCard(o, result, config, tok.vocabSize), 'pretrain.json': JSON.stringify({ options: { ...o, onLog: undefined }, result }, null, 2) + '\n' },
+      extraFiles: {
+        'README.md': modelCard(o, result, config, tok.vocabSize),
+        'pretrain.json': JSON.stringify({ options: { ...o, onLog: undefined }, result }, null, 2) + '\n',
+      },
     });
     return result;
   };
@@ -140,11 +162,16 @@ export async function pretrain(o: PretrainOptions): Promise<PretrainResult> {
     tokens += batch.B * batch.T;
     ema = Number.isNaN(ema) ? r.loss : 0.95 * ema + 0.05 * r.loss;
     const minutes = (performance.now() - t0) / 60000;
-    if (step % 20 === 0) log(`step ${step}/${o.steps} loss ${ema.toFixed(3)} lr ${lr.toExponential(2)} ${(tokens / ((performance.now() - t0) / 1000)).toFixed(0)} tok/s ${minutes.toFixed(1)} min`);
+    if (step % 20 === 0)
+      log(
+        `step ${step}/${o.steps} loss ${ema.toFixed(3)} lr ${lr.toExponential(2)} ${(tokens / ((performance.now() - t0) / 1000)).toFixed(0)} tok/s ${minutes.toFixed(1)} min`,
+      );
     const timeUp = o.timeLimitMin > 0 && minutes >= o.timeLimitMin;
     if (step % o.evalEvery === 0 || step === o.steps || timeUp) {
       probe = probeBaseModel(model, tok, templates, evalSet);
-      log(`probe @${step}: student ${(100 * probe.studentAccuracy).toFixed(1)}% (reflect ${(100 * probe.studentReflection).toFixed(0)}%), teacher parse ${(100 * probe.teacherParseRate).toFixed(0)}% verdict ${(100 * probe.teacherVerdictAccuracy).toFixed(0)}% correction ${(100 * probe.teacherCorrectionAccuracy).toFixed(0)}% fix ${(100 * probe.teacherFixRate).toFixed(0)}%`);
+      log(
+        `probe @${step}: student ${(100 * probe.studentAccuracy).toFixed(1)}% (reflect ${(100 * probe.studentReflection).toFixed(0)}%), teacher parse ${(100 * probe.teacherParseRate).toFixed(0)}% verdict ${(100 * probe.teacherVerdictAccuracy).toFixed(0)}% correction ${(100 * probe.teacherCorrectionAccuracy).toFixed(0)}% fix ${(100 * probe.teacherFixRate).toFixed(0)}%`,
+      );
       save();
       log(`saved ${o.out}`);
     }

@@ -43,38 +43,57 @@ test('missing build tools are named together in one line, with the package that 
   const some = fakeTools(['gcc', 'make']);
   assert.equal(findOnPath('gcc', { PATH: some }), join(some, 'gcc'));
   assert.equal(findOnPath('g++', { PATH: some }), null);
-  assert.throws(() => checkBuildTools({ PATH: some }), (e: Error) => {
-    assert.equal(e.name, 'BackendError');
-    assert.equal(e.message, 'cannot build the TensorFlow binding: g++, python3 not found on PATH; install a C++ toolchain (Debian/Ubuntu: apt-get install build-essential python3), or use --backend wasm');
-    return true;
-  });
+  assert.throws(
+    () => checkBuildTools({ PATH: some }),
+    (e: Error) => {
+      assert.equal(e.name, 'BackendError');
+      assert.equal(
+        e.message,
+        'cannot build the TensorFlow binding: g++, python3 not found on PATH; install a C++ toolchain (Debian/Ubuntu: apt-get install build-essential python3), or use --backend wasm',
+      );
+      return true;
+    },
+  );
   assert.doesNotThrow(() => checkBuildTools({ PATH: fakeTools(TOOLS) }));
 });
 
 test('setup-backend takes tensorflow or tensorflow-gpu only', () => {
   assert.equal(parseFlavor('TensorFlow-GPU'), 'tensorflow-gpu');
   assert.equal(nativePackage(parseFlavor('tensorflow')), '@tensorflow/tfjs-node');
-  assert.throws(() => parseFlavor('wasm'), (e: Error) => e.name === 'UsageError' && /builds tensorflow or tensorflow-gpu, not "wasm"/.test(e.message));
+  assert.throws(
+    () => parseFlavor('wasm'),
+    (e: Error) => e.name === 'UsageError' && /builds tensorflow or tensorflow-gpu, not "wasm"/.test(e.message),
+  );
 });
 
-test('before anything is built: no wheel and no pip, a wheel for another CPU, a CPU-only TensorFlow for tensorflow-gpu', { skip: process.platform !== 'linux' }, async () => {
+test('before anything is built: no wheel and no pip, a wheel for another CPU, a CPU-only TensorFlow for tensorflow-gpu', {
+  skip: process.platform !== 'linux',
+}, async () => {
   const env = { PATH: fakeTools(TOOLS), THINKTUNE_CACHE: mkdtempSync(join(tmpdir(), 'thinktune-cache-')) };
   await withEnv(env, async () => {
     await assert.rejects(setupBackendCommand('tensorflow', {}), /^BackendError: no TensorFlow to build against and no pip to fetch one: pass --from WHEEL/);
     const wheelDir = mkdtempSync(join(tmpdir(), 'thinktune-wheel-'));
     const wheel = join(wheelDir, `tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_17_${otherArch}.whl`);
     writeFileSync(wheel, '');
-    await assert.rejects(setupBackendCommand('tensorflow', { from: wheel }), new RegExp(`built for manylinux_2_17_${otherArch} .* but this machine is linux/${process.arch}`));
+    await assert.rejects(
+      setupBackendCommand('tensorflow', { from: wheel }),
+      new RegExp(`built for manylinux_2_17_${otherArch} .* but this machine is linux/${process.arch}`),
+    );
     const site = fakeSitePackages({ cuda: false });
     await assert.rejects(setupBackendCommand('tensorflow-gpu', { from: site }), /is a CPU-only build; for tensorflow-gpu install the CUDA one/);
   });
 });
 
-test("without --from, a TensorFlow the user's pip installed is used (here a CPU-only one, refused for tensorflow-gpu)", { skip: process.platform !== 'linux' }, async () => {
+test("without --from, a TensorFlow the user's pip installed is used (here a CPU-only one, refused for tensorflow-gpu)", {
+  skip: process.platform !== 'linux',
+}, async () => {
   const site = fakeSitePackages({ cuda: false });
   const bin = fakeTools(TOOLS);
   const pip = join(bin, 'pip');
-  writeFileSync(pip, `#!/bin/sh\n[ "$1" = show ] && [ "$2" = tensorflow ] && printf 'Name: tensorflow\\nVersion: 2.21.0\\nLocation: ${site}\\n' && exit 0\nexit 1\n`);
+  writeFileSync(
+    pip,
+    `#!/bin/sh\n[ "$1" = show ] && [ "$2" = tensorflow ] && printf 'Name: tensorflow\\nVersion: 2.21.0\\nLocation: ${site}\\n' && exit 0\nexit 1\n`,
+  );
   chmodSync(pip, 0o755);
   assert.equal(await pipInstalledSite('tensorflow-gpu', pip), site);
   assert.equal(await pipInstalledSite('tensorflow', join(bin, 'gcc')), null, 'a pip that knows no tensorflow');
@@ -86,7 +105,9 @@ test("without --from, a TensorFlow the user's pip installed is used (here a CPU-
 test('the errors print as one thinktune: line', { skip: process.platform !== 'linux' }, () => {
   const site = fakeSitePackages({ cuda: false });
   const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'setup-backend', 'tensorflow-gpu', '--from', site], {
-    encoding: 'utf8', timeout: 120_000, env: { ...process.env, PATH: `${fakeTools(TOOLS)}:${process.env.PATH}` },
+    encoding: 'utf8',
+    timeout: 120_000,
+    env: { ...process.env, PATH: `${fakeTools(TOOLS)}:${process.env.PATH}` },
   });
   assert.equal(r.status, 1, r.stderr);
   assert.match(r.stderr, /^thinktune: TensorFlow 2\.21\.0 in .* is a CPU-only build;[^\n]*\n$/);
@@ -119,13 +140,16 @@ test("node-gyp is pointed at Node's own headers when nothing else is configured"
 test("TensorFlow's start-up log gives the devices and why a GPU was not used", () => {
   const log = [
     'I0000 00:00:1.0 1 gpu_device.cc:2020] Created device /job:localhost/replica:0/task:0/device:GPU:0 with 22000 MB memory:  -> device: 0, name: NVIDIA A10G',
-    "W0000 00:00:1.0 1 gpu_device.cc:2343] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly.",
+    'W0000 00:00:1.0 1 gpu_device.cc:2343] Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly.',
   ].join('\n');
   assert.deepEqual(parseTfLog(log), {
     devices: ['/job:localhost/replica:0/task:0/device:GPU:0'],
     gpuWarnings: ['Cannot dlopen some GPU libraries. Please make sure the missing libraries mentioned above are installed properly.'],
   });
-  assert.equal(lastErrorLine('CXX x.o\n../binding/tfjs_backend.cc:12:10: fatal error: tensorflow/c/c_api.h: No such file\ncompilation terminated.'), '../binding/tfjs_backend.cc:12:10: fatal error: tensorflow/c/c_api.h: No such file');
+  assert.equal(
+    lastErrorLine('CXX x.o\n../binding/tfjs_backend.cc:12:10: fatal error: tensorflow/c/c_api.h: No such file\ncompilation terminated.'),
+    '../binding/tfjs_backend.cc:12:10: fatal error: tensorflow/c/c_api.h: No such file',
+  );
 });
 
 test('the result lines: version and devices, a warning when tensorflow-gpu sees no GPU, the profile line', () => {

@@ -6,17 +6,36 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
-  checkWheelPlatform, compareVersions, parsePipShowLocation, distInfoVersion, elfArch, extraRequirements, inspectTensorflowDir, parseCudaBuild, parseWheelName,
-  profileLine, requireFlavorBuild, tensorflowDirOf, wheelArch, wheelOs,
+  checkWheelPlatform,
+  compareVersions,
+  parsePipShowLocation,
+  distInfoVersion,
+  elfArch,
+  extraRequirements,
+  inspectTensorflowDir,
+  parseCudaBuild,
+  parseWheelName,
+  profileLine,
+  requireFlavorBuild,
+  tensorflowDirOf,
+  wheelArch,
+  wheelOs,
 } from '../../src/backend/tf-libraries.js';
 import { fakeSitePackages } from './fakes.js';
 
 test('wheel names split into distribution, version and platform tag (PEP 427), with or without a build tag', () => {
   assert.deepEqual(parseWheelName('/tmp/x/tensorflow_cpu-2.21.0-cp311-cp311-manylinux_2_27_x86_64.whl'), {
-    distribution: 'tensorflow_cpu', version: '2.21.0', python: 'cp311', abi: 'cp311', platform: 'manylinux_2_27_x86_64',
+    distribution: 'tensorflow_cpu',
+    version: '2.21.0',
+    python: 'cp311',
+    abi: 'cp311',
+    platform: 'manylinux_2_27_x86_64',
   });
   assert.equal(parseWheelName('tensorflow-2.16.1-1-cp310-cp310-manylinux_2_17_x86_64.manylinux2014_x86_64.whl').version, '2.16.1');
-  assert.throws(() => parseWheelName('tensorflow.tar.gz'), (e: Error) => e.name === 'BackendError' && /not a wheel file name/.test(e.message));
+  assert.throws(
+    () => parseWheelName('tensorflow.tar.gz'),
+    (e: Error) => e.name === 'BackendError' && /not a wheel file name/.test(e.message),
+  );
 });
 
 test('platform tags name the OS and CPU as process.platform and process.arch spell them', () => {
@@ -33,12 +52,15 @@ test('platform tags name the OS and CPU as process.platform and process.arch spe
 test('a wheel for another CPU or OS is refused in one line that names both', () => {
   const arm = parseWheelName('tensorflow-2.21.0-cp311-cp311-manylinux_2_17_aarch64.whl');
   assert.doesNotThrow(() => checkWheelPlatform(arm, 'linux', 'arm64'));
-  assert.throws(() => checkWheelPlatform(arm, 'linux', 'x64'), (e: Error) => {
-    assert.equal(e.name, 'BackendError');
-    assert.equal(e.message.split('\n').length, 1);
-    assert.match(e.message, /built for manylinux_2_17_aarch64 \(linux\/arm64\) but this machine is linux\/x64/);
-    return true;
-  });
+  assert.throws(
+    () => checkWheelPlatform(arm, 'linux', 'x64'),
+    (e: Error) => {
+      assert.equal(e.name, 'BackendError');
+      assert.equal(e.message.split('\n').length, 1);
+      assert.match(e.message, /built for manylinux_2_17_aarch64 \(linux\/arm64\) but this machine is linux\/x64/);
+      return true;
+    },
+  );
   const mac = parseWheelName('tensorflow-2.16.2-cp311-cp311-macosx_12_0_arm64.whl');
   assert.throws(() => checkWheelPlatform(mac, 'linux', 'arm64'), /this machine is linux\/arm64/);
 });
@@ -88,11 +110,14 @@ test('a TensorFlow folder is inspected for its libraries, headers, version, CUDA
 test('tensorflow-gpu refuses a CPU-only TensorFlow and says what to install instead', () => {
   const cpu = inspectTensorflowDir(join(fakeSitePackages({ cuda: false }), 'tensorflow'));
   assert.doesNotThrow(() => requireFlavorBuild(cpu, 'tensorflow'));
-  assert.throws(() => requireFlavorBuild(cpu, 'tensorflow-gpu'), (e: Error) => {
-    assert.equal(e.name, 'BackendError');
-    assert.match(e.message, /^TensorFlow 2\.21\.0 in .* is a CPU-only build; .*pip install 'tensorflow\[and-cuda\]'/);
-    return true;
-  });
+  assert.throws(
+    () => requireFlavorBuild(cpu, 'tensorflow-gpu'),
+    (e: Error) => {
+      assert.equal(e.name, 'BackendError');
+      assert.match(e.message, /^TensorFlow 2\.21\.0 in .* is a CPU-only build; .*pip install 'tensorflow\[and-cuda\]'/);
+      return true;
+    },
+  );
   const gpu = inspectTensorflowDir(join(fakeSitePackages({ cuda: true, dist: 'tensorflow' }), 'tensorflow'));
   assert.doesNotThrow(() => requireFlavorBuild(gpu, 'tensorflow-gpu'));
 });
@@ -116,7 +141,10 @@ test("the and-cuda extra's requirements are read from the wheel METADATA", () =>
 });
 
 test("pip show's Location line is the site-packages folder", () => {
-  assert.equal(parsePipShowLocation('Name: tensorflow\nVersion: 2.21.0\nLocation: /home/u/.venv/lib/python3.11/site-packages\nRequires: absl-py\n'), '/home/u/.venv/lib/python3.11/site-packages');
+  assert.equal(
+    parsePipShowLocation('Name: tensorflow\nVersion: 2.21.0\nLocation: /home/u/.venv/lib/python3.11/site-packages\nRequires: absl-py\n'),
+    '/home/u/.venv/lib/python3.11/site-packages',
+  );
   assert.equal(parsePipShowLocation('WARNING: Package(s) not found: tensorflow'), null);
 });
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { assertWasmHealthy, resetWasmHealth, watchWasmErrors } from '../../src/backend/wasm-health.js';
 
-test("an XNNPACK allocation failure printed by the wasm module stops the next check, in one line", (t) => {
+test('an XNNPACK allocation failure printed by the wasm module stops the next check, in one line', (t) => {
   watchWasmErrors();
   const quiet = t.mock.method(process.stderr, 'write', () => true); // the message is still printed; keep the test output clean
   try {

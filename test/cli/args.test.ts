@@ -9,7 +9,11 @@ test('wholeArg takes whole numbers >= min and nothing else', () => {
   assert.equal(wholeArg('--n', '3', 1), 3);
   assert.equal(wholeArg('--seed', '0', 0), 0);
   for (const raw of ['abc', '-1', '0', '1.5', '', ' ', '1e3', '0x10', 'Infinity', '99999999999999999999']) {
-    assert.throws(() => wholeArg('--n', raw, 1), (e: Error) => e.name === 'UsageError' && e.message === `--n must be a whole number >= 1 (got "${raw}")`, raw);
+    assert.throws(
+      () => wholeArg('--n', raw, 1),
+      (e: Error) => e.name === 'UsageError' && e.message === `--n must be a whole number >= 1 (got "${raw}")`,
+      raw,
+    );
   }
 });
 
@@ -17,7 +21,11 @@ test('numberArg takes finite numbers > 0', () => {
   assert.equal(numberArg('--t', undefined), undefined);
   assert.equal(numberArg('--t', '0.7'), 0.7);
   for (const raw of ['0', '-1', 'abc', '', ' ', 'Infinity', 'NaN']) {
-    assert.throws(() => numberArg('--t', raw), (e: Error) => e.message === `--t must be a number > 0 (got "${raw}")`, raw);
+    assert.throws(
+      () => numberArg('--t', raw),
+      (e: Error) => e.message === `--t must be a number > 0 (got "${raw}")`,
+      raw,
+    );
   }
 });
 

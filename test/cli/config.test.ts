@@ -9,9 +9,10 @@ import { join } from 'node:path';
 import YAML from 'yaml';
 import { parseTrainConfig } from '../../src/config/train-config.js';
 
-const cli = (...args: string[]) => spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'config', ...args], { encoding: 'utf8', timeout: 60_000 });
+const cli = (...args: string[]) =>
+  spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'config', ...args], { encoding: 'utf8', timeout: 60_000 });
 
-test('config prints the resolved settings as YAML (or JSON), a run folder\'s saved ones, and one line for a bad key', () => {
+test("config prints the resolved settings as YAML (or JSON), a run folder's saved ones, and one line for a bad key", () => {
   const r = cli('--set', 'grpo.groupSize=8', '--set', 'optim.lr=3e-5');
   assert.equal(r.status, 0, r.stderr);
   const yaml = YAML.parse(r.stdout);

@@ -36,11 +36,14 @@ test('usage errors and unknown commands are one thinktune: line with exit 1; --v
 test('a data file that is not UTF-8 is refused naming its line, not read as replacement characters', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-msg-'));
   const file = join(dir, 'latin1.jsonl');
-  writeFileSync(file, Buffer.concat([
-    Buffer.from('{"question":"1 + 1","answer":"#### 2"}\n'),
-    Buffer.from('{"question":"caf\xe9 costs 3","answer":"#### 3"}\n', 'latin1'),
-  ]));
-  assert.throws(() => loadJsonlProblems(file), new RegExp(`^DatasetError: ${file} line 2: not UTF-8 text \\(Latin-1\\?\\); convert the file, e.g. iconv -f latin1 -t utf-8`));
+  writeFileSync(
+    file,
+    Buffer.concat([Buffer.from('{"question":"1 + 1","answer":"#### 2"}\n'), Buffer.from('{"question":"caf\xe9 costs 3","answer":"#### 3"}\n', 'latin1')]),
+  );
+  assert.throws(
+    () => loadJsonlProblems(file),
+    new RegExp(`^DatasetError: ${file} line 2: not UTF-8 text \\(Latin-1\\?\\); convert the file, e.g. iconv -f latin1 -t utf-8`),
+  );
   writeFileSync(file, '{"question":"café costs 3","answer":"#### 3"}\n');
   assert.equal(loadJsonlProblems(file)[0].question, 'café costs 3', 'real UTF-8 reads as before');
 });
@@ -53,7 +56,10 @@ test('weights with NaN are refused at load, naming the tensor', async () => {
   const [name, t] = [...tensors][1];
   t.data.fill(Number.NaN, 0, 3);
   writeSafetensors(file, tensors);
-  await assert.rejects(loadModel(dir), new RegExp(`tensor '${name.replace(/\./g, '\\.')}' holds 3 of ${t.data.length} values that are NaN or infinite; the weights are broken`));
+  await assert.rejects(
+    loadModel(dir),
+    new RegExp(`tensor '${name.replace(/\./g, '\\.')}' holds 3 of ${t.data.length} values that are NaN or infinite; the weights are broken`),
+  );
 });
 
 test('a missing absolute prompts folder is reported where the user put it; NaN shows as NaN', () => {

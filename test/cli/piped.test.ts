@@ -19,12 +19,20 @@ test('a closed stdout stops the run at the next step, with a checkpoint and exit
   const dir = mkdtempSync(join(tmpdir(), 'tt-piped-'));
   try {
     const cfg = join(dir, 'c.json');
-    writeFileSync(cfg, JSON.stringify({
-      model: { checkpoint: modelDir }, data: { promptsPerStep: 2 }, grpo: { groupSize: 2, maxNewTokens: 16 },
-      guidance: { enabled: false }, run: { totalSteps: 500, saveEvery: 0 },
-    }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        model: { checkpoint: modelDir },
+        data: { promptsPerStep: 2 },
+        grpo: { groupSize: 2, maxNewTokens: 16 },
+        guidance: { enabled: false },
+        run: { totalSteps: 500, saveEvery: 0 },
+      }),
+    );
     const run = join(dir, 'run');
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--headless', '--config', cfg, '--run-dir', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'train', '--headless', '--config', cfg, '--run-dir', run], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     let err = '';
     child.stderr.on('data', (b: Buffer) => (err += b.toString()));
     // Read until the first step line, then hang up, as `head` does once it has its lines.

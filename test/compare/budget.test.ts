@@ -21,8 +21,11 @@ before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'tt-budget-'));
   config = parseTrainConfig({
-    model: { checkpoint: saveTinyModel(5) }, data: { promptsPerStep: 2 }, grpo: { groupSize: 2, maxNewTokens: 12 },
-    guidance: { enabled: false }, run: { totalSteps: 5, saveEvery: 0, seed: 2 },
+    model: { checkpoint: saveTinyModel(5) },
+    data: { promptsPerStep: 2 },
+    grpo: { groupSize: 2, maxNewTokens: 12 },
+    guidance: { enabled: false },
+    run: { totalSteps: 5, saveEvery: 0, seed: 2 },
   });
 });
 
@@ -32,7 +35,10 @@ async function drive(name: string, budget: number | null) {
   const trainer = await Trainer.create({ config, runDir });
   try {
     const out = await driveRun(trainer, { budget, totalSteps: config.run.totalSteps, log: (l) => lines.push(l) });
-    const rollouts = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RolloutRecord);
+    const rollouts = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RolloutRecord);
     const perStep = Array.from({ length: out.steps }, (_, s) => rollouts.filter((r) => r.step === s).reduce((n, r) => n + generatedTokensOf(r), 0));
     return { out, lines, perStep, runDir };
   } finally {
@@ -49,10 +55,13 @@ test('generated tokens of a rollout: student tokens, teacher tokens, the end tok
   assert.equal(parseBudgetLine('done after step 3 (completed)'), null);
 });
 
-test('a budget stops the run after the first step that reaches it; the steps before are the unbudgeted run\'s', { timeout: 120_000 }, async () => {
+test("a budget stops the run after the first step that reaches it; the steps before are the unbudgeted run's", { timeout: 120_000 }, async () => {
   const full = await drive('full', null);
   assert.deepEqual([full.out.steps, full.out.budgetReached, full.out.error], [5, null, null]);
-  assert.equal(full.out.generatedTokens, full.perStep.reduce((a, b) => a + b, 0));
+  assert.equal(
+    full.out.generatedTokens,
+    full.perStep.reduce((a, b) => a + b, 0),
+  );
   assert.equal(runFacts(full.runDir).generatedTokens, full.out.generatedTokens);
   assert.equal(runFacts(full.runDir).updateSteps, 5);
 

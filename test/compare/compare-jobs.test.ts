@@ -26,14 +26,17 @@ before(async () => {
   work = mkdtempSync(join(tmpdir(), 'thinktune-compare-jobs-'));
   modelDir = saveTinyModel(5);
   configFile = join(work, 'micro.json');
-  writeFileSync(configFile, JSON.stringify({
-    model: { checkpoint: modelDir },
-    data: { promptsPerStep: 2 },
-    grpo: { groupSize: 2, maxNewTokens: 16 },
-    teacher: { maxNewTokens: 16 },
-    guidance: { decaySteps: 10 },
-    run: { totalSteps: 2, saveEvery: 0 },
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      model: { checkpoint: modelDir },
+      data: { promptsPerStep: 2 },
+      grpo: { groupSize: 2, maxNewTokens: 16 },
+      teacher: { maxNewTokens: 16 },
+      guidance: { decaySteps: 10 },
+      run: { totalSteps: 2, saveEvery: 0 },
+    }),
+  );
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -59,8 +62,23 @@ test('runPool keeps at most N tasks in flight and returns results in list order'
 });
 
 const RUN_KEYS = [
-  'budgetReached', 'checkpoint', 'endedAt', 'error', 'evalSeconds', 'generatedTokens', 'method', 'metrics', 'perProblem', 'repairs', 'runDir', 'seed',
-  'startedAt', 'steps', 'tokenBudget', 'trainSeconds', 'updateSteps',
+  'budgetReached',
+  'checkpoint',
+  'endedAt',
+  'error',
+  'evalSeconds',
+  'generatedTokens',
+  'method',
+  'metrics',
+  'perProblem',
+  'repairs',
+  'runDir',
+  'seed',
+  'startedAt',
+  'steps',
+  'tokenBudget',
+  'trainSeconds',
+  'updateSteps',
 ];
 
 test('--jobs 2: runs overlap as child processes; a failed child is one line and the others finish', { timeout: 90_000 }, async () => {
@@ -71,17 +89,46 @@ test('--jobs 2: runs overlap as child processes; a failed child is one line and 
   const lines: string[] = [];
   const config = loadTrainConfig(configFile);
   const res = await runComparison({
-    config, seeds: 1, outDir, limit: 3, jobs: 2, samples: 2, command: 'thinktune compare --jobs 2 --samples 2', backend: { name: backendName, reason: 'test' }, log: (l) => lines.push(l),
+    config,
+    seeds: 1,
+    outDir,
+    limit: 3,
+    jobs: 2,
+    samples: 2,
+    command: 'thinktune compare --jobs 2 --samples 2',
+    backend: { name: backendName, reason: 'test' },
+    log: (l) => lines.push(l),
   });
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
-  assert.deepEqual(Object.keys(saved), ['command', 'created', 'outDir', 'primary', 'reference', 'test', 'seeds', 'config', 'methodSpecs', 'methods', 'summary', 'analysis']);
+  assert.deepEqual(Object.keys(saved), [
+    'command',
+    'created',
+    'outDir',
+    'primary',
+    'reference',
+    'test',
+    'seeds',
+    'config',
+    'methodSpecs',
+    'methods',
+    'summary',
+    'analysis',
+  ]);
   assert.deepEqual(Object.keys(saved.methods), ['zero-shot', 'grpo', 'thinktuning']);
   for (const m of ['zero-shot', 'grpo', 'thinktuning']) {
     assert.equal(saved.methods[m].length, 1, m);
     assert.deepEqual(Object.keys(saved.methods[m][0]).sort(), RUN_KEYS, m);
   }
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 2, temperature: config.grpo.temperature, ids: res.test.ids });
+  assert.deepEqual(saved.test, {
+    data: 'arith-test',
+    difficulty: config.data.difficulty,
+    problems: 3,
+    maxNewTokens: 16,
+    samples: 2,
+    temperature: config.grpo.temperature,
+    ids: res.test.ids,
+  });
 
   const [zero] = res.methods['zero-shot'];
   const [grpo] = res.methods.grpo;
@@ -136,5 +183,8 @@ test('--jobs must be a whole number >= 1 (one line)', async () => {
     assert.equal(r.stderr.trim().split('\n').pop(), `thinktune: --jobs must be a whole number >= 1 (got "${bad}")`);
     assert.ok(!existsSync(join(work, `bad-${bad}`)));
   }
-  await assert.rejects(runComparison({ config: loadTrainConfig(configFile), seeds: 1, outDir: join(work, 'lib-bad'), jobs: 0, command: 'x' }), /jobs must be a whole number >= 1, got 0/);
+  await assert.rejects(
+    runComparison({ config: loadTrainConfig(configFile), seeds: 1, outDir: join(work, 'lib-bad'), jobs: 0, command: 'x' }),
+    /jobs must be a whole number >= 1, got 0/,
+  );
 });

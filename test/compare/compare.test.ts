@@ -18,17 +18,24 @@ before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'thinktune-compare-'));
   configFile = join(work, 'micro.json');
-  writeFileSync(configFile, JSON.stringify({
-    model: { checkpoint: saveTinyModel(5) },
-    data: { promptsPerStep: 2 },
-    grpo: { groupSize: 2, maxNewTokens: 16 },
-    teacher: { maxNewTokens: 16 },
-    guidance: { decaySteps: 10 },
-    run: { totalSteps: 2, saveEvery: 0 },
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      model: { checkpoint: saveTinyModel(5) },
+      data: { promptsPerStep: 2 },
+      grpo: { groupSize: 2, maxNewTokens: 16 },
+      teacher: { maxNewTokens: 16 },
+      guidance: { decaySteps: 10 },
+      run: { totalSteps: 2, saveEvery: 0 },
+    }),
+  );
 });
 
-const readJsonl = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const readJsonl = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('method configs differ only in guidance.enabled and run.seed', () => {
   const base = loadTrainConfig(configFile);
@@ -48,12 +55,22 @@ test('method configs differ only in guidance.enabled and run.seed', () => {
 test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.md', { timeout: 60_000 }, async () => {
   const outDir = join(work, 'results');
   const lines: string[] = [];
-  const res = await runComparison({ config: loadTrainConfig(configFile), seeds: 2, outDir, limit: 3, command: 'thinktune compare --micro', log: (l) => lines.push(l) });
+  const res = await runComparison({
+    config: loadTrainConfig(configFile),
+    seeds: 2,
+    outDir,
+    limit: 3,
+    command: 'thinktune compare --micro',
+    log: (l) => lines.push(l),
+  });
 
   assert.deepEqual(Object.keys(res.methods), ['zero-shot', 'grpo', 'thinktuning']);
   assert.equal(res.methods['zero-shot'].length, 1);
   for (const m of ['grpo', 'thinktuning'] as const) {
-    assert.deepEqual(res.methods[m].map((r) => r.seed), [1, 2]);
+    assert.deepEqual(
+      res.methods[m].map((r) => r.seed),
+      [1, 2],
+    );
     for (const r of res.methods[m]) {
       assert.equal(r.error, null);
       assert.equal(r.steps, 2);
@@ -80,13 +97,27 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
   // Each run's train lines with its tag (the headless format, as --jobs relays them), one line per finished run.
   assert.equal(lines.filter((l) => / step \d\/2 /.test(l)).length, 8);
   const grpo1 = lines.filter((l) => l.startsWith('[grpo seed 1] ')).map((l) => l.slice('[grpo seed 1] '.length));
-  assert.deepEqual(grpo1.map((l) => parseProgressLine(l)).filter((p) => p?.kind === 'step'), [{ kind: 'step', done: 1, total: 2 }, { kind: 'step', done: 2, total: 2 }]);
+  assert.deepEqual(
+    grpo1.map((l) => parseProgressLine(l)).filter((p) => p?.kind === 'step'),
+    [
+      { kind: 'step', done: 1, total: 2 },
+      { kind: 'step', done: 2, total: 2 },
+    ],
+  );
   assert.ok(grpo1.includes('done after step 2 (completed)'), grpo1.join('\n'));
   assert.equal(lines.filter((l) => /^\[(grpo|thinktuning) seed \d\] done: 2 steps/.test(l)).length, 4);
 
   const saved = JSON.parse(readFileSync(join(outDir, 'results.json'), 'utf8'));
   assert.equal(saved.command, 'thinktune compare --micro');
-  assert.deepEqual(saved.test, { data: 'arith-test', difficulty: res.config.data.difficulty, problems: 3, maxNewTokens: 16, samples: 1, temperature: null, ids: res.test.ids });
+  assert.deepEqual(saved.test, {
+    data: 'arith-test',
+    difficulty: res.config.data.difficulty,
+    problems: 3,
+    maxNewTokens: 16,
+    samples: 1,
+    temperature: null,
+    ids: res.test.ids,
+  });
   assert.equal(saved.test.ids.length, 3);
   // Every evaluated run keeps its per-problem outcomes (one character per problem) for the paired tests.
   for (const r of [...saved.methods['zero-shot'], ...saved.methods.grpo, ...saved.methods.thinktuning]) {
@@ -96,10 +127,20 @@ test('zero-shot, GRPO and ThinkTuning over 2 seeds give results.json and table.m
   }
   assert.equal(saved.primary, 'greedy pass@1');
   assert.equal(saved.reference, 'grpo');
-  assert.deepEqual(saved.analysis.comparisons.map((c: { method: string }) => c.method), ['zero-shot', 'thinktuning']);
+  assert.deepEqual(
+    saved.analysis.comparisons.map((c: { method: string }) => c.method),
+    ['zero-shot', 'thinktuning'],
+  );
   for (const r of [...saved.methods.grpo, ...saved.methods.thinktuning]) assert.ok(r.generatedTokens > 0 && r.tokenBudget === null, r.method);
   assert.equal(saved.config.run.totalSteps, 2);
-  assert.deepEqual(saved.summary.map((r: { method: string; runs: number }) => [r.method, r.runs]), [['zero-shot', 1], ['grpo', 2], ['thinktuning', 2]]);
+  assert.deepEqual(
+    saved.summary.map((r: { method: string; runs: number }) => [r.method, r.runs]),
+    [
+      ['zero-shot', 1],
+      ['grpo', 2],
+      ['thinktuning', 2],
+    ],
+  );
   assert.equal(saved.summary[0].columns['pass@1'].std, 0);
 
   const md = readFileSync(join(outDir, 'table.md'), 'utf8');

@@ -17,14 +17,17 @@ before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'thinktune-continue-'));
   configFile = join(work, 'micro.json');
-  writeFileSync(configFile, JSON.stringify({
-    model: { checkpoint: saveTinyModel(7) },
-    data: { promptsPerStep: 2 },
-    grpo: { groupSize: 2, maxNewTokens: 16 },
-    teacher: { maxNewTokens: 16 },
-    guidance: { decaySteps: 10 },
-    run: { totalSteps: 2, saveEvery: 0 },
-  }));
+  writeFileSync(
+    configFile,
+    JSON.stringify({
+      model: { checkpoint: saveTinyModel(7) },
+      data: { promptsPerStep: 2 },
+      grpo: { groupSize: 2, maxNewTokens: 16 },
+      teacher: { maxNewTokens: 16 },
+      guidance: { decaySteps: 10 },
+      run: { totalSteps: 2, saveEvery: 0 },
+    }),
+  );
 });
 
 const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as CompareResults;
@@ -53,8 +56,14 @@ test('--continue keeps finished runs, reruns an unfinished one from scratch and 
   // Kept runs are the very same records; the failed one and seed 2 were run now.
   assert.deepEqual(res.methods['zero-shot'][0], first.methods['zero-shot'][0]);
   assert.deepEqual(res.methods.grpo[0], first.methods.grpo[0]);
-  assert.deepEqual(res.methods.grpo.map((r) => r.seed), [1, 2]);
-  assert.deepEqual(res.methods.thinktuning.map((r) => r.seed), [1, 2]);
+  assert.deepEqual(
+    res.methods.grpo.map((r) => r.seed),
+    [1, 2],
+  );
+  assert.deepEqual(
+    res.methods.thinktuning.map((r) => r.seed),
+    [1, 2],
+  );
   for (const r of [res.methods.thinktuning[0], res.methods.grpo[1], res.methods.thinktuning[1]]) {
     assert.equal(r.error, null);
     assert.ok(Date.parse(r.startedAt) > Date.parse(first.methods.grpo[0].endedAt), `${r.method} seed ${r.seed} was not run again`);
@@ -65,7 +74,10 @@ test('--continue keeps finished runs, reruns an unfinished one from scratch and 
   // The record says how it came about; the analysis covers both seeds.
   const saved = readResults(outDir);
   assert.equal(saved.command, 'thinktune compare --first');
-  assert.deepEqual(saved.continuedBy!.map((c) => c.command), ['thinktune compare --continue']);
+  assert.deepEqual(
+    saved.continuedBy!.map((c) => c.command),
+    ['thinktune compare --continue'],
+  );
   assert.deepEqual(saved.seeds, [1, 2]);
   assert.notEqual(saved.analysis, null);
   assert.doesNotMatch(readFileSync(join(outDir, 'table.md'), 'utf8'), /Partial/);

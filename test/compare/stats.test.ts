@@ -40,7 +40,7 @@ test("Student's t tails: the tables' 5% and 1% points, and the closed forms for 
 
 test('pairedT: a hand-worked three-seed example', () => {
   // d = [0.02, 0.01, 0.05]: mean 0.08/3, sd sqrt(0.00086667 / 2), t = mean / (sd / sqrt 3), df 2.
-  const r = pairedT([0.72, 0.71, 0.75], [0.70, 0.70, 0.70]);
+  const r = pairedT([0.72, 0.71, 0.75], [0.7, 0.7, 0.7]);
   const mean = 0.08 / 3;
   const sd = Math.sqrt(((0.02 - mean) ** 2 + (0.01 - mean) ** 2 + (0.05 - mean) ** 2) / 2);
   near(r.meanDiff, mean, 1e-12);
@@ -72,7 +72,16 @@ test("McNemar's exact test: binomial tails worked by hand", () => {
   // Thousands of discordant pairs: no underflow (0.5^2000 is 0 in doubles). 1000 vs 1100: z ~ 2.18, p ~ 0.03.
   const big = mcnemarExact(1000, 1100);
   assert.ok(big.p > 0.02 && big.p < 0.04, `p ${big.p}`);
-  const paired = mcnemarPaired([[true, false, true], [false, false, true]], [[false, false, true], [true, true, true]]);
+  const paired = mcnemarPaired(
+    [
+      [true, false, true],
+      [false, false, true],
+    ],
+    [
+      [false, false, true],
+      [true, true, true],
+    ],
+  );
   assert.deepEqual([paired.aOnly, paired.bOnly, paired.pairs], [1, 2, 6]);
   near(paired.p, 1, 1e-12);
 });
@@ -80,8 +89,14 @@ test("McNemar's exact test: binomial tails worked by hand", () => {
 test('pairedBootstrap: problems resampled, seeds averaged first; seeded', () => {
   // d per problem: problem 0 = (1 - 0 + 1 - 0) / 2 = 1, problem 1 = 0. Means of two draws: 0, 0.5, 1
   // with chances 1/4, 1/2, 1/4, so the 2.5th percentile is 0, the 97.5th is 1.
-  const a = [[1, 1], [1, 1]];
-  const b = [[0, 1], [0, 1]];
+  const a = [
+    [1, 1],
+    [1, 1],
+  ];
+  const b = [
+    [0, 1],
+    [0, 1],
+  ];
   const r = pairedBootstrap(a, b, { draws: 10000, seed: 7 });
   assert.equal(r.diff, 0.5);
   assert.deepEqual([r.low, r.high], [0, 1]);

@@ -15,7 +15,13 @@ function noise(seed: number): () => number {
   };
 }
 
-interface Case { B: number; H: number; Hkv: number; hd: number; T: number }
+interface Case {
+  B: number;
+  H: number;
+  Hkv: number;
+  hd: number;
+  T: number;
+}
 
 /** An arena with the kernels of `spec` (defaults for the parts a test does not use). */
 function rig(spec: Partial<DecodeKernelSpec>, scratchFloats = 16) {
@@ -59,7 +65,9 @@ function attentionError(shape: Case, rows: number[], col: number, start: number[
         }
       }
     }
-    rows.forEach((_, i) => { for (let h = 0; h < H; h++) for (let j = 0; j < hd; j++) cache.query[(i * H + h) * D + j] = 2 * rnd(); });
+    rows.forEach((_, i) => {
+      for (let h = 0; h < H; h++) for (let j = 0; j < hd; j++) cache.query[(i * H + h) * D + j] = 2 * rnd();
+    });
     cache.rows.set(rows);
     cache.attend(layer, rows.length, col);
     let worst = 0;
@@ -109,11 +117,19 @@ test('attention over a single key returns its value', () => {
 
 test('attention results do not depend on how rows are split between threads', () => {
   // Many rows, so helper threads (when the machine has spare cores) take part; compare repeated calls.
-  const B = 64, H = 4, hd = 32, T = 48;
+  const B = 64,
+    H = 4,
+    hd = 32,
+    T = 48;
   withCache({ B, H, Hkv: H, hd, T }, Array(B).fill(0), (cache) => {
     const rnd = noise(5);
-    cache.keys[0].forEach((_, i) => { cache.keys[0][i] = rnd(); cache.values[0][i] = rnd(); });
-    cache.query.forEach((_, i) => { cache.query[i] = 3 * rnd(); });
+    cache.keys[0].forEach((_, i) => {
+      cache.keys[0][i] = rnd();
+      cache.values[0][i] = rnd();
+    });
+    cache.query.forEach((_, i) => {
+      cache.query[i] = 3 * rnd();
+    });
     cache.rows.set(Int32Array.from({ length: B }, (_, b) => b));
     cache.attend(0, B, T - 1);
     const first = cache.out.slice();
@@ -126,7 +142,12 @@ test('attention results do not depend on how rows are split between threads', ()
 });
 
 test('gemm kernel: packed panels times rows, any K and N, pad columns 0, inserted zero rows', () => {
-  for (const [rows, K, N] of [[2, 3, 5], [6, 20, 24], [40, 128, 384], [4, 17, 30]]) {
+  for (const [rows, K, N] of [
+    [2, 3, 5],
+    [6, 20, 24],
+    [40, 128, 384],
+    [4, 17, 30],
+  ]) {
     const rowOf = K === 20 ? (k: number) => (k % 5 === 4 ? -1 : k - Math.floor(k / 5)) : (k: number) => k; // 16 source rows + 4 zero rows
     const srcRows = K === 20 ? 16 : K;
     const { arena, threads } = rig({ gemms: [{ K, N }] });
@@ -137,9 +158,19 @@ test('gemm kernel: packed panels times rows, any K and N, pad columns 0, inserte
     const W0 = Float32Array.from({ length: srcRows * n0 }, rnd);
     const W1 = Float32Array.from({ length: srcRows * (N - n0) }, rnd);
     const a = arena.f32(rows * K);
-    a.forEach((_, i) => { a[i] = rnd(); });
+    a.forEach((_, i) => {
+      a[i] = rnd();
+    });
     const b = arena.f32(P * K * PANEL);
-    packPanels(b, [{ data: W0, cols: n0 }, { data: W1, cols: N - n0 }], K, rowOf);
+    packPanels(
+      b,
+      [
+        { data: W0, cols: n0 },
+        { data: W1, cols: N - n0 },
+      ],
+      K,
+      rowOf,
+    );
     const c = arena.f32(rows * P * PANEL);
     c.fill(NaN);
     threads.start();
@@ -161,13 +192,19 @@ test('gemm kernel: packed panels times rows, any K and N, pad columns 0, inserte
 });
 
 test('swiglu kernel matches silu(gate) * up, including a row length that is not a multiple of 4', () => {
-  for (const [I, stride] of [[4, 8], [30, 72], [512, 1032]]) {
+  for (const [I, stride] of [
+    [4, 8],
+    [30, 72],
+    [512, 1032],
+  ]) {
     const n = 3;
     const { arena, threads } = rig({ intermediate: I, gateUpStride: stride });
     const gateUp = arena.f32(n * stride);
     const act = arena.f32(n * I);
     const rnd = noise(I);
-    gateUp.forEach((_, i) => { gateUp[i] = 12 * rnd(); });
+    gateUp.forEach((_, i) => {
+      gateUp[i] = 12 * rnd();
+    });
     // Extremes: exp overflow and underflow, and exactly 0.
     gateUp.set([-100, 100, 0, -88.5], 0);
     threads.call(threads.fn('swiglu'), [gateUp.byteOffset, act.byteOffset, n]);

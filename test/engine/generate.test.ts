@@ -38,7 +38,13 @@ function randomModel(config: ModelConfig, seed: number): CausalLM {
 // GQA (4 query heads over 2 kv heads) with q/k/v bias; and a tied model whose head_dim (6) and
 // intermediate size (30) are not multiples of 4, with one kv head.
 const BIASED_GQA = presetConfig('tiny', 13, { model_type: 'qwen2' }); // Qwen2: q/k/v biases
-const TIED_ODD = presetConfig('tiny', 11, { hidden_size: 24, num_attention_heads: 4, num_key_value_heads: 1, intermediate_size: 30, tie_word_embeddings: true });
+const TIED_ODD = presetConfig('tiny', 11, {
+  hidden_size: 24,
+  num_attention_heads: 4,
+  num_key_value_heads: 1,
+  intermediate_size: 30,
+  tie_word_embeddings: true,
+});
 const PROMPTS = [[1, 5, 7], [2, 3, 4, 9, 10, 1, 2], [6]];
 
 function run(model: CausalLM, opts: Partial<GenerateOptions>): GeneratedSequence[] {
@@ -63,24 +69,31 @@ function producingRows(model: CausalLM, r: GeneratedSequence): number[][] {
 // Decode matmuls in the wasm kernels and on the backend (the fallback for large models / tfjs-node).
 const MATMULS = ['wasm', 'backend'] as const;
 
-for (const [name, config] of [['biased GQA', BIASED_GQA], ['tied, odd head dim', TIED_ODD]] as const) {
-  for (const decodeMatmul of MATMULS) test(`${name}, ${decodeMatmul} matmuls: greedy generation equals the argmax of full recomputation`, () => {
-    assert.equal(config.head_dim, name === 'biased GQA' ? 8 : 6);
-    const model = randomModel(config, 3);
-    const res = run(model, { decodeMatmul });
-    assert.equal(res.length, PROMPTS.length * 3);
-    for (const r of res) {
-      assert.equal(r.tokens.length, 10);
-      assert.deepEqual(r.tokens, res[r.promptIndex * 3].tokens, 'greedy samples of one prompt agree');
-      producingRows(model, r).forEach((row, i) => {
-        const best = Math.max(...row);
-        // Exact argmax unless the top two are a float32 near-tie.
-        assert.ok(row[r.tokens[i]] >= best - 1e-5, `prompt ${r.promptIndex} step ${i}: chose ${r.tokens[i]} (${row[r.tokens[i]]}), argmax ${row.indexOf(best)} (${best})`);
-      });
-      assert.deepEqual(r.logprobs, Array(10).fill(0));
-    }
-    model.dispose();
-  });
+for (const [name, config] of [
+  ['biased GQA', BIASED_GQA],
+  ['tied, odd head dim', TIED_ODD],
+] as const) {
+  for (const decodeMatmul of MATMULS)
+    test(`${name}, ${decodeMatmul} matmuls: greedy generation equals the argmax of full recomputation`, () => {
+      assert.equal(config.head_dim, name === 'biased GQA' ? 8 : 6);
+      const model = randomModel(config, 3);
+      const res = run(model, { decodeMatmul });
+      assert.equal(res.length, PROMPTS.length * 3);
+      for (const r of res) {
+        assert.equal(r.tokens.length, 10);
+        assert.deepEqual(r.tokens, res[r.promptIndex * 3].tokens, 'greedy samples of one prompt agree');
+        producingRows(model, r).forEach((row, i) => {
+          const best = Math.max(...row);
+          // Exact argmax unless the top two are a float32 near-tie.
+          assert.ok(
+            row[r.tokens[i]] >= best - 1e-5,
+            `prompt ${r.promptIndex} step ${i}: chose ${r.tokens[i]} (${row[r.tokens[i]]}), argmax ${row.indexOf(best)} (${best})`,
+          );
+        });
+        assert.deepEqual(r.logprobs, Array(10).fill(0));
+      }
+      model.dispose();
+    });
 }
 
 test('stop tokens end rows; other rows are unaffected; finished flags and lengths are right', () => {
@@ -117,14 +130,21 @@ test('the same seed gives the same samples; another seed gives others', () => {
   const b = run(model, { temperature: 1, rng: seeded(42) });
   const c = run(model, { temperature: 1, rng: seeded(43) });
   assert.deepEqual(a, b);
-  assert.notDeepEqual(a.map((r) => r.tokens), c.map((r) => r.tokens));
+  assert.notDeepEqual(
+    a.map((r) => r.tokens),
+    c.map((r) => r.tokens),
+  );
   model.dispose();
 });
 
 test('sampled log-probs are those of the tempered, top-p renormalised full-forward distribution', () => {
   const temperature = 0.7;
   const topP = 0.9;
-  for (const [config, decodeMatmul] of [[BIASED_GQA, 'wasm'], [TIED_ODD, 'wasm'], [TIED_ODD, 'backend']] as const) {
+  for (const [config, decodeMatmul] of [
+    [BIASED_GQA, 'wasm'],
+    [TIED_ODD, 'wasm'],
+    [TIED_ODD, 'backend'],
+  ] as const) {
     const model = randomModel(config, 9);
     const res = run(model, { temperature, topP, rng: seeded(3), decodeMatmul });
     let checked = 0;
@@ -161,7 +181,10 @@ test('top-p close to 0 samples greedily', () => {
   const model = randomModel(TIED_ODD, 11);
   const greedy = run(model, {});
   const nucleus = run(model, { temperature: 1, topP: 1e-6, rng: seeded(8) });
-  assert.deepEqual(nucleus.map((r) => r.tokens), greedy.map((r) => r.tokens));
+  assert.deepEqual(
+    nucleus.map((r) => r.tokens),
+    greedy.map((r) => r.tokens),
+  );
   for (const r of nucleus) for (const lp of r.logprobs) assert.ok(Math.abs(lp) < 1e-9);
   model.dispose();
 });

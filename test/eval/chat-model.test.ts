@@ -17,7 +17,12 @@ before(useTestBackend);
 
 const DIR = join(import.meta.dirname, '..', 'fixtures', 'hf', 'chat-tuned');
 const PROBLEMS = join(DIR, 'problems.jsonl');
-interface Item { prompt_ids: number[]; generated_ids: number[]; text: string; correct: boolean }
+interface Item {
+  prompt_ids: number[];
+  generated_ids: number[];
+  text: string;
+  correct: boolean;
+}
 const expected = JSON.parse(readFileSync(join(DIR, 'expected_answers.json'), 'utf8')) as { score: number; items: Item[] };
 
 test("the chat-tuned fixture's greedy answers equal transformers', token for token", async () => {
@@ -37,7 +42,7 @@ test("the chat-tuned fixture's greedy answers equal transformers', token for tok
   }
 });
 
-test('without generation_config.json\'s ids it never stops (what thinktune did before), so the check can fail', async () => {
+test("without generation_config.json's ids it never stops (what thinktune did before), so the check can fail", async () => {
   const { model, tokenizer } = await loadModel(DIR);
   try {
     const prompt = studentPromptFor(tokenizer!, 'gsm8k', { instruction: 'auto', chatTemplate: 'auto' });
@@ -51,7 +56,11 @@ test('without generation_config.json\'s ids it never stops (what thinktune did b
 });
 
 test('thinktune eval of the chat-tuned folder on its GSM8K file: 20/20, as in transformers', () => {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--model', DIR, '--data', PROBLEMS, '--max-new-tokens', '64', '--json'], { encoding: 'utf8', timeout: 60_000 });
+  const r = spawnSync(
+    process.execPath,
+    ['--import', 'tsx', 'src/cli/main.ts', 'eval', '--model', DIR, '--data', PROBLEMS, '--max-new-tokens', '64', '--json'],
+    { encoding: 'utf8', timeout: 60_000 },
+  );
   assert.equal(r.status, 0, r.stderr);
   const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
   assert.equal(result.metrics['pass@1'], 1);

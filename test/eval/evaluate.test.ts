@@ -30,10 +30,23 @@ test('metrics agree with the per-problem records and stay in range', async () =>
   const { model, tokenizer } = await loadModel(modelDir);
   const progress: string[] = [];
   const r = await evaluateModel(model, tokenizer!, problems(), {
-    samples: 3, maxNewTokens: 12, batchPrompts: 2, onProgress: (d, t) => progress.push(`${d}/${t}`),
+    samples: 3,
+    maxNewTokens: 12,
+    batchPrompts: 2,
+    onProgress: (d, t) => progress.push(`${d}/${t}`),
   });
   assert.deepEqual(progress, ['2/5', '4/5', '5/5']);
-  assert.deepEqual(Object.keys(r.metrics), ['pass@1', 'maj@3', 'pass@3', 'mean@3', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'termination_rate', 'n']);
+  assert.deepEqual(Object.keys(r.metrics), [
+    'pass@1',
+    'maj@3',
+    'pass@3',
+    'mean@3',
+    'reflection_rate',
+    'sampled_reflection_rate',
+    'mean_length',
+    'termination_rate',
+    'n',
+  ]);
   assert.equal(r.metrics.n, 5);
   for (const k of ['pass@1', 'maj@3', 'pass@3', 'mean@3', 'reflection_rate', 'sampled_reflection_rate', 'termination_rate']) {
     assert.ok(r.metrics[k] >= 0 && r.metrics[k] <= 1, `${k} = ${r.metrics[k]}`);
@@ -49,11 +62,14 @@ test('metrics agree with the per-problem records and stay in range', async () =>
     if (!x.terminated) assert.equal(x.length, 12, 'a response that did not end used the whole budget');
     assert.equal(x.samples!.responses.length, 3);
   }
-  assert.deepEqual(r.records.map((x) => x.id), problems().map((p) => p.id));
+  assert.deepEqual(
+    r.records.map((x) => x.id),
+    problems().map((p) => p.id),
+  );
   model.dispose();
 });
 
-test('the greedy response is the model\'s continuation of studentPrompt(question) after BOS', async () => {
+test("the greedy response is the model's continuation of studentPrompt(question) after BOS", async () => {
   const { model, tokenizer } = await loadModel(modelDir);
   const tok = tokenizer!;
   const [p] = problems();
@@ -73,16 +89,28 @@ test('greedy results do not depend on the samples; samples repeat for a seed', a
   const a = await evaluateModel(model, tokenizer!, problems(), { ...opts, samples: 2, seed: 7 });
   const b = await evaluateModel(model, tokenizer!, problems(), { ...opts, samples: 2, seed: 7 });
   const c = await evaluateModel(model, tokenizer!, problems(), { ...opts, samples: 2, seed: 8 });
-  assert.deepEqual(a.records.map((x) => x.response), greedy.records.map((x) => x.response));
-  assert.deepEqual(a.records.map((x) => x.samples!.responses), b.records.map((x) => x.samples!.responses));
-  assert.notDeepEqual(a.records.map((x) => x.samples!.responses), c.records.map((x) => x.samples!.responses));
+  assert.deepEqual(
+    a.records.map((x) => x.response),
+    greedy.records.map((x) => x.response),
+  );
+  assert.deepEqual(
+    a.records.map((x) => x.samples!.responses),
+    b.records.map((x) => x.samples!.responses),
+  );
+  assert.notDeepEqual(
+    a.records.map((x) => x.samples!.responses),
+    c.records.map((x) => x.samples!.responses),
+  );
   model.dispose();
 });
 
 test('a prompt longer than the model context is a one-line data error; bad options are refused', async () => {
   const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
   const model = CausalLM.init(presetConfig('tiny', tok.vocabSize, { max_position_embeddings: 64 }), 1);
-  await assert.rejects(evaluateModel(model, tok, problems(), { maxNewTokens: 4 }), (e: Error) => e.name === 'DatasetError' && /only 64 positions/.test(e.message));
+  await assert.rejects(
+    evaluateModel(model, tok, problems(), { maxNewTokens: 4 }),
+    (e: Error) => e.name === 'DatasetError' && /only 64 positions/.test(e.message),
+  );
   await assert.rejects(evaluateModel(model, tok, [], {}), /no problems/);
   await assert.rejects(evaluateModel(model, tok, problems(), { samples: 0 }), /samples must be a whole number >= 1/);
   model.dispose();
@@ -95,11 +123,24 @@ test('thinktune eval --json prints progress lines, then one result line; --out h
   const out = join(mkdtempSync(join(tmpdir(), 'thinktune-evalout-')), 'eval.json');
   const r = cli('eval', '--model', modelDir, '--data', 'arith-test', '--limit', '3', '--samples', '2', '--max-new-tokens', '10', '--json', '--out', out);
   assert.equal(r.status, 0, r.stderr);
-  const lines = r.stdout.trim().split('\n').map((l) => JSON.parse(l));
+  const lines = r.stdout
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
   assert.deepEqual(lines.slice(0, -1), [{ type: 'progress', done: 3, total: 3 }]);
   const last = lines[lines.length - 1];
   assert.equal(last.type, 'result');
-  assert.deepEqual(Object.keys(last.metrics), ['pass@1', 'maj@2', 'pass@2', 'mean@2', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'termination_rate', 'n']);
+  assert.deepEqual(Object.keys(last.metrics), [
+    'pass@1',
+    'maj@2',
+    'pass@2',
+    'mean@2',
+    'reflection_rate',
+    'sampled_reflection_rate',
+    'mean_length',
+    'termination_rate',
+    'n',
+  ]);
   assert.equal(last.metrics.n, 3);
   const full = JSON.parse(readFileSync(out, 'utf8'));
   assert.deepEqual(full.metrics, last.metrics);
@@ -128,9 +169,26 @@ test('thinktune eval without --json prints a table; bad input is one line', () =
   assert.match(badLimit.stderr, /--limit must be a whole number >= 1/);
 });
 
-test('the dashboard eval queue reads the real command\'s output', { timeout: 30_000 }, async () => {
+test("the dashboard eval queue reads the real command's output", { timeout: 30_000 }, async () => {
   const q = new EvalQueue({
-    command: (s) => ({ file: process.execPath, args: [...CLI, 'eval', '--model', s.model, '--data', s.data, '--json', '--limit', String(s.limit), '--samples', String(s.samples), '--max-new-tokens', '6'] }),
+    command: (s) => ({
+      file: process.execPath,
+      args: [
+        ...CLI,
+        'eval',
+        '--model',
+        s.model,
+        '--data',
+        s.data,
+        '--json',
+        '--limit',
+        String(s.limit),
+        '--samples',
+        String(s.samples),
+        '--max-new-tokens',
+        '6',
+      ],
+    }),
   });
   q.enqueue({ model: modelDir, data: 'arith-test', limit: 2, samples: 2 });
   await q.idle();
@@ -138,5 +196,15 @@ test('the dashboard eval queue reads the real command\'s output', { timeout: 30_
   assert.equal(job.status, 'done', job.error ?? '');
   assert.equal(job.done, 2);
   assert.equal(job.total, 2);
-  assert.deepEqual(Object.keys(job.result!).sort(), ['maj@2', 'mean@2', 'mean_length', 'n', 'pass@1', 'pass@2', 'reflection_rate', 'sampled_reflection_rate', 'termination_rate']);
+  assert.deepEqual(Object.keys(job.result!).sort(), [
+    'maj@2',
+    'mean@2',
+    'mean_length',
+    'n',
+    'pass@1',
+    'pass@2',
+    'reflection_rate',
+    'sampled_reflection_rate',
+    'termination_rate',
+  ]);
 });

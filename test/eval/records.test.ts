@@ -25,15 +25,28 @@ test('thinktune eval on a run checkpoint appends one record and marks the checkp
   const { runDir, ck } = run('cli');
   const time = new Date('2026-12-03T15:00:00Z');
   const argv = ['eval', '--model', ck, '--data', 'my problems.jsonl', '--limit', '20'];
-  const file = recordCheckpointEval(ck, { 'pass@1': 0.25, mean_length: Number.NaN, n: 20 }, { data: 'my problems.jsonl', limit: 20, samples: 1, argv, env: {}, time });
+  const file = recordCheckpointEval(
+    ck,
+    { 'pass@1': 0.25, mean_length: Number.NaN, n: 20 },
+    { data: 'my problems.jsonl', limit: 20, samples: 1, argv, env: {}, time },
+  );
   assert.equal(file, join(runDir, 'evals.jsonl'));
   assert.ok(isKept(ck));
   const { records, skipped } = readEvalRecords(runDir);
   assert.equal(skipped, 0);
-  assert.deepEqual(records, [{
-    id: records[0]!.id, time: '2026-12-03T15:00:00.000Z', checkpoint: 'checkpoints/step-3', step: 3, data: 'my problems.jsonl', limit: 20, samples: 1,
-    metrics: { 'pass@1': 0.25, n: 20 }, command: `thinktune eval --model ${ck} --data 'my problems.jsonl' --limit 20`,
-  }]);
+  assert.deepEqual(records, [
+    {
+      id: records[0]!.id,
+      time: '2026-12-03T15:00:00.000Z',
+      checkpoint: 'checkpoints/step-3',
+      step: 3,
+      data: 'my problems.jsonl',
+      limit: 20,
+      samples: 1,
+      metrics: { 'pass@1': 0.25, n: 20 },
+      command: `thinktune eval --model ${ck} --data 'my problems.jsonl' --limit 20`,
+    },
+  ]);
   assert.match(records[0]!.id, /^cli-/);
 
   // A dashboard's child: the dashboard writes the line; the marker is still set.
@@ -51,14 +64,18 @@ test('thinktune eval on a run checkpoint appends one record and marks the checkp
 
 test('reading: a torn last line is skipped quietly, a bad line in the middle is counted', () => {
   const { runDir } = run('read');
-  const good = (id: string) => JSON.stringify({ id, time: 't', checkpoint: 'checkpoints/step-3', data: 'arith-test', metrics: { 'pass@1': 0.5, x: null } }) + '\n';
+  const good = (id: string) =>
+    JSON.stringify({ id, time: 't', checkpoint: 'checkpoints/step-3', data: 'arith-test', metrics: { 'pass@1': 0.5, x: null } }) + '\n';
   writeFileSync(join(runDir, 'evals.jsonl'), good('a') + 'not json\n' + '{"id": 3}\n' + good('b'));
   appendFileSync(join(runDir, 'evals.jsonl'), '{"id":"c","ti');
   const { records, skipped } = readEvalRecords(runDir);
-  assert.deepEqual(records.map((r) => [r.id, r.step, r.limit, r.samples, r.metrics]), [
-    ['a', 3, null, 1, { 'pass@1': 0.5 }],
-    ['b', 3, null, 1, { 'pass@1': 0.5 }],
-  ]);
+  assert.deepEqual(
+    records.map((r) => [r.id, r.step, r.limit, r.samples, r.metrics]),
+    [
+      ['a', 3, null, 1, { 'pass@1': 0.5 }],
+      ['b', 3, null, 1, { 'pass@1': 0.5 }],
+    ],
+  );
   assert.equal(skipped, 2);
   assert.match(readFileSync(join(runDir, 'evals.jsonl'), 'utf8'), /"ti$/, 'reading changes nothing');
 });

@@ -83,11 +83,34 @@ test('samples: majority over finished responses, pass@k over all', () => {
 
 test('summarize: metric keys, in order, and their values', () => {
   const a = scoreProblem(problem, done(RIGHT + '\nWait... 3 x 5 is 15.', 10), [done('\\boxed{27}'), done('\\boxed{27}')]);
-  const b = scoreProblem({ ...problem, id: 'p2', answer: '5' }, cut('2 + 2 = 4'), [done('\\boxed{4}'), done('2 + 2 = 4\nWait... let me check: 2 + 3 = 5. \\boxed{5}')]);
+  const b = scoreProblem({ ...problem, id: 'p2', answer: '5' }, cut('2 + 2 = 4'), [
+    done('\\boxed{4}'),
+    done('2 + 2 = 4\nWait... let me check: 2 + 3 = 5. \\boxed{5}'),
+  ]);
   const m = summarize([a, b], 2);
-  assert.deepEqual(Object.keys(m), ['pass@1', 'maj@2', 'pass@2', 'mean@2', 'reflection_rate', 'sampled_reflection_rate', 'mean_length', 'termination_rate', 'n']);
+  assert.deepEqual(Object.keys(m), [
+    'pass@1',
+    'maj@2',
+    'pass@2',
+    'mean@2',
+    'reflection_rate',
+    'sampled_reflection_rate',
+    'mean_length',
+    'termination_rate',
+    'n',
+  ]);
   // mean@2: a has 2/2 samples right, b 1/2; sampled reflection: a 0/2, b 1/2.
-  assert.deepEqual(m, { 'pass@1': 0.5, 'maj@2': 0.5, 'pass@2': 1, 'mean@2': 0.75, reflection_rate: 0.5, sampled_reflection_rate: 0.25, mean_length: (10 + 9) / 2, termination_rate: 0.5, n: 2 });
+  assert.deepEqual(m, {
+    'pass@1': 0.5,
+    'maj@2': 0.5,
+    'pass@2': 1,
+    'mean@2': 0.75,
+    reflection_rate: 0.5,
+    sampled_reflection_rate: 0.25,
+    mean_length: (10 + 9) / 2,
+    termination_rate: 0.5,
+    n: 2,
+  });
   const greedyOnly = summarize([scoreProblem(problem, done(RIGHT, 7))], 1);
   assert.deepEqual(Object.keys(greedyOnly), ['pass@1', 'reflection_rate', 'mean_length', 'termination_rate', 'n']);
   assert.throws(() => summarize([], 1), /no scored problems/);

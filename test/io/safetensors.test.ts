@@ -12,14 +12,7 @@ import {
   writeSafetensors,
   type RawTensor,
 } from '../../src/io/safetensors.js';
-import {
-  decodeBf16,
-  decodeF16,
-  f16BitsToF32,
-  f32BitsToBf16,
-  f32BitsToF16,
-  roundToBf16,
-} from '../../src/io/half.js';
+import { decodeBf16, decodeF16, f16BitsToF32, f32BitsToBf16, f32BitsToF16, roundToBf16 } from '../../src/io/half.js';
 
 const tmpDir = () => fs.mkdtempSync(path.join(os.tmpdir(), 'thinktune-st-'));
 
@@ -131,7 +124,7 @@ test('bf16 decode is exact and every non-NaN bf16 value round-trips', () => {
   const bits = new Uint32Array(decoded.buffer);
   assert.deepEqual(new Uint32Array(decodedUnaligned.buffer), bits);
   for (let h = 0; h < 65536; h++) {
-    assert.equal(bits[h], h << 16 >>> 0);
+    assert.equal(bits[h], (h << 16) >>> 0);
     if (!Number.isNaN(decoded[h])) assert.equal(f32BitsToBf16(bitsOf(decoded[h])), h);
   }
   assert.equal(decoded[0x3f80], 1);
@@ -266,7 +259,11 @@ test('F32 write/read round trip is bit-identical, with metadata and an 8-aligned
   for (const [name, t] of tensors) {
     const got = back.get(name)!;
     assert.deepEqual(got.shape, t.shape);
-    assert.deepEqual(new Uint32Array(got.data.buffer, got.data.byteOffset, got.data.length), new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length), name);
+    assert.deepEqual(
+      new Uint32Array(got.data.buffer, got.data.byteOffset, got.data.length),
+      new Uint32Array(t.data.buffer, t.data.byteOffset, t.data.length),
+      name,
+    );
   }
   assert.deepEqual(readSafetensorsMetadata(file), { format: 'pt', step: '12' });
   const raw = fs.readFileSync(file);
@@ -299,7 +296,14 @@ test('a truncated file names the tensor, its size and says it is truncated', () 
   const dir = tmpDir();
   const file = path.join(dir, 'model.safetensors');
   const name = 'model.layers.0.mlp.up_proj.weight';
-  writeSafetensors(file, new Map([['a', tensor([4], [1, 2, 3, 4])], [name, { shape: [128, 128], data: new Float32Array(128 * 128) }]]), { dtype: 'BF16' });
+  writeSafetensors(
+    file,
+    new Map([
+      ['a', tensor([4], [1, 2, 3, 4])],
+      [name, { shape: [128, 128], data: new Float32Array(128 * 128) }],
+    ]),
+    { dtype: 'BF16' },
+  );
   const full = fs.readFileSync(file);
   fs.writeFileSync(file, full.subarray(0, full.length - 100));
   assertCheckpointError(() => readSafetensors(file), file, `tensor '${name}'`, 'needs 32768 bytes', 'shape [128,128] BF16', 'truncated');
@@ -320,11 +324,14 @@ test('corrupt headers, bad offsets and unknown dtypes give one-line CheckpointEr
   assertCheckpointError(() => parseSafetensors(handBuilt([1, 2], f32x4), src), 'must be a JSON object');
   assertCheckpointError(
     () => parseSafetensors(handBuilt({ 'x.weight': { dtype: 'F32', shape: [2, 2], data_offsets: [0, 12] } }, f32x4), src),
-    "tensor 'x.weight'", 'needs 16 bytes', '[0,12]',
+    "tensor 'x.weight'",
+    'needs 16 bytes',
+    '[0,12]',
   );
   assertCheckpointError(
     () => parseSafetensors(handBuilt({ 'x.weight': { dtype: 'F32', shape: [2, 2], data_offsets: [8, 24] } }, f32x4), src),
-    "tensor 'x.weight'", 'truncated',
+    "tensor 'x.weight'",
+    'truncated',
   );
   assertCheckpointError(
     () =>
@@ -332,10 +339,21 @@ test('corrupt headers, bad offsets and unknown dtypes give one-line CheckpointEr
         handBuilt({ p: { dtype: 'F32', shape: [3], data_offsets: [0, 12] }, q: { dtype: 'F32', shape: [2], data_offsets: [8, 16] } }, f32x4),
         src,
       ),
-    "'p'", "'q'", 'overlap',
+    "'p'",
+    "'q'",
+    'overlap',
   );
-  assertCheckpointError(() => parseSafetensors(handBuilt({ y: { dtype: 'F33', shape: [4], data_offsets: [0, 16] } }, f32x4), src), "tensor 'y'", 'unknown dtype "F33"');
-  assertCheckpointError(() => parseSafetensors(handBuilt({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, f32x4), src), "tensor 'ids'", 'I64', 'F32, F16 and BF16');
+  assertCheckpointError(
+    () => parseSafetensors(handBuilt({ y: { dtype: 'F33', shape: [4], data_offsets: [0, 16] } }, f32x4), src),
+    "tensor 'y'",
+    'unknown dtype "F33"',
+  );
+  assertCheckpointError(
+    () => parseSafetensors(handBuilt({ ids: { dtype: 'I64', shape: [2], data_offsets: [0, 16] } }, f32x4), src),
+    "tensor 'ids'",
+    'I64',
+    'F32, F16 and BF16',
+  );
   assertCheckpointError(() => parseSafetensors(handBuilt({ z: { dtype: 'F32', shape: [-4], data_offsets: [0, 16] } }, f32x4), src), "tensor 'z'", 'malformed');
   assertCheckpointError(() => parseSafetensors(handBuilt({ z: { dtype: 'F32', shape: [4], data_offsets: [16, 0] } }, f32x4), src), "tensor 'z'", 'malformed');
   assertCheckpointError(() => parseSafetensors(handBuilt({ __metadata__: { step: 3 } }, f32x4), src), '__metadata__');
@@ -392,9 +410,18 @@ test('streaming reads of the fixtures are bit-identical to parsing the whole fil
     assertSameBits(readSafetensors(file), inMemory);
     const st = openSafetensors(file);
     try {
-      assert.deepEqual(st.entries.map((e) => e.name), [...inMemory.keys()]);
-      assert.ok(st.entries.every((e) => e.dtype === dtype), `${file} is stored as ${dtype}`);
-      assert.deepEqual(st.entries.map((e) => e.shape), [...inMemory.values()].map((t) => t.shape));
+      assert.deepEqual(
+        st.entries.map((e) => e.name),
+        [...inMemory.keys()],
+      );
+      assert.ok(
+        st.entries.every((e) => e.dtype === dtype),
+        `${file} is stored as ${dtype}`,
+      );
+      assert.deepEqual(
+        st.entries.map((e) => e.shape),
+        [...inMemory.values()].map((t) => t.shape),
+      );
       // Reading in reverse order and twice gives the same tensors: reads are positioned, not sequential.
       const back = new Map([...inMemory.keys()].reverse().map((n) => [n, st.read(n)] as const));
       assertSameBits(new Map([...inMemory.keys()].map((n) => [n, back.get(n)!])), inMemory);
@@ -422,7 +449,14 @@ test('short reads (an odd 999 bytes at most per readSync) still give bit-identic
 test('a tensor read fetches exactly its own bytes, at 8 + header length + begin', (t) => {
   const dir = tmpDir();
   const file = path.join(dir, 'm.safetensors');
-  writeSafetensors(file, new Map([['a', tensor([3], [1, 2, 3])], ['b', tensor([2, 2], [4, 5, 6, 7])]]), { dtype: 'BF16' });
+  writeSafetensors(
+    file,
+    new Map([
+      ['a', tensor([3], [1, 2, 3])],
+      ['b', tensor([2, 2], [4, 5, 6, 7])],
+    ]),
+    { dtype: 'BF16' },
+  );
   const headerLen = Number(fs.readFileSync(file).readBigUInt64LE(0));
   const st = openSafetensors(file);
   const realRead = fs.readSync;
@@ -442,7 +476,13 @@ test('readSafetensors { names } reads only those tensors, in file order, and rej
   const all = parseSafetensors(fs.readFileSync(file), file);
   const [first, , third] = [...all.keys()];
   const some = readSafetensors(file, { names: [third, first] });
-  assertSameBits(some, new Map([[first, all.get(first)!], [third, all.get(third)!]]));
+  assertSameBits(
+    some,
+    new Map([
+      [first, all.get(first)!],
+      [third, all.get(third)!],
+    ]),
+  );
   assert.equal(readSafetensors(file, { names: [] }).size, 0);
   assertCheckpointError(() => readSafetensors(file, { names: ['lm_head.weight'] }), file, "no tensor 'lm_head.weight'");
   const st = openSafetensors(file);
@@ -456,7 +496,13 @@ test('the open API reports truncation at open, and a file that shrinks after ope
   const dir = tmpDir();
   const file = path.join(dir, 'model.safetensors');
   const name = 'model.layers.0.mlp.up_proj.weight';
-  writeSafetensors(file, new Map([['a', tensor([4], [1, 2, 3, 4])], [name, { shape: [128, 128], data: new Float32Array(128 * 128) }]]));
+  writeSafetensors(
+    file,
+    new Map([
+      ['a', tensor([4], [1, 2, 3, 4])],
+      [name, { shape: [128, 128], data: new Float32Array(128 * 128) }],
+    ]),
+  );
   const full = fs.readFileSync(file);
   const st = openSafetensors(file);
   fs.truncateSync(file, full.length - 100);

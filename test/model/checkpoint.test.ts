@@ -4,14 +4,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseHfConfig, type ModelConfig } from '../../src/model/config.js';
-import {
-  CheckpointError,
-  expectTensors,
-  hfTensorShapes,
-  loadCheckpoint,
-  saveCheckpoint,
-  type RawTensor,
-} from '../../src/model/checkpoint.js';
+import { CheckpointError, expectTensors, hfTensorShapes, loadCheckpoint, saveCheckpoint, type RawTensor } from '../../src/model/checkpoint.js';
 import { numElements, writeSafetensors } from '../../src/io/safetensors.js';
 import { roundToBf16 } from '../../src/io/half.js';
 
@@ -103,7 +96,10 @@ test('hfTensorShapes: tied Qwen2 (biases, no lm_head) vs untied Llama (lm_head, 
   assert.deepEqual(l.get('model.layers.2.self_attn.k_proj.weight'), [256, 128]);
   assert.deepEqual(l.get('model.layers.2.self_attn.o_proj.weight'), [128, 256]);
   assert.deepEqual(l.get('model.layers.2.mlp.down_proj.weight'), [128, 256]);
-  assert.equal([...l.keys()].some((n) => n.endsWith('.bias')), false);
+  assert.equal(
+    [...l.keys()].some((n) => n.endsWith('.bias')),
+    false,
+  );
   assert.equal([...l.keys()][0], 'model.embed_tokens.weight');
 });
 
@@ -198,7 +194,11 @@ test('a save whose final rename fails puts the previous checkpoint back', (t) =>
 test('saving under a path whose parent is a file fails cleanly; a non-checkpoint folder is never replaced', () => {
   const parent = tmpDir();
   fs.writeFileSync(path.join(parent, 'afile'), 'x');
-  assertCheckpointError(() => saveCheckpoint(path.join(parent, 'afile', 'ckpt'), qwenTied, fakeWeights(qwenTied)), 'cannot save checkpoint', 'nothing was written');
+  assertCheckpointError(
+    () => saveCheckpoint(path.join(parent, 'afile', 'ckpt'), qwenTied, fakeWeights(qwenTied)),
+    'cannot save checkpoint',
+    'nothing was written',
+  );
   assert.deepEqual(fs.readdirSync(parent), ['afile']);
 
   const precious = path.join(parent, 'notes');

@@ -22,13 +22,16 @@ const rope = (raw: Record<string, unknown>) => parseHfConfig({ ...BASE, ...raw }
 const fields = (c: ModelConfig) => ({ ...c, source: null });
 
 function assertConfigError(raw: Record<string, unknown>, ...fragments: string[]): void {
-  assert.throws(() => parseHfConfig({ ...BASE, ...raw }), (e: unknown) => {
-    assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
-    assert.ok(!e.message.includes('\n'), 'one line');
-    assert.ok(e.message.startsWith('config.json: '), e.message);
-    for (const f of fragments) assert.ok(e.message.includes(f), `"${e.message}" should contain ${f}`);
-    return true;
-  });
+  assert.throws(
+    () => parseHfConfig({ ...BASE, ...raw }),
+    (e: unknown) => {
+      assert.ok(e instanceof ConfigError, `expected ConfigError, got ${String(e)}`);
+      assert.ok(!e.message.includes('\n'), 'one line');
+      assert.ok(e.message.startsWith('config.json: '), e.message);
+      for (const f of fragments) assert.ok(e.message.includes(f), `"${e.message}" should contain ${f}`);
+      return true;
+    },
+  );
 }
 
 test('both layouts give the same rope spec (default, linear, llama3)', () => {
@@ -47,18 +50,23 @@ test('both layouts give the same rope spec (default, linear, llama3)', () => {
 
 test('rope precedence follows transformers: rope_scaling over rope_parameters, top-level theta and original length as fallbacks', () => {
   // convert_rope_params_to_dict: a non-empty rope_scaling replaces rope_parameters; theta then comes from the top level.
-  assert.deepEqual(rope({ rope_parameters: { rope_type: 'default', rope_theta: 1e6 }, rope_scaling: { rope_type: 'linear', factor: 2 }, rope_theta: 10000 }), { type: 'linear', theta: 10000, factor: 2 });
+  assert.deepEqual(rope({ rope_parameters: { rope_type: 'default', rope_theta: 1e6 }, rope_scaling: { rope_type: 'linear', factor: 2 }, rope_theta: 10000 }), {
+    type: 'linear',
+    theta: 10000,
+    factor: 2,
+  });
   assert.deepEqual(rope({ rope_parameters: { rope_type: 'default' }, rope_theta: 12345 }), { type: 'default', theta: 12345 });
   assert.deepEqual(rope({ rope_parameters: { rope_type: 'default', rope_theta: 1e6 }, rope_theta: 12345 }), { type: 'default', theta: 1e6 });
   // llama3's original_max_position_embeddings: a top-level one wins (standardize_rope_params), else the dict's, else max_position_embeddings.
   const l3 = { rope_type: 'llama3', rope_theta: 10000, factor: 8, low_freq_factor: 1, high_freq_factor: 4 };
-  const original = (raw: Record<string, unknown>) => (rope({ max_position_embeddings: 4096, ...raw }) as Extract<RopeSpec, { type: 'llama3' }>).originalMaxPositionEmbeddings;
+  const original = (raw: Record<string, unknown>) =>
+    (rope({ max_position_embeddings: 4096, ...raw }) as Extract<RopeSpec, { type: 'llama3' }>).originalMaxPositionEmbeddings;
   assert.equal(original({ rope_parameters: { ...l3, original_max_position_embeddings: 1024 }, original_max_position_embeddings: 512 }), 512);
   assert.equal(original({ rope_parameters: { ...l3, original_max_position_embeddings: 1024 } }), 1024);
   assert.equal(original({ rope_parameters: l3 }), 4096);
 });
 
-test('defaults are transformers\' own: Qwen2 max_position_embeddings 32768 and num_key_value_heads 32', () => {
+test("defaults are transformers' own: Qwen2 max_position_embeddings 32768 and num_key_value_heads 32", () => {
   const { max_position_embeddings: _, num_key_value_heads: __, ...rest } = BASE;
   const q = parseHfConfig({ ...rest, model_type: 'qwen2', num_attention_heads: 32, hidden_size: 2048 });
   assert.equal(q.max_position_embeddings, 32768);
@@ -75,17 +83,33 @@ test('rope types and fields transformers needs but thinktune does not compute ar
     assertConfigError({ rope_parameters: { rope_type: type, rope_theta: 1e4, factor: 2 } }, '"rope_parameters.rope_type"', `"${type}"`);
   }
   assertConfigError({ rope_theta: 1e4, rope_scaling: { type: 'dynamic', factor: 2 } }, '"rope_scaling.type"', '"dynamic"');
-  assertConfigError({ rope_theta: 1e4, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } }, '"rope_scaling.rope_type"', '"yarn"');
+  assertConfigError(
+    { rope_theta: 1e4, rope_scaling: { rope_type: 'yarn', factor: 4, original_max_position_embeddings: 32768 } },
+    '"rope_scaling.rope_type"',
+    '"yarn"',
+  );
   assertConfigError({ rope_parameters: { rope_type: 'linear', rope_theta: 1e4 } }, '"rope_parameters.factor"', 'missing');
-  assertConfigError({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8, high_freq_factor: 4 } }, '"rope_parameters.low_freq_factor"', 'missing');
+  assertConfigError(
+    { rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, factor: 8, high_freq_factor: 4 } },
+    '"rope_parameters.low_freq_factor"',
+    'missing',
+  );
   assertConfigError({ rope_theta: 5e5, rope_scaling: { rope_type: 'llama3', factor: 8, low_freq_factor: 1 } }, '"rope_scaling.high_freq_factor"', 'missing');
-  assertConfigError({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, ...L3, high_freq_factor: 1 } }, '"rope_parameters.high_freq_factor"', 'greater than low_freq_factor');
+  assertConfigError(
+    { rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, ...L3, high_freq_factor: 1 } },
+    '"rope_parameters.high_freq_factor"',
+    'greater than low_freq_factor',
+  );
   assertConfigError({ rope_parameters: { rope_type: 'linear', rope_theta: 1e4, factor: 'two' } }, '"rope_parameters.factor"', 'number');
   assertConfigError({ rope_parameters: { rope_type: 'default', rope_theta: -1 } }, '"rope_parameters.rope_theta"', 'positive');
   assertConfigError({ rope_parameters: { full_attention: { rope_type: 'default', rope_theta: 1e4 } } }, '"rope_parameters.full_attention"', 'per-layer');
   assertConfigError({ rope_scaling: 'linear' }, '"rope_scaling"', 'object');
   // partial rotary: transformers fails on it for linear / llama3 (inv_freq is shorter than the head) ...
-  assertConfigError({ rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, ...L3, partial_rotary_factor: 0.5 } }, '"rope_parameters.partial_rotary_factor"', '0.5');
+  assertConfigError(
+    { rope_parameters: { rope_type: 'llama3', rope_theta: 5e5, ...L3, partial_rotary_factor: 0.5 } },
+    '"rope_parameters.partial_rotary_factor"',
+    '0.5',
+  );
   assertConfigError({ partial_rotary_factor: 0.5, rope_theta: 1e4, rope_scaling: { type: 'linear', factor: 2 } }, '"partial_rotary_factor"', '0.5');
   // ... and LlamaRotaryEmbedding's default rope ignores it, so that is what we do.
   assert.deepEqual(rope({ rope_parameters: { rope_type: 'default', rope_theta: 1e4, partial_rotary_factor: 0.5 } }), { type: 'default', theta: 10000 });
@@ -112,12 +136,26 @@ test('model keys that change the maths are errors; keys transformers 5 ignores a
 
 test('toHfConfig writes the source back in its layout, keeping unknown keys, with the dtype that was saved', () => {
   // transformers 5 layout
-  const v5 = { ...BASE, rope_parameters: { rope_type: 'llama3', rope_theta: 500000.0, ...L3 }, dtype: 'bfloat16', transformers_version: '5.18.0', custom_key: { a: [1, 2] } };
+  const v5 = {
+    ...BASE,
+    rope_parameters: { rope_type: 'llama3', rope_theta: 500000.0, ...L3 },
+    dtype: 'bfloat16',
+    transformers_version: '5.18.0',
+    custom_key: { a: [1, 2] },
+  };
   const out5 = toHfConfig(parseHfConfig(v5), { dtype: 'F32' });
   assert.deepEqual(out5, { ...v5, dtype: 'float32', architectures: ['LlamaForCausalLM'], hidden_act: 'silu' });
   assert.deepEqual(fields(parseHfConfig(out5)), fields(parseHfConfig(v5)));
   // v4 layout (Llama 3.1's own config.json shape) keeps rope_theta + rope_scaling and torch_dtype
-  const v4 = { ...BASE, architectures: ['LlamaForCausalLM'], hidden_act: 'silu', rope_theta: 500000.0, rope_scaling: { rope_type: 'llama3', ...L3 }, torch_dtype: 'bfloat16', pretraining_tp: 1 };
+  const v4 = {
+    ...BASE,
+    architectures: ['LlamaForCausalLM'],
+    hidden_act: 'silu',
+    rope_theta: 500000.0,
+    rope_scaling: { rope_type: 'llama3', ...L3 },
+    torch_dtype: 'bfloat16',
+    pretraining_tp: 1,
+  };
   const out4 = toHfConfig(parseHfConfig(v4), { dtype: 'F16' });
   assert.deepEqual(out4, { ...v4, torch_dtype: 'float16' });
   assert.equal('dtype' in out4, false);
@@ -131,7 +169,7 @@ test('toHfConfig writes the source back in its layout, keeping unknown keys, wit
   assert.equal(toHfConfig(parsed, { dtype: 'F32' }).vocab_size, 64);
 });
 
-test('toHfConfig writes only what changed, a changed rope in the source\'s own layout', () => {
+test("toHfConfig writes only what changed, a changed rope in the source's own layout", () => {
   const v4 = { ...BASE, rope_theta: 10000.0, rope_scaling: null, torch_dtype: 'float32', head_dim: 16 };
   const c = parseHfConfig(v4);
   const grown = toHfConfig({ ...c, vocab_size: 80, rope: { type: 'linear', theta: 20000, factor: 2 } }, { dtype: 'F32' });
@@ -141,7 +179,15 @@ test('toHfConfig writes only what changed, a changed rope in the source\'s own l
   assert.equal('rope_parameters' in grown, false);
   const v5 = { ...BASE, rope_parameters: { rope_type: 'default', rope_theta: 10000.0, partial_rotary_factor: 1.0 } };
   const moved = toHfConfig({ ...parseHfConfig(v5), rope: LLAMA31 }, { dtype: 'F32' });
-  assert.deepEqual(moved.rope_parameters, { rope_theta: 500000, rope_type: 'llama3', factor: 8, low_freq_factor: 1, high_freq_factor: 4, original_max_position_embeddings: 8192, partial_rotary_factor: 1.0 });
+  assert.deepEqual(moved.rope_parameters, {
+    rope_theta: 500000,
+    rope_type: 'llama3',
+    factor: 8,
+    low_freq_factor: 1,
+    high_freq_factor: 4,
+    original_max_position_embeddings: 8192,
+    partial_rotary_factor: 1.0,
+  });
   assert.equal('rope_theta' in moved, false);
   assert.deepEqual(parseHfConfig(moved).rope, LLAMA31);
   // derived values the source left out stay left out (head_dim, Qwen2's attention_bias, null token ids)

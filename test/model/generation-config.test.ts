@@ -35,7 +35,10 @@ describe('generation_config.json', () => {
   });
 
   it('rejects a broken file in one line naming it', () => {
-    assert.throws(() => readGenerationConfig(folder('{"eos_token_id": "x"}'), 2), /generation_config\.json: "eos_token_id" must be a token id or a list of ids/);
+    assert.throws(
+      () => readGenerationConfig(folder('{"eos_token_id": "x"}'), 2),
+      /generation_config\.json: "eos_token_id" must be a token id or a list of ids/,
+    );
     assert.throws(() => readGenerationConfig(folder('{oops'), 2), /generation_config\.json is not valid JSON/);
     assert.throws(() => readGenerationConfig(folder('[1]'), 2), /must hold a JSON object/);
   });

@@ -27,19 +27,30 @@ function tinyModel(tied: boolean): CausalLM {
   return model;
 }
 
-const cases = [{ tied: false, temperature: 1 }, { tied: true, temperature: 1 }, { tied: false, temperature: 0.7 }, { tied: true, temperature: 0.7 }];
+const cases = [
+  { tied: false, temperature: 1 },
+  { tied: true, temperature: 1 },
+  { tied: false, temperature: 0.7 },
+  { tied: true, temperature: 0.7 },
+];
 for (const { tied, temperature } of cases) {
   test(`gradients match finite differences (${tied ? 'tied' : 'untied'} head, temperature ${temperature})`, () => {
     const model = tinyModel(tied);
-    const B = 2, T = 5, V = 11;
+    const B = 2,
+      T = 5,
+      V = 11;
     const ids = Int32Array.from({ length: B * T }, (_, i) => (i * 7 + 3) % V);
-    const tgt = tf.tensor1d(Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % V), 'int32');
+    const tgt = tf.tensor1d(
+      Int32Array.from({ length: B * T }, (_, i) => (i * 5 + 1) % V),
+      'int32',
+    );
     // Loss = sum_t c_t * logp(target_t) with mixed-sign weights (like a GRPO surrogate).
     const coef = tf.tensor1d(Float32Array.from({ length: B * T }, (_, i) => Math.sin(i + 1)));
-    const lossNow = () => tf.tidy(() => {
-      const { logp } = forward(model, { ids, B, T }, { temperature });
-      return tf.sum(tf.mul(gatherTargets(logp, tgt), coef)).dataSync()[0];
-    });
+    const lossNow = () =>
+      tf.tidy(() => {
+        const { logp } = forward(model, { ids, B, T }, { temperature });
+        return tf.sum(tf.mul(gatherTargets(logp, tgt), coef)).dataSync()[0];
+      });
     const out = forward(model, { ids, B, T }, { save: true, temperature });
     const grads = backward(model, out.saved!, out.logp, tgt, coef, { temperature });
     disposeSaved(out.saved!);
@@ -78,7 +89,8 @@ for (const { tied, temperature } of cases) {
 test('a wrong backward is caught: gradient of a perturbed loss differs', () => {
   // Guard against a vacuous comparison: flipping the sign of the loss weights must flip the gradient.
   const model = tinyModel(false);
-  const B = 1, T = 4;
+  const B = 1,
+    T = 4;
   const ids = Int32Array.from([1, 2, 3, 4]);
   const tgt = tf.tensor1d(Int32Array.from([2, 3, 4, 5]), 'int32');
   const run = (c: number) => {
@@ -100,7 +112,9 @@ test('a wrong backward is caught: gradient of a perturbed loss differs', () => {
 
 test('log-probs at temperature T are log_softmax(logits / T) (float64 reference)', () => {
   const model = tinyModel(false);
-  const B = 2, T = 3, V = 11;
+  const B = 2,
+    T = 3,
+    V = 11;
   const ids = Int32Array.from([1, 4, 9, 2, 7, 3]);
   // At T = 1, logp1 = z - logsumexp(z): z up to a per-row constant, which log_softmax ignores.
   const plain = forward(model, { ids, B, T });
@@ -121,7 +135,7 @@ test('log-probs at temperature T are log_softmax(logits / T) (float64 reference)
   model.dispose();
 });
 
-test('backward refuses a temperature other than its forward pass\'s', () => {
+test("backward refuses a temperature other than its forward pass's", () => {
   const model = tinyModel(false);
   const ids = Int32Array.from([1, 2, 3]);
   const tgt = tf.tensor1d(Int32Array.from([2, 3, 4]), 'int32');

@@ -15,7 +15,11 @@ import { mulberry32 } from '../../src/rl/rng.js';
 before(useTestBackend);
 
 const HF_FIXTURES = join(import.meta.dirname, '..', 'fixtures', 'hf');
-interface RefCase { ids: number[]; next_token_logprobs: number[]; last_logprobs: number[] }
+interface RefCase {
+  ids: number[];
+  next_token_logprobs: number[];
+  last_logprobs: number[];
+}
 const readJson = <T>(file: string): T => JSON.parse(readFileSync(file, 'utf8')) as T;
 
 /** Max |ours - transformers| over every case's next-token and last-row log-probs. */

@@ -11,7 +11,11 @@ import { scoreSequence, sequenceLogprobs } from '../../src/model/score.js';
 
 before(useTestBackend);
 
-interface RefCase { ids: number[]; next_token_logprobs: number[]; last_logprobs: number[] }
+interface RefCase {
+  ids: number[];
+  next_token_logprobs: number[];
+  last_logprobs: number[];
+}
 const FIXTURES = join(import.meta.dirname, '..', 'fixtures');
 
 for (const name of ['tiny-llama', 'tiny-qwen2']) {
@@ -30,7 +34,10 @@ for (const name of ['tiny-llama', 'tiny-qwen2']) {
     assert.ok(worst < 2e-4, `max |logprob diff| ${worst}`);
     // Batched teacher forcing (right padding) gives the same numbers as one-at-a-time scoring.
     const multi = ref.cases.filter((c) => c.ids.length > 1);
-    const batched = sequenceLogprobs(model, multi.map((c) => c.ids));
+    const batched = sequenceLogprobs(
+      model,
+      multi.map((c) => c.ids),
+    );
     multi.forEach((c, b) => batched[b].forEach((v, i) => assert.ok(Math.abs(v - c.next_token_logprobs[i]) < 2e-4)));
     model.dispose();
   });

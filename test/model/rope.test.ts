@@ -11,7 +11,15 @@ import type { RopeSpec } from '../../src/model/config.js';
 
 before(useTestBackend);
 
-const fromHex = (hex: string) => new Float32Array(new Uint32Array(hex.trim().split(/\s+/).map((h) => parseInt(h, 16))).buffer);
+const fromHex = (hex: string) =>
+  new Float32Array(
+    new Uint32Array(
+      hex
+        .trim()
+        .split(/\s+/)
+        .map((h) => parseInt(h, 16)),
+    ).buffer,
+  );
 
 /** Distance in float32 steps (units in the last place), across zero too. */
 function ulps(a: number, b: number): number {

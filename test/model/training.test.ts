@@ -69,7 +69,10 @@ test('a truncated or corrupt checkpoint is a one-line error naming the tensor', 
     model.dispose();
     const file = join(dir, 'm', 'model.safetensors');
     truncateSync(file, statSync(file).size - 100);
-    await assert.rejects(loadModel(join(dir, 'm')), (e: Error) => e instanceof CheckpointError && /truncated/.test(e.message) && /model\./.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(
+      loadModel(join(dir, 'm')),
+      (e: Error) => e instanceof CheckpointError && /truncated/.test(e.message) && /model\./.test(e.message) && !e.message.includes('\n'),
+    );
     writeFileSync(file, Buffer.from([1, 2, 3]));
     await assert.rejects(loadModel(join(dir, 'm')), (e: Error) => e instanceof CheckpointError && !e.message.includes('\n'));
   } finally {
@@ -88,7 +91,10 @@ test('gradient accumulation over length buckets equals one padded batch', async 
   const ce = (mask: Float32Array) => (lp: Float32Array) => {
     const dLogp = new Float32Array(lp.length);
     let loss = 0;
-    lp.forEach((v, i) => { loss -= (mask[i] * v) / n; dLogp[i] = -mask[i] / n; });
+    lp.forEach((v, i) => {
+      loss -= (mask[i] * v) / n;
+      dLogp[i] = -mask[i] / n;
+    });
     return { loss, dLogp };
   };
   const full = packSequences(seqs);
@@ -97,7 +103,15 @@ test('gradient accumulation over length buckets equals one padded batch', async 
   const ra = accumulatedTrainStep(a, optA, [{ batch: full, lossFn: ce(full.mask) }], { lr: 1e-2, maxGradNorm: 1 });
   const p1 = packSequences([seqs[0], seqs[2]]);
   const p2 = packSequences([seqs[1]]);
-  const rb = accumulatedTrainStep(b, optB, [{ batch: p1, lossFn: ce(p1.mask) }, { batch: p2, lossFn: ce(p2.mask) }], { lr: 1e-2, maxGradNorm: 1 });
+  const rb = accumulatedTrainStep(
+    b,
+    optB,
+    [
+      { batch: p1, lossFn: ce(p1.mask) },
+      { batch: p2, lossFn: ce(p2.mask) },
+    ],
+    { lr: 1e-2, maxGradNorm: 1 },
+  );
   assert.ok(Math.abs(ra.loss - rb.loss) < 1e-5, `${ra.loss} vs ${rb.loss}`);
   assert.ok(Math.abs(ra.gradNorm - rb.gradNorm) < 1e-4 * ra.gradNorm);
   for (const [name, v] of Object.entries(a.params)) {
@@ -125,8 +139,14 @@ test('a score-only part gives the same update as training on its zero-gradient r
   const o = { lr: 1e-2, maxGradNorm: 1 };
   // Two steps each, so AdamW's momentum is non-zero when the all-score-only step runs.
   const runs = [
-    [{ batch: train, lossFn: weighted(0.1) }, { batch: zero, lossFn: weighted(0) }],
-    [{ batch: train, lossFn: weighted(0.1) }, { batch: zero, lossFn: weighted(0), scoreOnly: true }],
+    [
+      { batch: train, lossFn: weighted(0.1) },
+      { batch: zero, lossFn: weighted(0) },
+    ],
+    [
+      { batch: train, lossFn: weighted(0.1) },
+      { batch: zero, lossFn: weighted(0), scoreOnly: true },
+    ],
   ];
   const results = runs.map((parts, k) => [accumulatedTrainStep(models[k], opts[k], parts, o), accumulatedTrainStep(models[k], opts[k], parts, o)]);
   const [full, scored] = results;
@@ -135,10 +155,11 @@ test('a score-only part gives the same update as training on its zero-gradient r
     assert.ok(Math.abs(full[s].entropy - scored[s].entropy) < 1e-5, `${full[s].entropy} vs ${scored[s].entropy}`);
     full[s].tokenLogp[1].forEach((v, i) => assert.ok(Math.abs(v - scored[s].tokenLogp[1][i]) < 1e-5));
   }
-  const close = (m: CausalLM, n: CausalLM) => Object.entries(m.params).every(([name, v]) => {
-    const y = n.params[name].dataSync();
-    return v.dataSync().every((x, i) => Math.abs(x - y[i]) < 1e-6);
-  });
+  const close = (m: CausalLM, n: CausalLM) =>
+    Object.entries(m.params).every(([name, v]) => {
+      const y = n.params[name].dataSync();
+      return v.dataSync().every((x, i) => Math.abs(x - y[i]) < 1e-6);
+    });
   assert.ok(close(models[0], models[1]), 'score-only must not change the update');
   // Only score-only parts: AdamW still steps on zero gradients (momentum and weight decay), like a zero loss.
   accumulatedTrainStep(models[1], opts[1], [{ batch: zero, lossFn: weighted(0), scoreOnly: true }], o);

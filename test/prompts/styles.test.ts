@@ -26,7 +26,7 @@ test("'random-one' maps the rng onto the list, including its ends", () => {
 
 test("'random-one' covers all four styles under a uniform rng", () => {
   let state = 12345;
-  const lcg = () => ((state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31);
+  const lcg = () => (state = (state * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
   const seen = new Set<string>();
   for (let i = 0; i < 200; i++) seen.add(chooseStyles({ styles: STYLE_NAMES, mix: 'random-one' }, lcg, i)[0]);
   assert.equal(seen.size, 4);
@@ -51,7 +51,7 @@ test('an explicit layout setting wins over the teacher', () => {
   assert.equal(chooseTeacherLayout('short', { kind: 'openai', builtin: false }), 'short');
 });
 
-test("the paper layout shows every configured style in every prompt; the short one keeps the configured mix", () => {
+test('the paper layout shows every configured style in every prompt; the short one keeps the configured mix', () => {
   const setting = { styles: three, mix: 'round-robin' } as const;
   assert.deepEqual(styleSettingFor('paper', setting), { styles: three, mix: 'all' });
   assert.deepEqual(styleSettingFor('short', setting), setting);

@@ -99,7 +99,7 @@ test('the shipped short layout is the one the built-in model was pretrained on: 
   assert.equal(renderTeacherPrompt(set, { question: 'Q?', response: 'R.', styles: ['self-conflict'] }, { layout: 'short' }), out);
 });
 
-test("the paper layout holds the instruction, all four worked examples in order, then the question and response", () => {
+test('the paper layout holds the instruction, all four worked examples in order, then the question and response', () => {
   const set = loadTemplates(REAL);
   const question = 'Ann has 3 pens and buys 2 more. How many pens?';
   const response = '3 + 2 = 6. The answer is \\boxed{6}.';
@@ -107,8 +107,15 @@ test("the paper layout holds the instruction, all four worked examples in order,
   assert.ok(!/\{\{|\}\}/.test(out), 'no placeholder left');
   assert.ok(out.startsWith(set.instruction.text), 'instruction first');
   const at = STYLE_NAMES.map((s) => out.indexOf(set.styles[s].text));
-  assert.ok(at.every((i) => i > set.instruction.text.length), `every whole example is in: ${at}`);
-  assert.deepEqual([...at].sort((a, b) => a - b), at, 'examples in the order asked for');
+  assert.ok(
+    at.every((i) => i > set.instruction.text.length),
+    `every whole example is in: ${at}`,
+  );
+  assert.deepEqual(
+    [...at].sort((a, b) => a - b),
+    at,
+    'examples in the order asked for',
+  );
   for (const s of STYLE_NAMES) assert.ok(out.includes(`Feedback: ${set.styles[s].example.feedback}`), `${s}: its Feedback: answer`);
   const tail = `Question: ${question}\nResponse: ${response}\nFeedback:`;
   assert.ok(out.endsWith(tail), out.slice(-200));
@@ -213,7 +220,11 @@ test('unknown placeholders are rejected, in the layout and in style files', () =
   const dir = scratch();
   try {
     edit(dir, 'teacher-prompt.txt', (s) => s.replace('Feedback:', 'Gold: {{ answer }}\nFeedback:'));
-    rejects(dir, 'teacher-prompt.txt', /unknown placeholder \{\{answer\}\}; use only \{\{instruction\}\}, \{\{style_examples\}\}, \{\{style\}\}, \{\{question\}\}, \{\{response\}\}$/);
+    rejects(
+      dir,
+      'teacher-prompt.txt',
+      /unknown placeholder \{\{answer\}\}; use only \{\{instruction\}\}, \{\{style_examples\}\}, \{\{style\}\}, \{\{question\}\}, \{\{response\}\}$/,
+    );
     cpSync(join(REAL, 'teacher-prompt.txt'), join(dir, 'teacher-prompt.txt'));
     edit(dir, 'self-critique.txt', (s) => s.replace('Question: A train', 'Question: {{question}} A train'));
     rejects(dir, 'self-critique.txt', /placeholder \{\{question\}\} is not filled in this file; placeholders work only in teacher-prompt.txt/);
@@ -224,13 +235,25 @@ test('unknown placeholders are rejected, in the layout and in style files', () =
 
 test('style examples must carry all three tags, a valid opinion and a boxed answer', () => {
   const cases: Array<[string, (s: string) => string, RegExp]> = [
-    ['self-conflict.txt', (s) => s.replace(/<\/?reason>/g, ''), /lacks <reason>\.\.\.<\/reason>; write it as <reason>\.\.\.<\/reason> <opinion>correct\|incorrect<\/opinion>/],
-    ['self-agreement.txt', (s) => s.replace('<opinion>correct</opinion> <phrase>', '<phrase>').replace('</phrase>', '</phrase> <opinion>correct</opinion>'), /the Feedback: tags are out of order/],
+    [
+      'self-conflict.txt',
+      (s) => s.replace(/<\/?reason>/g, ''),
+      /lacks <reason>\.\.\.<\/reason>; write it as <reason>\.\.\.<\/reason> <opinion>correct\|incorrect<\/opinion>/,
+    ],
+    [
+      'self-agreement.txt',
+      (s) => s.replace('<opinion>correct</opinion> <phrase>', '<phrase>').replace('</phrase>', '</phrase> <opinion>correct</opinion>'),
+      /the Feedback: tags are out of order/,
+    ],
     ['self-agreement.txt', (s) => s.replace('<phrase>', '<phrase '), /lacks <phrase>/],
     ['self-agreement.txt', (s) => s.replace('<opinion>correct', '<opinion>maybe'), /<opinion> must be correct or incorrect \(got "maybe"\)/],
     ['self-critique.txt', (s) => s.replace('\\boxed{220}.</phrase>', '220.</phrase>'), /<phrase> has no \\boxed\{\.\.\.\}/],
     ['self-consultation.txt', (s) => s.replace(/^Response: /m, 'Answer: '), /missing a line starting with "Response:"/],
-    ['self-consultation.txt', (s) => s.replace('Wait...', 'Wait\u2026'), /line \d+ has the non-ASCII character "\u2026" \(U\+2026\); use plain printable ASCII/],
+    [
+      'self-consultation.txt',
+      (s) => s.replace('Wait...', 'Wait\u2026'),
+      /line \d+ has the non-ASCII character "\u2026" \(U\+2026\); use plain printable ASCII/,
+    ],
   ];
   for (const [file, change, re] of cases) {
     const dir = scratch();
@@ -258,7 +281,11 @@ test('a missing file is named with the list of required files', () => {
   const dir = scratch();
   try {
     rmSync(join(dir, 'self-consultation.txt'));
-    rejects(dir, 'self-consultation.txt', /cannot read the file; create it \(a prompts folder needs teacher-instruction.txt, teacher-prompt.txt, teacher-prompt-fewshot.txt, self-agreement.txt/);
+    rejects(
+      dir,
+      'self-consultation.txt',
+      /cannot read the file; create it \(a prompts folder needs teacher-instruction.txt, teacher-prompt.txt, teacher-prompt-fewshot.txt, self-agreement.txt/,
+    );
   } finally {
     rmSync(dir, { recursive: true });
   }
@@ -288,7 +315,11 @@ test('a template file over MAX_TEMPLATE_BYTES (64 KiB) is refused naming the fil
   try {
     // Sent with every teacher request: an 11 MB file once was. A comment block counts too: it is read.
     edit(dir, 'self-critique.txt', (s) => `${'# padding\n'.repeat(7000)}${s}`);
-    rejects(dir, 'self-critique.txt', /: is \d+ bytes; a template may be at most 65536 bytes \(64 KiB\), as it is sent with every teacher request; shorten it$/);
+    rejects(
+      dir,
+      'self-critique.txt',
+      /: is \d+ bytes; a template may be at most 65536 bytes \(64 KiB\), as it is sent with every teacher request; shorten it$/,
+    );
     edit(dir, 'self-critique.txt', (s) => s.replace(/^(# padding\n)+/, ''));
     edit(dir, 'teacher-prompt-fewshot.txt', (s) => s + '\n' + 'x'.repeat(MAX_TEMPLATE_BYTES));
     rejects(dir, 'teacher-prompt-fewshot.txt', /a template may be at most 65536 bytes/);

@@ -49,14 +49,35 @@ describe('groupAdvantages', () => {
 
   it("'batch' centres per group but divides by the std over the whole batch", () => {
     // batch [1, 0, 1, 1]: mean 0.75, squared deviations .0625 + .5625 + .0625 + .0625 = .75, / 3 = .25, std .5
-    const { advantages, stats } = groupAdvantages([[1, 0], [1, 1]], 'batch');
+    const { advantages, stats } = groupAdvantages(
+      [
+        [1, 0],
+        [1, 1],
+      ],
+      'batch',
+    );
     const a = 0.5 / (0.5 + 1e-6); // group 1: mean 0.5, deviations +-0.5
-    closeAll(advantages, [[a, -a], [0, 0]]);
+    closeAll(advantages, [
+      [a, -a],
+      [0, 0],
+    ]);
     close(stats.batchStd!, 0.5);
   });
 
   it("'none' only centres", () => {
-    closeAll(groupAdvantages([[3, 1], [2, 2]], 'none').advantages, [[1, -1], [0, 0]]); // means 2 and 2
+    closeAll(
+      groupAdvantages(
+        [
+          [3, 1],
+          [2, 2],
+        ],
+        'none',
+      ).advantages,
+      [
+        [1, -1],
+        [0, 0],
+      ],
+    ); // means 2 and 2
   });
 
   it('leaves null rewards out of the statistics and gives them advantage 0', () => {
@@ -71,7 +92,10 @@ describe('groupAdvantages', () => {
     const a = 0.5 / (Math.sqrt(0.5) + 1e-6);
     closeAll(advantages, [[0, 0], [0], [a, -a]]);
     assert.deepEqual(stats.groupMeans, [null, 5, 0.5]);
-    assert.deepEqual(stats.groupStds.map((s) => s === null ? null : +s.toFixed(6)), [null, 0, 0.707107]);
+    assert.deepEqual(
+      stats.groupStds.map((s) => (s === null ? null : +s.toFixed(6))),
+      [null, 0, 0.707107],
+    );
     close(stats.rewardStd!, Math.sqrt(0.5) / 2); // groups with rewards: std 0 and sqrt(.5)
     assert.equal(stats.fracRewardZeroStd, 0.5);
     close(stats.reward!, 2); // (5 + 1 + 0) / 3

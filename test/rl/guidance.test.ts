@@ -107,12 +107,21 @@ describe('chooseGuided', () => {
     assert.equal(picked.length, 3);
     assert.equal(new Set(picked).size, 3);
     assert.ok(picked.every((i) => eligible.includes(i)));
-    assert.deepEqual(picked, [...picked].sort((a, b) => a - b));
+    assert.deepEqual(
+      picked,
+      [...picked].sort((a, b) => a - b),
+    );
   });
 
   it('draws from the rng as a partial Fisher-Yates shuffle', () => {
-    assert.deepEqual(chooseGuided([7, 3, 9], 0.1, () => 0), [7]); // j = 0 + floor(0 * 3) = 0
-    assert.deepEqual(chooseGuided([7, 3, 9], 0.1, () => 0.999), [9]); // j = floor(0.999 * 3) = 2
+    assert.deepEqual(
+      chooseGuided([7, 3, 9], 0.1, () => 0),
+      [7],
+    ); // j = 0 + floor(0 * 3) = 0
+    assert.deepEqual(
+      chooseGuided([7, 3, 9], 0.1, () => 0.999),
+      [9],
+    ); // j = floor(0.999 * 3) = 2
   });
 
   it('is deterministic for a seed and differs across seeds', () => {

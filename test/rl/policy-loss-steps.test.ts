@@ -13,8 +13,12 @@ const flat = (m: number[][]) => Float32Array.from(m.flat());
 
 function batch(completion: number[][], logp: number[][], old: number[][], adv: number[], teacher?: number[][]): { b: PolicyBatch; logp: Float32Array } {
   const b: PolicyBatch = {
-    B: completion.length, T: completion[0].length, completionMask: flat(completion),
-    teacherMask: flat(teacher ?? completion.map((r) => r.map(() => 0))), oldLogp: flat(old), advantages: Float32Array.from(adv),
+    B: completion.length,
+    T: completion[0].length,
+    completionMask: flat(completion),
+    teacherMask: flat(teacher ?? completion.map((r) => r.map(() => 0))),
+    oldLogp: flat(old),
+    advantages: Float32Array.from(adv),
   };
   return { b, logp: flat(logp) };
 }
@@ -22,8 +26,16 @@ function batch(completion: number[][], logp: number[][], old: number[][], adv: n
 describe("Dr. GRPO's 'seq-mean-token-sum-norm': a constant divisor", () => {
   // Row 0: 2 loss tokens, A = 1; row 1: a truncated rollout under maskTruncated, no loss tokens; row 2:
   // 1 loss token, A = -0.5. On-policy, so loss_t = -A: the token sum is -1 - 1 + 0.5 = -1.5.
-  const rows = [[1, 1, 0], [0, 0, 0], [1, 0, 0]];
-  const lp = [[-1, -2, 0], [-1, -1, -1], [-0.5, 0, 0]];
+  const rows = [
+    [1, 1, 0],
+    [0, 0, 0],
+    [1, 0, 0],
+  ];
+  const lp = [
+    [-1, -2, 0],
+    [-1, -1, -1],
+    [-0.5, 0, 0],
+  ];
   const { b, logp } = batch(rows, lp, lp, [1, 0.7, -0.5]);
 
   it('divides by every row x L, the empty one included, not by the rows with loss tokens', () => {
@@ -38,7 +50,10 @@ describe("Dr. GRPO's 'seq-mean-token-sum-norm': a constant divisor", () => {
     // seq-mean-token-mean keeps dividing by the rows with loss tokens: (-2/2 + 0.5/1) / 2
     close(buildPolicyLoss(part, { lossType: 'seq-mean-token-mean' }).lossFn(logp).loss, -0.25);
     close(buildPolicyLoss(part, { lossType: 'token-mean' }).lossFn(logp).loss, -1.5 / 10);
-    assert.throws(() => buildPolicyLoss({ ...b, normalizers: { rows: 2 } }, { lossType: 'seq-mean-token-sum-norm', maxCompletionTokens: 4 }), /normalizers\.rows must be an integer >= this batch's 3 rows/);
+    assert.throws(
+      () => buildPolicyLoss({ ...b, normalizers: { rows: 2 } }, { lossType: 'seq-mean-token-sum-norm', maxCompletionTokens: 4 }),
+      /normalizers\.rows must be an integer >= this batch's 3 rows/,
+    );
   });
 });
 

@@ -49,7 +49,13 @@ describe('loadRewardFunctions', () => {
       { file: './keyword-bonus.mjs', weight: 0.5 },
       { name: 'accuracy', weight: 1 },
     ]);
-    assert.deepEqual(fns.map((f) => [f.name, f.weight]), [['keyword_bonus', 0.5], ['accuracy', 1]]);
+    assert.deepEqual(
+      fns.map((f) => [f.name, f.weight]),
+      [
+        ['keyword_bonus', 0.5],
+        ['accuracy', 1],
+      ],
+    );
     assert.equal(fns[1].fn, mathAnswerReward);
     const rollouts = [
       ctx({ completion: '\\boxed{42}' }), // keyword 0, accuracy 1 -> 0.5*0 + 1 = 1
@@ -58,9 +64,15 @@ describe('loadRewardFunctions', () => {
       ctx({ completion: 'Wait, \\boxed{42}', answer: '' }), // null, null -> null
     ];
     const scored = rollouts.map((c) => combineRewards(fns, c));
-    assert.deepEqual(scored.map((s) => s.total), [1, 1.5, 0.5, null]);
+    assert.deepEqual(
+      scored.map((s) => s.total),
+      [1, 1.5, 0.5, null],
+    );
     assert.deepEqual(scored[0].perFunction, { keyword_bonus: 0, accuracy: 1 });
-    const m = rewardMetrics(scored.map((s) => s.perFunction), fns.map((f) => f.name));
+    const m = rewardMetrics(
+      scored.map((s) => s.perFunction),
+      fns.map((f) => f.name),
+    );
     // keyword_bonus over [0, 1, 1] (the null skipped): mean 2/3; squared deviations 4/9 + 1/9 + 1/9 = 2/3,
     // over n - 1 = 2: 1/3, std sqrt(1/3). accuracy over [1, 1, 0]: the same numbers.
     assert.deepEqual(Object.keys(m), ['rewards/keyword_bonus/mean', 'rewards/keyword_bonus/std', 'rewards/accuracy/mean', 'rewards/accuracy/std']);
@@ -89,15 +101,28 @@ describe('loadRewardFunctions', () => {
   });
 
   it('loads the entries of a parsed config (file rewards get their default name there)', async () => {
-    const c = parseTrainConfig({ grpo: { rewards: [{ file: './keyword-bonus.mjs', weight: 2 }, { name: 'termination', weight: 1 }] } });
-    assert.deepEqual(c.grpo.rewards, [{ file: './keyword-bonus.mjs', weight: 2, name: 'keyword_bonus' }, { name: 'termination', weight: 1 }]);
+    const c = parseTrainConfig({
+      grpo: {
+        rewards: [
+          { file: './keyword-bonus.mjs', weight: 2 },
+          { name: 'termination', weight: 1 },
+        ],
+      },
+    });
+    assert.deepEqual(c.grpo.rewards, [
+      { file: './keyword-bonus.mjs', weight: 2, name: 'keyword_bonus' },
+      { name: 'termination', weight: 1 },
+    ]);
     const fns = await loadRewardFunctions(c.grpo.rewards, { cwd: FIXTURES });
     assert.equal(combineRewards(fns, ctx({ completion: 'Wait \\boxed{42}' })).total, 3); // 2*1 + 1*1
   });
 
   it('says which entry is missing, and where it looked', async () => {
     await rejectsWith(
-      load([{ name: 'accuracy', weight: 1 }, { file: './x.mjs', weight: 1 }]),
+      load([
+        { name: 'accuracy', weight: 1 },
+        { file: './x.mjs', weight: 1 },
+      ]),
       `grpo.rewards[1].file ./x.mjs does not exist (looked for ${resolve(FIXTURES, 'x.mjs')}); relative paths are read from the folder thinktune runs in, so fix the path or run from the folder that holds it`,
     );
     await rejectsWith(load([{ file: '.', weight: 1, name: 'here' }]), /^grpo\.rewards\[0\]\.file \. is not a file \(.*\); point it at the \.mjs module/);
@@ -123,11 +148,23 @@ describe('loadRewardFunctions', () => {
 
   it('rejects duplicate effective names, unknown built-ins, entries with neither name nor file, and bad weights', async () => {
     await rejectsWith(
-      load([{ file: './keyword-bonus.mjs', weight: 1 }, { file: 'other/keyword_bonus.js', weight: 1 }]),
+      load([
+        { file: './keyword-bonus.mjs', weight: 1 },
+        { file: 'other/keyword_bonus.js', weight: 1 },
+      ]),
       'grpo.rewards[1] is named keyword_bonus, as is grpo.rewards[0]; list each reward once, or give one of them a distinct "name"',
     );
-    await rejectsWith(load([{ name: 'accuracy', weight: 1 }, { file: './named-export.mjs', name: 'accuracy', weight: 1 }]), /^grpo\.rewards\[1\] is named accuracy, as is grpo\.rewards\[0\]/);
-    await rejectsWith(load([{ name: 'acuracy', weight: 1 }]), /^grpo\.rewards\[0\]\.name acuracy is not a built-in reward; use one of accuracy, math_answer, termination, first_answer, or set grpo\.rewards\[0\]\.file/);
+    await rejectsWith(
+      load([
+        { name: 'accuracy', weight: 1 },
+        { file: './named-export.mjs', name: 'accuracy', weight: 1 },
+      ]),
+      /^grpo\.rewards\[1\] is named accuracy, as is grpo\.rewards\[0\]/,
+    );
+    await rejectsWith(
+      load([{ name: 'acuracy', weight: 1 }]),
+      /^grpo\.rewards\[0\]\.name acuracy is not a built-in reward; use one of accuracy, math_answer, termination, first_answer, or set grpo\.rewards\[0\]\.file/,
+    );
     await rejectsWith(load([{ weight: 1 }]), /^grpo\.rewards\[0\] has neither name nor file; /);
     await rejectsWith(load([{ name: 'accuracy', weight: Number.NaN }]), 'grpo.rewards[0].weight must be a finite number (got NaN); set it to e.g. 1');
     await rejectsWith(loadRewardFunctions([{ weight: 1 }], { key: 'eval.rewards' }), /^eval\.rewards\[0\] has neither/);
@@ -139,7 +176,8 @@ describe('file rewards at scoring time', () => {
     const r = await fileReward('./throws.mjs');
     assert.throws(() => r.fn(ctx({})), {
       name: 'RewardError',
-      message: 'reward throws (./throws.mjs) threw for a completion (Error: no field "steps" in this sample); fix it, or return null for completions it cannot score',
+      message:
+        'reward throws (./throws.mjs) threw for a completion (Error: no field "steps" in this sample); fix it, or return null for completions it cannot score',
     });
   });
 
@@ -150,7 +188,10 @@ describe('file rewards at scoring time', () => {
     assert.equal(returned(-3), -3);
     assert.equal(returned(null), null);
     const bad = (value: unknown, shown: string) =>
-      assert.throws(() => returned(value), { name: 'RewardError', message: `reward my_reward (./echo-value.mjs) returned ${shown} for a completion; return a finite number or null` });
+      assert.throws(() => returned(value), {
+        name: 'RewardError',
+        message: `reward my_reward (./echo-value.mjs) returned ${shown} for a completion; return a finite number or null`,
+      });
     bad('abc', '"abc"');
     bad('1', '"1"'); // a numeric string is still a string
     bad(Number.NaN, 'NaN');
@@ -164,7 +205,8 @@ describe('file rewards at scoring time', () => {
 
   it('reject a Promise (async function): rewards are called synchronously; its rejection stays handled', async () => {
     const r = await fileReward('./async-reward.mjs');
-    const message = 'reward async_reward (./async-reward.mjs) returned a Promise for a completion; rewards are called synchronously, so make it synchronous (no async, no await) and return a finite number or null';
+    const message =
+      'reward async_reward (./async-reward.mjs) returned a Promise for a completion; rewards are called synchronously, so make it synchronous (no async, no await) and return a finite number or null';
     assert.throws(() => r.fn(ctx({})), { name: 'RewardError', message });
     assert.throws(() => r.fn(ctx({ sample: { fail: true } })), { name: 'RewardError', message });
     // An unhandled rejection would fail this test file; give it the turns it needs to surface.
@@ -173,7 +215,13 @@ describe('file rewards at scoring time', () => {
   });
 
   it('propagate through combineRewards unchanged (the trainer turns them into a fatal event)', async () => {
-    const fns = await load([{ name: 'accuracy', weight: 1 }, { file: './throws.mjs', weight: 1 }]);
-    assert.throws(() => combineRewards(fns, ctx({})), (e: unknown) => e instanceof RewardError && /^reward throws \(\.\/throws\.mjs\) threw/.test(e.message));
+    const fns = await load([
+      { name: 'accuracy', weight: 1 },
+      { file: './throws.mjs', weight: 1 },
+    ]);
+    assert.throws(
+      () => combineRewards(fns, ctx({})),
+      (e: unknown) => e instanceof RewardError && /^reward throws \(\.\/throws\.mjs\) threw/.test(e.message),
+    );
   });
 });

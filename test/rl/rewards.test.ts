@@ -89,7 +89,14 @@ describe('combineRewards', () => {
   it('rejects non-finite rewards and duplicate names with a how-to-fix message', () => {
     assert.throws(() => combineRewards([{ name: 'bad', fn: () => NaN, weight: 1 }], ctx({})), { name: 'RewardError', message: /finite number or null/ });
     assert.throws(
-      () => combineRewards([{ name: 'a', fn: half, weight: 1 }, { name: 'a', fn: half, weight: 1 }], ctx({})),
+      () =>
+        combineRewards(
+          [
+            { name: 'a', fn: half, weight: 1 },
+            { name: 'a', fn: half, weight: 1 },
+          ],
+          ctx({}),
+        ),
       { name: 'RewardError', message: /distinct name/ },
     );
   });
@@ -99,7 +106,17 @@ describe('combineRewards', () => {
     const fn: RewardFn = () => {
       throw err;
     };
-    assert.throws(() => combineRewards([{ name: 'ok', fn: half, weight: 1 }, { name: 'x', fn, weight: 1 }], ctx({})), (e) => e === err);
+    assert.throws(
+      () =>
+        combineRewards(
+          [
+            { name: 'ok', fn: half, weight: 1 },
+            { name: 'x', fn, weight: 1 },
+          ],
+          ctx({}),
+        ),
+      (e) => e === err,
+    );
   });
 });
 
@@ -127,9 +144,19 @@ describe('firstAnswerReward', () => {
     const group = ['\\boxed{42}', '\\boxed{41}', '\\boxed{42}', 'none', '\\boxed{40}'].map((completion) => ctx({ completion }));
     const alone = group.map((c) => combineRewards([{ name: 'accuracy', fn: mathAnswerReward, weight: 1 }], c).total);
     const both = group.map(
-      (c) => combineRewards([{ name: 'accuracy', fn: mathAnswerReward, weight: 1 }, { name: 'first_answer', fn: firstAnswerReward, weight: 0.5 }], c).total,
+      (c) =>
+        combineRewards(
+          [
+            { name: 'accuracy', fn: mathAnswerReward, weight: 1 },
+            { name: 'first_answer', fn: firstAnswerReward, weight: 0.5 },
+          ],
+          c,
+        ).total,
     );
-    assert.deepEqual(both, alone.map((r) => r! * 1.5));
+    assert.deepEqual(
+      both,
+      alone.map((r) => r! * 1.5),
+    );
     const a = groupAdvantages([alone]).advantages[0];
     const b = groupAdvantages([both]).advantages[0];
     a.forEach((x, i) => assert.ok(Math.abs(x - b[i]) < 1e-5, `rollout ${i}: ${x} vs ${b[i]}`));

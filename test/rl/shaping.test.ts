@@ -92,8 +92,16 @@ describe('aasTokenLoss (as-written)', () => {
       const out = aasTokenLoss(p, A, AW);
       if (out.mode === 'fallback') continue;
       const d = out.denominator!; // stopgrad: a constant while differentiating
-      close(fd((q) => (-A * q) / d, p), out.dLossDp, 1e-6);
-      close(fd((l) => (-A * Math.exp(l)) / d, Math.log(p)), out.dLossDlogp, 1e-6);
+      close(
+        fd((q) => (-A * q) / d, p),
+        out.dLossDp,
+        1e-6,
+      );
+      close(
+        fd((l) => (-A * Math.exp(l)) / d, Math.log(p)),
+        out.dLossDlogp,
+        1e-6,
+      );
     }
   });
 });
@@ -128,7 +136,11 @@ describe("aasGamma and aasTokenLoss ('released', the default: the authors' clamp
       const A = -5 + 10 * rng();
       const out = aasTokenLoss(p, A);
       if (out.mode === 'fallback') continue;
-      close(fd((l) => (-A * Math.exp(l)) / out.denominator!, Math.log(p)), out.dLossDlogp, 1e-6);
+      close(
+        fd((l) => (-A * Math.exp(l)) / out.denominator!, Math.log(p)),
+        out.dLossDlogp,
+        1e-6,
+      );
     }
   });
 });
@@ -137,7 +149,7 @@ describe('aasWeightTable: p / d, the teacher-token learning rate relative to REI
   const ps = [1e-6, 1e-5, 1e-4, 0.001, 0.002, 0.01, 0.1, 1];
   const weights = (o: Parameters<typeof aasWeightTable>[2]) => aasWeightTable(1.79, ps, o).map((r) => r.weight);
 
-  it("as-written, A = 1.79 (gamma = 0.0004475): 0.022 at p = 1e-5, 0.0022 at p = 1e-6", () => {
+  it('as-written, A = 1.79 (gamma = 0.0004475): 0.022 at p = 1e-5, 0.0022 at p = 1e-6', () => {
     const t = aasWeightTable(1.79, ps, AW);
     t.forEach((r) => close(r.gamma, 0.0004475));
     const w = t.map((r) => r.weight);
@@ -148,13 +160,19 @@ describe('aasWeightTable: p / d, the teacher-token learning rate relative to REI
     close(w[3], 0.001 / 0.0014475); // 0.6908
     close(w[6], 0.1 / 0.1004475); // 0.99554
     for (let i = 1; i < w.length; i++) assert.ok(w[i] > w[i - 1], 'rising towards 1');
-    assert.ok(w.every((x) => x < 1), 'positive gamma only damps');
+    assert.ok(
+      w.every((x) => x < 1),
+      'positive gamma only damps',
+    );
   });
 
   it("released, A = 1.79 (gamma = -0.001): ~1 below p = 0.001 (the guard's p / 1.0001), 2.0 at 0.002, then towards 1", () => {
     const t = aasWeightTable(1.79, ps, {});
     t.forEach((r) => close(r.gamma, -0.001));
-    assert.deepEqual(t.map((r) => r.mode), ['guard-negative', 'guard-negative', 'guard-negative', 'guard-negative', 'shaped', 'shaped', 'shaped', 'shaped']);
+    assert.deepEqual(
+      t.map((r) => r.mode),
+      ['guard-negative', 'guard-negative', 'guard-negative', 'guard-negative', 'shaped', 'shaped', 'shaped', 'shaped'],
+    );
     const w = weights({});
     for (const x of w.slice(0, 4)) close(x, 1.0001); // p + gamma <= 0 (p = 0.001 exactly: 0)
     close(w[4], 2); // 0.002 / 0.001
@@ -167,7 +185,13 @@ describe('aasWeightTable: p / d, the teacher-token learning rate relative to REI
   it('a failed rollout (A = -1.79) falls back to the on-policy clipped loss (weight 1) below p = 0.01 in both modes', () => {
     for (const o of [AW, {}]) {
       const t = aasWeightTable(-1.79, [1e-5, 0.005], o);
-      assert.deepEqual(t.map((r) => [r.mode, r.weight]), [['fallback', 1], ['fallback', 1]]);
+      assert.deepEqual(
+        t.map((r) => [r.mode, r.weight]),
+        [
+          ['fallback', 1],
+          ['fallback', 1],
+        ],
+      );
     }
     close(aasWeightTable(-1.79, [0.02], {})[0].weight, 0.02 / 0.019); // released: amplified 1.0526
     close(aasWeightTable(-1.79, [0.02], AW)[0].weight, 0.02 / (0.02 - 1.79 / 4000)); // as-written: 1.0229
@@ -189,8 +213,16 @@ describe('luffyTokenLoss', () => {
       const p = 0.01 + 0.98 * rng();
       const A = -5 + 10 * rng();
       const out = luffyTokenLoss(p, A);
-      close(fd((q) => luffyTokenLoss(q, A).loss, p), out.dLossDp, 1e-6);
-      close(fd((l) => luffyTokenLoss(Math.exp(l), A).loss, Math.log(p)), out.dLossDlogp, 1e-6);
+      close(
+        fd((q) => luffyTokenLoss(q, A).loss, p),
+        out.dLossDp,
+        1e-6,
+      );
+      close(
+        fd((l) => luffyTokenLoss(Math.exp(l), A).loss, Math.log(p)),
+        out.dLossDlogp,
+        1e-6,
+      );
     }
   });
 });
@@ -260,7 +292,11 @@ describe('ppoClipTokenLoss (verl compute_policy_loss, eps 0.2, dual clip 3)', ()
       const ratio = Math.exp(logp - oldLogp);
       if ([0.8, 1.2, 3].some((kink) => Math.abs(ratio - kink) < 1e-3)) continue;
       const out = ppoClipTokenLoss(logp, oldLogp, A);
-      close(fd((l) => ppoClipTokenLoss(l, oldLogp, A).loss, logp), out.dLossDlogp, 1e-6);
+      close(
+        fd((l) => ppoClipTokenLoss(l, oldLogp, A).loss, logp),
+        out.dLossDlogp,
+        1e-6,
+      );
       checked++;
     }
     assert.ok(checked > 450);

@@ -71,7 +71,11 @@ describe('arithDataset', () => {
       for (const p of bySplit[split]) assert.equal(splitOf(p.steps), split);
       keys[split] = new Set(bySplit[split].map((p) => canonicalSteps(p.steps)));
     }
-    for (const [x, y] of [['train', 'validation'], ['train', 'test'], ['validation', 'test']]) {
+    for (const [x, y] of [
+      ['train', 'validation'],
+      ['train', 'test'],
+      ['validation', 'test'],
+    ]) {
       const shared = [...keys[x]].filter((k) => keys[y].has(k));
       assert.deepEqual(shared, [], `${x} and ${y} share computations`);
       const qs = new Set(bySplit[x as 'train'].map((p) => p.question));
@@ -125,7 +129,10 @@ describe('problems and solutions', () => {
           const want = s.op === '+' ? s.left + s.right : s.op === '-' ? s.left - s.right : s.left * s.right;
           assert.equal(s.result, want);
           assert.ok(Number.isInteger(s.result) && s.result >= 0 && s.result <= d.totalMax, `${p.question}: ${s.result}`);
-          for (const [v, from] of [[s.left, s.leftFrom], [s.right, s.rightFrom]] as const) {
+          for (const [v, from] of [
+            [s.left, s.leftFrom],
+            [s.right, s.rightFrom],
+          ] as const) {
             const word = s.op === 'x' && v === s.right ? `|${['', '', 'double', 'triple'][v] ?? ''}` : '';
             if (from === null) assert.ok(new RegExp(`\\b(${v}${word})\\b`).test(p.question), `${v} is in the question`);
             else assert.ok(from < i && p.steps[from].result === v, 'operand is an earlier result');
@@ -152,10 +159,19 @@ describe('problems and solutions', () => {
     const carries = steps.filter((s) => s.op === '+' && (s.left % 10) + (s.right % 10) >= 10).length;
     const borrows = steps.filter((s) => s.op === '-' && s.left % 10 < s.right % 10).length;
     assert.ok(carries > 150 && borrows > 150, `carries ${carries}, borrows ${borrows}`);
-    assert.ok(medium.some((p) => p.steps.some((s) => s.rightFrom !== null)), 'a group result feeds a later step');
-    assert.ok(medium.some((p) => /^Each of \w+'s \d+ \w+ holds \d+/.test(p.question)), '"each of N boxes holds M"');
+    assert.ok(
+      medium.some((p) => p.steps.some((s) => s.rightFrom !== null)),
+      'a group result feeds a later step',
+    );
+    assert.ok(
+      medium.some((p) => /^Each of \w+'s \d+ \w+ holds \d+/.test(p.question)),
+      '"each of N boxes holds M"',
+    );
     for (const word of ['apples', 'coins', 'marbles', 'pages', 'gives away', 'buys', 'double', 'times as many']) {
-      assert.ok(medium.some((p) => p.question.includes(word)), word);
+      assert.ok(
+        medium.some((p) => p.question.includes(word)),
+        word,
+      );
     }
     const counts = new Map<number, number>();
     for (const p of medium) counts.set(p.steps.length, (counts.get(p.steps.length) ?? 0) + 1);

@@ -33,7 +33,10 @@ describe('JSONL problems', () => {
     const path = file(
       'gsm8k.jsonl',
       [
-        row({ question: 'Natalia sold 48 clips in April and half as many in May. How many in all?', answer: 'In May she sold 48/2 = <<48/2=24>>24.\n48+24 = <<48+24=72>>72\n#### 72' }),
+        row({
+          question: 'Natalia sold 48 clips in April and half as many in May. How many in all?',
+          answer: 'In May she sold 48/2 = <<48/2=24>>24.\n48+24 = <<48+24=72>>72\n#### 72',
+        }),
         '',
         row({ id: 'q-2', question: 'A big sum?', answer: 'It is large.\n#### 1,234' }),
       ].join('\r\n') + '\r\n',
@@ -67,7 +70,11 @@ describe('JSONL problems', () => {
       ['no-answer.jsonl', `${good}\n${row({ question: 'q' })}`, /line 2: field "answer" is missing; a GSM8K row needs a non-empty "answer" string$/],
       ['no-marker.jsonl', row({ question: 'q', answer: 'it is 4' }), /line 1: the GSM8K "answer" has no "#### N" line/],
       ['empty-problem.jsonl', row({ problem: ' ', answer: '3' }), /line 1: field "problem" is " "; a MATH-500 row needs/],
-      ['neither.jsonl', row({ prompt: 'q', target: '1' }), /line 1: no "question" \(GSM8K layout\) or "problem" \(MATH-500 layout\) field \(fields: prompt, target\)/],
+      [
+        'neither.jsonl',
+        row({ prompt: 'q', target: '1' }),
+        /line 1: no "question" \(GSM8K layout\) or "problem" \(MATH-500 layout\) field \(fields: prompt, target\)/,
+      ],
       ['array.jsonl', '[1, 2]', /line 1: expected a JSON object, got an array/],
       ['empty.jsonl', '\n\n', /has no rows/],
     ];
@@ -75,7 +82,11 @@ describe('JSONL problems', () => {
       const path = file(name, text);
       fails(() => loadJsonlProblems(path), path, re);
     }
-    fails(() => loadJsonlProblems(join(dir, 'missing.jsonl')), 'cannot read', /missing\.jsonl \(ENOENT\); pass an existing JSONL file or one of arith-train, arith-validation, arith-test$/);
+    fails(
+      () => loadJsonlProblems(join(dir, 'missing.jsonl')),
+      'cannot read',
+      /missing\.jsonl \(ENOENT\); pass an existing JSONL file or one of arith-train, arith-validation, arith-test$/,
+    );
   });
 
   it('a forced layout reads only that layout', () => {

@@ -51,7 +51,10 @@ describe('studentSolution', () => {
       const lines = readLines(s.text);
       assert.equal(lines.length, p.steps.length);
       // Exactly one line is wrong, and it is the reported one.
-      assert.deepEqual(lines.flatMap((l, i) => (l.wrong ? [i] : [])), [s.slipStep]);
+      assert.deepEqual(
+        lines.flatMap((l, i) => (l.wrong ? [i] : [])),
+        [s.slipStep],
+      );
       const slip = lines[s.slipStep];
       const size = Math.abs(slip.r - slip.truth);
       assert.ok(slip.op === 'x' ? size === 1 || size === slip.a || size === slip.b : [1, 2, 10].includes(size), `${slip.a} ${slip.op} ${slip.b} = ${slip.r}`);
@@ -61,7 +64,10 @@ describe('studentSolution', () => {
         if (g.rightFrom !== null) assert.equal(lines[i].b, lines[g.rightFrom].r);
         if (i < s.slipStep!) assert.equal(lines[i].r, g.result, 'lines before the slip are the gold ones');
       });
-      assert.deepEqual(s.steps.map((x) => x.result), lines.map((l) => l.r));
+      assert.deepEqual(
+        s.steps.map((x) => x.result),
+        lines.map((l) => l.r),
+      );
       const boxed = extractAnswer(s.text)!;
       assert.equal(boxed, String(lines[lines.length - 1].r));
       assert.ok(!answersEquivalent(boxed, p.answer), `${boxed} vs ${p.answer}`);
@@ -91,7 +97,11 @@ describe('misreading (misreadRate)', () => {
   it('marks exactly the steps worded as scaling the running total', () => {
     assert.ok(scaled.length > 300 && unscaled.length > 300, `${scaled.length} scaled`);
     for (const p of problems) {
-      assert.equal(p.steps.some((s) => s.scaling), /times as many|double\.|triple\./.test(p.question), p.question);
+      assert.equal(
+        p.steps.some((s) => s.scaling),
+        /times as many|double\.|triple\./.test(p.question),
+        p.question,
+      );
       for (const s of p.steps.filter((x) => x.scaling)) assert.equal(s.op, 'x');
     }
   });
@@ -113,7 +123,10 @@ describe('misreading (misreadRate)', () => {
       assert.equal(s.slipStep, i);
       assert.equal(lines[i].op, '+');
       assert.equal(lines[i].b, p.steps[i].right, 'the number from the question, added');
-      assert.ok(lines.every((l) => !l.wrong), 'every line is right arithmetic: the error is in the reading');
+      assert.ok(
+        lines.every((l) => !l.wrong),
+        'every line is right arithmetic: the error is in the reading',
+      );
       assert.ok(!answersEquivalent(extractAnswer(s.text)!, p.answer));
       lines.forEach((l, j) => j !== i && assert.equal(l.op, p.steps[j].op));
     }
@@ -129,7 +142,8 @@ describe('misreading (misreadRate)', () => {
     assert.deepEqual(run(0, problems), run(undefined, problems));
     assert.deepEqual(run(0.9, unscaled), run(undefined, unscaled));
     const rng = mulberry32(3);
-    const share = scaled.filter((p) => studentSolution(p, { slipRate: 0, misreadRate: 0.6, rng }).steps.some((x) => x.scaling && x.op === '+')).length / scaled.length;
+    const share =
+      scaled.filter((p) => studentSolution(p, { slipRate: 0, misreadRate: 0.6, rng }).steps.some((x) => x.scaling && x.op === '+')).length / scaled.length;
     assert.ok(share > 0.45 && share < 0.6, `misread share ${share} (0.6, less the misreadings that cannot be carried)`);
     assert.throws(() => studentSolution(problems[0], { slipRate: 0, misreadRate: 2, rng }), /misreadRate must be in \[0, 1\], got 2/);
   });
@@ -143,7 +157,10 @@ describe('carrySlip', () => {
     ];
     assert.deepEqual(
       carrySlip(steps, 0, 9)!.map((s) => [s.left, s.right, s.result]),
-      [[5, 3, 9], [9, 6, 3]],
+      [
+        [5, 3, 9],
+        [9, 6, 3],
+      ],
     );
     assert.equal(carrySlip(steps, 0, 5), null, '5 - 6 would be negative');
   });

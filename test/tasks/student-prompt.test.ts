@@ -44,7 +44,16 @@ describe('studentPromptFor', () => {
   it('sends a system message when one is set, and none otherwise (the template may add its own)', async () => {
     const tok = await hfTokenizer(qwen2Files());
     const withSystem = studentPromptFor(tok, 'math', { system: 'Be brief.', instruction: '', chatTemplate: 'auto' })('1+1?');
-    assert.equal(withSystem.text, tok.applyChatTemplate!([{ role: 'system', content: 'Be brief.' }, { role: 'user', content: '1+1?' }], { addGenerationPrompt: true }));
+    assert.equal(
+      withSystem.text,
+      tok.applyChatTemplate!(
+        [
+          { role: 'system', content: 'Be brief.' },
+          { role: 'user', content: '1+1?' },
+        ],
+        { addGenerationPrompt: true },
+      ),
+    );
     const without = studentPromptFor(tok, 'math', { instruction: '', chatTemplate: 'auto' })('1+1?');
     assert.equal(without.text, tok.applyChatTemplate!([{ role: 'user', content: '1+1?' }], { addGenerationPrompt: true }));
     assert.notEqual(withSystem.text, without.text);

@@ -15,8 +15,14 @@ writeFileSync(math, '{"problem": "1/2 + 1/2?", "answer": "1"}\n');
 describe('tasks', () => {
   it('loads each task from its own source', () => {
     assert.equal(loadTaskProblems({ task: 'arith', split: 'test', count: 5 }).length, 5);
-    assert.deepEqual(loadTaskProblems({ task: 'gsm8k', file: gsm }).map((p) => p.answer), ['4']);
-    assert.deepEqual(loadTaskProblems({ task: 'math', file: math }).map((p) => p.question), ['1/2 + 1/2?']);
+    assert.deepEqual(
+      loadTaskProblems({ task: 'gsm8k', file: gsm }).map((p) => p.answer),
+      ['4'],
+    );
+    assert.deepEqual(
+      loadTaskProblems({ task: 'math', file: math }).map((p) => p.question),
+      ['1/2 + 1/2?'],
+    );
   });
 
   it('says which key to set when source and task disagree', () => {

@@ -32,7 +32,10 @@ function checkAnswer(p: ArithProblem, attempt: ReturnType<typeof studentSolution
   assert.ok(fb.phrase.endsWith(`The answer is \\boxed{${p.answer}}.`));
   // The reason redoes every gold step from the question, then compares with the attempt's answer.
   const said = extractAnswer(attempt.text)!;
-  assert.ok(fb.reason.includes(`${p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ')}.`), `${style} redoes the work: ${fb.reason}`);
+  assert.ok(
+    fb.reason.includes(`${p.steps.map((g) => `${g.left} ${g.op} ${g.right} is ${g.result}`).join(', and ')}.`),
+    `${style} redoes the work: ${fb.reason}`,
+  );
   assert.ok(fb.reason.endsWith(`I said ${said}, and that is ${attempt.correct ? 'right' : 'wrong'}.`), fb.reason);
   if (!attempt.correct) assert.ok(fb.phrase.startsWith(`So the answer is ${p.answer}, not ${said}.`), fb.phrase);
   const aug = assembleAugmented(attempt.text, fb);
@@ -76,16 +79,23 @@ describe('teacherAnswer', () => {
     assert.match(reason(right, 'self-agreement'), /^Wait\.\.\. let me (walk through|go over) my steps/);
     assert.match(reason(wrong, 'self-consultation'), /^Wait\.\.\. my mentor would ask: are you sure about that number, \d+\?/);
     assert.match(reason(right, 'self-critique'), /^Wait\.\.\. I (rushed|did not check)/);
-    assert.match(reason(wrong, 'self-conflict'), /^Wait\.\.\. let me make sure (my numbers add up|nothing conflicts)\. \d+ [-+x] \d+ is \d+(, and \d+ [-+x] \d+ is \d+)*\. I said \d+, and that is wrong\.$/);
+    assert.match(
+      reason(wrong, 'self-conflict'),
+      /^Wait\.\.\. let me make sure (my numbers add up|nothing conflicts)\. \d+ [-+x] \d+ is \d+(, and \d+ [-+x] \d+ is \d+)*\. I said \d+, and that is wrong\.$/,
+    );
   });
 
   it('opens the same way for a right and a wrong attempt: the opener never gives the verdict away', () => {
     for (const style of STYLE_NAMES) {
       const openers = (slipRate: number) =>
-        new Set(problems.slice(0, 200).map((p, i) => {
-          const a = studentSolution(p, { slipRate, rng: mulberry32(i) });
-          return parseTeacherFeedback(teacherAnswer(p, a.text, a, style, mulberry32(i)))!.reason.replace(/\d+/g, 'N').split(' N ')[0];
-        }));
+        new Set(
+          problems.slice(0, 200).map((p, i) => {
+            const a = studentSolution(p, { slipRate, rng: mulberry32(i) });
+            return parseTeacherFeedback(teacherAnswer(p, a.text, a, style, mulberry32(i)))!
+              .reason.replace(/\d+/g, 'N')
+              .split(' N ')[0];
+          }),
+        );
       assert.deepEqual([...openers(1)].sort(), [...openers(0)].sort(), style);
     }
   });
@@ -110,7 +120,11 @@ describe('pretrainCorpus', () => {
 
   it('is deterministic, uses train problems only, and mixes kinds and slip rates as asked', () => {
     assert.deepEqual(pretrainCorpus(opts), docs);
-    assert.deepEqual(docs.map((d) => d.problemId), [...byId.keys()], 'one distinct train problem per document, in dataset order');
+    assert.deepEqual(
+      docs.map((d) => d.problemId),
+      [...byId.keys()],
+      'one distinct train problem per document, in dataset order',
+    );
     const sd = (q: number, n: number) => Math.sqrt((q * (1 - q)) / n);
     assert.ok(Math.abs(teacherDocs.length / docs.length - 0.4) < 3.5 * sd(0.4, docs.length), `teacher share ${teacherDocs.length}`);
     const studentWrong = studentDocs.filter((d) => !d.correct).length / studentDocs.length;
@@ -138,7 +152,10 @@ describe('pretrainCorpus', () => {
       }
     }
     // Drills replace student documents only: the teacher documents are the same ones.
-    assert.deepEqual(withDrills.filter((d) => d.kind === 'teacher'), teacherDocs);
+    assert.deepEqual(
+      withDrills.filter((d) => d.kind === 'teacher'),
+      teacherDocs,
+    );
     assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.7 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
   });
 
@@ -165,9 +182,18 @@ describe('pretrainCorpus', () => {
     }
     for (const d of withReviews.filter((x) => x.kind === 'student')) assert.ok(!d.completion.includes('Wait'), 'students never reflect');
     // Reviews replace student documents only: the teacher and drill documents are the same ones.
-    assert.deepEqual(withReviews.filter((d) => d.kind === 'teacher'), teacherDocs);
-    assert.deepEqual(withReviews.filter((d) => d.kind === 'drill'), pretrainCorpus({ ...opts, drillFraction: 0.2 }).filter((d) => d.kind === 'drill'));
-    assert.throws(() => pretrainCorpus({ ...opts, drillFraction: 0.3, reviewFraction: 0.5 }), /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/);
+    assert.deepEqual(
+      withReviews.filter((d) => d.kind === 'teacher'),
+      teacherDocs,
+    );
+    assert.deepEqual(
+      withReviews.filter((d) => d.kind === 'drill'),
+      pretrainCorpus({ ...opts, drillFraction: 0.2 }).filter((d) => d.kind === 'drill'),
+    );
+    assert.throws(
+      () => pretrainCorpus({ ...opts, drillFraction: 0.3, reviewFraction: 0.5 }),
+      /teacherFraction \+ drillFraction \+ reviewFraction must be at most 1/,
+    );
   });
 
   it('misreadRate: student documents and the attempts teachers and reviews show misread; the teacher never does', () => {
@@ -239,7 +265,10 @@ describe('pretrainCorpus', () => {
   });
 
   it('rejects shares outside [0, 1] with a one-line DatasetError', () => {
-    assert.throws(() => pretrainCorpus({ ...opts, teacherFraction: 1.5 }), (e: unknown) => e instanceof DatasetError && /teacherFraction must be in \[0, 1\], got 1.5/.test(e.message));
+    assert.throws(
+      () => pretrainCorpus({ ...opts, teacherFraction: 1.5 }),
+      (e: unknown) => e instanceof DatasetError && /teacherFraction must be in \[0, 1\], got 1.5/.test(e.message),
+    );
     assert.throws(() => pretrainCorpus({ ...opts, teacherSlipRate: -0.1 }), DatasetError);
   });
 });

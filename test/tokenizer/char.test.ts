@@ -5,7 +5,7 @@ import { TokenizerError } from '../../src/tokenizer/errors.js';
 
 const PROBLEM =
   'Q: Tom has 12 apples, eats 3 and buys 7 more. How many now?\n' +
-  "<think>12 - 3 = 9; 9 + 7 = 16. Check: (12-3)+7 = 16 \\checkmark {ok} [x*2/4 % 5] a^2 _ #1 & @ ~ | `q` $5 'it' \"ok\" ! ;</think>\n" +
+  '<think>12 - 3 = 9; 9 + 7 = 16. Check: (12-3)+7 = 16 \\checkmark {ok} [x*2/4 % 5] a^2 _ #1 & @ ~ | `q` $5 \'it\' "ok" ! ;</think>\n' +
   'Answer: \\boxed{16}';
 
 describe('CharTokenizer', () => {

@@ -8,9 +8,24 @@ import { loadTokenizer } from '../../src/tokenizer/load.js';
 import type { ChatMessage } from '../../src/tokenizer/types.js';
 
 const HF = join(import.meta.dirname, '..', 'fixtures', 'hf');
-interface TextCase { text: string; ids: number[]; ids_no_special: number[]; decoded: string; decoded_skip_special: string }
-interface ChatCase { messages: ChatMessage[]; add_generation_prompt: boolean; text: string; ids: number[] }
-interface Expected { texts: TextCase[]; chats: ChatCase[]; special_tokens: Record<string, { id: number } | null> }
+interface TextCase {
+  text: string;
+  ids: number[];
+  ids_no_special: number[];
+  decoded: string;
+  decoded_skip_special: string;
+}
+interface ChatCase {
+  messages: ChatMessage[];
+  add_generation_prompt: boolean;
+  text: string;
+  ids: number[];
+}
+interface Expected {
+  texts: TextCase[];
+  chats: ChatCase[];
+  special_tokens: Record<string, { id: number } | null>;
+}
 
 for (const name of ['llama3', 'qwen2-bf16', 'llama-linear']) {
   describe(`${name} tokenizer (saved by transformers)`, () => {

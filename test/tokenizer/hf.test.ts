@@ -32,7 +32,10 @@ describe('HfTokenizer (byte-level BPE, Llama 3 layout)', () => {
     const tok = await loadLlama();
     const text = 'hello the 12+3 = 15, ok?';
     const ids = tok.encode(text);
-    assert.deepEqual(ids.slice(0, 4).map((id) => tok.tokenToString(id)), ['hello', ' the', ' ', '12']);
+    assert.deepEqual(
+      ids.slice(0, 4).map((id) => tok.tokenToString(id)),
+      ['hello', ' the', ' ', '12'],
+    );
     assert.equal(tok.decode(ids), text);
     assert.equal(ids.map((id) => tok.tokenToString(id)).join(''), text);
     assert.deepEqual(tok.encode(''), []);
@@ -99,10 +102,7 @@ describe('HfTokenizer (Qwen2 layout, ChatML)', () => {
   it('renders the Qwen2 chat template exactly, with its default system prompt', async () => {
     const tok = await loadQwen();
     const prompt = tok.applyChatTemplate!([{ role: 'user', content: 'What is 2+3?' }], { addGenerationPrompt: true });
-    assert.equal(
-      prompt,
-      '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n',
-    );
+    assert.equal(prompt, '<|im_start|>system\nYou are a helpful assistant.<|im_end|>\n<|im_start|>user\nWhat is 2+3?<|im_end|>\n<|im_start|>assistant\n');
     const ids = tok.encode(prompt);
     assert.equal(ids[0], qwenId('<|im_start|>'));
     assert.equal(ids.filter((id) => id === qwenId('<|im_start|>')).length, 3);
@@ -131,7 +131,13 @@ describe('HfTokenizer (Qwen2 layout, ChatML)', () => {
     const f = qwen2Files();
     const tok = new HfTokenizer({
       tokenizer: f.tokenizer,
-      config: { ...f.config, chat_template: [{ name: 'tool_use', template: 'T' }, { name: 'default', template: 'D' }] },
+      config: {
+        ...f.config,
+        chat_template: [
+          { name: 'tool_use', template: 'T' },
+          { name: 'default', template: 'D' },
+        ],
+      },
     });
     assert.equal(tok.applyChatTemplate!([]), 'D');
   });
@@ -155,7 +161,9 @@ describe('HfTokenizer (Qwen2 layout, ChatML)', () => {
       tokenizer: f.tokenizer,
       config: { ...f.config, chat_template: "{{ raise_exception('Conversation roles must alternate') }}" },
     });
-    assert.throws(() => strict.applyChatTemplate!([]), (e: Error) =>
-      e.name === 'TokenizerError' && /chat template failed.*Conversation roles must alternate/.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => strict.applyChatTemplate!([]),
+      (e: Error) => e.name === 'TokenizerError' && /chat template failed.*Conversation roles must alternate/.test(e.message) && !e.message.includes('\n'),
+    );
   });
 });

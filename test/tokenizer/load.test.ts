@@ -41,12 +41,14 @@ describe('saveTokenizer / loadTokenizer', () => {
 
   it('round-trips a Hugging Face tokenizer with its config and chat template', async () => {
     const f = qwen2Files();
-    const tok = await loadTokenizer(await writeModelDir({
-      'tokenizer.json': f.tokenizer,
-      'tokenizer_config.json': f.config,
-      'special_tokens_map.json': { eos_token: '<|im_end|>' },
-      'chat_template.jinja': '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}',
-    }));
+    const tok = await loadTokenizer(
+      await writeModelDir({
+        'tokenizer.json': f.tokenizer,
+        'tokenizer_config.json': f.config,
+        'special_tokens_map.json': { eos_token: '<|im_end|>' },
+        'chat_template.jinja': '{% for m in messages %}<{{ m.role }}>{{ m.content }}{% endfor %}',
+      }),
+    );
     const dir = await writeModelDir({});
     await saveTokenizer(tok, dir);
     const back = await loadTokenizer(dir);
@@ -60,11 +62,13 @@ describe('saveTokenizer / loadTokenizer', () => {
   it('takes special tokens missing from the config from special_tokens_map.json', async () => {
     const f = qwen2Files();
     const { eos_token: _, ...config } = f.config;
-    const tok = await loadTokenizer(await writeModelDir({
-      'tokenizer.json': f.tokenizer,
-      'tokenizer_config.json': config,
-      'special_tokens_map.json': { eos_token: { content: '<|im_end|>', special: true } },
-    }));
+    const tok = await loadTokenizer(
+      await writeModelDir({
+        'tokenizer.json': f.tokenizer,
+        'tokenizer_config.json': config,
+        'special_tokens_map.json': { eos_token: { content: '<|im_end|>', special: true } },
+      }),
+    );
     assert.equal(tok.tokenToString(tok.eosId), '<|im_end|>');
   });
 

@@ -17,7 +17,10 @@ describe('WordTokenizer', () => {
 
   it('makes words (with their leading space), numbers up to 999 and marks single tokens', () => {
     const ids = tok.encode(' Tom has 12 apples.');
-    assert.deepEqual(ids.map((i) => tok.tokenToString(i)), [' Tom', ' has', ' ', '12', ' apples', '.']);
+    assert.deepEqual(
+      ids.map((i) => tok.tokenToString(i)),
+      [' Tom', ' has', ' ', '12', ' apples', '.'],
+    );
     assert.equal(tok.encode(String(MAX_NUMBER_TOKEN)).length, 1);
     // The same number is the same token wherever it stands (the model copies ids from the question).
     assert.equal(tok.encode(' 12')[1], tok.encode('12 + 3')[0]);
@@ -29,8 +32,14 @@ describe('WordTokenizer', () => {
       assert.equal(tok.decode(ids), text);
       assert.ok(!ids.includes(tok.unkId));
     }
-    assert.deepEqual(tok.encode('1234').map((i) => tok.tokenToString(i)), ['1', '2', '3', '4']);
-    assert.deepEqual(tok.encode('007').map((i) => tok.tokenToString(i)), ['0', '0', '7']);
+    assert.deepEqual(
+      tok.encode('1234').map((i) => tok.tokenToString(i)),
+      ['1', '2', '3', '4'],
+    );
+    assert.deepEqual(
+      tok.encode('007').map((i) => tok.tokenToString(i)),
+      ['0', '0', '7'],
+    );
     // Outside ASCII: <unk>, shown as U+FFFD when special tokens are skipped, never merged away.
     assert.equal(tok.decode(tok.encode('1é2'), { skipSpecial: true }), '1\uFFFD2');
   });

@@ -14,7 +14,11 @@ before(async () => {
 //   param.mul_(1 - lr*wd); exp_avg.lerp_(grad, 1-b1); exp_avg_sq.mul_(b2).addcmul_(grad, grad, 1-b2)
 //   denom = exp_avg_sq.sqrt() / sqrt(1 - b2^t) + eps; param.addcdiv_(exp_avg, denom, -lr/(1 - b1^t))
 // ---------------------------------------------------------------------------------------------------
-interface RefParam { p: number[]; m: number[]; v: number[] }
+interface RefParam {
+  p: number[];
+  m: number[];
+  v: number[];
+}
 
 function refStep(x: RefParam, g: number[], lr: number, t: number, wd: number, b1 = 0.9, b2 = 0.999, eps = 1e-8): void {
   const bc1 = 1 - b1 ** t;
@@ -156,7 +160,13 @@ test('decay is decoupled: with zero gradients a decayed weight shrinks by exactl
 });
 
 test('default noDecay rule', () => {
-  for (const n of ['model.norm.weight', 'model.layers.3.input_layernorm.weight', 'model.layers.3.post_attention_layernorm.weight', 'model.layers.0.self_attn.k_proj.bias', 'x.layernorm.scale']) {
+  for (const n of [
+    'model.norm.weight',
+    'model.layers.3.input_layernorm.weight',
+    'model.layers.3.post_attention_layernorm.weight',
+    'model.layers.0.self_attn.k_proj.bias',
+    'x.layernorm.scale',
+  ]) {
     assert.equal(isNoDecayParam(n), true, n);
   }
   for (const n of ['model.embed_tokens.weight', 'model.layers.0.mlp.down_proj.weight', 'lm_head.weight']) assert.equal(isNoDecayParam(n), false, n);
@@ -212,7 +222,10 @@ test('getState/setState: a restored optimizer continues bit-identically', () => 
   for (const n of Object.keys(SHAPES)) {
     const x = a[n].dataSync();
     const y = b[n].dataSync();
-    assert.ok(x.every((xi, i) => Object.is(xi, y[i])), `${n} differs after restore`);
+    assert.ok(
+      x.every((xi, i) => Object.is(xi, y[i])),
+      `${n} differs after restore`,
+    );
   }
   const sa = optA.getState();
   const sb = optB.getState();

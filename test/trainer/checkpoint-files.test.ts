@@ -23,7 +23,10 @@ describe('checkpoint files', () => {
     mkdirSync(plain, { recursive: true });
     writeFileSync(join(plain, 'config.json'), '{}');
 
-    assert.deepEqual(run.checkpoints().map((c) => c.step), [4, 2]);
+    assert.deepEqual(
+      run.checkpoints().map((c) => c.step),
+      [4, 2],
+    );
     assert.equal(stateFileOf(fresh), join(fresh, 'thinktune', 'state.json'));
     assert.equal(optimizerFileOf(fresh), join(fresh, 'thinktune', 'optimizer.safetensors'));
     assert.equal(optimizerFileOf(old), join(old, 'optimizer.safetensors'));

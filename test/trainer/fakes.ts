@@ -5,7 +5,10 @@ import type { TemplateSet, TeacherPromptInput } from '../../src/prompts/template
 export class OracleTeacher implements Teacher {
   readonly description = 'oracle (test)';
   calls = 0;
-  constructor(private readonly answers: Map<string, string>, private readonly broken = false) {}
+  constructor(
+    private readonly answers: Map<string, string>,
+    private readonly broken = false,
+  ) {}
 
   async feedback(_t: TemplateSet, reqs: TeacherPromptInput[]): Promise<TeacherReply[]> {
     this.calls += reqs.length;

@@ -40,7 +40,11 @@ async function runAll(t: Trainer): Promise<TrainEvent[]> {
   return events;
 }
 
-const steps = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+const steps = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).step as number);
 /** "done/total" of each headless step line in `out` (format: src/trainer/print.ts). */
 const stepLines = (out: string) =>
   out.split('\n').flatMap((l) => {
@@ -108,7 +112,10 @@ test('SIGKILLs timed into saves and at a random moment: the resumed run ends bit
     const killAfter = (ms: number) => {
       let armed = false;
       return (_line: string, kill: () => void) => {
-        if (!armed) { armed = true; setTimeout(kill, ms); }
+        if (!armed) {
+          armed = true;
+          setTimeout(kill, ms);
+        }
       };
     };
     const randomMs = Math.floor(Math.random() * 3000);
@@ -126,10 +133,15 @@ test('SIGKILLs timed into saves and at a random moment: the resumed run ends bit
       const want = readSafetensors(join(final(reference), file));
       const got = readSafetensors(join(final(run), file));
       assert.deepEqual([...got.keys()], [...want.keys()]);
-      for (const [name, t] of want) assert.ok(Buffer.from(got.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), `${file} ${name} differs (random kill after ${randomMs} ms)`);
+      for (const [name, t] of want)
+        assert.ok(Buffer.from(got.get(name)!.data.buffer).equals(Buffer.from(t.data.buffer)), `${file} ${name} differs (random kill after ${randomMs} ms)`);
     }
     assert.deepEqual(steps(join(run, 'metrics.jsonl')), [0, 1, 2, 3], 'each step once');
-    const rewards = (d: string) => readFileSync(join(d, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).reward as number);
+    const rewards = (d: string) =>
+      readFileSync(join(d, 'rollouts.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).reward as number);
     assert.deepEqual(rewards(run), rewards(reference));
   } finally {
     rmSync(dir, { recursive: true, force: true });
@@ -144,7 +156,10 @@ test('non-finite losses are skipped and reported; repeated ones stop the run wit
     const w = events.findIndex((e) => e.type === 'warning' && /non-finite/.test(e.message));
     assert.ok(w > 0);
     // The warning follows its step's event and names it as users count steps: index i is step i + 1.
-    const skipped = events.slice(0, w).filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step').at(-1)!;
+    const skipped = events
+      .slice(0, w)
+      .filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step')
+      .at(-1)!;
     assert.match((events[w] as { message: string }).message, new RegExp(`^step ${skipped.step + 1}: non-finite`));
     const fatal = events.find((e) => e.type === 'fatal');
     assert.ok(fatal && /in a row had a non-finite loss; stopping/.test((fatal as { message: string }).message));
@@ -156,16 +171,17 @@ test('non-finite losses are skipped and reported; repeated ones stop the run wit
 
 test('a teacher server that fails or hangs mid-run means "no feedback", a warning per step, and its error in rollouts.jsonl', async () => {
   // Both answer the 1-token start-up check (checkEndpoint), then fail every feedback request.
-  const failing = (feedback: (res: ServerResponse) => void) => createServer((req, res) => {
-    let body = '';
-    req.on('data', (d) => (body += d));
-    req.on('end', () => {
-      if (JSON.parse(body).max_tokens === 1) {
-        res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ choices: [{ message: { content: 'OK' } }] }));
-      } else feedback(res);
+  const failing = (feedback: (res: ServerResponse) => void) =>
+    createServer((req, res) => {
+      let body = '';
+      req.on('data', (d) => (body += d));
+      req.on('end', () => {
+        if (JSON.parse(body).max_tokens === 1) {
+          res.setHeader('content-type', 'application/json');
+          res.end(JSON.stringify({ choices: [{ message: { content: 'OK' } }] }));
+        } else feedback(res);
+      });
     });
-  });
   const broken = failing((res) => {
     res.writeHead(500, { 'content-type': 'application/json' });
     res.end(JSON.stringify({ error: { message: 'CUDA out of memory' } }));
@@ -175,7 +191,10 @@ test('a teacher server that fails or hangs mid-run means "no feedback", a warnin
   for (const s of servers) await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()));
   const dir = mkdtempSync(join(tmpdir(), 'tt-teacher-'));
   try {
-    const cases: [ReturnType<typeof createServer>, RegExp][] = [[broken, /failed after 2 attempts: HTTP 500: CUDA out of memory$/], [slow, /failed after 2 attempts: no answer within 300 ms$/]];
+    const cases: [ReturnType<typeof createServer>, RegExp][] = [
+      [broken, /failed after 2 attempts: HTTP 500: CUDA out of memory$/],
+      [slow, /failed after 2 attempts: no answer within 300 ms$/],
+    ];
     for (const [server, error] of cases) {
       const url = `http://127.0.0.1:${(server.address() as { port: number }).port}/v1`;
       const config = parseTrainConfig(base({ teacher: { kind: 'openai', url, model: 'm', timeoutMs: 300, retries: 1 }, run: { totalSteps: 2, saveEvery: 0 } }));
@@ -185,7 +204,10 @@ test('a teacher server that fails or hangs mid-run means "no feedback", a warnin
       assert.equal(stepEvents.length, 2, 'training continued');
       const chosen = stepEvents.reduce((n, e) => n + (e.metrics['guidance/chosen'] ?? 0), 0);
       assert.ok(chosen > 0);
-      assert.equal(stepEvents.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0), chosen);
+      assert.equal(
+        stepEvents.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0),
+        chosen,
+      );
       const fb = events.find((e) => e.type === 'teacher-feedback') as Extract<TrainEvent, { type: 'teacher-feedback' }>;
       assert.match(fb.text, error);
       // The headless output says so once per step that had failures, before that step's line.
@@ -196,11 +218,17 @@ test('a teacher server that fails or hangs mid-run means "no feedback", a warnin
       assert.equal(warnings.length, stepsWithCalls.length, lines.join('\n'));
       for (const e of stepsWithCalls) {
         const n = e.metrics['guidance/chosen'];
-        const at = lines.findIndex((l) => l.startsWith(`warning: teacher: ${n} of ${n} calls failed at step ${e.step + 1}: teacher at ${url} failed after 2 attempts`));
+        const at = lines.findIndex((l) =>
+          l.startsWith(`warning: teacher: ${n} of ${n} calls failed at step ${e.step + 1}: teacher at ${url} failed after 2 attempts`),
+        );
         assert.ok(at >= 0 && lines[at + 1].startsWith(`step ${e.step + 1}/2 `), lines.join('\n'));
       }
       // rollouts.jsonl keeps the reason, the server's words included.
-      const reasons = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).noFeedbackReason).filter((r) => r !== null);
+      const reasons = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l).noFeedbackReason)
+        .filter((r) => r !== null);
       assert.equal(reasons.length, chosen);
       for (const r of reasons) assert.match(r, new RegExp(`^teacher-error: teacher at ${url.replace(/[.]/g, '\\.')} ${error.source}`));
     }
@@ -227,20 +255,35 @@ test('OpenAITeacher talks to an OpenAI-compatible server with a concurrency limi
       setTimeout(() => {
         inFlight--;
         res.setHeader('content-type', 'application/json');
-        res.end(JSON.stringify({ choices: [{ message: { content: '<opinion>correct</opinion> <reason>Wait... fine.</reason> <phrase>\\boxed{1}</phrase>' } }] }));
+        res.end(
+          JSON.stringify({ choices: [{ message: { content: '<opinion>correct</opinion> <reason>Wait... fine.</reason> <phrase>\\boxed{1}</phrase>' } }] }),
+        );
       }, 30);
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   try {
-    const t = new OpenAITeacher({ url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/`, model: 'qwen', timeoutMs: 2000, retries: 0, concurrency: 2, maxNewTokens: 50 });
-    const replies = await t.feedback(loadTemplates('prompts'), Array.from({ length: 5 }, (_, i) => ({ question: `Q${i}?`, response: 'R.', styles: ['self-agreement' as const] })));
+    const t = new OpenAITeacher({
+      url: `http://127.0.0.1:${(server.address() as { port: number }).port}/v1/`,
+      model: 'qwen',
+      timeoutMs: 2000,
+      retries: 0,
+      concurrency: 2,
+      maxNewTokens: 50,
+    });
+    const replies = await t.feedback(
+      loadTemplates('prompts'),
+      Array.from({ length: 5 }, (_, i) => ({ question: `Q${i}?`, response: 'R.', styles: ['self-agreement' as const] })),
+    );
     assert.ok(replies.every((r) => r.ok));
     assert.equal(peak, 2);
     const first = seen[0] as { model: string; temperature: number; messages: { role: string; content: string }[] };
     assert.equal(first.model, 'qwen');
     assert.equal(first.temperature, 0, 'greedy teacher decoding');
-    assert.deepEqual(first.messages.map((m) => m.role), ['system', 'user']);
+    assert.deepEqual(
+      first.messages.map((m) => m.role),
+      ['system', 'user'],
+    );
   } finally {
     server.close();
   }
@@ -251,7 +294,10 @@ test('an unwritable run folder is a one-line error; a failed checkpoint leaves t
   try {
     writeFileSync(join(dir, 'not-a-folder'), 'x');
     const config = parseTrainConfig(base({ run: { totalSteps: 2 } }));
-    await assert.rejects(Trainer.create({ config, runDir: join(dir, 'not-a-folder', 'run') }), (e: Error) => /cannot write run folder/.test(e.message) && !e.message.includes('\n'));
+    await assert.rejects(
+      Trainer.create({ config, runDir: join(dir, 'not-a-folder', 'run') }),
+      (e: Error) => /cannot write run folder/.test(e.message) && !e.message.includes('\n'),
+    );
     // Block step-2's checkpoint folder with unrelated content: the save is refused, step-1 survives.
     const runDir = join(dir, 'run');
     mkdirSync(join(runDir, 'checkpoints', 'step-2'), { recursive: true });

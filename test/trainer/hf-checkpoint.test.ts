@@ -37,16 +37,30 @@ test('a GSM8K run on an HF chat model: chat-template prompts, eot stops, an HF c
     for await (const e of trainer.run()) assert.notEqual(e.type, 'fatal', JSON.stringify(e));
     trainer.dispose();
 
-    const rollouts = readFileSync(join(dir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RolloutRecord);
+    const rollouts = readFileSync(join(dir, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RolloutRecord);
     assert.ok(rollouts.every((r) => r.prompt.startsWith('<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\n')));
     assert.ok(rollouts.every((r) => r.prompt.endsWith('<|start_header_id|>assistant<|end_header_id|>\n\n')));
     // The model ends its turn with <|eot_id|>, which only generation_config.json names: rollouts terminate.
     assert.ok(rollouts.filter((r) => r.terminated).length >= rollouts.length / 2, 'most rollouts stop on <|eot_id|>');
-    assert.ok(rollouts.some((r) => r.guided), 'terminated rollouts are eligible for the teacher');
+    assert.ok(
+      rollouts.some((r) => r.guided),
+      'terminated rollouts are eligible for the teacher',
+    );
 
     const ck = join(dir, 'checkpoints', 'step-2');
     const files = readdirSync(ck).sort();
-    assert.deepEqual(files, ['chat_template.jinja', 'config.json', 'generation_config.json', 'model.safetensors', 'thinktune', 'tokenizer.json', 'tokenizer_config.json']);
+    assert.deepEqual(files, [
+      'chat_template.jinja',
+      'config.json',
+      'generation_config.json',
+      'model.safetensors',
+      'thinktune',
+      'tokenizer.json',
+      'tokenizer_config.json',
+    ]);
     assert.deepEqual(readdirSync(join(ck, 'thinktune')).sort(), ['optimizer.safetensors', 'state.json']);
     // config.json written back in the layout it was read in: every original key, rope_parameters kept.
     const original = json(join(MODEL, 'config.json'));
@@ -78,7 +92,9 @@ test('a BF16 save says bfloat16 in config.json, under the key the original used'
     assert.equal(saved.dtype, 'bfloat16');
     assert.equal(saved.torch_dtype, undefined);
     assert.equal(saved.rope_parameters.rope_theta, json(join(FIXTURES, 'qwen2-bf16', 'config.json')).rope_parameters.rope_theta);
-    const header = readFileSync(join(dir, 'out', 'model.safetensors')).subarray(8, 200).toString('utf8');
+    const header = readFileSync(join(dir, 'out', 'model.safetensors'))
+      .subarray(8, 200)
+      .toString('utf8');
     assert.match(header, /"dtype":"BF16"/);
     loaded.model.dispose();
   } finally {

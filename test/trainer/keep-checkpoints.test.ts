@@ -74,9 +74,15 @@ test('saves on request (while paused and between steps) are kept through rotatio
     for await (const e of t.run()) {
       events.push(e);
       // After step 1: pause, then save while paused (step-1, 'on request'), then go on.
-      if (e.type === 'step' && e.step === 0) { t.command({ type: 'pause' }); t.command({ type: 'save' }); }
+      if (e.type === 'step' && e.step === 0) {
+        t.command({ type: 'pause' });
+        t.command({ type: 'save' });
+      }
       if (e.type === 'state' && e.state === 'paused') paused = true;
-      if (e.type === 'checkpoint' && paused) { paused = false; t.command({ type: 'resume' }); }
+      if (e.type === 'checkpoint' && paused) {
+        paused = false;
+        t.command({ type: 'resume' });
+      }
       // After step 3: a save between steps lands with step 4's checkpoint.
       if (e.type === 'step' && e.step === 2) t.command({ type: 'save' });
     }

@@ -10,7 +10,10 @@ import type { StudentPromptFn } from '../../src/tasks/student-prompt.js';
 
 // One token per character of the question, plus BOS.
 const prompt: StudentPromptFn = (q) => ({ text: q, ids: [0, ...Array.from(q, () => 1)] });
-const problems = [{ id: 'a', question: 'x'.repeat(10), answer: '1' }, { id: 'long', question: 'x'.repeat(40), answer: '2' }];
+const problems = [
+  { id: 'a', question: 'x'.repeat(10), answer: '1' },
+  { id: 'long', question: 'x'.repeat(40), answer: '2' },
+];
 
 describe('checkRunFits', () => {
   const model = presetConfig('tiny', 16, { max_position_embeddings: 128 });
@@ -26,12 +29,18 @@ describe('checkRunFits', () => {
 
   it('refuses one that cannot fit, in one line naming the numbers and the keys to change', () => {
     const config = parseTrainConfig({ grpo: { maxNewTokens: 64 }, teacher: { maxNewTokens: 64 } });
-    assert.throws(() => checkRunFits(model, problems, prompt, config), (e: Error) => {
-      assert.equal(e.message.split('\n').length, 1);
-      assert.match(e.message, /longest prompt \(long, 41 tokens\) \+ grpo\.maxNewTokens \(64\) \+ teacher\.maxNewTokens \(64\) \+ 1 = 170 tokens, but the student has 128 positions/);
-      assert.match(e.message, /lower grpo\.maxNewTokens or teacher\.maxNewTokens/);
-      return true;
-    });
+    assert.throws(
+      () => checkRunFits(model, problems, prompt, config),
+      (e: Error) => {
+        assert.equal(e.message.split('\n').length, 1);
+        assert.match(
+          e.message,
+          /longest prompt \(long, 41 tokens\) \+ grpo\.maxNewTokens \(64\) \+ teacher\.maxNewTokens \(64\) \+ 1 = 170 tokens, but the student has 128 positions/,
+        );
+        assert.match(e.message, /lower grpo\.maxNewTokens or teacher\.maxNewTokens/);
+        return true;
+      },
+    );
   });
 });
 
@@ -40,7 +49,10 @@ describe('checkTeacherFits', () => {
   // A local teacher whose prompt is one token per character, with 2048 positions.
   const seen: string[][] = [];
   const teacher = (layout: 'short' | 'paper'): Teacher => ({
-    description: 'fake', layout, feedback: async () => [], dispose: () => {},
+    description: 'fake',
+    layout,
+    feedback: async () => [],
+    dispose: () => {},
     promptRoom: (_t, input) => (seen.push([...input.styles]), { tokens: input.question.length + 100 * input.styles.length, positions: 2048 }),
   });
 
@@ -53,7 +65,15 @@ describe('checkTeacherFits', () => {
 
   it('refuses a teacher that cannot hold its prompt, a response and its answer, in one line', () => {
     const config = parseTrainConfig({ grpo: { maxNewTokens: 1024 }, teacher: { maxNewTokens: 600 } });
-    assert.throws(() => checkTeacherFits(teacher('paper'), templates, problems, config), /the teacher cannot fit its prompts: its prompt \(paper layout\) for the longest question \(long\) is 440 tokens, \+ a response of up to grpo\.maxNewTokens \(1024\) \+ teacher\.maxNewTokens \(600\) = 2064, but the teacher has 2048 positions/);
-    checkTeacherFits(teacher('paper'), templates, problems, parseTrainConfig({ guidance: { enabled: false }, grpo: { maxNewTokens: 1024 }, teacher: { maxNewTokens: 600 } }));
+    assert.throws(
+      () => checkTeacherFits(teacher('paper'), templates, problems, config),
+      /the teacher cannot fit its prompts: its prompt \(paper layout\) for the longest question \(long\) is 440 tokens, \+ a response of up to grpo\.maxNewTokens \(1024\) \+ teacher\.maxNewTokens \(600\) = 2064, but the teacher has 2048 positions/,
+    );
+    checkTeacherFits(
+      teacher('paper'),
+      templates,
+      problems,
+      parseTrainConfig({ guidance: { enabled: false }, grpo: { maxNewTokens: 1024 }, teacher: { maxNewTokens: 600 } }),
+    );
   });
 });

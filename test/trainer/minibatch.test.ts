@@ -46,8 +46,16 @@ function batch(): Rollout[] {
 
 function settings(over: Partial<UpdateSettings> = {}): UpdateSettings {
   return {
-    loss: { ...DEFAULT_POLICY_LOSS_CONFIG }, masks: { teacherMask: 'whole-response', maskTruncated: false },
-    miniBatches: 2, numIterations: 1, temperature: 0.7, lr: 0.05, maxGradNorm: 1, padId: 0, seed: 9, ...over,
+    loss: { ...DEFAULT_POLICY_LOSS_CONFIG },
+    masks: { teacherMask: 'whole-response', maskTruncated: false },
+    miniBatches: 2,
+    numIterations: 1,
+    temperature: 0.7,
+    lr: 0.05,
+    maxGradNorm: 1,
+    padId: 0,
+    seed: 9,
+    ...over,
   };
 }
 
@@ -56,8 +64,14 @@ const seqOf = (r: Rollout) => [...r.promptIds, ...completionIds(r)];
 describe('splitGroups / planMiniBatches', () => {
   it('deals shuffled groups into near-equal mini-batches, the same for the same seed', () => {
     const a = splitGroups(7, 3, mulberry32(5));
-    assert.deepEqual(a.map((m) => m.length), [3, 2, 2]);
-    assert.deepEqual(a.flat().sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6]);
+    assert.deepEqual(
+      a.map((m) => m.length),
+      [3, 2, 2],
+    );
+    assert.deepEqual(
+      a.flat().sort((x, y) => x - y),
+      [0, 1, 2, 3, 4, 5, 6],
+    );
     assert.deepEqual(splitGroups(7, 3, mulberry32(5)), a);
     const seeds = [1, 2, 3, 4, 5, 6].map((s) => JSON.stringify(splitGroups(7, 3, mulberry32(s))));
     assert.ok(new Set(seeds).size > 1, 'the split depends on the seed');
@@ -65,7 +79,10 @@ describe('splitGroups / planMiniBatches', () => {
 
   it('keeps one mini-batch whole without drawing, and refuses more mini-batches than groups', () => {
     let draws = 0;
-    assert.deepEqual(splitGroups(3, 1, () => (draws++, 0.5)), [[0, 1, 2]]);
+    assert.deepEqual(
+      splitGroups(3, 1, () => (draws++, 0.5)),
+      [[0, 1, 2]],
+    );
     assert.equal(draws, 0);
     assert.throws(() => splitGroups(2, 4, mulberry32(1)), /grpo\.miniBatches \(4\) is more than the 2 prompt groups.*raise data\.promptsPerStep/);
   });
@@ -75,7 +92,10 @@ describe('splitGroups / planMiniBatches', () => {
     const plan = planMiniBatches(groupOf, 2, 3, mulberry32(3));
     assert.equal(plan.length, 3);
     for (const pass of plan) {
-      assert.deepEqual(pass.flat().sort((x, y) => x - y), [0, 1, 2, 3, 4, 5, 6, 7]);
+      assert.deepEqual(
+        pass.flat().sort((x, y) => x - y),
+        [0, 1, 2, 3, 4, 5, 6, 7],
+      );
       for (const mb of pass) for (const i of mb) assert.ok(mb.includes(i ^ 1), 'a group is never split');
     }
   });
@@ -106,7 +126,11 @@ test('mini-batches: old log-probs from before the first step, the second mini-ba
   const opt2 = new AdamW({ weightDecay: 0 });
   const first = u0.rows.map((b) => rollouts[b]);
   updatePolicy({ student: replay, reference: null, optimizer: opt2 }, first, { ...s, miniBatches: 1 });
-  const theta1 = sequenceLogprobs(replay, u1.rows.map((b) => seqOf(rollouts[b])), { temperature: 0.7 });
+  const theta1 = sequenceLogprobs(
+    replay,
+    u1.rows.map((b) => seqOf(rollouts[b])),
+    { temperature: 0.7 },
+  );
   let departed = 0;
   const clips = { low: 0, high: 0, ordinary: 0 };
   u1.rows.forEach((b, k) => {
@@ -136,7 +160,11 @@ test('mini-batches: old log-probs from before the first step, the second mini-ba
   assert.ok(Math.abs(out.policy!['clip_ratio/high_mean'] - clips.high / ordinary) < 1e-12);
   // Each step normalises by its own mini-batch's loss tokens.
   const lossTokens = lossTokensPerRow(out.full);
-  for (const u of out.updates) assert.equal(u.normalizers.tokens, u.rows.reduce((n, b) => n + lossTokens[b], 0));
+  for (const u of out.updates)
+    assert.equal(
+      u.normalizers.tokens,
+      u.rows.reduce((n, b) => n + lossTokens[b], 0),
+    );
   assert.ok(!out.skipped && Number.isFinite(out.loss) && Number.isFinite(out.gradNorm));
   [student, replay].forEach((m) => m.dispose());
   [opt, opt2].forEach((o) => o.dispose());
@@ -159,7 +187,15 @@ test('numIterations passes each go through every mini-batch', () => {
   const student = model();
   const opt = new AdamW({ weightDecay: 0 });
   const out = updatePolicy({ student, reference: null, optimizer: opt }, batch(), settings({ numIterations: 2 }));
-  assert.deepEqual(out.updates.map((u) => [u.pass, u.miniBatch]), [[0, 0], [0, 1], [1, 0], [1, 1]]);
+  assert.deepEqual(
+    out.updates.map((u) => [u.pass, u.miniBatch]),
+    [
+      [0, 0],
+      [0, 1],
+      [1, 0],
+      [1, 1],
+    ],
+  );
   assert.equal(opt.stepCount, 4);
   // Later passes are off-policy against the same theta_0 log-probs.
   assert.ok(out.updates[2].ratio.some((x) => x !== 0 && Math.abs(x - 1) > 1e-3));
@@ -180,9 +216,15 @@ test("Dr. GRPO's divisor is the constant rows x maxCompletionTokens, truncated (
   assert.deepEqual(n, { tokens: 6, sequences: 2, rows: 3 });
   const student = model();
   const opt = new AdamW({ weightDecay: 0 });
-  const out = updatePolicy({ student, reference: null, optimizer: opt }, rollouts, settings({
-    miniBatches: 1, masks, loss: { ...DEFAULT_POLICY_LOSS_CONFIG, lossType: 'seq-mean-token-sum-norm', maxCompletionTokens: L },
-  }));
+  const out = updatePolicy(
+    { student, reference: null, optimizer: opt },
+    rollouts,
+    settings({
+      miniBatches: 1,
+      masks,
+      loss: { ...DEFAULT_POLICY_LOSS_CONFIG, lossType: 'seq-mean-token-sum-norm', maxCompletionTokens: L },
+    }),
+  );
   // On-policy, so each loss token contributes -A: (4 * -1 + 2 * 0.5) / (3 rows * 16), not / (2 * 16).
   assert.ok(Math.abs(out.loss - (-4 + 1) / (3 * L)) < 1e-9, `loss ${out.loss}`);
   student.dispose();
@@ -202,12 +244,18 @@ test('entropy: the sampling policy over completion tokens only, split guided / u
       if (!pack.mask[b * pack.T + t]) continue;
       const x = h[b * pack.T + t];
       const kinds: (keyof typeof sums)[] = t >= r.promptIds.length - 1 ? ['all', r.guided ? 'guided' : 'unguided'] : ['prompt'];
-      for (const k of kinds) { sums[k][0] += x; sums[k][1]++; }
+      for (const k of kinds) {
+        sums[k][0] += x;
+        sums[k][1]++;
+      }
     }
   });
   const m = (k: keyof typeof sums) => sums[k][0] / sums[k][1];
   const out = updatePolicy({ student, reference: null, optimizer: opt }, rollouts, settings());
-  assert.equal(sums.all[1], rollouts.reduce((n, r) => n + completionIds(r).length, 0));
+  assert.equal(
+    sums.all[1],
+    rollouts.reduce((n, r) => n + completionIds(r).length, 0),
+  );
   assert.ok(Math.abs(out.entropy.all! - m('all')) < 1e-5);
   assert.ok(Math.abs(out.entropy.guided! - m('guided')) < 1e-5);
   assert.ok(Math.abs(out.entropy.unguided! - m('unguided')) < 1e-5);
@@ -251,16 +299,21 @@ test('a ThinkTuning run with two mini-batches per step: two AdamW steps a step, 
     const dir = mkdtempSync(join(tmpdir(), 'tt-mb-'));
     try {
       const config = parseTrainConfig({
-        model: { checkpoint: tinyWorldModel() }, data: { promptsPerStep: 2 },
+        model: { checkpoint: tinyWorldModel() },
+        data: { promptsPerStep: 2 },
         grpo: { groupSize: 4, maxNewTokens: 32, miniBatches: 2 },
         guidance: { initPct: 0.5, minPct: 0.4, offThreshold: 0.3 },
-        optim: { lr: 1e-2 }, run: { totalSteps: 4, saveEvery: 0, seed: 3 },
+        optim: { lr: 1e-2 },
+        run: { totalSteps: 4, saveEvery: 0, seed: 3 },
       });
       const teacher = new OracleTeacher(new Map(loadProblems('arith-train', { count: 20000 }).map((p) => [p.question, p.answer])));
       const t = await Trainer.create({ config, runDir: dir, teacher });
       for await (const e of t.run()) void e;
       t.dispose();
-      return readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      return readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
@@ -269,9 +322,13 @@ test('a ThinkTuning run with two mini-batches per step: two AdamW steps a step, 
   assert.equal(metrics.length, 4);
   for (const m of metrics) {
     assert.equal(m['perf/optimizer_steps'], 2);
-    for (const k of ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'entropy', 'entropy/unguided', 'loss', 'grad_norm']) assert.ok(Number.isFinite(m[k]), `${k} = ${m[k]}`);
+    for (const k of ['clip_ratio/low_mean', 'clip_ratio/high_mean', 'entropy', 'entropy/unguided', 'loss', 'grad_norm'])
+      assert.ok(Number.isFinite(m[k]), `${k} = ${m[k]}`);
   }
-  assert.ok(metrics.some((m) => m['entropy/guided'] !== null), 'some step had guided rollouts');
+  assert.ok(
+    metrics.some((m) => m['entropy/guided'] !== null),
+    'some step had guided rollouts',
+  );
   const counts = metrics.map((m) => m['mem/num_tensors']);
   assert.equal(new Set(counts.slice(1)).size, 1, `tensor counts ${counts}`);
   // Seeded split: a rerun gives the same numbers.

@@ -34,10 +34,11 @@ async function serve(handler: (res: ServerResponse, n: number, seen: Seen) => vo
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1`;
-  const close = () => new Promise<void>((r) => {
-    server.closeAllConnections();
-    server.close(() => r());
-  });
+  const close = () =>
+    new Promise<void>((r) => {
+      server.closeAllConnections();
+      server.close(() => r());
+    });
   return { url, seen, close };
 }
 
@@ -51,8 +52,15 @@ const completion = (content: unknown) => ({ choices: [{ message: { role: 'assist
 function teacher(url: string, over: Partial<OpenAITeacherOptions> = {}) {
   const sleeps: number[] = [];
   const t = new OpenAITeacher({
-    url, model: 'qwen', timeoutMs: 5000, retries: 2, concurrency: 1, maxNewTokens: 50,
-    sleep: async (ms) => void sleeps.push(ms), random: () => 0, ...over,
+    url,
+    model: 'qwen',
+    timeoutMs: 5000,
+    retries: 2,
+    concurrency: 1,
+    maxNewTokens: 50,
+    sleep: async (ms) => void sleeps.push(ms),
+    random: () => 0,
+    ...over,
   });
   return { t, sleeps };
 }
@@ -88,15 +96,30 @@ test('the start-up check fails loudly on a server that is down, after its retrie
   const s = await serve(() => {});
   await s.close(); // the port is now refused
   const { t, sleeps } = teacher(s.url);
-  await checkFails(t, new RegExp(`^teacher qwen at ${s.url.replace(/[.]/g, '\\.')} cannot answer \\(3 attempts\\): fetch failed \\(ECONNREFUSED\\); start the server`));
+  await checkFails(
+    t,
+    new RegExp(`^teacher qwen at ${s.url.replace(/[.]/g, '\\.')} cannot answer \\(3 attempts\\): fetch failed \\(ECONNREFUSED\\); start the server`),
+  );
   assert.equal(sleeps.length, 2, 'connection refused is retried: a server may be starting');
 });
 
-test('the start-up check carries the server\'s message for a wrong model (404), a bad request (400) and a rejected key (401), without retrying', async () => {
+test("the start-up check carries the server's message for a wrong model (404), a bad request (400) and a rejected key (401), without retrying", async () => {
   const cases: [number, unknown, RegExp][] = [
-    [404, { object: 'error', message: 'The model `qwn` does not exist.', type: 'NotFoundError', code: 404 }, /cannot answer: HTTP 404: The model `qwn` does not exist\.; check teacher\.url .* and teacher\.model$/],
-    [400, { error: { message: "The model 'x' does not exist", type: 'invalid_request_error' } }, /cannot answer: HTTP 400: The model 'x' does not exist; check teacher\.model/],
-    [401, { error: { message: 'Incorrect API key provided: sk-xx***' } }, /HTTP 401: Incorrect API key provided: sk-xx\*\*\*; put the server's key in the environment variable that teacher\.apiKeyEnv names$/],
+    [
+      404,
+      { object: 'error', message: 'The model `qwn` does not exist.', type: 'NotFoundError', code: 404 },
+      /cannot answer: HTTP 404: The model `qwn` does not exist\.; check teacher\.url .* and teacher\.model$/,
+    ],
+    [
+      400,
+      { error: { message: "The model 'x' does not exist", type: 'invalid_request_error' } },
+      /cannot answer: HTTP 400: The model 'x' does not exist; check teacher\.model/,
+    ],
+    [
+      401,
+      { error: { message: 'Incorrect API key provided: sk-xx***' } },
+      /HTTP 401: Incorrect API key provided: sk-xx\*\*\*; put the server's key in the environment variable that teacher\.apiKeyEnv names$/,
+    ],
     [400, { error: 'model "llama9" not found, try pulling it first' }, /HTTP 400: model "llama9" not found, try pulling it first/], // Ollama
   ];
   for (const [status, body, re] of cases) {
@@ -115,10 +138,19 @@ test('the start-up check carries the server\'s message for a wrong model (404), 
 test('the start-up check names an HTML page, text that is not JSON, and JSON that is not a completion', async () => {
   const html = '<!DOCTYPE html><html><head><title>Open WebUI</title><script>var x = 1;</script></head><body><h1>Welcome</h1></body></html>';
   const cases: [(res: ServerResponse) => void, RegExp][] = [
-    [(res) => (res.writeHead(200, { 'content-type': 'text/html' }), res.end(html)), /HTTP 200 with an HTML page, not JSON \("Open WebUI Welcome"\); teacher\.url must be the API base/],
+    [
+      (res) => (res.writeHead(200, { 'content-type': 'text/html' }), res.end(html)),
+      /HTTP 200 with an HTML page, not JSON \("Open WebUI Welcome"\); teacher\.url must be the API base/,
+    ],
     [(res) => (res.writeHead(200, { 'content-type': 'text/plain' }), res.end('OK then')), /HTTP 200 with text that is not JSON \("OK then"\)/],
     [(res) => json(res, 200, { models: ['a'] }), /the reply has no choices list: \{"models":\["a"\]\}/],
-    [(res) => (res.writeHead(502, { 'content-type': 'text/html' }), res.end('<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>')), /\(3 attempts\): HTTP 502: 502 Bad Gateway nginx; see the server's log$/],
+    [
+      (res) => (
+        res.writeHead(502, { 'content-type': 'text/html' }),
+        res.end('<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>')
+      ),
+      /\(3 attempts\): HTTP 502: 502 Bad Gateway nginx; see the server's log$/,
+    ],
   ];
   for (const [handler, re] of cases) {
     const s = await serve(handler);
@@ -132,17 +164,25 @@ test('the start-up check names an HTML page, text that is not JSON, and JSON tha
 
 test('a malformed URL and an unresolvable host fail the check with the fix', async () => {
   const bad = teacher('not a url');
-  await checkFails(bad.t, /cannot answer: Failed to parse URL from not a url\/chat\/completions \(ERR_INVALID_URL\); set teacher\.url to the server's base URL/);
+  await checkFails(
+    bad.t,
+    /cannot answer: Failed to parse URL from not a url\/chat\/completions \(ERR_INVALID_URL\); set teacher\.url to the server's base URL/,
+  );
   assert.deepEqual(bad.sleeps, [], 'a malformed URL is not retried');
   // DNS through an injected fetch: the sandbox may have no resolver to ask.
   const dns = (async () => {
     throw Object.assign(new TypeError('fetch failed'), { cause: Object.assign(new Error('getaddrinfo ENOTFOUND gpu-box'), { code: 'ENOTFOUND' }) });
   }) as unknown as typeof fetch;
-  await checkFails(teacher('https://gpu-box/v1', { fetchImpl: dns, retries: 0 }).t, /cannot answer: fetch failed \(ENOTFOUND\); check the host name in teacher\.url$/);
+  await checkFails(
+    teacher('https://gpu-box/v1', { fetchImpl: dns, retries: 0 }).t,
+    /cannot answer: fetch failed \(ENOTFOUND\); check the host name in teacher\.url$/,
+  );
 });
 
-test('a non-2xx reply keeps the server\'s message: HTTP 400: The model \'x\' does not exist; other 4xx fail at once', async () => {
-  const s = await serve((res) => json(res, 400, { error: { message: "The model 'x' does not exist", type: 'invalid_request_error', code: 'model_not_found' } }));
+test("a non-2xx reply keeps the server's message: HTTP 400: The model 'x' does not exist; other 4xx fail at once", async () => {
+  const s = await serve((res) =>
+    json(res, 400, { error: { message: "The model 'x' does not exist", type: 'invalid_request_error', code: 'model_not_found' } }),
+  );
   try {
     const { t, sleeps } = teacher(s.url);
     const [reply] = await t.feedback(templates, [req]);
@@ -166,14 +206,22 @@ test('5xx is retried with exponential backoff and jitter, capped; then it succee
   }
   // Equal jitter: the wait lies in [ceiling / 2, ceiling].
   const err = new TeacherCallError('x', true, '');
-  assert.equal(backoffMs(0, err, () => 0), 250);
-  assert.equal(backoffMs(10, err, () => 0.5), BACKOFF_CAP_MS * 0.75);
+  assert.equal(
+    backoffMs(0, err, () => 0),
+    250,
+  );
+  assert.equal(
+    backoffMs(10, err, () => 0.5),
+    BACKOFF_CAP_MS * 0.75,
+  );
 });
 
 test('429 waits for Retry-After, in seconds or as an HTTP date, capped at 30 s', async () => {
   const now = Date.parse('2025-01-01T00:00:00Z');
   const after = ['2', new Date(now + 3000).toUTCString(), '999'];
-  const s = await serve((res, n) => (n <= 3 ? json(res, 429, { error: { message: 'Rate limit reached' } }, { 'retry-after': after[n - 1] }) : json(res, 200, completion(FEEDBACK))));
+  const s = await serve((res, n) =>
+    n <= 3 ? json(res, 429, { error: { message: 'Rate limit reached' } }, { 'retry-after': after[n - 1] }) : json(res, 200, completion(FEEDBACK)),
+  );
   try {
     const { t, sleeps } = teacher(s.url, { retries: 3, now: () => now });
     assert.deepEqual(await t.feedback(templates, [req]), [{ ok: true, text: FEEDBACK }]);
@@ -231,7 +279,9 @@ test('a reply past the byte cap fails that call, whether it declares its length 
   try {
     const { t, sleeps } = teacher(s.url, { maxReplyBytes: 64 * 1024 });
     const first = await t.feedback(templates, [req]);
-    assert.deepEqual(first, [{ ok: false, error: `teacher at ${s.url} failed: the reply is larger than the 65536-byte cap (100059 bytes); the server ignored max_tokens` }]);
+    assert.deepEqual(first, [
+      { ok: false, error: `teacher at ${s.url} failed: the reply is larger than the 65536-byte cap (100059 bytes); the server ignored max_tokens` },
+    ]);
     const second = await t.feedback(templates, [req]);
     assert.match(!second[0].ok ? second[0].error : '', /failed: the reply is larger than the 65536-byte cap \(more than 65536 bytes\)/);
     assert.deepEqual(sleeps, [], 'not retried: it would come back as large');
@@ -272,7 +322,10 @@ test('a 200 without message content is an error naming what came back, not retri
   try {
     const { t, sleeps } = teacher(s.url);
     const [reply] = await t.feedback(templates, [req]);
-    assert.match(!reply.ok ? reply.error : '', /failed: the reply has no choices\[0\]\.message\.content: \{"choices":\[\{"message":\{"content":null,"tool_calls":\[\]\}\}\]\}$/);
+    assert.match(
+      !reply.ok ? reply.error : '',
+      /failed: the reply has no choices\[0\]\.message\.content: \{"choices":\[\{"message":\{"content":null,"tool_calls":\[\]\}\}\]\}$/,
+    );
     assert.deepEqual(sleeps, []);
   } finally {
     await s.close();

@@ -22,7 +22,16 @@ const metrics: StepMetrics = {
 };
 
 const start = (over: Partial<Extract<TrainEvent, { type: 'run-start' }>> = {}): TrainEvent => ({
-  type: 'run-start', runDir: 'runs/demo', runName: 'demo', totalSteps: 4, startStep: 0, backend: 'wasm', backendReason: 'no WebGPU', config: {}, resumedFrom: null, ...over,
+  type: 'run-start',
+  runDir: 'runs/demo',
+  runName: 'demo',
+  totalSteps: 4,
+  startStep: 0,
+  backend: 'wasm',
+  backendReason: 'no WebGPU',
+  config: {},
+  resumedFrom: null,
+  ...over,
 });
 
 const texts = (p: ProgressPrinter, events: TrainEvent[]) => events.map((e) => p.line(e)?.text ?? null);
@@ -35,7 +44,10 @@ test('the first step prints "step 1/4" and the last "step 4/4", with step time a
     lines[1],
     'step 1/4  reward 0.531 (guided 0.613, unguided 0.480)  teacher 2/6 (pct 0.250)  adv std 0.812  kl 1.2e-3  entropy 1.234  len 123  gnorm 0.412  |  1234 tok/s  3.5s/step  ETA 11s', // 3 left x 3.5 s
   );
-  assert.deepEqual(lines.slice(1).map((l) => /^step (\d\/4) .* ETA (\S+)$/.exec(l!)?.slice(1).join(' ')), ['1/4 11s', '2/4 7.0s', '3/4 3.5s', '4/4 0.0s']);
+  assert.deepEqual(
+    lines.slice(1).map((l) => /^step (\d\/4) .* ETA (\S+)$/.exec(l!)?.slice(1).join(' ')),
+    ['1/4 11s', '2/4 7.0s', '3/4 3.5s', '4/4 0.0s'],
+  );
 });
 
 test('the ETA is the steps left x the mean of the recent step times; a new run forgets the old one', () => {
@@ -81,9 +93,17 @@ test('run-level lines, their levels, and the events that print nothing', () => {
   const cases: [TrainEvent, string | null, string?][] = [
     [{ type: 'checkpoint', step: 2, path: 'runs/demo/checkpoints/step-2' }, 'checkpoint saved at step 2: runs/demo/checkpoints/step-2'],
     [{ type: 'templates', version: 2, changed: ['hint.md', 'critique.md'], error: null }, 'templates v2 in force: hint.md, critique.md'],
-    [{ type: 'templates', version: 1, changed: [], error: 'hint.md: is empty' }, 'warning: template edit rejected, v1 stays in force: hint.md: is empty', 'warning'],
+    [
+      { type: 'templates', version: 1, changed: [], error: 'hint.md: is empty' },
+      'warning: template edit rejected, v1 stays in force: hint.md: is empty',
+      'warning',
+    ],
     [{ type: 'setting', key: 'guidance.minPct', value: 0.1, ok: true, error: null }, 'set guidance.minPct = 0.1'],
-    [{ type: 'setting', key: 'model.dim', value: 8, ok: false, error: 'model.dim cannot change' }, 'warning: set model.dim rejected: model.dim cannot change', 'warning'],
+    [
+      { type: 'setting', key: 'model.dim', value: 8, ok: false, error: 'model.dim cannot change' },
+      'warning: set model.dim rejected: model.dim cannot change',
+      'warning',
+    ],
     [{ type: 'state', state: 'paused' }, 'state: paused'],
     [{ type: 'warning', message: 'teacher slow' }, 'warning: teacher slow', 'warning'],
     [{ type: 'fatal', message: 'out of memory' }, 'error: out of memory', 'error'],
@@ -105,7 +125,11 @@ test('parseProgressLine reads back what the printer writes, and nothing else', (
   p.line(start());
   const read = (e: TrainEvent) => parseProgressLine(p.line(e)!.text);
   assert.deepEqual(read({ type: 'step', step: 0, metrics }), { kind: 'step', done: 1, total: 4 });
-  assert.deepEqual(read({ type: 'checkpoint', step: 1, path: '/tmp/a b/checkpoints/step-1' }), { kind: 'checkpoint', step: 1, path: '/tmp/a b/checkpoints/step-1' });
+  assert.deepEqual(read({ type: 'checkpoint', step: 1, path: '/tmp/a b/checkpoints/step-1' }), {
+    kind: 'checkpoint',
+    step: 1,
+    path: '/tmp/a b/checkpoints/step-1',
+  });
   assert.deepEqual(read({ type: 'done', step: 3, reason: 'nan' }), { kind: 'done', step: 3, reason: 'nan' });
   assert.deepEqual(read({ type: 'fatal', message: 'disk full: no space' }), { kind: 'error', message: 'disk full: no space' });
   assert.deepEqual(parseProgressLine(stepLine({ done: 2, total: null, metrics: {}, stepS: null, etaS: null })), { kind: 'step', done: 2, total: null });

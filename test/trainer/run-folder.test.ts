@@ -38,7 +38,11 @@ async function runAll(t: Trainer): Promise<TrainEvent[]> {
   return events;
 }
 
-const steps = (dir: string) => readFileSync(join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l).step as number);
+const steps = (dir: string) =>
+  readFileSync(join(dir, 'metrics.jsonl'), 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l).step as number);
 const warnings = (events: TrainEvent[]) => events.flatMap((e) => (e.type === 'warning' ? [e.message] : []));
 const fresh = () => mkdtempSync(join(tmpdir(), 'tt-folder-'));
 
@@ -54,7 +58,10 @@ test('a run folder in use by a live process is refused with its PID; a dead hold
     assert.equal(existsSync(join(dir, 'config.json')), false, 'nothing was written');
     // Another host's lock cannot be checked from here: refused too, with how to clear it.
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: 1, host: 'elsewhere', started: 'x' }));
-    await assert.rejects(Trainer.create({ config: parseTrainConfig(raw()), runDir: dir }), /in use by process 1 on elsewhere .*delete .*run\.lock if it is gone/);
+    await assert.rejects(
+      Trainer.create({ config: parseTrainConfig(raw()), runDir: dir }),
+      /in use by process 1 on elsewhere .*delete .*run\.lock if it is gone/,
+    );
 
     const dead = spawnSync(process.execPath, ['-e', '0']).pid!;
     writeFileSync(join(dir, LOCK_FILE), JSON.stringify({ pid: dead, host: hostname(), started: 'then' }));
@@ -75,7 +82,9 @@ test('two headless trains on one --run-dir: the second is refused while the firs
   writeFileSync(cfg, JSON.stringify({ ...raw(), run: { ...raw().run, totalSteps: 200, saveEvery: 0 } }));
   const run = join(dir, 'run');
   const bin = join(import.meta.dirname, '../../src/cli/main.ts');
-  const first = spawn(process.execPath, ['--import', 'tsx', bin, 'train', '--headless', '--backend', 'cpu', '--config', cfg, '--run-dir', run], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const first = spawn(process.execPath, ['--import', 'tsx', bin, 'train', '--headless', '--backend', 'cpu', '--config', cfg, '--run-dir', run], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   try {
     // Wait until the first one is training (its first step line), then start the second.
     await new Promise<void>((resolve, reject) => {
@@ -86,7 +95,11 @@ test('two headless trains on one --run-dir: the second is refused while the firs
       });
       first.on('exit', () => reject(new Error(`first run exited early:\n${out}`)));
     });
-    const second = spawnSync(process.execPath, ['--import', 'tsx', bin, 'train', '--headless', '--backend', 'cpu', '--config', cfg, '--run-dir', run, '--resume'], { encoding: 'utf8' });
+    const second = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', bin, 'train', '--headless', '--backend', 'cpu', '--config', cfg, '--run-dir', run, '--resume'],
+      { encoding: 'utf8' },
+    );
     assert.equal(second.status, 1, second.stderr + second.stdout);
     assert.match(second.stderr, new RegExp(`^thinktune: .* is in use by process ${first.pid} `, 'm'));
   } finally {
@@ -101,11 +114,16 @@ test('a new run in a folder that holds one is refused; --overwrite starts it ove
     await runAll(await Trainer.create({ config: parseTrainConfig({ ...raw(), run: { ...raw().run, saveEvery: 0 } }), runDir: dir, maxSteps: 2 }));
     await assert.rejects(
       Trainer.create({ config: parseTrainConfig(raw()), runDir: dir }),
-      new RegExp(`${dir} already holds a run \\(2 steps in metrics.jsonl, newest checkpoint step-2\\); continue it with --resume, start it over with --overwrite`),
+      new RegExp(
+        `${dir} already holds a run \\(2 steps in metrics.jsonl, newest checkpoint step-2\\); continue it with --resume, start it over with --overwrite`,
+      ),
     );
     assert.deepEqual(steps(dir), [0, 1], 'the refused start touched nothing');
     const over = await runAll(await Trainer.create({ config: parseTrainConfig(raw()), runDir: dir, overwrite: true, maxSteps: 1 }));
-    assert.ok(warnings(over).some((w) => w.startsWith(`--overwrite: removed the earlier run in ${dir} (2 steps`)), warnings(over).join('\n'));
+    assert.ok(
+      warnings(over).some((w) => w.startsWith(`--overwrite: removed the earlier run in ${dir} (2 steps`)),
+      warnings(over).join('\n'),
+    );
     assert.deepEqual(steps(dir), [0]);
     assert.deepEqual(readdirSync(join(dir, 'checkpoints')), ['step-1'], 'the old checkpoints are gone');
 
@@ -119,7 +137,7 @@ test('a new run in a folder that holds one is refused; --overwrite starts it ove
   }
 });
 
-test('--resume takes the run\'s saved config; --set may change only mid-run keys, and says so', async () => {
+test("--resume takes the run's saved config; --set may change only mid-run keys, and says so", async () => {
   const dir = fresh();
   try {
     const cfgFile = join(dir, 'c.json');
@@ -135,11 +153,20 @@ test('--resume takes the run\'s saved config; --set may change only mid-run keys
     assert.deepEqual(plain.changes, []);
     // The flags it was started with change nothing; a key that shapes the run is refused, naming it.
     assert.deepEqual(runConfig({ configFile: cfgFile, sets: ['grpo.groupSize=3'], runDir: run, resume: true }).changes, []);
-    assert.throws(() => runConfig({ sets: ['grpo.groupSize=8'], runDir: run, resume: true }), /--resume: --set grpo\.groupSize=8 sets grpo\.groupSize to 8, but the run was trained with 3 and grpo\.groupSize cannot change on resume/);
+    assert.throws(
+      () => runConfig({ sets: ['grpo.groupSize=8'], runDir: run, resume: true }),
+      /--resume: --set grpo\.groupSize=8 sets grpo\.groupSize to 8, but the run was trained with 3 and grpo\.groupSize cannot change on resume/,
+    );
     assert.throws(() => runConfig({ sets: ['run.totalSteps=150'], runDir: run, resume: true }), /run\.totalSteps cannot change on resume/);
-    assert.throws(() => runConfig({ configFile: cfgFile, runDir: run, resume: true }), /--resume: --config .*c\.json sets grpo\.groupSize to 2, but the run was trained with 3/);
+    assert.throws(
+      () => runConfig({ configFile: cfgFile, runDir: run, resume: true }),
+      /--resume: --config .*c\.json sets grpo\.groupSize to 2, but the run was trained with 3/,
+    );
     assert.throws(() => runConfig({ sets: ['optim.lrr=1'], runDir: run, resume: true }), /optim\.lrr/);
-    assert.throws(() => runConfig({ runDir: join(dir, 'nowhere'), resume: true }), /--resume: there is no run folder .*nowhere; pass the --run-dir of an earlier run/);
+    assert.throws(
+      () => runConfig({ runDir: join(dir, 'nowhere'), resume: true }),
+      /--resume: there is no run folder .*nowhere; pass the --run-dir of an earlier run/,
+    );
     assert.equal(existsSync(join(dir, 'nowhere')), false, '--resume does not create a folder');
     assert.throws(() => runConfig({ resume: true }), /--resume needs --run-dir DIR/);
 
@@ -147,7 +174,10 @@ test('--resume takes the run\'s saved config; --set may change only mid-run keys
     const lr = runConfig({ sets: ['optim.lr=2e-5'], runDir: run, resume: true });
     assert.deepEqual(lr.changes, [{ key: 'optim.lr', from: parseTrainConfig({}).optim.lr, to: 2e-5, via: '--set' }]);
     const events = await runAll(await Trainer.create({ config: lr.config, runDir: run, resume: true, resumeChanges: lr.changes, maxSteps: 1 }));
-    assert.ok(events.some((e) => e.type === 'setting' && e.key === 'optim.lr' && e.value === 2e-5 && e.ok), 'the change is reported');
+    assert.ok(
+      events.some((e) => e.type === 'setting' && e.key === 'optim.lr' && e.value === 2e-5 && e.ok),
+      'the change is reported',
+    );
     assert.equal(JSON.parse(readFileSync(join(run, 'config.json'), 'utf8')).optim.lr, 2e-5);
     assert.deepEqual(steps(run), [0, 1]);
   } finally {
@@ -178,8 +208,14 @@ test('--resume falls back from a damaged newest checkpoint to the newest whole o
     const start = events.find((e) => e.type === 'run-start');
     assert.ok(start?.type === 'run-start' && start.startStep === 1 && start.resumedFrom === ck(1));
     const w = warnings(events);
-    assert.ok(w.some((m) => /^checkpoint step-3 is damaged \(.*state\.json is not valid JSON.*\); moved it to .*step-3\.damaged-.* and resumed from step-1$/.test(m)), w.join('\n'));
-    assert.ok(w.some((m) => /^checkpoint step-2 is damaged \(.*optimizer\.safetensors.*\); moved it to .*step-2\.damaged-/.test(m)), w.join('\n'));
+    assert.ok(
+      w.some((m) => /^checkpoint step-3 is damaged \(.*state\.json is not valid JSON.*\); moved it to .*step-3\.damaged-.* and resumed from step-1$/.test(m)),
+      w.join('\n'),
+    );
+    assert.ok(
+      w.some((m) => /^checkpoint step-2 is damaged \(.*optimizer\.safetensors.*\); moved it to .*step-2\.damaged-/.test(m)),
+      w.join('\n'),
+    );
     assert.deepEqual(steps(dir), [0, 1, 2], 'steps 2 and 3 ran again, once each');
     const names = readdirSync(join(dir, 'checkpoints')).sort();
     assert.equal(names.filter((n) => n.includes('.damaged-')).length, 2, names.join(' '));
@@ -200,10 +236,22 @@ test('an OpenAI teacher that cannot answer stops the run at start with one line,
   const dir = fresh();
   const { createServer } = await import('node:net');
   // A port that was free a moment ago and is closed now: connection refused.
-  const port = await new Promise<number>((res) => { const s = createServer().listen(0, '127.0.0.1', () => { const p = (s.address() as { port: number }).port; s.close(() => res(p)); }); });
+  const port = await new Promise<number>((res) => {
+    const s = createServer().listen(0, '127.0.0.1', () => {
+      const p = (s.address() as { port: number }).port;
+      s.close(() => res(p));
+    });
+  });
   try {
-    const config = parseTrainConfig({ ...raw(), guidance: { enabled: true }, teacher: { kind: 'openai', url: `http://127.0.0.1:${port}/v1`, model: 'm', retries: 0 } });
-    await assert.rejects(Trainer.create({ config, runDir: dir }), new RegExp(`^RunDirError: teacher m at http://127\\.0\\.0\\.1:${port}/v1 cannot answer: .*ECONNREFUSED`));
+    const config = parseTrainConfig({
+      ...raw(),
+      guidance: { enabled: true },
+      teacher: { kind: 'openai', url: `http://127.0.0.1:${port}/v1`, model: 'm', retries: 0 },
+    });
+    await assert.rejects(
+      Trainer.create({ config, runDir: dir }),
+      new RegExp(`^RunDirError: teacher m at http://127\\.0\\.0\\.1:${port}/v1 cannot answer: .*ECONNREFUSED`),
+    );
     assert.equal(existsSync(join(dir, 'metrics.jsonl')), false);
     assert.equal(existsSync(join(dir, LOCK_FILE)), false, 'a failed start releases the lock');
   } finally {

@@ -40,8 +40,16 @@ const batch = (): Rollout[] => [
 
 // temperature 0.7 and miniBatches 2 are RL settings: the SFT step must ignore both.
 const settings = (over: Partial<UpdateSettings> = {}): UpdateSettings => ({
-  loss: { ...DEFAULT_POLICY_LOSS_CONFIG }, masks: { teacherMask: 'teacher-only', maskTruncated: true },
-  miniBatches: 2, numIterations: 1, temperature: 0.7, lr: 0.05, maxGradNorm: 1, padId: 0, seed: 9, ...over,
+  loss: { ...DEFAULT_POLICY_LOSS_CONFIG },
+  masks: { teacherMask: 'teacher-only', maskTruncated: true },
+  miniBatches: 2,
+  numIterations: 1,
+  temperature: 0.7,
+  lr: 0.05,
+  maxGradNorm: 1,
+  padId: 0,
+  seed: 9,
+  ...over,
 });
 
 const params = (m: CausalLM) => Object.fromEntries(Object.entries(m.params).map(([k, v]) => [k, Array.from(v.dataSync())]));
@@ -51,7 +59,10 @@ test('the loss is the mean cross-entropy over every completion token of the guid
   const student = model();
   // By hand: score the two guided sequences at temperature 1 and average -logp over their 6 + 4 completion tokens.
   const guided = [rollouts[1], rollouts[2]];
-  const logps = sequenceLogprobs(student, guided.map((r) => [...r.promptIds, ...completionIds(r)]));
+  const logps = sequenceLogprobs(
+    student,
+    guided.map((r) => [...r.promptIds, ...completionIds(r)]),
+  );
   const completionLogps = guided.flatMap((r, i) => Array.from(logps[i].slice(-completionIds(r).length)));
   assert.equal(completionLogps.length, 10);
   const byHand = -completionLogps.reduce((a, b) => a + b, 0) / 10;
@@ -77,7 +88,9 @@ test('the loss is the mean cross-entropy over every completion token of the guid
   const seqs = guided.map((r) => [...r.promptIds, ...completionIds(r)]);
   const packed = packSequences(seqs, 0);
   const mask = new Float32Array(packed.B * packed.T);
-  guided.forEach((r, b) => { for (let j = 0; j < completionIds(r).length; j++) mask[b * packed.T + r.promptIds.length + j - 1] = 1; });
+  guided.forEach((r, b) => {
+    for (let j = 0; j < completionIds(r).length; j++) mask[b * packed.T + r.promptIds.length + j - 1] = 1;
+  });
   const ref = trainStep(twin, twinOpt, packed, crossEntropyLoss(mask), { lr: 0.05, maxGradNorm: 1 });
   assert.ok(Math.abs(ref.loss - byHand) < 1e-5);
   const [a, b] = [params(student), params(twin)];
@@ -106,8 +119,16 @@ test('no guided rollout: no update at all (weights, optimiser and metrics say so
   assert.deepEqual(objectiveMetrics(sft, out), { 'sft/rows': 0, 'sft/tokens': 0 });
   assert.deepEqual(objectiveMetrics(parseTrainConfig({}), out), {});
   // Without the teacher there is nothing to learn from: one line that says how to fix it.
-  assert.throws(() => objectiveUpdate(parseTrainConfig({ run: { objective: 'sft-guided' }, guidance: { enabled: false } }), { student, reference: null, optimizer: opt }, rollouts, settings()),
-    /run\.objective is sft-guided but guidance\.enabled is false.*set guidance\.enabled=true/);
+  assert.throws(
+    () =>
+      objectiveUpdate(
+        parseTrainConfig({ run: { objective: 'sft-guided' }, guidance: { enabled: false } }),
+        { student, reference: null, optimizer: opt },
+        rollouts,
+        settings(),
+      ),
+    /run\.objective is sft-guided but guidance\.enabled is false.*set guidance\.enabled=true/,
+  );
   student.dispose();
   opt.dispose();
 });
@@ -116,23 +137,33 @@ test('a tiny sft-guided run: the teacher on at step 1 only, so step 1 trains and
   const dir = mkdtempSync(join(tmpdir(), 'tt-sft-'));
   try {
     const config = parseTrainConfig({
-      model: { checkpoint: tinyWorldModel() }, data: { promptsPerStep: 2 }, grpo: { groupSize: 4, maxNewTokens: 32 },
+      model: { checkpoint: tinyWorldModel() },
+      data: { promptsPerStep: 2 },
+      grpo: { groupSize: 4, maxNewTokens: 32 },
       // pct 0.5 at step 0, then minPct 0.01 <= offThreshold 0.3: the teacher is off from step 1.
       guidance: { initPct: 0.5, minPct: 0.01, offThreshold: 0.3, decaySteps: 1 },
-      optim: { lr: 1e-3 }, run: { totalSteps: 2, saveEvery: 0, seed: 3, objective: 'sft-guided' },
+      optim: { lr: 1e-3 },
+      run: { totalSteps: 2, saveEvery: 0, seed: 3, objective: 'sft-guided' },
     });
     const teacher = new OracleTeacher(new Map(loadProblems('arith-train', { count: 20000 }).map((p) => [p.question, p.answer])));
     const t = await Trainer.create({ config, runDir: dir, teacher });
     for await (const e of t.run()) void e;
     t.dispose();
-    const read = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const read = (f: string) =>
+      readFileSync(join(dir, f), 'utf8')
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l));
     const metrics = read('metrics.jsonl');
     const rollouts = read('rollouts.jsonl') as RolloutRecord[];
     assert.equal(metrics.length, 2);
     const guided0 = rollouts.filter((r) => r.step === 0 && r.guided);
     assert.ok(guided0.length > 0, 'the oracle guided some rollouts at step 1');
     assert.equal(metrics[0]['sft/rows'], guided0.length);
-    assert.equal(metrics[0]['sft/tokens'], guided0.reduce((n, r) => n + r.studentTokens + r.teacherTokens + 1, 0));
+    assert.equal(
+      metrics[0]['sft/tokens'],
+      guided0.reduce((n, r) => n + r.studentTokens + r.teacherTokens + 1, 0),
+    );
     assert.equal(metrics[0]['perf/optimizer_steps'], 1);
     assert.ok(Number.isFinite(metrics[0].loss));
     for (const r of guided0) assert.ok(r.teacherTokenWeights!.every((w) => w === 1));

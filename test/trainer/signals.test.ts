@@ -35,14 +35,23 @@ function runCli(args: string[], onLine: (line: string, send: (s: NodeJS.Signals)
 
 function setup(dir: string): { cfgFile: string; runDir: string } {
   const cfgFile = join(dir, 'config.json');
-  writeFileSync(cfgFile, JSON.stringify({
-    model: { checkpoint: modelDir }, data: { promptsPerStep: 2 }, grpo: { groupSize: 3, maxNewTokens: 24 },
-    guidance: { enabled: false }, run: { totalSteps: 12, saveEvery: 0, seed: 5 },
-  }));
+  writeFileSync(
+    cfgFile,
+    JSON.stringify({
+      model: { checkpoint: modelDir },
+      data: { promptsPerStep: 2 },
+      grpo: { groupSize: 3, maxNewTokens: 24 },
+      guidance: { enabled: false },
+      run: { totalSteps: 12, saveEvery: 0, seed: 5 },
+    }),
+  );
   return { cfgFile, runDir: join(dir, 'run') };
 }
 
-for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
+for (const [signal, exitCode] of [
+  ['SIGINT', 130],
+  ['SIGTERM', 143],
+] as const) {
   test(`${signal} stops at the next step boundary, saves a checkpoint, prints how to resume, exits ${exitCode}`, { timeout: 120_000 }, async () => {
     const dir = mkdtempSync(join(tmpdir(), 'tt-signal-'));
     try {
@@ -50,10 +59,16 @@ for (const [signal, exitCode] of [['SIGINT', 130], ['SIGTERM', 143]] as const) {
       let sent = false;
       const r = await runCli(['train', '--headless', '--config', cfgFile, '--run-dir', runDir], (line, send) => {
         const p = parseProgressLine(line);
-        if (!sent && p?.kind === 'step' && p.done === 1) { sent = true; send(signal); }
+        if (!sent && p?.kind === 'step' && p.done === 1) {
+          sent = true;
+          send(signal);
+        }
       });
       assert.equal(r.code, exitCode, r.out);
-      const done = r.out.split('\n').map(parseProgressLine).find((p) => p?.kind === 'done');
+      const done = r.out
+        .split('\n')
+        .map(parseProgressLine)
+        .find((p) => p?.kind === 'done');
       assert.ok(done?.kind === 'done' && done.reason === 'stopped', r.out);
       assert.ok(done.step < 12, 'it stopped early');
       assert.ok(existsSync(join(runDir, 'checkpoints', `step-${done.step}`, 'model.safetensors')), r.out);

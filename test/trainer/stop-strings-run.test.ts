@@ -29,12 +29,24 @@ test('a stop string ends rollouts, cuts their text, and keeps them from the teac
     const trainer = await Trainer.create({ config, runDir: dir, teacher });
     for await (const e of trainer.run()) assert.notEqual(e.type, 'fatal');
     trainer.dispose();
-    const rollouts = readFileSync(join(dir, 'rollouts.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as RolloutRecord);
+    const rollouts = readFileSync(join(dir, 'rollouts.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as RolloutRecord);
     const cut = rollouts.filter((r) => r.endedBy === 'stop-string');
     assert.ok(cut.length > 0, 'some rollouts stopped on "="');
-    assert.ok(cut.every((r) => r.terminated && !r.truncated), 'a stop string terminates a rollout');
-    assert.ok(rollouts.every((r) => !r.text.includes('=')), 'no text keeps the stop string or what follows it');
-    assert.ok(cut.every((r) => !r.guided), 'a rollout cut by a stop string has no end token: not eligible');
+    assert.ok(
+      cut.every((r) => r.terminated && !r.truncated),
+      'a stop string terminates a rollout',
+    );
+    assert.ok(
+      rollouts.every((r) => !r.text.includes('=')),
+      'no text keeps the stop string or what follows it',
+    );
+    assert.ok(
+      cut.every((r) => !r.guided),
+      'a rollout cut by a stop string has no end token: not eligible',
+    );
     assert.ok(rollouts.filter((r) => r.guided).every((r) => r.endedBy === 'end-token'));
   } finally {
     rmSync(dir, { recursive: true, force: true });

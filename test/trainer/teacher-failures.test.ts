@@ -21,15 +21,20 @@ const scripted = (replies: TeacherReply[]): Teacher => ({
   dispose() {},
 });
 
-test('a chosen rollout keeps the teacher\'s error, or its unparseable reply as written', async () => {
+test("a chosen rollout keeps the teacher's error, or its unparseable reply as written", async () => {
   const group = [0, 1, 2].map((s) => ({ ...rollout(0, s, [1], [5], 0), studentText: 'x' }));
   const replies: TeacherReply[] = [
     { ok: true, text: 'I think it is\nfine.' },
-    { ok: false, error: 'teacher at http://h/v1 failed: HTTP 400: The model \'x\' does not exist' },
+    { ok: false, error: "teacher at http://h/v1 failed: HTTP 400: The model 'x' does not exist" },
     { ok: true, text: FEEDBACK },
   ];
   const tok = CharTokenizer.fromAlphabet(DEFAULT_ALPHABET);
-  const out = await guideRollouts([group], scripted(replies), templates, tok, () => 0.5, { pct: 1, styles: ['self-agreement'], styleMix: 'round-robin', counter: 0 });
+  const out = await guideRollouts([group], scripted(replies), templates, tok, () => 0.5, {
+    pct: 1,
+    styles: ['self-agreement'],
+    styleMix: 'round-robin',
+    counter: 0,
+  });
   assert.equal(out.chosen, 3);
   assert.equal(out.noFeedback, 2);
   const reasons = new Map(group.map((r) => [r.sample, r.noFeedbackReason]));
@@ -45,9 +50,29 @@ test('a long unparseable reply is kept up to SAVED_REPLY_CHARS, with how much wa
 });
 
 const record = (sample: number, over: Partial<RolloutRecord>): RolloutRecord => ({
-  step: 3, group: 0, sample, promptId: 'p0', prompt: 'q', text: 't', studentSpan: [0, 1], teacherSpan: null, studentTokens: 1,
-  teacherTokens: 0, guided: false, style: null, feedback: null, noFeedbackReason: null, reward: 0, rewards: {}, advantage: 0,
-  terminated: true, truncated: false, answer: '1', teacherTokenWeights: null, templateVersion: 1, ...over,
+  step: 3,
+  group: 0,
+  sample,
+  promptId: 'p0',
+  prompt: 'q',
+  text: 't',
+  studentSpan: [0, 1],
+  teacherSpan: null,
+  studentTokens: 1,
+  teacherTokens: 0,
+  guided: false,
+  style: null,
+  feedback: null,
+  noFeedbackReason: null,
+  reward: 0,
+  rewards: {},
+  advantage: 0,
+  terminated: true,
+  truncated: false,
+  answer: '1',
+  teacherTokenWeights: null,
+  templateVersion: 1,
+  ...over,
 });
 
 test('a step whose teacher calls failed gives one warning with the count and the first error', () => {

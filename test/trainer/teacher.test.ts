@@ -10,9 +10,7 @@ import { STYLE_NAMES, loadTemplates, renderTeacherChat, renderTeacherPrompt, typ
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { HfTokenizer } from '../../src/tokenizer/hf.js';
 import type { Tokenizer } from '../../src/tokenizer/types.js';
-import {
-  LocalTeacher, OpenAITeacher, encodeTeacherPrompt, isBuiltinWorldTokenizer, teacherPromptText,
-} from '../../src/trainer/teacher.js';
+import { LocalTeacher, OpenAITeacher, encodeTeacherPrompt, isBuiltinWorldTokenizer, teacherPromptText } from '../../src/trainer/teacher.js';
 import { FIRST_ADDED_ID, llama3Files, qwen2Files } from '../tokenizer/hf-fixture.js';
 
 before(async () => {
@@ -46,7 +44,16 @@ test('a tokenizer with a chat template gets system = instruction, user = the res
   const prompt = teacherPromptText(tok, templates, req, 'paper');
   const { system, user } = renderTeacherChat(templates, req, { layout: 'paper' });
   assert.equal(prompt.chat, true);
-  assert.equal(prompt.text, tok.applyChatTemplate!([{ role: 'system', content: system }, { role: 'user', content: user }], { addGenerationPrompt: true }));
+  assert.equal(
+    prompt.text,
+    tok.applyChatTemplate!(
+      [
+        { role: 'system', content: system },
+        { role: 'user', content: user },
+      ],
+      { addGenerationPrompt: true },
+    ),
+  );
   assert.ok(prompt.text.startsWith(`<|begin_of_text|><|start_header_id|>system<|end_header_id|>\n\n${templates.instruction.text}<|eot_id|>`));
   assert.ok(prompt.text.endsWith('Feedback:<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n'));
   for (const s of STYLE_NAMES) assert.ok(prompt.text.includes(templates.styles[s].text), `${s} example in the user turn`);
@@ -56,7 +63,7 @@ test('a rendered chat template is encoded without a second BOS; a plain prompt g
   const tok = llama3();
   const chat = encodeTeacherPrompt(tok, teacherPromptText(tok, templates, request(), 'paper'));
   assert.equal(chat[0], LLAMA3_BOS);
-  assert.equal(chat.filter((id) => id === LLAMA3_BOS).length, 1, 'one BOS, the template\'s');
+  assert.equal(chat.filter((id) => id === LLAMA3_BOS).length, 1, "one BOS, the template's");
   const plain = encodeTeacherPrompt(tok, { text: 'Question: 1 + 1?', chat: false });
   assert.equal(plain[0], LLAMA3_BOS);
   // Qwen2 has no BOS at all: the ChatML text starts with <|im_start|>.
@@ -72,7 +79,7 @@ test('a tokenizer without a chat template gets the layout as one text, BOS first
   assert.equal(encodeTeacherPrompt(tok, prompt)[0], tok.bosId);
 });
 
-test('the layout of a local teacher: short for the built-in tokenizers, the paper\'s otherwise, unless given', () => {
+test("the layout of a local teacher: short for the built-in tokenizers, the paper's otherwise, unless given", () => {
   const tok = llama3();
   const model = tinyModel(tok, 64);
   const c = chars();
@@ -111,13 +118,16 @@ test('a local teacher stops at any of its stop ids and drops that id from the te
   }
 });
 
-test('a prompt too long for the model is one answer\'s error naming the layout and the fix', async () => {
+test("a prompt too long for the model is one answer's error naming the layout and the fix", async () => {
   const tok = llama3();
   const model = tinyModel(tok, 256);
   try {
     const [reply] = await new LocalTeacher(model, tok, 16, 'hf').feedback(templates, [request()]);
     assert.equal(reply.ok, false);
-    assert.match(!reply.ok ? reply.error : '', /^teacher prompt \(paper layout\) is \d+ tokens; with 16 new tokens it exceeds the model's 256 positions; lower teacher\.maxNewTokens or shorten the templates in prompts$/);
+    assert.match(
+      !reply.ok ? reply.error : '',
+      /^teacher prompt \(paper layout\) is \d+ tokens; with 16 new tokens it exceeds the model's 256 positions; lower teacher\.maxNewTokens or shorten the templates in prompts$/,
+    );
   } finally {
     model.dispose();
   }
@@ -134,7 +144,10 @@ test('the OpenAI teacher sends the paper layout as system + user by default', as
   assert.equal(paper.layout, 'paper');
   assert.deepEqual(await paper.feedback(templates, [request()]), [{ ok: true, text: 'ok' }]);
   const want = renderTeacherChat(templates, request(), { layout: 'paper' });
-  assert.deepEqual(bodies[0].messages, [{ role: 'system', content: want.system }, { role: 'user', content: want.user }]);
+  assert.deepEqual(bodies[0].messages, [
+    { role: 'system', content: want.system },
+    { role: 'user', content: want.user },
+  ]);
   for (const s of STYLE_NAMES) assert.ok(bodies[0].messages[1].content.includes(templates.styles[s].text), s);
   await new OpenAITeacher({ ...o, layout: 'short' }).feedback(templates, [request(['self-critique'])]);
   assert.ok(bodies[1].messages[1].content.startsWith('Style: self-critique.'));

@@ -44,7 +44,11 @@ async function runAll(t: Trainer): Promise<TrainEvent[]> {
   return events;
 }
 
-const lines = (f: string) => readFileSync(f, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const lines = (f: string) =>
+  readFileSync(f, 'utf8')
+    .trim()
+    .split('\n')
+    .map((l) => JSON.parse(l));
 
 test('a ThinkTuning run: guided rollouts with teacher spans, rewards and advantages by the formulas, weights change', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-run-'));
@@ -80,7 +84,26 @@ test('a ThinkTuning run: guided rollouts with teacher spans, rewards and advanta
       }
     }
     // Per-step metrics carry the TRL and ThinkTuning names.
-    for (const k of ['reward', 'reward_std', 'frac_reward_zero_std', 'completions/mean_length', 'completions/clipped_ratio', 'clip_ratio/low_mean', 'entropy', 'grad_norm', 'lr', 'guidance/pct', 'guidance/count', 'guidance/no_feedback', 'reward/guided', 'reward/unguided', 'advantage/guided_mean', 'perf/step_time', 'perf/tokens_per_s', 'mem/num_tensors']) {
+    for (const k of [
+      'reward',
+      'reward_std',
+      'frac_reward_zero_std',
+      'completions/mean_length',
+      'completions/clipped_ratio',
+      'clip_ratio/low_mean',
+      'entropy',
+      'grad_norm',
+      'lr',
+      'guidance/pct',
+      'guidance/count',
+      'guidance/no_feedback',
+      'reward/guided',
+      'reward/unguided',
+      'advantage/guided_mean',
+      'perf/step_time',
+      'perf/tokens_per_s',
+      'mem/num_tensors',
+    ]) {
       assert.ok(k in metrics[0], `metric ${k}`);
     }
     assert.equal(metrics[0]['guidance/pct'], 0.5);
@@ -117,7 +140,11 @@ test('--resume from a checkpoint gives the same results as an uninterrupted run'
     const strip = (m: Record<string, unknown>) => Object.fromEntries(Object.entries(m).filter(([k]) => !k.startsWith('perf/') && !k.startsWith('mem/')));
     const ma = lines(join(a, 'metrics.jsonl')).map(strip);
     const mb = lines(join(b, 'metrics.jsonl')).map(strip);
-    assert.deepEqual(mb.map((m) => m.step), [0, 1, 2, 3], 'no lost and no duplicated steps');
+    assert.deepEqual(
+      mb.map((m) => m.step),
+      [0, 1, 2, 3],
+      'no lost and no duplicated steps',
+    );
     assert.deepEqual(mb, ma);
     assert.deepEqual(lines(join(b, 'rollouts.jsonl')), lines(join(a, 'rollouts.jsonl')));
     const wa = readSafetensors(join(a, 'checkpoints', 'step-4', 'model.safetensors'));
@@ -137,8 +164,14 @@ test('unparseable teacher output means "no feedback": counted, and training cont
     assert.equal(steps.length, 2);
     const chosen = steps.reduce((n, e) => n + (e.metrics['guidance/chosen'] ?? 0), 0);
     assert.ok(chosen > 0);
-    assert.equal(steps.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0), chosen);
-    assert.equal(steps.reduce((n, e) => n + (e.metrics['guidance/count'] ?? 0), 0), 0);
+    assert.equal(
+      steps.reduce((n, e) => n + (e.metrics['guidance/no_feedback'] ?? 0), 0),
+      chosen,
+    );
+    assert.equal(
+      steps.reduce((n, e) => n + (e.metrics['guidance/count'] ?? 0), 0),
+      0,
+    );
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -159,7 +192,11 @@ test('plain GRPO (guidance off) never calls the teacher', async () => {
 test('numIterations > 1, a KL term against the frozen reference, teacher-only masks and LUFFY shaping all run', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-variants-'));
   try {
-    const cfg = config({ grpo: { numIterations: 2, beta: 0.05, lossType: 'seq-mean-token-sum-norm' }, guidance: { teacherMask: 'teacher-only', shaping: 'luffy' }, run: { totalSteps: 2 } });
+    const cfg = config({
+      grpo: { numIterations: 2, beta: 0.05, lossType: 'seq-mean-token-sum-norm' },
+      guidance: { teacherMask: 'teacher-only', shaping: 'luffy' },
+      run: { totalSteps: 2 },
+    });
     const events = await runAll(await Trainer.create({ config: cfg, runDir: dir, teacher: oracle() }));
     const steps = events.filter((e): e is Extract<TrainEvent, { type: 'step' }> => e.type === 'step');
     assert.equal(steps.length, 2);

@@ -50,7 +50,10 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
       [4, 1, 1, 'feedback', 'bad', '', 3],
     ],
   );
-  assert.deepEqual(readAnnotations(runDir).map((a) => a.note), ['keeps the carry', '']);
+  assert.deepEqual(
+    readAnnotations(runDir).map((a) => a.note),
+    ['keeps the carry', ''],
+  );
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab);
   await app.until(/\[annotations\]/);
   assert.match(app.frame(), /s5 g1 #1 +trace +\+good +keeps the carry/);
@@ -59,7 +62,17 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
 
 test('annotations already in the run folder are loaded when the dashboard meets the run', async () => {
   const runDir = join(root, 'earlier');
-  const earlier: Annotation = { id: 'old-1', time: '2024-05-01T10:00:00.000Z', step: 2, group: 0, sample: 3, target: 'trace', verdict: 'bad', note: 'loops forever', templateVersion: 1 };
+  const earlier: Annotation = {
+    id: 'old-1',
+    time: '2024-05-01T10:00:00.000Z',
+    step: 2,
+    group: 0,
+    sample: 3,
+    target: 'trace',
+    verdict: 'bad',
+    note: 'loops forever',
+    templateVersion: 1,
+  };
   appendAnnotation(runDir, earlier);
   const app = await startApp({ script: script(runDir) });
   await app.until(/loaded 1 earlier annotation from the run folder/);
@@ -69,7 +82,7 @@ test('annotations already in the run folder are loaded when the dashboard meets 
   app.ui.unmount();
 });
 
-test(':export FILE writes the run\'s annotations as CSV or JSONL by extension', async () => {
+test(":export FILE writes the run's annotations as CSV or JSONL by extension", async () => {
   const runDir = join(root, 'export-run');
   const app = await startApp({ script: script(runDir), onAnnotation: (a, s) => appendAnnotation(s.run!.runDir, a) });
   await app.press('g', ...'fine, "quoted", too', KEYS.enter);

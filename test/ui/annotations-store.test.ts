@@ -69,7 +69,13 @@ test('export as JSON lines and as CSV with quoting', () => {
 
   const jsonl = join(dir, 'out.jsonl');
   assert.deepEqual(exportAnnotations(dir, jsonl, 'jsonl'), { count: 2 });
-  assert.deepEqual(readFileSync(jsonl, 'utf8').trimEnd().split('\n').map((l) => JSON.parse(l)), all);
+  assert.deepEqual(
+    readFileSync(jsonl, 'utf8')
+      .trimEnd()
+      .split('\n')
+      .map((l) => JSON.parse(l)),
+    all,
+  );
 
   const csv = join(dir, 'out.csv');
   assert.deepEqual(exportAnnotations(dir, csv, 'csv'), { count: 2 });

@@ -16,7 +16,15 @@ function heavyScript(): ScriptEntry[] {
       for (let i = 0; i < 8; i++) {
         const student = `Line one of a long answer.\n${'word '.repeat(200)}\n\ttabbed\tline`;
         const teacher = i === 7 ? `\nWait, recheck: ${'because '.repeat(50)}` : '';
-        rollouts.push(rollout(step, g, i, { text: student + teacher, guided: i === 7, teacherSpan: i === 7 ? [student.length, student.length + teacher.length] : null, style: i === 7 ? 'critique' : null, teacherTokenWeights: i === 7 ? Array(60).fill(0.5) : null }));
+        rollouts.push(
+          rollout(step, g, i, {
+            text: student + teacher,
+            guided: i === 7,
+            teacherSpan: i === 7 ? [student.length, student.length + teacher.length] : null,
+            style: i === 7 ? 'critique' : null,
+            teacherTokenWeights: i === 7 ? Array(60).fill(0.5) : null,
+          }),
+        );
       }
     }
     script.push(...stepEvents(step).filter((e) => e.type !== 'rollouts'), { type: 'rollouts', step, rollouts });
@@ -58,7 +66,14 @@ test('at 80x24 the frame never exceeds 24 lines or 80 columns, in every panel an
 test('the layout adapts on resize and stays inside the screen at every size', async () => {
   const app = await startApp({ size: { columns: 80, rows: 24 }, script: heavyScript() });
   const ui = app.ui as unknown as { resize(c: number, r: number): void };
-  for (const [columns, rows] of [[120, 40], [50, 14], [200, 60], [72, 20], [40, 12], [100, 30]] as const) {
+  for (const [columns, rows] of [
+    [120, 40],
+    [50, 14],
+    [200, 60],
+    [72, 20],
+    [40, 12],
+    [100, 30],
+  ] as const) {
     ui.resize(columns, rows);
     // The dashboard fills exactly rows - 1 lines; wait for the frame drawn at the new size.
     await waitFor(() => app.frame().split('\n').length === rows - 1 && app.frame().includes('[groups]'), app.frame);

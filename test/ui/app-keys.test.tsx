@@ -52,7 +52,7 @@ test('? opens the help overlay and esc closes it', async () => {
   app.ui.unmount();
 });
 
-test(':set optim.lr 1e-5 sends the set command and shows the trainer\'s answer', async () => {
+test(":set optim.lr 1e-5 sends the set command and shows the trainer's answer", async () => {
   const app = await startApp();
   await app.press(':', ...'set optim.lr 1e-5');
   await app.until(/^:set optim\.lr 1e-5/m);
@@ -99,7 +99,12 @@ test('tab cycles the panels and the key bar follows the focus', async () => {
 
 test('number keys jump to the panels in tab order', async () => {
   const app = await startApp();
-  for (const [key, panel] of [['6', 'log'], ['3', 'templates'], ['7', 'teacher'], ['1', 'groups']] as const) {
+  for (const [key, panel] of [
+    ['6', 'log'],
+    ['3', 'templates'],
+    ['7', 'teacher'],
+    ['1', 'groups'],
+  ] as const) {
     await app.press(key);
     await app.until(new RegExp(`\\[${panel}\\]`));
   }
@@ -112,7 +117,10 @@ test('r in the templates panel asks the trainer to reload', async () => {
   await app.press(KEYS.tab, KEYS.tab);
   await app.until(/\[templates\]/);
   await app.press('r');
-  await waitFor(() => app.source.sent.length > 0, () => JSON.stringify(app.source.sent));
+  await waitFor(
+    () => app.source.sent.length > 0,
+    () => JSON.stringify(app.source.sent),
+  );
   assert.deepEqual(app.source.sent, [{ type: 'reload-templates' }]);
   await app.until(/templates v1/);
   app.ui.unmount();
@@ -180,7 +188,10 @@ test('g and B mark the selected rollout and hand the annotation over for saving'
   await app.press(KEYS.right, KEYS.down, 'B', KEYS.esc);
   assert.deepEqual(
     saved.map((a) => [a.step, a.group, a.sample, a.target, a.verdict, a.templateVersion]),
-    [[2, 0, 0, 'trace', 'good', 1], [2, 1, 1, 'feedback', 'bad', 3]],
+    [
+      [2, 0, 0, 'trace', 'good', 1],
+      [2, 1, 1, 'feedback', 'bad', 3],
+    ],
   );
   await app.press(KEYS.left, 'B');
   assert.equal(saved.length, 2, 'an unguided rollout has no feedback to mark');

@@ -22,7 +22,10 @@ test('four rows of two charts fit 80 columns exactly, with block sparklines and 
 test('ASCII fallback draws with _.-=^ only', () => {
   const display = { ...DEFAULT_DISPLAY, ascii: true };
   const frame = render(<Charts steps={rows} width={80} cols={2} rows={4} chartHeight={1} display={display} />).lastFrame()!;
-  assert.ok([...frame].every((c) => c.charCodeAt(0) < 128), frame);
+  assert.ok(
+    [...frame].every((c) => c.charCodeAt(0) < 128),
+    frame,
+  );
   assert.match(frame, /reward +[_.\-=^]{20,}/);
   for (const w of lineWidths(frame)) assert.ok(w <= 80);
 });
@@ -34,7 +37,10 @@ test('no data yet: blank sparklines and a dash, still within the width', () => {
 
 test('one column on a narrow screen shows the first charts; taller sparklines on tall screens', () => {
   const narrow = render(<Charts steps={rows} width={50} cols={1} rows={4} chartHeight={1} display={DEFAULT_DISPLAY} />).lastFrame()!;
-  assert.deepEqual(narrow.split('\n').map((l) => l.split(/ +/)[0]), ['reward', 'guided', 'unguided', 'length']);
+  assert.deepEqual(
+    narrow.split('\n').map((l) => l.split(/ +/)[0]),
+    ['reward', 'guided', 'unguided', 'length'],
+  );
   const tall = render(<Charts steps={rows} width={160} cols={4} rows={2} chartHeight={3} display={DEFAULT_DISPLAY} />).lastFrame()!;
   assert.equal(tall.split('\n').length, 6);
   for (const w of lineWidths(tall)) assert.ok(w <= 160);

@@ -33,7 +33,10 @@ test(':eval takes an optional model and data set', () => {
 
 test(':mark with target and note; display preferences', () => {
   assert.deepEqual(effect('mark bad feedback the hint gives the answer away'), {
-    kind: 'mark', verdict: 'bad', target: 'feedback', note: 'the hint gives the answer away',
+    kind: 'mark',
+    verdict: 'bad',
+    target: 'feedback',
+    note: 'the hint gives the answer away',
   });
   assert.deepEqual(effect('mark good'), { kind: 'mark', verdict: 'good', target: 'trace', note: '' });
   assert.deepEqual(effect('ascii on'), { kind: 'display', patch: { ascii: true } });

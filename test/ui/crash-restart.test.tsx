@@ -10,7 +10,10 @@ import { runStart, stepEvents } from './helpers/events.js';
 const keyBar = (frame: string) => frame.split('\n').at(-1)!;
 
 test('a fatal event keeps the history on screen, shows why, and R restarts from the newest checkpoint', async () => {
-  const app = await startApp({ size: { columns: 100, rows: 30 }, script: [runStart({ runDir: 'runs/crashy' }), ...stepEvents(0), ...stepEvents(1), ...stepEvents(2)] });
+  const app = await startApp({
+    size: { columns: 100, rows: 30 },
+    script: [runStart({ runDir: 'runs/crashy' }), ...stepEvents(0), ...stepEvents(1), ...stepEvents(2)],
+  });
   let restarts = 0;
   app.source.restart = () => void restarts++;
   assert.doesNotMatch(keyBar(app.frame()), /R restart/, 'R is offered only after a crash');

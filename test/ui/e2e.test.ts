@@ -20,7 +20,6 @@ const skip = tmuxVersion.status === 0 ? false : 'tmux is not installed (`tmux -V
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-
 test('thinktune train in a terminal: steps advance, p pauses and resumes, q saves and restores the terminal', { skip, timeout: 120_000 }, async () => {
   const tmp = mkdtempSync(join(tmpdir(), 'thinktune-e2e-'));
   const server = `thinktune-e2e-${process.pid}`; // a private tmux server: nothing of the person's own tmux is touched
@@ -41,8 +40,14 @@ test('thinktune train in a terminal: steps advance, p pauses and resumes, q save
     const runDir = join(tmp, 'run');
     const script = join(tmp, 'run.sh');
     const train = [
-      'node --import tsx src/cli/main.ts train', `--set model.checkpoint=${model}`, '--set run.totalSteps=50', '--set data.promptsPerStep=2',
-      '--set grpo.groupSize=2', '--set grpo.maxNewTokens=16', '--set teacher.maxNewTokens=8', `--run-dir ${runDir}`,
+      'node --import tsx src/cli/main.ts train',
+      `--set model.checkpoint=${model}`,
+      '--set run.totalSteps=50',
+      '--set data.promptsPerStep=2',
+      '--set grpo.groupSize=2',
+      '--set grpo.maxNewTokens=16',
+      '--set teacher.maxNewTokens=8',
+      `--run-dir ${runDir}`,
     ].join(' ');
     // After the dashboard exits: its status, the terminal modes it left behind, then a shell prompt.
     writeFileSync(script, `cd '${repo}'\n${train}\necho "EXIT=$?"\nstty -a > '${join(tmp, 'stty.txt')}'\nPS1='e2e$ ' exec sh -i\n`);

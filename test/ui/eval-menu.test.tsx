@@ -47,7 +47,10 @@ test('the model choices are the complete checkpoints, newest first, then the bas
   const runDir = runFolder();
   const run = { name: 'run', runDir, totalSteps: 50, startStep: 0, backend: 'wasm', backendReason: '', resumedFrom: null };
   const choices = evalModelChoices({ ...run, config: { model: { checkpoint: 'models/tiny' } } }, root);
-  assert.deepEqual(choices.map((c) => c.label), ['step-20', 'step-10', `base  ${join(process.cwd(), 'models/tiny')}`]);
+  assert.deepEqual(
+    choices.map((c) => c.label),
+    ['step-20', 'step-10', `base  ${join(process.cwd(), 'models/tiny')}`],
+  );
   assert.deepEqual(choices[0], { label: 'step-20', value: join('run', 'checkpoints', 'step-20') }, 'paths inside the working folder are relative');
   assert.deepEqual(evalModelChoices({ ...run, config: { model: { checkpoint: 'builtin' } } }).at(-1), { label: 'base  builtin', value: 'builtin' });
 });
@@ -57,7 +60,11 @@ test(':eval picks models x data sets, several queue; e reopens it; x cancels the
   const dataFile = join(root, 'my-problems.jsonl');
   writeFileSync(dataFile, '{"question": "1+1", "answer": "2"}\n');
   const { launcher, started, cancelled, reports } = fakeLauncher();
-  const app = await startApp({ size: { columns: 80, rows: 24 }, evalLauncher: launcher, script: [runStart({ runDir, config: { model: { checkpoint: 'builtin' } } })] });
+  const app = await startApp({
+    size: { columns: 80, rows: 24 },
+    evalLauncher: launcher,
+    script: [runStart({ runDir, config: { model: { checkpoint: 'builtin' } } })],
+  });
 
   await app.press(':', ...'eval', KEYS.enter);
   await app.until(/evaluate: space marks/);
@@ -71,10 +78,13 @@ test(':eval picks models x data sets, several queue; e reopens it; x cancels the
 
   await app.press(' ', KEYS.down, ' ', KEYS.right, ' ', KEYS.enter);
   // The temp run folder lies outside the working folder, so its paths stay absolute.
-  assert.deepEqual(started.map((r) => [r.model, r.data]), [
-    [join(runDir, 'checkpoints', 'step-20'), 'arith-test'],
-    [join(runDir, 'checkpoints', 'step-10'), 'arith-test'],
-  ]);
+  assert.deepEqual(
+    started.map((r) => [r.model, r.data]),
+    [
+      [join(runDir, 'checkpoints', 'step-20'), 'arith-test'],
+      [join(runDir, 'checkpoints', 'step-10'), 'arith-test'],
+    ],
+  );
   await app.until(/\[eval\].*2 jobs, 2 active/);
 
   // e reopens the list; typing goes to the path row; a missing file keeps the list open.

@@ -48,11 +48,20 @@ test('a job reports progress while it runs and its metrics when it ends', { time
   const job = q.enqueue({ model: 'ok', data: 'd.jsonl' });
   assert.equal(job.id, 'eval-1');
   await q.idle();
-  const progress = updates.map((u) => u[0]).filter((j) => j.status === 'running').map((j) => `${j.done}/${j.total}`);
+  const progress = updates
+    .map((u) => u[0])
+    .filter((j) => j.status === 'running')
+    .map((j) => `${j.done}/${j.total}`);
   assert.deepEqual([...new Set(progress)], ['0/0', '1/3', '2/3', '3/3']);
   assert.deepEqual(q.jobs[0], {
-    id: 'eval-1', model: 'ok', data: 'd.jsonl', status: 'done', done: 3, total: 3,
-    result: { 'pass@1': 0.5, 'maj@4': 0.75, mean_length: 120.5 }, error: null,
+    id: 'eval-1',
+    model: 'ok',
+    data: 'd.jsonl',
+    status: 'done',
+    done: 3,
+    total: 3,
+    result: { 'pass@1': 0.5, 'maj@4': 0.75, mean_length: 120.5 },
+    error: null,
   });
 });
 
@@ -104,7 +113,10 @@ test('jobs run one at a time in the order queued', { timeout: 10_000 }, async ()
   const started: string[] = [];
   for (const u of updates) for (const j of u) if (j.status === 'running' && !started.includes(j.id)) started.push(j.id);
   assert.deepEqual(started, ['A', 'B', 'C']);
-  assert.deepEqual(q.jobs.map((j) => j.status), ['done', 'done', 'done']);
+  assert.deepEqual(
+    q.jobs.map((j) => j.status),
+    ['done', 'done', 'done'],
+  );
 });
 
 test('cancel kills a running child and drops a queued job; the next job starts', { timeout: 10_000 }, async () => {
@@ -119,7 +131,10 @@ test('cancel kills a running child and drops a queued job; the next job starts',
   assert.equal(q.cancel(hang.id), false, 'already cancelled');
   assert.equal(q.cancel('nope'), false);
   await q.idle();
-  assert.deepEqual(q.jobs.map((j) => j.status), ['cancelled', 'cancelled', 'done']);
+  assert.deepEqual(
+    q.jobs.map((j) => j.status),
+    ['cancelled', 'cancelled', 'done'],
+  );
   assert.equal(q.jobs[0].error, null);
   assert.equal(q.jobs.find((j) => j.id === after.id)?.result?.['pass@1'], 0.5);
 });
@@ -130,7 +145,10 @@ test('close cancels everything and waits for the running child', { timeout: 10_0
   q.enqueue({ model: 'ok', data: 'd' });
   while (q.jobs[0].total !== 10) await new Promise((r) => setTimeout(r, 10));
   await q.close();
-  assert.deepEqual(q.jobs.map((j) => j.status), ['cancelled', 'cancelled']);
+  assert.deepEqual(
+    q.jobs.map((j) => j.status),
+    ['cancelled', 'cancelled'],
+  );
 });
 
 test('the default command runs the thinktune CLI (from source here: src/cli/main.ts under tsx) with the spec as flags', () => {

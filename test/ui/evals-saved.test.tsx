@@ -9,7 +9,6 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
-import React from 'react';
 import type { EvalRecord } from '../../src/eval/records.js';
 import { isKept } from '../../src/trainer/run-dir.js';
 import { AppContainer } from '../../ui/AppContainer.js';
@@ -86,7 +85,11 @@ test('a finished evaluation is saved as one line of evals.jsonl and its checkpoi
   const runDir = runFolder('save');
   const model = join(runDir, 'checkpoints', 'step-11');
   const { launcher, started, reports } = fakeLauncher();
-  const app = await startApp({ size: { columns: 80, rows: 24 }, evalLauncher: launcher, script: [runStart({ runDir, config: { model: { checkpoint: 'builtin' } } })] });
+  const app = await startApp({
+    size: { columns: 80, rows: 24 },
+    evalLauncher: launcher,
+    script: [runStart({ runDir, config: { model: { checkpoint: 'builtin' } } })],
+  });
   await app.command(`eval ${model} arith-validation`);
   await app.press(KEYS.enter);
   await waitFor(() => started.length === 1, app.frame);
@@ -98,11 +101,20 @@ test('a finished evaluation is saved as one line of evals.jsonl and its checkpoi
   reports.get(id)!(evalMessage({ type: 'eval-result', id, result: { 'pass@1': 0.5, mean_length: 30 } }));
   await waitFor(() => savedLines(runDir).length === 1, app.frame);
   const saved = JSON.parse(savedLines(runDir)[0]!) as EvalRecord;
-  assert.deepEqual({ ...saved, time: 'T' }, {
-    id, time: 'T', checkpoint: 'checkpoints/step-11', step: 11, data: 'arith-validation', limit: null, samples: 1,
-    metrics: { 'pass@1': 0.5, mean_length: 30 },
-    command: `thinktune eval --model ${model} --data arith-validation --prompt-config ${join(runDir, 'config.json')}`,
-  });
+  assert.deepEqual(
+    { ...saved, time: 'T' },
+    {
+      id,
+      time: 'T',
+      checkpoint: 'checkpoints/step-11',
+      step: 11,
+      data: 'arith-validation',
+      limit: null,
+      samples: 1,
+      metrics: { 'pass@1': 0.5, mean_length: 30 },
+      command: `thinktune eval --model ${model} --data arith-validation --prompt-config ${join(runDir, 'config.json')}`,
+    },
+  );
   assert.ok(Math.abs(Date.parse(saved.time) - Date.now()) < 60_000);
   app.ui.unmount();
 });

@@ -20,7 +20,10 @@ test('the header shows run, step, state, backend and the gauges the state holds'
 });
 
 test('the step counter counts finished steps: 0/4 before the first, 1/4 after it, 4/4 after the last', () => {
-  const line1 = (events: TrainEvent[]) => render(<Header state={stateAfter(events)} width={100} lines={2} />).lastFrame()!.split('\n')[0]!;
+  const line1 = (events: TrainEvent[]) =>
+    render(<Header state={stateAfter(events)} width={100} lines={2} />)
+      .lastFrame()!
+      .split('\n')[0]!;
   const start = runStart({ totalSteps: 4 });
   assert.match(line1([start]), /│ step 0\/4 │/);
   assert.match(line1([start, { type: 'step-start', step: 0 }]), /│ step 0\/4 │/, 'a step in progress is not finished');
@@ -46,5 +49,8 @@ test('ASCII mode and a one-line header cut to the width', () => {
   assert.equal(frame.split('\n').length, 1);
   assert.ok([...frame].length <= 60, frame);
   assert.match(frame, /^thinktune \| gsm8k-qwen \| step 1\/200 \| > running/);
-  assert.ok([...frame].every((c) => c.charCodeAt(0) < 128), frame);
+  assert.ok(
+    [...frame].every((c) => c.charCodeAt(0) < 128),
+    frame,
+  );
 });

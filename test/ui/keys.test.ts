@@ -5,9 +5,26 @@ import { COMMAND_NAMES, DEFAULT_KEYMAP, helpSections, keyBarItems, keyName, look
 import { PANELS } from '../../ui/state/types.js';
 
 const noKey: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false, home: false, end: false,
-  return: false, escape: false, ctrl: false, shift: false, tab: false, backspace: false, delete: false, meta: false,
-  super: false, hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 
 test('keyName normalises what Ink reports', () => {
@@ -60,12 +77,18 @@ test('the key bar changes with the focused panel and merges paired keys', () => 
   assert.ok(!bar('groups').includes('r reload'));
   assert.ok(bar('eval').includes('e eval'));
   assert.ok(bar('log').includes('? help') && bar('log').includes('q quit'));
-  assert.deepEqual(keyBarItems(keys, 'groups', 'command', true).map((i) => i.keys), ['enter', 'esc', ':help']);
+  assert.deepEqual(
+    keyBarItems(keys, 'groups', 'command', true).map((i) => i.keys),
+    ['enter', 'esc', ':help'],
+  );
 });
 
-test('help lists every global command with keys, and the focused panel\'s', () => {
+test("help lists every global command with keys, and the focused panel's", () => {
   const sections = helpSections(resolveKeymap().bindings, 'templates', true);
-  assert.deepEqual(sections.map((s) => s.title), ['keys', 'in templates']);
+  assert.deepEqual(
+    sections.map((s) => s.title),
+    ['keys', 'in templates'],
+  );
   assert.ok(sections[0]!.rows.some(([k, h]) => k === 'p' && /pause/.test(h)));
   assert.ok(sections[1]!.rows.some(([k]) => k === 'r'));
   const named = new Set(DEFAULT_KEYMAP.map((b) => b.command));
@@ -83,6 +106,12 @@ test('R restart shows only after a crash, and first; e edits in templates and ev
   assert.equal(lookupCommand(keys, 'x', 'eval'), 'cancel-eval');
   assert.equal(lookupCommand(keys, 'down', 'eval'), 'select-down');
   assert.ok(bar('templates').includes('e edit'));
-  assert.deepEqual(keyBarItems(keys, 'groups', 'note', true).map((i) => i.label), ['save with note', 'save without note']);
-  assert.deepEqual(keyBarItems(keys, 'groups', 'eval-menu', false).map((i) => i.label), ['move', 'list', 'mark', 'queue', 'close']);
+  assert.deepEqual(
+    keyBarItems(keys, 'groups', 'note', true).map((i) => i.label),
+    ['save with note', 'save without note'],
+  );
+  assert.deepEqual(
+    keyBarItems(keys, 'groups', 'eval-menu', false).map((i) => i.label),
+    ['move', 'list', 'mark', 'queue', 'close'],
+  );
 });

@@ -19,7 +19,14 @@ test('every size from tiny to huge fits in rows - 1 lines', () => {
 
 test('80x24: two-line header, a 2x4 chart grid, 14 panel lines', () => {
   assert.deepEqual(planLayout(80, 24), {
-    kind: 'dashboard', columns: 80, height: 23, headerLines: 2, chartCols: 2, chartRows: 4, chartHeight: 1, panelHeight: 14,
+    kind: 'dashboard',
+    columns: 80,
+    height: 23,
+    headerLines: 2,
+    chartCols: 2,
+    chartRows: 4,
+    chartHeight: 1,
+    panelHeight: 14,
   });
 });
 

@@ -47,7 +47,17 @@ test('the tab line, group view, trace title, note prompt and mark notice agree; 
 
 test('the CSV export names its 0-based columns step_index, group_index, sample_index', () => {
   const dir = join(root, 'export');
-  appendAnnotation(dir, { id: 'a', time: '2025-01-02T10:00:00.000Z', step: 10, group: 0, sample: 0, target: 'trace', verdict: 'good', note: 'shown as s11 g1 #1', templateVersion: 1 });
+  appendAnnotation(dir, {
+    id: 'a',
+    time: '2025-01-02T10:00:00.000Z',
+    step: 10,
+    group: 0,
+    sample: 0,
+    target: 'trace',
+    verdict: 'good',
+    note: 'shown as s11 g1 #1',
+    templateVersion: 1,
+  });
   const out = join(root, 'marks.csv');
   exportAnnotations(dir, out, 'csv');
   assert.deepEqual(readFileSync(out, 'utf8').trim().split('\n'), [

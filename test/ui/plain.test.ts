@@ -20,8 +20,14 @@ test('one line per step, counted from 1, with metrics, throughput and ETA; nothi
   const steps = out.lines.filter((l) => l.startsWith('step '));
   assert.equal(steps.length, 3);
   // After the first step (index 0): 1 of 10 done, 9 left x 3.5 s.
-  assert.equal(steps[0], 'step 1/10  reward 0.300 (guided 0.400, unguided 0.200)  adv std 0.800  kl 0  entropy 1.500  len 120  gnorm -  |  1234 tok/s  3.5s/step  ETA 32s');
-  assert.match(steps[2]!, /^step 3\/10 {2}reward 0\.\d+ \(guided 0\.\d+, unguided 0\.\d+\) {2}adv std 0\.800 {2}kl 2\.0e-3 .* 1234 tok\/s {2}3\.5s\/step {2}ETA 25s$/);
+  assert.equal(
+    steps[0],
+    'step 1/10  reward 0.300 (guided 0.400, unguided 0.200)  adv std 0.800  kl 0  entropy 1.500  len 120  gnorm -  |  1234 tok/s  3.5s/step  ETA 32s',
+  );
+  assert.match(
+    steps[2]!,
+    /^step 3\/10 {2}reward 0\.\d+ \(guided 0\.\d+, unguided 0\.\d+\) {2}adv std 0\.800 {2}kl 2\.0e-3 .* 1234 tok\/s {2}3\.5s\/step {2}ETA 25s$/,
+  );
   assert.deepEqual(out.lines.slice(0, 1), ['run gsm8k-qwen in runs/demo: steps 1..10 on wasm (no GPU backend installed)']);
   assert.equal(out.lines.length, 4, 'run line + 3 step lines');
   assert.equal(err.lines.length, 0);
@@ -40,8 +46,16 @@ test('the lines are the headless ones (src/trainer/print.ts): the same text for 
   ];
   for (const e of events) print(wrap(e));
   const headless = new ProgressPrinter();
-  assert.deepEqual(out.lines, events.map((e) => headless.line(e)?.text).filter((t) => t !== undefined));
-  assert.deepEqual(out.lines.slice(2), ['checkpoint saved at step 1: runs/demo/checkpoints/step-1', 'set optim.lr = 0.00001', 'state: paused', 'done after step 1 (stopped)']);
+  assert.deepEqual(
+    out.lines,
+    events.map((e) => headless.line(e)?.text).filter((t) => t !== undefined),
+  );
+  assert.deepEqual(out.lines.slice(2), [
+    'checkpoint saved at step 1: runs/demo/checkpoints/step-1',
+    'set optim.lr = 0.00001',
+    'state: paused',
+    'done after step 1 (stopped)',
+  ]);
 });
 
 test('a step the trainer does not time is timed from its step-start', () => {
@@ -77,5 +91,8 @@ test('runPlain prints until done and resolves with the reason', async () => {
   const out = sink();
   const source = createScriptedSource({ script: [runStart({ totalSteps: 1 }), ...stepEvents(0), { type: 'done', step: 1, reason: 'completed' }] });
   assert.equal(await runPlain(source, out), 'completed');
-  assert.deepEqual(out.lines.map((l) => l.split(' ')[0]), ['run', 'step', 'done']);
+  assert.deepEqual(
+    out.lines.map((l) => l.split(' ')[0]),
+    ['run', 'step', 'done'],
+  );
 });

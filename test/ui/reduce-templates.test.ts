@@ -13,14 +13,23 @@ const listed = () =>
   uiReducer(uiReducer(initialUiState(), msg(runStart())), {
     type: 'templates-listed',
     dir: '/run/prompts',
-    files: [{ name: 'a.txt', hash: 'h-a' }, { name: 'b.txt', hash: 'h-b' }],
+    files: [
+      { name: 'a.txt', hash: 'h-a' },
+      { name: 'b.txt', hash: 'h-b' },
+    ],
   });
 
-test('the listing gives every file of the folder at version 1, in the folder\'s order', () => {
+test("the listing gives every file of the folder at version 1, in the folder's order", () => {
   const s = listed();
   assert.equal(s.templates.dir, '/run/prompts');
   assert.equal(s.templates.version, 1);
-  assert.deepEqual(s.templates.files.map((f) => [f.name, f.version, f.pending, f.hash]), [['a.txt', 1, false, 'h-a'], ['b.txt', 1, false, 'h-b']]);
+  assert.deepEqual(
+    s.templates.files.map((f) => [f.name, f.version, f.pending, f.hash]),
+    [
+      ['a.txt', 1, false, 'h-a'],
+      ['b.txt', 1, false, 'h-b'],
+    ],
+  );
 });
 
 test('a valid edit is pending through error answers and cleared by the next version bump', () => {
@@ -30,7 +39,11 @@ test('a valid edit is pending through error answers and cleared by the next vers
   assert.equal(row(s, 'a.txt').pending, true, 'the folder was rejected; the edit waits for it to be valid');
   s = uiReducer(s, msg({ type: 'templates', version: 2, changed: ['a.txt'], error: null }));
   assert.deepEqual([row(s, 'a.txt').pending, row(s, 'a.txt').version, row(s, 'a.txt').hash], [false, 2, 'h-a2']);
-  assert.deepEqual(s.templates.files.map((f) => f.name), ['a.txt', 'b.txt'], 'the order stays the folder\'s');
+  assert.deepEqual(
+    s.templates.files.map((f) => f.name),
+    ['a.txt', 'b.txt'],
+    "the order stays the folder's",
+  );
   // Editing it back to the text now in force is not pending.
   s = uiReducer(s, { type: 'template-edited', name: 'a.txt', error: null, hash: 'h-a2', at: 0 });
   assert.equal(row(s, 'a.txt').pending, false);

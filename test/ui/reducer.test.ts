@@ -14,7 +14,10 @@ const reduceAll = (s: UiState, actions: UiAction[]) => actions.reduce(uiReducer,
 test('run-start and step events fill run info, step, perf and the ETA', () => {
   let s = reduceAll(initialUiState(), [msg(runStart({ totalSteps: 10 }))]);
   assert.equal(s.stepsDone, 0, 'no step finished yet');
-  s = reduceAll(s, stepEvents(0).map((e) => msg(e, 1000)));
+  s = reduceAll(
+    s,
+    stepEvents(0).map((e) => msg(e, 1000)),
+  );
   assert.equal(s.run?.name, 'gsm8k-qwen');
   assert.equal(s.status, 'running');
   assert.equal(s.stepsDone, 1, 'the step with index 0 is the first finished');
@@ -28,7 +31,10 @@ test('run-start and step events fill run info, step, perf and the ETA', () => {
   assert.equal(shownStep(s)?.rollouts.length, 8);
   s = uiReducer(s, msg({ type: 'state', state: 'paused' }));
   assert.equal(runStatus(s), 'paused');
-  s = reduceAll(s, [...stepEvents(9), { type: 'done', step: 10, reason: 'completed' } as const].map((e) => msg(e)));
+  s = reduceAll(
+    s,
+    [...stepEvents(9), { type: 'done', step: 10, reason: 'completed' } as const].map((e) => msg(e)),
+  );
   assert.equal(s.stepsDone, 10, 'the last index (9) is the 10th step');
   assert.equal(s.perf.etaS, 0);
 });
@@ -36,7 +42,13 @@ test('run-start and step events fill run info, step, perf and the ETA', () => {
 test('a resumed run counts from the checkpoint it resumed from', () => {
   const s = reduceAll(initialUiState(), [msg(runStart({ totalSteps: 10, startStep: 4, resumedFrom: 'runs/demo/checkpoints/step-4' }))]);
   assert.equal(s.stepsDone, 4);
-  assert.equal(reduceAll(s, stepEvents(4).map((e) => msg(e))).stepsDone, 5);
+  assert.equal(
+    reduceAll(
+      s,
+      stepEvents(4).map((e) => msg(e)),
+    ).stepsDone,
+    5,
+  );
 });
 
 test('step time is measured from step-start when the trainer does not report it', () => {
@@ -50,9 +62,15 @@ test('step time is measured from step-start when the trainer does not report it'
 });
 
 test('the reducer never mutates the state it is given', () => {
-  const before = reduceAll(initialUiState(), stepEvents(1).map((e) => msg(e)));
+  const before = reduceAll(
+    initialUiState(),
+    stepEvents(1).map((e) => msg(e)),
+  );
   const stepsBefore = before.history.steps.toArray();
-  const after = reduceAll(before, stepEvents(2).map((e) => msg(e)));
+  const after = reduceAll(
+    before,
+    stepEvents(2).map((e) => msg(e)),
+  );
   assert.deepEqual(before.history.steps.toArray(), stepsBefore);
   assert.equal(after.history.steps.size, 2);
   assert.notEqual(before.history.steps, after.history.steps);
@@ -79,20 +97,29 @@ test('rollouts of one step sent in two messages are kept together', () => {
 });
 
 test('selection moves within the shown step and across kept steps', () => {
-  let s = reduceAll(initialUiState(), [...stepEvents(1, 1, 2), ...stepEvents(2, 1, 3)].map((e) => msg(e)));
+  let s = reduceAll(
+    initialUiState(),
+    [...stepEvents(1, 1, 2), ...stepEvents(2, 1, 3)].map((e) => msg(e)),
+  );
   s = uiReducer(s, { type: 'move', delta: 10 });
   assert.equal(s.view.sample, 2, 'clamped to the last sample');
   s = uiReducer(s, { type: 'step-cursor', delta: -1 });
   assert.equal(shownStep(s)?.step, 1);
   assert.equal(selectedRollout(s)?.sample, 1, 'index clamped to the older step');
-  s = reduceAll(s, stepEvents(3).map((e) => msg(e)));
+  s = reduceAll(
+    s,
+    stepEvents(3).map((e) => msg(e)),
+  );
   assert.equal(shownStep(s)?.step, 1, 'an explicit step stays shown while new steps arrive');
   s = uiReducer(s, { type: 'step-cursor', delta: 0 });
   assert.equal(shownStep(s)?.step, 3);
 });
 
 test('group cursor walks the groups of the shown step, keeping the sample position', () => {
-  let s = reduceAll(initialUiState(), stepEvents(1, 3, 2).map((e) => msg(e)));
+  let s = reduceAll(
+    initialUiState(),
+    stepEvents(1, 3, 2).map((e) => msg(e)),
+  );
   s = uiReducer(s, { type: 'sample-cursor', delta: 1 });
   s = uiReducer(s, { type: 'group-cursor', delta: 1 });
   assert.deepEqual([selectedRollout(s)?.group, selectedRollout(s)?.sample], [1, 1]);
@@ -110,7 +137,10 @@ test('templates: reload marks files pending until the answer arrives; errors kee
   assert.equal(s.templates.version, 1);
   assert.deepEqual(
     s.templates.files.map((f) => [f.name, f.pending, f.error]),
-    [['critique.md', false, null], ['hint.md', false, 'hint.md: missing {{answer}}']],
+    [
+      ['critique.md', false, null],
+      ['hint.md', false, 'hint.md: missing {{answer}}'],
+    ],
   );
 });
 
@@ -142,7 +172,17 @@ test('100k events keep every history, list and counter-driven structure bounded'
     actions.push({ type: 'eval-requested', request: { id: `e${step}`, model: 'm', data: 'd' }, available: true, at: 0 });
     actions.push({
       type: 'annotate',
-      annotation: { id: `a${step}`, time: new Date(0).toISOString(), step, group: 0, sample: 0, target: 'trace', verdict: 'good', note: '', templateVersion: 1 },
+      annotation: {
+        id: `a${step}`,
+        time: new Date(0).toISOString(),
+        step,
+        group: 0,
+        sample: 0,
+        target: 'trace',
+        verdict: 'good',
+        note: '',
+        templateVersion: 1,
+      },
     });
     n += 5;
     if (actions.length >= 100) flush();

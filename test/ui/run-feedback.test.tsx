@@ -31,7 +31,8 @@ test(':set with a key the config does not have answers with the did-you-mean and
 });
 
 test('with grpo.beta 0 the KL chart says off, not –', async () => {
-  const noKl = (e: TrainEvent): TrainEvent => (e.type === 'step' ? { ...e, metrics: Object.fromEntries(Object.entries(e.metrics).filter(([k]) => k !== 'kl')) } : e);
+  const noKl = (e: TrainEvent): TrainEvent =>
+    e.type === 'step' ? { ...e, metrics: Object.fromEntries(Object.entries(e.metrics).filter(([k]) => k !== 'kl')) } : e;
   const app = await startApp({ size, script: [runStart({ config: { grpo: { beta: 0 } } }), ...stepEvents(0).map(noKl), ...stepEvents(1).map(noKl)] });
   await app.until(/kl .* off/);
   assert.doesNotMatch(app.frame(), /kl [^\n]*–/);
@@ -62,7 +63,11 @@ test('after the dashboard is left the resume command is printed, unless the run 
   assert.equal(events([start, ...stepEvents(0), { type: 'done', step: 1, reason: 'stopped' }]), 'resume with: thinktune train --resume --run-dir runs/demo');
   assert.equal(events([start, ...stepEvents(0), { type: 'fatal', message: 'boom' }]), 'resume with: thinktune train --resume --run-dir runs/demo');
   assert.equal(events([start, { type: 'done', step: 4, reason: 'completed' }]), null, 'a finished run needs no such line');
-  assert.equal(events([runStart({ runDir: 'runs/demo', totalSteps: 150, stopAt: 30 }), { type: 'done', step: 30, reason: 'completed' }]), 'resume with: thinktune train --resume --run-dir runs/demo', '--max-steps left steps to run');
+  assert.equal(
+    events([runStart({ runDir: 'runs/demo', totalSteps: 150, stopAt: 30 }), { type: 'done', step: 30, reason: 'completed' }]),
+    'resume with: thinktune train --resume --run-dir runs/demo',
+    '--max-steps left steps to run',
+  );
   assert.equal(events([start, ...stepEvents(0)], true), null, 'a watched run that is still running goes on by itself');
   assert.equal(events([]), null, 'no run, nothing to resume');
 });

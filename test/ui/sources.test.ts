@@ -54,16 +54,40 @@ test('the synthetic run is valid protocol from start to done', () => {
 });
 
 test('eval queue snapshots become start, progress, result / error / cancelled events', () => {
-  const job = (over: Partial<EvalJob>): EvalJob => ({ id: 'e', model: 'm', data: 'd', status: 'queued', done: 0, total: 0, result: null, error: null, ...over });
+  const job = (over: Partial<EvalJob>): EvalJob => ({
+    id: 'e',
+    model: 'm',
+    data: 'd',
+    status: 'queued',
+    done: 0,
+    total: 0,
+    result: null,
+    error: null,
+    ...over,
+  });
   const steps: EvalEvent[][] = [];
   let prev: EvalJob | undefined;
-  for (const next of [job({}), job({ status: 'running' }), job({ status: 'running', done: 1, total: 4 }), job({ status: 'done', done: 4, total: 4, result: { acc: 0.5 } })]) {
+  for (const next of [
+    job({}),
+    job({ status: 'running' }),
+    job({ status: 'running', done: 1, total: 4 }),
+    job({ status: 'done', done: 4, total: 4, result: { acc: 0.5 } }),
+  ]) {
     steps.push(jobEvents(prev, next));
     prev = next;
   }
-  assert.deepEqual(steps.map((es) => es.map((e) => e.type)), [[], ['eval-start'], ['eval-progress'], ['eval-progress', 'eval-result']]);
-  assert.deepEqual(jobEvents(job({ status: 'running' }), job({ status: 'failed', error: 'boom' })).map((e) => e.type), ['eval-error']);
-  assert.deepEqual(jobEvents(job({}), job({ status: 'cancelled' })).map((e) => e.type), ['eval-cancelled']);
+  assert.deepEqual(
+    steps.map((es) => es.map((e) => e.type)),
+    [[], ['eval-start'], ['eval-progress'], ['eval-progress', 'eval-result']],
+  );
+  assert.deepEqual(
+    jobEvents(job({ status: 'running' }), job({ status: 'failed', error: 'boom' })).map((e) => e.type),
+    ['eval-error'],
+  );
+  assert.deepEqual(
+    jobEvents(job({}), job({ status: 'cancelled' })).map((e) => e.type),
+    ['eval-cancelled'],
+  );
 });
 
 test('the eval queue launcher runs a child and reports its progress as protocol messages', async () => {

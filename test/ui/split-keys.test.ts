@@ -60,8 +60,15 @@ test('keyPresses: what Ink hands one useInput call, back into keys', () => {
   const tab: Key = { ...plain, tab: true };
   assert.deepEqual(keyPresses('', tab), [{ input: '', key: tab }], 'a key Ink named passes through');
   assert.deepEqual(keyPresses('q', plain), [{ input: 'q', key: plain }]);
-  assert.deepEqual(keyPresses('jj', plain).map((k) => k.input), ['j', 'j'], 'a run Ink did not split is split');
-  assert.deepEqual(keyPresses('\t\t', plain).map((k) => keyName(k.input, k.key)), ['tab', 'tab']);
+  assert.deepEqual(
+    keyPresses('jj', plain).map((k) => k.input),
+    ['j', 'j'],
+    'a run Ink did not split is split',
+  );
+  assert.deepEqual(
+    keyPresses('\t\t', plain).map((k) => keyName(k.input, k.key)),
+    ['tab', 'tab'],
+  );
 });
 
 test('isTypedText: characters are text; named, ctrl and alt keys are not', () => {

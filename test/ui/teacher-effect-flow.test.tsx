@@ -11,7 +11,14 @@ import { rollout, runStart, stepMetrics } from './helpers/events.js';
 function guided(step: number, group: number, sample: number, before: string, after: string): RolloutRecord {
   const student = `2 + 2 = ${before}. The answer is \\boxed{${before}}.`;
   const text = `${student}\n\nWait, let me check. The answer is \\boxed{${after}}.`;
-  return rollout(step, group, sample, { text, studentSpan: [0, student.length], teacherSpan: [student.length + 2, text.length], guided: true, style: 'self-critique', teacherTokens: 9 });
+  return rollout(step, group, sample, {
+    text,
+    studentSpan: [0, student.length],
+    teacherSpan: [student.length + 2, text.length],
+    guided: true,
+    style: 'self-critique',
+    teacherTokens: 9,
+  });
 }
 
 const step = (n: number, rollouts: RolloutRecord[]): TrainEvent[] => [
@@ -20,7 +27,7 @@ const step = (n: number, rollouts: RolloutRecord[]): TrainEvent[] => [
   { type: 'step', step: n, metrics: stepMetrics(n) },
 ];
 
-test('the teacher panel counts verdicts over the run and lists the shown step\'s guided rollouts', async () => {
+test("the teacher panel counts verdicts over the run and lists the shown step's guided rollouts", async () => {
   const script = [
     runStart(),
     ...step(0, [guided(0, 0, 1, '5', '4'), guided(0, 1, 0, '4', '4'), rollout(0, 0, 0)]),

@@ -11,10 +11,28 @@ const text = (l: { text: string }[]) => l.map((s) => s.text).join('');
 function record(group: number, sample: number, student: string, teacher: string | null, answer = '12'): RolloutRecord {
   const full = teacher === null ? student : `${student}\n\n${teacher}`;
   return {
-    step: 3, group, sample, promptId: `p${group}`, prompt: 'q', text: full, studentSpan: [0, student.length],
-    teacherSpan: teacher === null ? null : [student.length + 2, full.length], studentTokens: 5, teacherTokens: teacher === null ? 0 : 5,
-    guided: teacher !== null, style: teacher === null ? null : 'self-consultation', feedback: null, noFeedbackReason: null,
-    reward: 0, rewards: {}, advantage: 0, terminated: true, truncated: false, answer, teacherTokenWeights: null, templateVersion: 1,
+    step: 3,
+    group,
+    sample,
+    promptId: `p${group}`,
+    prompt: 'q',
+    text: full,
+    studentSpan: [0, student.length],
+    teacherSpan: teacher === null ? null : [student.length + 2, full.length],
+    studentTokens: 5,
+    teacherTokens: teacher === null ? 0 : 5,
+    guided: teacher !== null,
+    style: teacher === null ? null : 'self-consultation',
+    feedback: null,
+    noFeedbackReason: null,
+    reward: 0,
+    rewards: {},
+    advantage: 0,
+    terminated: true,
+    truncated: false,
+    answer,
+    teacherTokenWeights: null,
+    templateVersion: 1,
   };
 }
 
@@ -24,8 +42,11 @@ const history: StepEffect[] = [
   { step: 2, guided: 3, fixed: 2, broke: 1, 'kept-right': 0, 'kept-wrong': 0 },
 ];
 
-test('totals, the chart and the shown step\'s guided rollouts with before / after / verdict', () => {
-  const step = { step: 3, rollouts: [record(0, 0, '\\boxed{7}', 'Wait. \\boxed{12}'), record(0, 1, '\\boxed{12}', null), record(1, 0, '\\boxed{12}', 'Hmm. \\boxed{5}')] };
+test("totals, the chart and the shown step's guided rollouts with before / after / verdict", () => {
+  const step = {
+    step: 3,
+    rollouts: [record(0, 0, '\\boxed{7}', 'Wait. \\boxed{12}'), record(0, 1, '\\boxed{12}', null), record(1, 0, '\\boxed{12}', 'Hmm. \\boxed{5}')],
+  };
   const lines = teacherEffectLines({ step, history, selected: 1, width: 80, height: 12, color: false }).map(text);
   assert.equal(lines[0], '5 guided in 2 of 3 steps: fixed 3 · broke 1 · kept right 1 · kept wrong 0');
   assert.match(lines[1], /^fixed-broke per step .+ {2}\+1$/);

@@ -4,7 +4,7 @@
  * next version bump, or [rejected] with the loader's error.
  */
 import assert from 'node:assert/strict';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { test } from 'node:test';
 import { KEYS, startApp } from './helpers/app.js';
@@ -13,11 +13,10 @@ import { runStart, stepEvents } from './helpers/events.js';
 
 const { promptsCopy, fakeEditor } = editorScratch('thinktune-edit-flow-');
 
-
 /** The row of one file in the templates panel. */
 const rowOf = (frame: string, name: string) => frame.split('\n').find((l) => l.includes(name)) ?? '';
 
-test('the templates panel lists the run\'s prompts folder; e edits, [pending] until the next version, [rejected] on a broken edit', async () => {
+test("the templates panel lists the run's prompts folder; e edits, [pending] until the next version, [rejected] on a broken edit", async () => {
   const dir = promptsCopy('run-prompts');
   const app = await startApp({ size: { columns: 100, rows: 30 }, script: [runStart({ config: { guidance: { promptsDir: dir } } }), ...stepEvents(1)] });
   await app.press(KEYS.tab, KEYS.tab);
@@ -32,7 +31,10 @@ test('the templates panel lists the run\'s prompts folder; e edits, [pending] un
   });
   assert.match(readFileSync(file, 'utf8'), /Keep the feedback short\.\n$/);
   assert.match(app.frame(), /1 pending/);
-  assert.ok(app.ui.stdout.frames.some((f) => f.startsWith('\u001b[2J')), 'the screen is cleared and redrawn after the editor');
+  assert.ok(
+    app.ui.stdout.frames.some((f) => f.startsWith('\u001b[2J')),
+    'the screen is cleared and redrawn after the editor',
+  );
 
   // The trainer rejects some other problem first (no version bump): the edit stays pending.
   app.source.emitEvent({ type: 'templates', version: 1, changed: [], error: 'prompts/self-agreement.txt: is empty' });

@@ -22,9 +22,12 @@ test('validateTemplateEdit: null for the shipped prompts, the loader error for a
   assert.ok(!(err ?? '').includes('\n'), 'one line');
 
   const nonAscii = promptsCopy('ascii');
-  writeFileSync(join(nonAscii, 'self-agreement.txt'), readFileSync(join(nonAscii, 'self-agreement.txt'), 'utf8').replace('Question: ', 'Question: \u201cquoted\u201d '));
+  writeFileSync(
+    join(nonAscii, 'self-agreement.txt'),
+    readFileSync(join(nonAscii, 'self-agreement.txt'), 'utf8').replace('Question: ', 'Question: \u201cquoted\u201d '),
+  );
   assert.match(validateTemplateEdit(nonAscii) ?? '', /self-agreement\.txt: line \d+ has .*ASCII/);
-  assert.equal(validateTemplateEdit(nonAscii, { asciiOnly: false }), null, 'the run\'s load options are honoured');
+  assert.equal(validateTemplateEdit(nonAscii, { asciiOnly: false }), null, "the run's load options are honoured");
 });
 
 test('editorCommand splits $EDITOR and falls back to vi', () => {
@@ -32,7 +35,6 @@ test('editorCommand splits $EDITOR and falls back to vi', () => {
   assert.deepEqual(editorCommand({ EDITOR: '  ' }), ['vi']);
   assert.deepEqual(editorCommand({ EDITOR: 'code --wait' }), ['code', '--wait']);
 });
-
 
 test('openInEditor runs $EDITOR on the file and reports whether it changed', async () => {
   const file = join(root, 'note.txt');

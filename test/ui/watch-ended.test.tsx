@@ -82,7 +82,10 @@ test('the lock going away with a checkpoint of the last step is a stop; without 
     unlock(stopped);
     events.length = 0;
     a.poll();
-    assert.deepEqual(events, [{ type: 'checkpoint', step: 3, path: join(stopped, 'checkpoints', 'step-3') }, { type: 'done', step: 3, reason: 'stopped' }]);
+    assert.deepEqual(events, [
+      { type: 'checkpoint', step: 3, path: join(stopped, 'checkpoints', 'step-3') },
+      { type: 'done', step: 3, reason: 'stopped' },
+    ]);
     events.length = 0;
     a.poll();
     assert.deepEqual(events, [], 'said once');
@@ -101,7 +104,10 @@ test('the lock going away with a checkpoint of the last step is a stop; without 
     b.poll();
     assert.equal(more.length, 1);
     assert.equal(more[0]!.type, 'fatal');
-    assert.match((more[0] as { message: string }).message, /^the run is not running: run\.lock is gone after step 3 of 150 without a final checkpoint \(crashed or killed\); no checkpoint was saved$/);
+    assert.match(
+      (more[0] as { message: string }).message,
+      /^the run is not running: run\.lock is gone after step 3 of 150 without a final checkpoint \(crashed or killed\); no checkpoint was saved$/,
+    );
   } finally {
     b.close();
   }
@@ -114,12 +120,18 @@ test('a lock left by a dead process is a crash even on the first look; a live lo
   try {
     const end = events.find((e) => e.type === 'fatal') as { message: string } | undefined;
     assert.match(end?.message ?? '', /its process is gone and left run\.lock behind after step 2 of 150/);
-    assert.match(JSON.stringify(events.find((e) => e.type === 'warning')), /ended before the watcher started; metrics\.jsonl was last written \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/);
+    assert.match(
+      JSON.stringify(events.find((e) => e.type === 'warning')),
+      /ended before the watcher started; metrics\.jsonl was last written \d{4}-\d\d-\d\d \d\d:\d\d:\d\d UTC/,
+    );
     // thinktune train --resume: a new process takes the lock and goes on appending.
     lock(dir, process.pid);
     events.length = 0;
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['run-start']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run-start'],
+    );
     assert.equal((events[0] as { startStep: number }).startStep, 2);
   } finally {
     source.close();
@@ -134,11 +146,18 @@ test('a completed run still holding its lock while it saves stays finished (no f
     appendFileSync(join(dir, 'metrics.jsonl'), metricsLine(3));
     events.length = 0;
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['step', 'done']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['step', 'done'],
+    );
     checkpoint(dir, 4);
     events.length = 0;
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['checkpoint'], 'the lock still held while it saves is the same process');
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['checkpoint'],
+      'the lock still held while it saves is the same process',
+    );
     unlock(dir);
     events.length = 0;
     source.poll();
@@ -160,7 +179,9 @@ test('the dashboard: the lock going away shows stopped and since when; p then sa
     await waitFor(() => /step 2\/150 │ ■ stopped: stopped after step 2 \(since \d\d:\d\d\) │ watching/.test(frame()), frame);
 
     ui.stdin.write('p');
-    const notice = new RegExp(`the run is not running \\(stopped \\S+ ago\\); start it again with thinktune train --resume --run-dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`);
+    const notice = new RegExp(
+      `the run is not running \\(stopped \\S+ ago\\); start it again with thinktune train --resume --run-dir ${dir.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`,
+    );
     await waitFor(() => notice.test(frame()), frame);
     assert.match(frame(), /ETA – /, 'no ETA for a run that is not running');
     assert.doesNotMatch(frame(), /paused/);

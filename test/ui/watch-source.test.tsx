@@ -22,14 +22,16 @@ after(() => rmSync(root, { recursive: true, force: true }));
 
 const line = (v: unknown) => JSON.stringify(v) + '\n';
 const metricsLine = (step: number) => line({ step, ...stepMetrics(step + 1) });
-const rolloutLines = (step: number, templateVersion = 1) =>
-  [0, 1].flatMap((g) => [0, 1].map((i) => line(rollout(step, g, i, { templateVersion })))).join('');
+const rolloutLines = (step: number, templateVersion = 1) => [0, 1].flatMap((g) => [0, 1].map((i) => line(rollout(step, g, i, { templateVersion })))).join('');
 
 /** A run folder as a headless run leaves it after `steps` steps, with the last metrics line torn. */
 function runFolder(name: string, steps: number, totalSteps = 4): string {
   const dir = join(root, name);
   mkdirSync(join(dir, 'checkpoints'), { recursive: true });
-  writeFileSync(join(dir, 'config.json'), JSON.stringify({ run: { totalSteps }, model: { checkpoint: 'builtin' }, guidance: { promptsDir: 'prompts' } }, null, 2));
+  writeFileSync(
+    join(dir, 'config.json'),
+    JSON.stringify({ run: { totalSteps }, model: { checkpoint: 'builtin' }, guidance: { promptsDir: 'prompts' } }, null, 2),
+  );
   let metrics = '';
   let rollouts = '';
   for (let s = 0; s < steps; s++) {
@@ -59,7 +61,10 @@ function collect(source: ReturnType<typeof watchRunFolder>): TrainEvent[] {
 
 test('a missing, empty or config-less folder is a one-line error', () => {
   const bad = (dir: string, pattern: RegExp) =>
-    assert.throws(() => checkRunFolder(dir), (e: Error) => e.name === 'RunDirError' && pattern.test(e.message) && !e.message.includes('\n'));
+    assert.throws(
+      () => checkRunFolder(dir),
+      (e: Error) => e.name === 'RunDirError' && pattern.test(e.message) && !e.message.includes('\n'),
+    );
   bad(join(root, 'nope'), /run folder .*nope does not exist; pass the folder a run writes/);
   mkdirSync(join(root, 'empty'));
   bad(join(root, 'empty'), /run folder .*empty is empty/);
@@ -73,13 +78,19 @@ test('the files become run-start, rollouts and step events; growth is followed, 
   const source = watchRunFolder(dir, { pollMs: 60_000 });
   const events = collect(source);
   try {
-    assert.deepEqual(events.map((e) => e.type), ['run-start', 'rollouts', 'rollouts', 'templates', 'step', 'step']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run-start', 'rollouts', 'rollouts', 'templates', 'step', 'step'],
+    );
     assert.deepEqual(events[3], { type: 'templates', version: 1, changed: [], error: null }, 'the version the rollouts were made with');
     const start = events[0] as Extract<TrainEvent, { type: 'run-start' }>;
     assert.equal(start.runDir, dir);
     assert.equal(start.totalSteps, 4);
     assert.deepEqual((start.config as { model: unknown }).model, { checkpoint: 'builtin' });
-    assert.deepEqual(events.filter((e) => e.type === 'step').map((e) => (e as { step: number }).step), [0, 1]);
+    assert.deepEqual(
+      events.filter((e) => e.type === 'step').map((e) => (e as { step: number }).step),
+      [0, 1],
+    );
     assert.equal((events[1] as { rollouts: unknown[] }).rollouts.length, 4);
 
     // The torn line is finished, step 2 written with a reloaded template, a checkpoint saved, a bad line.
@@ -88,7 +99,10 @@ test('the files become run-start, rollouts and step events; growth is followed, 
     appendFileSync(join(dir, 'rollouts.jsonl'), rolloutLines(2, 2));
     checkpoint(dir, 3);
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['warning', 'rollouts', 'templates', 'step', 'checkpoint']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['warning', 'rollouts', 'templates', 'step', 'checkpoint'],
+    );
     assert.match((events[0] as { message: string }).message, /metrics\.jsonl line 4: not JSON; skipped/);
     assert.deepEqual(events[2], { type: 'templates', version: 2, changed: [], error: null });
     assert.equal((events[3] as { step: number }).step, 2);
@@ -98,7 +112,10 @@ test('the files become run-start, rollouts and step events; growth is followed, 
     events.length = 0;
     appendFileSync(join(dir, 'metrics.jsonl'), metricsLine(3));
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['step', 'done']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['step', 'done'],
+    );
     assert.deepEqual(events[1], { type: 'done', step: 4, reason: 'completed' });
     events.length = 0;
     source.poll();
@@ -120,7 +137,10 @@ test('a resumed run that cut its files back starts the view over', () => {
     writeFileSync(join(dir, 'rollouts.tmp'), rolloutLines(0));
     renameSync(join(dir, 'rollouts.tmp'), join(dir, 'rollouts.jsonl'));
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['run-start', 'rollouts', 'templates', 'step']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['run-start', 'rollouts', 'templates', 'step'],
+    );
   } finally {
     source.close();
   }
@@ -137,7 +157,10 @@ test('pause, resume, step, save and stop go to control.jsonl, where a headless r
     source.send({ type: 'save' });
     source.send({ type: 'resume' });
     source.send({ type: 'stop', save: true });
-    assert.throws(() => source.send({ type: 'set', key: 'optim.lr', value: '1' }), /set is not available while watching; a headless run takes only pause, resume, step-once, save, stop/);
+    assert.throws(
+      () => source.send({ type: 'set', key: 'optim.lr', value: '1' }),
+      /set is not available while watching; a headless run takes only pause, resume, step-once, save, stop/,
+    );
     const { commands } = new RunDir(dir).readControl(0);
     assert.deepEqual(commands, [{ type: 'pause' }, { type: 'step-once' }, { type: 'save' }, { type: 'resume' }, { type: 'stop', save: true }]);
     assert.deepEqual(events, [
@@ -149,7 +172,10 @@ test('pause, resume, step, save and stop go to control.jsonl, where a headless r
     events.length = 0;
     checkpoint(dir, 2);
     source.poll();
-    assert.deepEqual(events.map((e) => e.type), ['checkpoint', 'done']);
+    assert.deepEqual(
+      events.map((e) => e.type),
+      ['checkpoint', 'done'],
+    );
     assert.deepEqual(events[1], { type: 'done', step: 2, reason: 'stopped' });
   } finally {
     source.close();

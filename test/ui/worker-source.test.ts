@@ -17,7 +17,6 @@ import { saveTinyModel } from '../helpers/tiny-model.js';
 const root = mkdtempSync(join(tmpdir(), 'thinktune-worker-'));
 after(() => rmSync(root, { recursive: true, force: true }));
 
-
 /** Resolves with the events so far once `until` holds for one of them (or rejects after `ms`). */
 function eventsUntil(events: TrainEvent[], until: (e: TrainEvent) => boolean, ms = 60_000): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -76,9 +76,24 @@ test('a micro pretrain run saves a loadable model with its model card and settin
   const out = join(mkdtempSync(join(tmpdir(), 'tt-pretrain-')), 'model');
   const lines: string[] = [];
   const r = await pretrain({
-    out, promptsDir: 'prompts', seed: 1, docs: 40, slipRate: 0.3, teacherFraction: 0.25, batchTokens: 1600, steps: 3,
-    lr: 3e-3, warmupSteps: 1, timeLimitMin: 0, evalEvery: 3, evalProblems: 2, hidden: 32, layers: 1, intermediate: 64,
-    onLog: (l) => lines.push(l), command: 'thinktune pretrain --docs 40 --steps 3',
+    out,
+    promptsDir: 'prompts',
+    seed: 1,
+    docs: 40,
+    slipRate: 0.3,
+    teacherFraction: 0.25,
+    batchTokens: 1600,
+    steps: 3,
+    lr: 3e-3,
+    warmupSteps: 1,
+    timeLimitMin: 0,
+    evalEvery: 3,
+    evalProblems: 2,
+    hidden: 32,
+    layers: 1,
+    intermediate: 64,
+    onLog: (l) => lines.push(l),
+    command: 'thinktune pretrain --docs 40 --steps 3',
   });
   assert.equal(r.steps, 3);
   assert.ok(Number.isFinite(r.finalLoss) && r.finalLoss > 0);

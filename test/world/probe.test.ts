@@ -14,7 +14,14 @@ test('probeBaseModel reports fractions over the problems it was given', async ()
   const { model, tokenizer } = await loadModel(tinyWorldModel());
   const p = probeBaseModel(model, tokenizer!, loadTemplates('prompts'), heldOutProblems('test', 6));
   assert.equal(p.n, 6);
-  for (const k of ['studentAccuracy', 'studentReflection', 'teacherParseRate', 'teacherVerdictAccuracy', 'teacherCorrectionAccuracy', 'teacherFixRate'] as const) {
+  for (const k of [
+    'studentAccuracy',
+    'studentReflection',
+    'teacherParseRate',
+    'teacherVerdictAccuracy',
+    'teacherCorrectionAccuracy',
+    'teacherFixRate',
+  ] as const) {
     assert.ok(p[k] >= 0 && p[k] <= 1, `${k} = ${p[k]}`);
     if (k !== 'teacherFixRate') assert.ok(Math.abs(p[k] * 6 - Math.round(p[k] * 6)) < 1e-9, `${k} is a count over the 6 problems`);
   }

@@ -35,6 +35,8 @@ export function evalModelChoices(run: RunInfo | null, cwd = process.cwd()): Eval
   const checkpoints = new RunDir(run.runDir).checkpoints().map((c) => ({ label: basename(c.path), value: shortPath(c.path, cwd) }));
   const spec = (run.config as { model?: { checkpoint?: unknown } } | null)?.model?.checkpoint;
   const base = baseModelDir(run.config);
-  const baseChoice = base ? [{ label: `base  ${spec === 'builtin' ? 'builtin' : shortPath(base, cwd)}`, value: spec === 'builtin' ? 'builtin' : shortPath(base, cwd) }] : [];
+  const baseChoice = base
+    ? [{ label: `base  ${spec === 'builtin' ? 'builtin' : shortPath(base, cwd)}`, value: spec === 'builtin' ? 'builtin' : shortPath(base, cwd) }]
+    : [];
   return [...checkpoints, ...baseChoice];
 }

@@ -55,7 +55,6 @@ export function evalArgs(spec: EvalSpec, { json }: { json: boolean }): string[] 
   return args;
 }
 
-
 const lastLine = (text: string): string | null =>
   text
     .split('\n')

@@ -5,15 +5,7 @@
  * gets the keep marker so rotation does not delete it (src/trainer/run-dir.ts KEEP_FILE).
  */
 import { existsSync, statSync } from 'node:fs';
-import {
-  appendEvalRecord,
-  checkpointField,
-  checkpointStep,
-  readEvalRecords,
-  recordModelPath,
-  shellLine,
-  type EvalRecord,
-} from '../../src/eval/records.js';
+import { appendEvalRecord, checkpointField, checkpointStep, readEvalRecords, recordModelPath, shellLine, type EvalRecord } from '../../src/eval/records.js';
 import { markKept, runDirOfCheckpoint } from '../../src/trainer/run-dir.js';
 import type { EvalJob, EvalRequest } from '../state/types.js';
 import { shortPath } from './choices.js';
@@ -51,7 +43,16 @@ export function readSavedEvals(runDir: string, cwd = process.cwd()): { jobs: Eva
   const jobs = records.map((r): EvalJob => {
     const model = recordModelPath(runDir, r);
     const n = r.metrics.n ?? 0;
-    return { id: r.id, model: model === 'builtin' ? model : shortPath(model, cwd), data: r.data, status: 'done', done: n, total: n, result: r.metrics, error: null };
+    return {
+      id: r.id,
+      model: model === 'builtin' ? model : shortPath(model, cwd),
+      data: r.data,
+      status: 'done',
+      done: n,
+      total: n,
+      result: r.metrics,
+      error: null,
+    };
   });
   return { jobs, skipped };
 }

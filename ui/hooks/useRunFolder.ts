@@ -30,7 +30,11 @@ export function useRunFolder(run: RunInfo | null, dispatch: (a: UiAction) => voi
     try {
       const saved = readSavedEvals(runDir);
       dispatch({ type: 'evals-loaded', jobs: saved.jobs, at: now() });
-      if (saved.skipped) dispatch({ type: 'notice', notice: { at: now(), level: 'warning', source: 'eval', text: `skipped ${saved.skipped} unreadable line(s) of ${runDir}/evals.jsonl` } });
+      if (saved.skipped)
+        dispatch({
+          type: 'notice',
+          notice: { at: now(), level: 'warning', source: 'eval', text: `skipped ${saved.skipped} unreadable line(s) of ${runDir}/evals.jsonl` },
+        });
     } catch (err) {
       const text = `earlier evaluation results not loaded: ${err instanceof Error ? err.message : String(err)}`;
       dispatch({ type: 'notice', notice: { at: now(), level: 'warning', source: 'eval', text } });

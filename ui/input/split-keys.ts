@@ -23,23 +23,50 @@ export interface KeyPress {
 const ESC = '\u001b';
 
 const NO_KEY: Key = {
-  upArrow: false, downArrow: false, leftArrow: false, rightArrow: false, pageDown: false, pageUp: false,
-  home: false, end: false, return: false, escape: false, ctrl: false, shift: false, tab: false,
-  backspace: false, delete: false, meta: false, super: false, hyper: false, capsLock: false, numLock: false,
+  upArrow: false,
+  downArrow: false,
+  leftArrow: false,
+  rightArrow: false,
+  pageDown: false,
+  pageUp: false,
+  home: false,
+  end: false,
+  return: false,
+  escape: false,
+  ctrl: false,
+  shift: false,
+  tab: false,
+  backspace: false,
+  delete: false,
+  meta: false,
+  super: false,
+  hyper: false,
+  capsLock: false,
+  numLock: false,
 };
 
 const press = (input: string, flags: Partial<Key> = {}): KeyPress => ({ input, key: { ...NO_KEY, ...flags } });
 
 /** Final byte of `ESC [ ... X` / `ESC O X` -> the key it names (xterm, also SS3 "application" mode). */
 const LETTER_KEYS: Record<string, Partial<Key>> = {
-  A: { upArrow: true }, B: { downArrow: true }, C: { rightArrow: true }, D: { leftArrow: true },
-  H: { home: true }, F: { end: true }, Z: { tab: true, shift: true },
+  A: { upArrow: true },
+  B: { downArrow: true },
+  C: { rightArrow: true },
+  D: { leftArrow: true },
+  H: { home: true },
+  F: { end: true },
+  Z: { tab: true, shift: true },
 };
 
 /** Number of `ESC [ n ~` -> the key it names (vt220 / rxvt / linux console). */
 const TILDE_KEYS: Record<string, Partial<Key>> = {
-  '1': { home: true }, '7': { home: true }, '4': { end: true }, '8': { end: true },
-  '3': { delete: true }, '5': { pageUp: true }, '6': { pageDown: true },
+  '1': { home: true },
+  '7': { home: true },
+  '4': { end: true },
+  '8': { end: true },
+  '3': { delete: true },
+  '5': { pageUp: true },
+  '6': { pageDown: true },
 };
 
 /**

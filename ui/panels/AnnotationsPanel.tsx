@@ -55,10 +55,7 @@ function row(a: Annotation, isSelected: boolean, width: number, color: boolean):
 
 export function annotationLines(annotations: Annotation[], selected: number, width: number, height: number, color = true): Line[] {
   const good = annotations.filter((a) => a.verdict === 'good').length;
-  const header: Line = [
-    { text: 'annotations', bold: true },
-    { text: `  ${annotations.length}  good ${good}  bad ${annotations.length - good}` },
-  ];
+  const header: Line = [{ text: 'annotations', bold: true }, { text: `  ${annotations.length}  good ${good}  bad ${annotations.length - good}` }];
   if (annotations.length === 0) {
     return [header, line('none yet: mark a trace or a teacher feedback as good or bad', { dim: true })].slice(0, Math.max(0, height));
   }
@@ -66,7 +63,12 @@ export function annotationLines(annotations: Annotation[], selected: number, wid
   const note = oneLine(sel.note);
   const detail: Line[] =
     height >= DETAIL_MIN_HEIGHT && note.length > width - FIXED
-      ? [line('note', { dim: true }), ...wrap(note, width).slice(0, DETAIL_ROWS).map((r) => line(r))]
+      ? [
+          line('note', { dim: true }),
+          ...wrap(note, width)
+            .slice(0, DETAIL_ROWS)
+            .map((r) => line(r)),
+        ]
       : [];
   const body = Math.max(0, height - 1 - detail.length);
   const start = windowStart(annotations.length, selected, body);

@@ -37,14 +37,18 @@ export function evalMenuLines(m: EvalMenuState, width: number, height: number, c
   const start = Math.min(Math.max(0, cursor - body + 1), Math.max(0, rows - body));
   const out: Line[] = [
     [{ text: clip('evaluate: space marks, enter queues each marked model x data set, esc closes', width), bold: true, color: color ? 'cyan' : undefined }],
-    [{ text: padEnd('models', half + 2), bold: true }, { text: 'data', bold: true }],
+    [
+      { text: padEnd('models', half + 2), bold: true },
+      { text: 'data', bold: true },
+    ],
   ];
   for (let r = start; r < Math.min(rows, start + body); r++) {
     const left =
       r < m.models.length
         ? cell(m.models[r]!.label, m.cursor.models === r, m.column === 'models', m.marked.models.includes(r), half, color)
         : [{ text: padEnd(r === 0 ? '  (no checkpoint yet)' : '', half) }];
-    const right = r < dataLabels.length ? cell(dataLabels[r]!, m.cursor.data === r, m.column === 'data', m.marked.data.includes(r), width - half - 2, color) : [];
+    const right =
+      r < dataLabels.length ? cell(dataLabels[r]!, m.cursor.data === r, m.column === 'data', m.marked.data.includes(r), width - half - 2, color) : [];
     out.push([...left, { text: '  ' }, ...right]);
   }
   return out.slice(0, Math.max(0, height));

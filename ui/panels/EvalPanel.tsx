@@ -64,7 +64,11 @@ export function formatMetric(key: string, v: number): string {
 }
 
 /** The last path segment, so `checkpoints/run-3/step-200` shows as `step-200`. */
-const tail = (path: string): string => path.replace(/[/\\]+$/, '').split(/[/\\]/).pop() || path;
+const tail = (path: string): string =>
+  path
+    .replace(/[/\\]+$/, '')
+    .split(/[/\\]/)
+    .pop() || path;
 
 /** The model as rows name it: its folder (`step-200`, `tiny`), or `builtin`. */
 export const modelLabel = (model: string): string => sanitize(tail(model));
@@ -123,13 +127,13 @@ function resultTables(done: EvalJob[], width: number): Line[] {
 
 export function evalLines(jobs: EvalJob[], width: number, height: number, color = true, selected = -1): Line[] {
   const count = (s: EvalJob['status']): number => jobs.filter((j) => j.status === s).length;
-  const header: Line = [
-    { text: 'evaluations', bold: true },
-    { text: `  ${jobs.length} jobs  ${count('running')} running  ${count('queued')} queued` },
-  ];
+  const header: Line = [{ text: 'evaluations', bold: true }, { text: `  ${jobs.length} jobs  ${count('running')} running  ${count('queued')} queued` }];
   if (jobs.length === 0) return [header, line('no evaluations yet', { dim: true })].slice(0, Math.max(0, height));
 
-  const tables = resultTables(jobs.filter((j) => j.status === 'done' && j.result !== null), width);
+  const tables = resultTables(
+    jobs.filter((j) => j.status === 'done' && j.result !== null),
+    width,
+  );
   const idWidth = Math.min(ID_MAX, Math.max(...jobs.map((j) => j.id.length)));
   const blocks = jobs.map((j, i) => jobBlock(j, idWidth, width, color, i === selected));
   const room = Math.max(0, height - 1);

@@ -40,8 +40,7 @@ export const abbreviateStyle = (style: string | null): string =>
 export const formatReward = (r: number | null): string => (r === null || !Number.isFinite(r) ? '-' : r.toFixed(2));
 
 /** Signed, two decimals: `+0.87`, `-1.15`, ` 0.00`. */
-export const formatAdvantage = (a: number): string =>
-  !Number.isFinite(a) ? String(a) : a > 0 ? `+${a.toFixed(2)}` : a < 0 ? a.toFixed(2) : ' 0.00';
+export const formatAdvantage = (a: number): string => (!Number.isFinite(a) ? String(a) : a > 0 ? `+${a.toFixed(2)}` : a < 0 ? a.toFixed(2) : ' 0.00');
 
 const flagOf = (r: RolloutRecord): string =>
   (r.guided && r.noFeedbackReason === null ? 'T' : r.noFeedbackReason !== null ? '!' : ' ') + (r.truncated ? '~' : ' ');

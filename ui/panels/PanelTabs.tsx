@@ -17,7 +17,15 @@ export interface PanelTabsProps {
 }
 
 /** Unfocused tab names when the full ones do not fit beside the context. */
-const SHORT_NAMES: Record<PanelId, string> = { groups: 'grp', trace: 'trace', templates: 'tmpl', annotations: 'marks', eval: 'eval', log: 'log', teacher: 'teach' };
+const SHORT_NAMES: Record<PanelId, string> = {
+  groups: 'grp',
+  trace: 'trace',
+  templates: 'tmpl',
+  annotations: 'marks',
+  eval: 'eval',
+  log: 'log',
+  teacher: 'teach',
+};
 
 export function PanelTabs({ focus, context, width, display }: PanelTabsProps) {
   const c = themeColors(display);

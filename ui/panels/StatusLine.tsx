@@ -34,13 +34,21 @@ export function StatusLine({ commandOpen, noteFor = null, commandText, notice, w
     );
   };
   if (commandOpen) return input(':');
-  if (noteFor) return input(`note on s${stepNumber(noteFor.step)} g${ordinal(noteFor.group)} #${ordinal(noteFor.sample)} ${noteFor.target} ${noteFor.verdict}: `);
+  if (noteFor)
+    return input(`note on s${stepNumber(noteFor.step)} g${ordinal(noteFor.group)} #${ordinal(noteFor.sample)} ${noteFor.target} ${noteFor.verdict}: `);
   const count = warnings ? `[${warnings} warning${warnings === 1 ? '' : 's'}] ` : '';
   const color = notice?.level === 'error' ? c.bad : notice?.level === 'warning' ? c.warn : c.muted;
   const text = notice ? notice.text.replace(/\s+/g, ' ') : 'press ? for help, : for commands';
   return (
     <Box width={width} height={1}>
-      <SegmentLine segs={[{ text: count, color: c.warn }, { text, color }]} width={width} ascii={display.ascii} />
+      <SegmentLine
+        segs={[
+          { text: count, color: c.warn },
+          { text, color },
+        ]}
+        width={width}
+        ascii={display.ascii}
+      />
     </Box>
   );
 }

@@ -63,7 +63,11 @@ export function teacherEffectLines(p: TeacherEffectPanelProps): Line[] {
     const label = 'fixed-broke per step ';
     const scale = `  ${min < 0 ? `${min}..` : ''}+${max}`;
     const chartWidth = Math.max(1, width - label.length - scale.length);
-    out.push([{ text: label, dim: true }, { text: sparkline(net, chartWidth, { ascii, range: [min, Math.max(max, min + 1)] }), color: color ? 'green' : undefined }, { text: scale, dim: true }]);
+    out.push([
+      { text: label, dim: true },
+      { text: sparkline(net, chartWidth, { ascii, range: [min, Math.max(max, min + 1)] }), color: color ? 'green' : undefined },
+      { text: scale, dim: true },
+    ]);
   }
   const rows = (p.step?.rollouts ?? []).flatMap((r) => {
     const e = teacherEffect(r);
@@ -77,7 +81,18 @@ export function teacherEffectLines(p: TeacherEffectPanelProps): Line[] {
   }
   const c = countVerdicts(rows.map((x) => x.r));
   out.push(line(`step ${stepNumber(p.step.step)} · ${c.guided} guided · ${c.fixed} fixed · ${c.broke} broke`, { bold: true }));
-  out.push(line(' '.repeat(COLS.mark) + padEnd('g', COLS.group) + padEnd('#', COLS.sample) + padEnd('before', COLS.before) + padEnd('after', COLS.after) + padEnd('verdict', COLS.verdict) + 'style', { dim: true }));
+  out.push(
+    line(
+      ' '.repeat(COLS.mark) +
+        padEnd('g', COLS.group) +
+        padEnd('#', COLS.sample) +
+        padEnd('before', COLS.before) +
+        padEnd('after', COLS.after) +
+        padEnd('verdict', COLS.verdict) +
+        'style',
+      { dim: true },
+    ),
+  );
   const body = Math.max(0, height - out.length);
   const selected = Math.min(Math.max(0, p.selected), rows.length - 1);
   const start = windowStart(rows.length, selected, body);

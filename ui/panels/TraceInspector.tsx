@@ -52,7 +52,10 @@ function labelled(kind: TraceKind, label: string, value: string, width: number):
   return wrap(value, width - LABEL_WIDTH).map((row, i) => ({ kind, text: (i === 0 ? label.padEnd(LABEL_WIDTH) : ' '.repeat(LABEL_WIDTH)) + row }));
 }
 
-const section = (title: string, width: number): TraceLine[] => [{ kind: 'blank', text: '' }, { kind: 'section', text: clip(`== ${title} ==`, width) }];
+const section = (title: string, width: number): TraceLine[] => [
+  { kind: 'blank', text: '' },
+  { kind: 'section', text: clip(`== ${title} ==`, width) },
+];
 const block = (kind: TraceKind, text: string, width: number, prefix = ''): TraceLine[] =>
   wrap(text, width - prefix.length).map((row) => ({ kind, text: prefix + row }));
 
@@ -90,7 +93,13 @@ export function traceLines(r: RolloutRecord, width: number, color: boolean): Tra
   const w = Math.max(8, width);
   const lines: TraceLine[] = [];
   const how = r.guided ? `guided (${r.style ?? 'no style'})` : 'unguided';
-  lines.push(...block('title', `step ${stepNumber(r.step)} group ${ordinal(r.group)} sample ${ordinal(r.sample)}  ${how}  reward ${formatReward(r.reward)}  adv ${formatAdvantage(r.advantage)}`, w));
+  lines.push(
+    ...block(
+      'title',
+      `step ${stepNumber(r.step)} group ${ordinal(r.group)} sample ${ordinal(r.sample)}  ${how}  reward ${formatReward(r.reward)}  adv ${formatAdvantage(r.advantage)}`,
+      w,
+    ),
+  );
 
   lines.push(...section(`prompt ${sanitize(r.promptId)}`, w), ...block('prompt', r.prompt, w));
 

@@ -133,7 +133,10 @@ export function endingOf(f: EndingFacts): 'completed' | 'stopped' | 'crashed' | 
 
 function lastWritten(run: RunDir): string {
   try {
-    return new Date(statSync(run.file('metrics.jsonl')).mtimeMs).toISOString().replace('T', ' ').replace(/\.\d+Z$/, ' UTC');
+    return new Date(statSync(run.file('metrics.jsonl')).mtimeMs)
+      .toISOString()
+      .replace('T', ' ')
+      .replace(/\.\d+Z$/, ' UTC');
   } catch {
     return 'never (no metrics.jsonl)';
   }
@@ -168,8 +171,15 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
   let failing: string | null = null;
 
   const startEvent = (startStep: number, resumedFrom: string | null): TrainEvent => ({
-    type: 'run-start', runDir: run.path, runName: run.name, totalSteps: totalStepsOf(config), startStep,
-    backend: 'files', backendReason: `watching ${run.path}`, config, resumedFrom,
+    type: 'run-start',
+    runDir: run.path,
+    runName: run.name,
+    totalSteps: totalStepsOf(config),
+    startStep,
+    backend: 'files',
+    backendReason: `watching ${run.path}`,
+    config,
+    resumedFrom,
   });
   const runStart = () => emit(startEvent(0, null));
 
@@ -236,7 +246,8 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
     finished = true;
     lockGoneSinceEnd = lock !== 'alive';
     // The dashboard dates the end when it hears of it: for an end older than this watcher, say when the files last grew.
-    if (look && lock !== 'alive') emit({ type: 'warning', message: `this run ended before the watcher started; metrics.jsonl was last written ${lastWritten(run)}` });
+    if (look && lock !== 'alive')
+      emit({ type: 'warning', message: `this run ended before the watcher started; metrics.jsonl was last written ${lastWritten(run)}` });
     if (end === 'completed') emit({ type: 'done', step: done, reason: 'completed' });
     else if (end === 'stopped') emit({ type: 'done', step: newest!.step, reason: 'stopped' });
     else emit({ type: 'fatal', message: crashMessage(lock, done, total, newest?.path ?? null) });

@@ -18,9 +18,19 @@ const STYLES = ['hint', 'critique', 'consult'];
 
 export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, runDir = 'runs/demo' }: SyntheticRunOptions = {}): ScriptEntry[] {
   let x = seed >>> 0 || 1;
-  const rand = () => ((x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32);
+  const rand = () => (x = (Math.imul(x, 1664525) + 1013904223) >>> 0) / 2 ** 32;
   const out: TrainEvent[] = [
-    { type: 'run-start', runDir, runName: 'demo-gsm8k', totalSteps: steps, startStep: 0, backend: 'wasm', backendReason: 'demo', config: {}, resumedFrom: null },
+    {
+      type: 'run-start',
+      runDir,
+      runName: 'demo-gsm8k',
+      totalSteps: steps,
+      startStep: 0,
+      backend: 'wasm',
+      backendReason: 'demo',
+      config: {},
+      resumedFrom: null,
+    },
     { type: 'templates', version: 1, changed: ['hint.md', 'critique.md', 'consult.md'], error: null },
   ];
   // Step indices are 0-based like the trainer's; `done` counts finished steps, as checkpoints do.
@@ -40,12 +50,28 @@ export function syntheticRun({ steps = 60, groups = 4, samples = 6, seed = 1, ru
         const text = student + teacher;
         const style = guided ? STYLES[(g + step) % STYLES.length]! : null;
         rollouts.push({
-          step, group: g, sample: i, promptId: `gsm8k-${String(g + 40).padStart(4, '0')}`, prompt: `What is ${a} + ${b}?`, text,
-          studentSpan: [0, student.length], teacherSpan: guided ? [student.length, text.length] : null,
-          studentTokens: Math.round(student.length / 4), teacherTokens: Math.round(teacher.length / 4), guided, style,
-          feedback: guided ? { opinion: correct ? 'correct' : 'incorrect', reason: 'the carry was dropped', phrase: 'Wait, let me check the carry again' } : null,
-          noFeedbackReason: null, reward: correct || guided ? 1 : 0, rewards: { correct: correct || guided ? 1 : 0 },
-          advantage: (correct ? 1 : -1) * (0.5 + rand() * 0.5), terminated: true, truncated: false, answer: String(a + b),
+          step,
+          group: g,
+          sample: i,
+          promptId: `gsm8k-${String(g + 40).padStart(4, '0')}`,
+          prompt: `What is ${a} + ${b}?`,
+          text,
+          studentSpan: [0, student.length],
+          teacherSpan: guided ? [student.length, text.length] : null,
+          studentTokens: Math.round(student.length / 4),
+          teacherTokens: Math.round(teacher.length / 4),
+          guided,
+          style,
+          feedback: guided
+            ? { opinion: correct ? 'correct' : 'incorrect', reason: 'the carry was dropped', phrase: 'Wait, let me check the carry again' }
+            : null,
+          noFeedbackReason: null,
+          reward: correct || guided ? 1 : 0,
+          rewards: { correct: correct || guided ? 1 : 0 },
+          advantage: (correct ? 1 : -1) * (0.5 + rand() * 0.5),
+          terminated: true,
+          truncated: false,
+          answer: String(a + b),
           teacherTokenWeights: guided ? Array.from({ length: Math.round(teacher.length / 4) }, () => 0.3 + 0.7 * rand()) : null,
           templateVersion: 1,
         });

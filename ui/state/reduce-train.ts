@@ -80,7 +80,8 @@ export function applyTrainEvent(d: Draft, e: TrainEvent, at: number): void {
     case 'state':
       // p only asks: the trainer pauses at the end of the step in progress; say when it has.
       // (A watcher is told 'paused' at once by its own source, not by the run: no such line there.)
-      if (e.state === 'paused' && s.status !== 'paused' && !s.watching) d.notice(at, 'info', 'trainer', `paused after step ${s.stepsDone ?? 0}; p resumes, s runs one step`);
+      if (e.state === 'paused' && s.status !== 'paused' && !s.watching)
+        d.notice(at, 'info', 'trainer', `paused after step ${s.stepsDone ?? 0}; p resumes, s runs one step`);
       s.status = e.state;
       s.statusReason = null;
       return;
@@ -164,7 +165,14 @@ function addEffect(d: Draft, step: number, rollouts: readonly RolloutRecord[]): 
   const ring = d.ring('effect');
   const last = ring.last();
   if (last && last.step === step) {
-    ring.replaceLast({ step, guided: last.guided + c.guided, fixed: last.fixed + c.fixed, broke: last.broke + c.broke, 'kept-right': last['kept-right'] + c['kept-right'], 'kept-wrong': last['kept-wrong'] + c['kept-wrong'] });
+    ring.replaceLast({
+      step,
+      guided: last.guided + c.guided,
+      fixed: last.fixed + c.fixed,
+      broke: last.broke + c.broke,
+      'kept-right': last['kept-right'] + c['kept-right'],
+      'kept-wrong': last['kept-wrong'] + c['kept-wrong'],
+    });
   } else ring.push({ step, ...c });
 }
 

@@ -21,7 +21,10 @@ export function promptsDirOf(config: unknown): string | null {
 /** Hash of the text a template file gives the teacher (comment lines removed), or null when it cannot be read. */
 export function templateTextHash(dir: string, name: string): string | null {
   try {
-    return createHash('sha256').update(stripComments(readFileSync(join(dir, name), 'utf8'))).digest('hex').slice(0, 12);
+    return createHash('sha256')
+      .update(stripComments(readFileSync(join(dir, name), 'utf8')))
+      .digest('hex')
+      .slice(0, 12);
   } catch {
     return null;
   }

@@ -57,7 +57,13 @@ export async function startApp({ script, size, mimic = true, ...props }: StartOp
         ui.stdin.write(text[i]!);
         // The line shows the tail of a long entry, and a frame line loses its trailing spaces.
         const typed = text.slice(Math.max(0, i - 11), i + 1).trimEnd();
-        await waitFor(() => frame().split('\n').some((l) => l.startsWith(':') && l.includes(typed)), frame);
+        await waitFor(
+          () =>
+            frame()
+              .split('\n')
+              .some((l) => l.startsWith(':') && l.includes(typed)),
+          frame,
+        );
       }
     },
   };

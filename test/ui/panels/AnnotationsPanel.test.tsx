@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { AnnotationsPanel, annotationLines, shortTime } from '../../../ui/panels/AnnotationsPanel.js';
 import type { Annotation } from '../../../ui/state/types.js';
@@ -29,8 +28,15 @@ test('lists time, rollout, target, signed verdict and note; counts in the header
   assert.match(rows[2], /^>\s+14:01\s+s12 g4 #2\s+feedback\s+\+good\s+note 1\s*$/);
   assert.equal(rows.length, 4);
   const lines = annotationLines(list, 1, 80, 24);
-  assert.ok(lines[2].every((s) => s.inverse === true), 'selected row is inverse');
-  assert.ok(annotationLines(list, 1, 80, 24, false).flat().every((s) => s.color === undefined));
+  assert.ok(
+    lines[2].every((s) => s.inverse === true),
+    'selected row is inverse',
+  );
+  assert.ok(
+    annotationLines(list, 1, 80, 24, false)
+      .flat()
+      .every((s) => s.color === undefined),
+  );
 });
 
 test('a long selected note is shown wrapped under the list', () => {
@@ -54,7 +60,10 @@ test('fits 80x24 and 24x4 with many annotations, keeping the selected one visibl
   const rows = assertFits(narrow.lastFrame(), 24, 4);
   narrow.unmount();
   assert.equal(rows.length, 4);
-  assert.ok(rows.some((r) => r.startsWith('> 14:59')), rows.join('\n'));
+  assert.ok(
+    rows.some((r) => r.startsWith('> 14:59')),
+    rows.join('\n'),
+  );
 });
 
 test('empty list and time formats', () => {

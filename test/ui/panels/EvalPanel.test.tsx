@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { EvalPanel, evalLines, formatMetric, metricOrder, progressBar } from '../../../ui/panels/EvalPanel.js';
 import type { EvalJob } from '../../../ui/state/types.js';
@@ -59,14 +58,26 @@ test('fits a narrow, short panel; the newest jobs stay and older ones are counte
   assert.equal(rows.length, 8);
   assert.match(rows[1], /^\(\d+ earlier jobs\)$/);
   assert.match(rows.join('\n'), /q9/);
-  for (const [w, h] of [[80, 24], [20, 3], [50, 1]] as const) {
+  for (const [w, h] of [
+    [80, 24],
+    [20, 3],
+    [50, 1],
+  ] as const) {
     assert.ok(evalLines(many, w, h).length <= h);
   }
 });
 
 test('no colour, no jobs', () => {
-  assert.ok(evalLines(jobs, 80, 24, false).flat().every((s) => s.color === undefined));
-  assert.ok(evalLines(jobs, 80, 24, true).flat().some((s) => s.color === 'red'));
+  assert.ok(
+    evalLines(jobs, 80, 24, false)
+      .flat()
+      .every((s) => s.color === undefined),
+  );
+  assert.ok(
+    evalLines(jobs, 80, 24, true)
+      .flat()
+      .some((s) => s.color === 'red'),
+  );
   const { lastFrame, unmount } = render(<EvalPanel jobs={[]} width={80} height={24} />);
   assert.match(assertFits(lastFrame(), 80, 24)[1], /no evaluations yet/);
   unmount();
@@ -77,7 +88,14 @@ test('progress bar, metric order and formatting', () => {
   assert.equal(progressBar(5, 10, 10), '[#####.....]');
   assert.equal(progressBar(12, 10, 4), '[####]');
   assert.deepEqual(metricOrder(['zeta', 'pass@16', 'mean_length', 'maj@4', 'pass@1', 'pass@4', 'termination_rate', 'reflection_rate']), [
-    'pass@1', 'maj@4', 'pass@4', 'pass@16', 'reflection_rate', 'mean_length', 'termination_rate', 'zeta',
+    'pass@1',
+    'maj@4',
+    'pass@4',
+    'pass@16',
+    'reflection_rate',
+    'mean_length',
+    'termination_rate',
+    'zeta',
   ]);
   assert.equal(formatMetric('pass@1', 0.41249), '0.412');
   assert.equal(formatMetric('mean_length', 312.46), '312.5');
@@ -87,7 +105,10 @@ test('progress bar, metric order and formatting', () => {
 test('the selected job is highlighted and kept in view when the list is longer than the panel', () => {
   const many = Array.from({ length: 12 }, (_, i) => job(`step-${(i + 1) * 100}`));
   const text = (selected: number) => evalLines(many, 60, 6, false, selected).map((l) => l.map((s) => s.text).join(''));
-  const inverse = (selected: number) => evalLines(many, 60, 6, false, selected).filter((l) => l.some((s) => s.inverse)).map((l) => l.map((s) => s.text).join(''));
+  const inverse = (selected: number) =>
+    evalLines(many, 60, 6, false, selected)
+      .filter((l) => l.some((s) => s.inverse))
+      .map((l) => l.map((s) => s.text).join(''));
   assert.match(text(11).join('\n'), /step-1200/, 'the newest job shows by default');
   assert.deepEqual(inverse(11).length, 1);
   assert.match(inverse(11)[0]!, /^\. step-1200 /);
@@ -95,5 +116,9 @@ test('the selected job is highlighted and kept in view when the list is longer t
   assert.match(top.join('\n'), /^\. step-100 /m, 'selecting the first job scrolls up to it');
   assert.match(top.at(-1)!, /\(\d+ later jobs\)/);
   assert.ok(top.length <= 6);
-  assert.deepEqual(evalLines(many, 60, 6, false).filter((l) => l.some((s) => s.inverse)), [], 'no selection, no highlight');
+  assert.deepEqual(
+    evalLines(many, 60, 6, false).filter((l) => l.some((s) => s.inverse)),
+    [],
+    'no selection, no highlight',
+  );
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { GroupView, groupLines, formatAdvantage, abbreviateStyle } from '../../../ui/panels/GroupView.js';
 import { assertFits, plain, rollout } from './frame.js';
@@ -23,7 +22,10 @@ test('the selected row is drawn inverse across the full width and marked with >'
   const lines = groupLines(group, 2, 80, 24);
   const sel = lines[4];
   assert.ok(sel.every((s) => s.inverse === true));
-  assert.equal(sel.reduce((n, s) => n + s.text.length, 0), 80);
+  assert.equal(
+    sel.reduce((n, s) => n + s.text.length, 0),
+    80,
+  );
   assert.ok(sel[0].text.startsWith('>'));
   assert.ok(lines[3].every((s) => !s.inverse));
 });
@@ -35,8 +37,16 @@ test('flags: ! for a chosen rollout without feedback, ~ for a truncated one; col
   unmount();
   assert.match(r[2], /31 !\s+conflict/);
   assert.match(r[4], /31\+27 T~ conflict/);
-  assert.ok(groupLines(rs, 0, 80, 10, false).flat().every((s) => s.color === undefined));
-  assert.ok(groupLines(rs, 0, 80, 10, true).flat().some((s) => s.color === 'green'));
+  assert.ok(
+    groupLines(rs, 0, 80, 10, false)
+      .flat()
+      .every((s) => s.color === undefined),
+  );
+  assert.ok(
+    groupLines(rs, 0, 80, 10, true)
+      .flat()
+      .some((s) => s.color === 'green'),
+  );
 });
 
 test('fits 80x24 and a narrow 30x6 panel; the window follows the selected row', () => {
@@ -48,7 +58,10 @@ test('fits 80x24 and a narrow 30x6 panel; the window follows the selected row', 
   const r = assertFits(narrow.lastFrame(), 30, 6);
   narrow.unmount();
   assert.equal(r.length, 6);
-  assert.ok(r.some((row) => /^>\s+16/.test(row)), r.join('\n'));
+  assert.ok(
+    r.some((row) => /^>\s+16/.test(row)),
+    r.join('\n'),
+  );
   assert.ok(!r.some((row) => /^\s+1\s/.test(row)), 'the first rows scrolled away');
   assert.ok(!r[1].includes('ending'), 'no preview column when it would be a few characters');
 });

@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import React from 'react';
 import { render } from 'ink-testing-library';
 import { TemplatesPanel, templateLines, type TemplateFileStatus } from '../../../ui/panels/TemplatesPanel.js';
 import { assertFits } from './frame.js';
@@ -42,13 +41,24 @@ test('fits a narrow short panel and keeps the selected file in view', () => {
   const rows = assertFits(lastFrame(), 32, 5);
   unmount();
   assert.equal(rows.length, 5);
-  assert.ok(rows.some((r) => /^> self-critique/.test(r)), rows.join('\n'));
+  assert.ok(
+    rows.some((r) => /^> self-critique/.test(r)),
+    rows.join('\n'),
+  );
   assert.ok(!rows.some((r) => r.includes('teacher-instruction')));
 });
 
 test('no colour: badges stay words; an empty folder says so', () => {
-  assert.ok(templateLines(files, 0, 80, 24, false).flat().every((s) => s.color === undefined));
-  assert.ok(templateLines(files, 0, 80, 24, true).flat().some((s) => s.color === 'yellow'));
+  assert.ok(
+    templateLines(files, 0, 80, 24, false)
+      .flat()
+      .every((s) => s.color === undefined),
+  );
+  assert.ok(
+    templateLines(files, 0, 80, 24, true)
+      .flat()
+      .some((s) => s.color === 'yellow'),
+  );
   const { lastFrame, unmount } = render(<TemplatesPanel files={[]} selected={0} width={80} height={3} />);
   assert.match(assertFits(lastFrame(), 80, 3)[1], /no template files/);
   unmount();

@@ -1,16 +1,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import React from 'react';
 import { render } from 'ink-testing-library';
-import {
-  TEACHER_PREFIX,
-  TraceInspector,
-  clampTraceScroll,
-  sparkline,
-  traceLineStyle,
-  traceLines,
-  weightSummary,
-} from '../../../ui/panels/TraceInspector.js';
+import { TEACHER_PREFIX, TraceInspector, clampTraceScroll, sparkline, traceLineStyle, traceLines, weightSummary } from '../../../ui/panels/TraceInspector.js';
 import { assertFits, plain, rollout } from './frame.js';
 
 const r = rollout();
@@ -23,13 +14,43 @@ test('traceLines: prompt, student, teacher, feedback, reward and weights in that
     const lines = traceLines(r, width, true);
     for (const l of lines) assert.ok(l.text.length <= width, `'${l.text}' is wider than ${width}`);
     const order = ['prompt', 'student', 'teacher', 'feedback'].map((k) => lines.findIndex((l) => l.kind === k));
-    assert.deepEqual([...order].sort((a, b) => a - b), order, `sections out of order at width ${width}`);
+    assert.deepEqual(
+      [...order].sort((a, b) => a - b),
+      order,
+      `sections out of order at width ${width}`,
+    );
     // Wrapping moves words to new rows but never drops or splits one that fits a row.
-    assert.deepEqual(words(lines.filter((l) => l.kind === 'student').map((l) => l.text).join(' ')), words(studentText));
-    assert.deepEqual(words(lines.filter((l) => l.kind === 'teacher').map((l) => l.text).join(' ')), words(teacherText));
-    assert.deepEqual(words(lines.filter((l) => l.kind === 'prompt').map((l) => l.text).join(' ')), words(r.prompt));
+    assert.deepEqual(
+      words(
+        lines
+          .filter((l) => l.kind === 'student')
+          .map((l) => l.text)
+          .join(' '),
+      ),
+      words(studentText),
+    );
+    assert.deepEqual(
+      words(
+        lines
+          .filter((l) => l.kind === 'teacher')
+          .map((l) => l.text)
+          .join(' '),
+      ),
+      words(teacherText),
+    );
+    assert.deepEqual(
+      words(
+        lines
+          .filter((l) => l.kind === 'prompt')
+          .map((l) => l.text)
+          .join(' '),
+      ),
+      words(r.prompt),
+    );
   }
-  const text = traceLines(r, 80, true).map((l) => l.text).join('\n');
+  const text = traceLines(r, 80, true)
+    .map((l) => l.text)
+    .join('\n');
   assert.match(text, /^step 13 group 4 sample 1 /, 'the title counts steps, groups and samples from 1 (the rollout holds 12, 3, 0)');
   assert.match(text, /opinion\s+incorrect/);
   assert.match(text, /reason\s+Each friend gets 4, so multiply\./);
@@ -59,7 +80,11 @@ test('without colour every teacher line starts with T| and nothing else does; wi
 test('a long word is cut into row-sized pieces and newlines are kept', () => {
   const long = 'x'.repeat(50);
   const text = `first line\n${long}\nlast`;
-  const lines = traceLines(rollout({ text, studentSpan: [0, text.length], teacherSpan: null, guided: false, teacherTokenWeights: null, feedback: null }), 20, true);
+  const lines = traceLines(
+    rollout({ text, studentSpan: [0, text.length], teacherSpan: null, guided: false, teacherTokenWeights: null, feedback: null }),
+    20,
+    true,
+  );
   const student = lines.filter((l) => l.kind === 'student').map((l) => l.text);
   assert.deepEqual(student, ['first line', 'x'.repeat(20), 'x'.repeat(20), 'x'.repeat(10), 'last']);
 });
@@ -89,7 +114,10 @@ test('scroll picks the first visible line, is clamped, and the last row says whe
   assert.equal(top[9], `-- lines 1-9 of ${all.length}, 0% --`);
 
   const mid = at(5);
-  assert.deepEqual(mid.slice(0, 9), all.slice(5, 14).map((l) => l.text.trimEnd()));
+  assert.deepEqual(
+    mid.slice(0, 9),
+    all.slice(5, 14).map((l) => l.text.trimEnd()),
+  );
   assert.match(mid[9], new RegExp(`^-- lines 6-14 of ${all.length}, \\d+% --$`));
 
   const end = at(10_000);
