@@ -11,6 +11,7 @@ import { App } from './App.js';
 import { createUiActions } from './actions.js';
 import { useKeyCommands } from './hooks/useKeyCommands.js';
 import { useRunFolder } from './hooks/useRunFolder.js';
+import { useStepHistory } from './hooks/useStepHistory.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
 import { resolveKeymap } from './keys.js';
 import { planLayout } from './layout.js';
@@ -43,7 +44,16 @@ export interface AppContainerProps {
   now?: () => number;
 }
 
-export function AppContainer({ source, prefs: prefsProp, env = process.env, evalLauncher, onAnnotation, onExit, coalesceMs = 50, now = Date.now }: AppContainerProps) {
+export function AppContainer({
+  source,
+  prefs: prefsProp,
+  env = process.env,
+  evalLauncher,
+  onAnnotation,
+  onExit,
+  coalesceMs = 50,
+  now = Date.now,
+}: AppContainerProps) {
   const prefs = useMemo(() => prefsProp ?? memoryPreferences(), [prefsProp]);
   const keymap = useMemo(() => resolveKeymap(prefs.prefs.keys), [prefs]);
   const [state, dispatch] = useReducer(uiReducer, undefined, () => startState(prefs, keymap.errors, env, now(), Boolean(source.watching)));
@@ -88,6 +98,7 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
   }, [source, receive]);
 
   useRunFolder(state.run, dispatch, now);
+  useStepHistory(state, dispatch, now);
 
   // $EDITOR gets the terminal: Ink lets go of raw mode while it runs (openInEditor), then the screen
   // is cleared and Ink redraws its last frame (useStdout's write repaints it after the text).
@@ -153,8 +164,11 @@ export function AppContainer({ source, prefs: prefsProp, env = process.env, eval
 
 function startState(prefs: PrefsStore, keymapErrors: string[], env: Record<string, string | undefined>, at: number, watching: boolean): UiState {
   const problems = [...(prefs.error ? [prefs.error] : []), ...keymapErrors];
-  return uiReducer({ ...initialUiState(detectDisplay(env, prefs.prefs)), watching }, {
-    type: 'batch',
-    actions: problems.map((text) => ({ type: 'notice', notice: { at, level: 'warning', source: 'prefs', text } })),
-  });
+  return uiReducer(
+    { ...initialUiState(detectDisplay(env, prefs.prefs)), watching },
+    {
+      type: 'batch',
+      actions: problems.map((text) => ({ type: 'notice', notice: { at, level: 'warning', source: 'prefs', text } })),
+    },
+  );
 }

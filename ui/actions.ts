@@ -203,6 +203,8 @@ export function createUiActions(deps: UiActionDeps): UiActions {
         return evals.openMenu();
       case 'cancel-eval':
         return evals.cancelSelected();
+      case 'delete-mark':
+        return marks.deleteSelected();
       case 'restart':
         return restart();
     }

@@ -5,7 +5,7 @@
  * not have is refused here, with the CLI's own did-you-mean message (`--set optim.lrr=...`).
  */
 import { resolveKey, TrainConfigError } from '../src/config/key-paths.js';
-import { TrainConfigSchema } from '../src/config/train-config.js';
+import { settableKeys, TrainConfigSchema } from '../src/config/train-config.js';
 import type { TrainCommand } from '../src/trainer/events.js';
 import type { DisplaySettings } from './state/types.js';
 
@@ -50,8 +50,7 @@ export function parseCommandLine(line: string): CommandLineResult {
   const [name = '', ...args] = text.split(/\s+/).filter(Boolean);
   const rest = text.slice(name.length).trim();
   const send = (command: TrainCommand): CommandLineResult => ({ ok: true, effect: { kind: 'send', command } });
-  const none = (usage: string): CommandLineResult | null =>
-    args.length ? { ok: false, error: `:${name} takes no arguments; usage: ${usage}` } : null;
+  const none = (usage: string): CommandLineResult | null => (args.length ? { ok: false, error: `:${name} takes no arguments; usage: ${usage}` } : null);
   switch (name) {
     case '':
       return { ok: false, error: 'empty command; type :help for the list' };
@@ -128,4 +127,50 @@ function oneOf<T extends string>(
   const v = args[0];
   if (args.length !== 1 || !allowed.includes(v as T)) return { ok: false, error: `usage: :${name} ${allowed.join('|')}` };
   return { ok: true, effect: { kind: 'display', patch: patch(v as T) } };
+}
+
+/** Command names Tab completes, in the order the candidates are listed (aliases such as :w and :q left out). */
+const COMMAND_NAMES = ['set', 'save', 'pause', 'resume', 'step', 'stop', 'reload', 'eval', 'export', 'mark', 'theme', 'ascii', 'layout', 'help', 'quit'];
+
+/** Words Tab completes as the first argument of a command. */
+const ARGUMENTS: Record<string, () => readonly string[]> = {
+  set: settableKeys,
+  theme: () => THEMES,
+  layout: () => LAYOUTS,
+  ascii: () => ['on', 'off'],
+  mark: () => ['good', 'bad'],
+};
+
+export interface Completion {
+  /** The line with the word under completion extended as far as the candidates agree (a space after a unique one). */
+  text: string;
+  /** Every word that fits, when more than one does; [] when the completion was unique or nothing fits. */
+  candidates: string[];
+}
+
+/**
+ * Tab in the command line: completes the command name (`se` -> `set `), then the first argument of
+ * `:set` (the keys that may change mid-run, settableKeys()) and of `:theme`, `:layout`, `:ascii`, `:mark`.
+ * `text` is what follows the ':'.
+ */
+export function completeCommandLine(text: string): Completion {
+  const m = /^(\s*)(\S*)$/.exec(text);
+  if (m) return completeWord(m[1]!, m[2]!, COMMAND_NAMES);
+  const arg = /^(\s*(\S+)\s+)(\S*)$/.exec(text);
+  const words = arg ? ARGUMENTS[arg[2]!]?.() : undefined;
+  if (!arg || !words) return { text, candidates: [] };
+  return completeWord(arg[1]!, arg[3]!, words);
+}
+
+function completeWord(before: string, word: string, words: readonly string[]): Completion {
+  const fits = words.filter((w) => w.startsWith(word));
+  if (fits.length === 0) return { text: before + word, candidates: [] };
+  if (fits.length === 1) return { text: `${before}${fits[0]} `, candidates: [] };
+  return { text: before + commonPrefix(fits), candidates: fits };
+}
+
+function commonPrefix(words: readonly string[]): string {
+  let prefix = words[0]!;
+  for (const w of words) while (!w.startsWith(prefix)) prefix = prefix.slice(0, -1);
+  return prefix;
 }

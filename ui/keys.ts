@@ -7,12 +7,42 @@ import type { Key } from 'ink';
 import { PANELS, type Overlay, type PanelId, type TrainerStatus } from './state/types.js';
 
 export const COMMAND_NAMES = [
-  'toggle-pause', 'step-once', 'next-panel', 'prev-panel', 'help', 'close', 'command-line', 'quit',
-  'select-up', 'select-down', 'page-up', 'page-down', 'prev-group', 'next-group', 'prev-sample', 'next-sample',
-  'older-step', 'newer-step', 'follow-latest',
-  'mark-good', 'mark-bad', 'mark-feedback-good', 'mark-feedback-bad', 'reload-templates', 'edit-template', 'new-eval', 'cancel-eval',
+  'toggle-pause',
+  'step-once',
+  'next-panel',
+  'prev-panel',
+  'help',
+  'close',
+  'command-line',
+  'quit',
+  'select-up',
+  'select-down',
+  'page-up',
+  'page-down',
+  'prev-group',
+  'next-group',
+  'prev-sample',
+  'next-sample',
+  'older-step',
+  'newer-step',
+  'follow-latest',
+  'mark-good',
+  'mark-bad',
+  'mark-feedback-good',
+  'mark-feedback-bad',
+  'reload-templates',
+  'edit-template',
+  'new-eval',
+  'cancel-eval',
+  'delete-mark',
   'restart',
-  'panel-1', 'panel-2', 'panel-3', 'panel-4', 'panel-5', 'panel-6', 'panel-7',
+  'panel-1',
+  'panel-2',
+  'panel-3',
+  'panel-4',
+  'panel-5',
+  'panel-6',
+  'panel-7',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -71,9 +101,14 @@ export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'edit-template', keys: ['e'], panels: ['templates'], help: 'edit the selected template in $EDITOR, then check it', bar: 'edit' },
   { command: 'new-eval', keys: ['e'], panels: ['eval'], help: 'pick checkpoints and data sets to evaluate (:eval)', bar: 'eval' },
   { command: 'cancel-eval', keys: ['x'], panels: ['eval'], help: 'cancel the selected evaluation', bar: 'cancel' },
+  { command: 'delete-mark', keys: ['d', 'x'], panels: ['annotations'], help: 'delete the selected mark (press twice)', bar: 'delete' },
   {
-    command: 'restart', keys: ['R'], panels: 'all', help: 'after a crash: restart from the newest checkpoint',
-    bar: 'restart', whenStatus: ['crashed'],
+    command: 'restart',
+    keys: ['R'],
+    panels: 'all',
+    help: 'after a crash: restart from the newest checkpoint',
+    bar: 'restart',
+    whenStatus: ['crashed'],
   },
 ];
 
@@ -105,8 +140,14 @@ export function isValidKeyName(name: string): boolean {
 }
 
 const GLYPHS: Record<string, [string, string]> = {
-  up: ['↑', 'up'], down: ['↓', 'down'], left: ['←', 'left'], right: ['→', 'right'],
-  return: ['⏎', 'enter'], pageup: ['PgUp', 'PgUp'], pagedown: ['PgDn', 'PgDn'], 'shift+tab': ['⇧tab', 'S-tab'],
+  up: ['↑', 'up'],
+  down: ['↓', 'down'],
+  left: ['←', 'left'],
+  right: ['→', 'right'],
+  return: ['⏎', 'enter'],
+  pageup: ['PgUp', 'PgUp'],
+  pagedown: ['PgDn', 'PgDn'],
+  'shift+tab': ['⇧tab', 'S-tab'],
 };
 
 /** How a key is written in the key bar and help. */
@@ -134,7 +175,9 @@ export function resolveKeymap(overrides: Record<string, string[]> = {}): Resolve
     }
     const bad = keys.filter((k) => !isValidKeyName(k));
     if (bad.length || keys.length === 0) {
-      errors.push(`keys preference for '${command}': keys must be single characters or one of ${NAMED_KEYS.join(', ')}, ctrl+a..z; got ${JSON.stringify(keys)}`);
+      errors.push(
+        `keys preference for '${command}': keys must be single characters or one of ${NAMED_KEYS.join(', ')}, ctrl+a..z; got ${JSON.stringify(keys)}`,
+      );
       continue;
     }
     const scopes = bindings.filter((b) => b.command === command).map((b) => b.panels);
@@ -175,9 +218,18 @@ export interface BarItem {
  */
 export function keyBarItems(bindings: readonly KeyBinding[], focus: PanelId, overlay: Overlay, ascii: boolean, status?: TrainerStatus): BarItem[] {
   const enter = keyLabel('return', ascii);
-  if (overlay === 'command') return [{ keys: enter, label: 'run' }, { keys: 'esc', label: 'cancel' }, { keys: ':help', label: 'commands' }];
+  if (overlay === 'command')
+    return [
+      { keys: enter, label: 'run' },
+      { keys: 'esc', label: 'cancel' },
+      { keys: ':help', label: 'commands' },
+    ];
   if (overlay === 'help') return [{ keys: 'esc', label: 'close' }];
-  if (overlay === 'note') return [{ keys: enter, label: 'save with note' }, { keys: 'esc', label: 'save without note' }];
+  if (overlay === 'note')
+    return [
+      { keys: enter, label: 'save with note' },
+      { keys: 'esc', label: 'cancel the mark' },
+    ];
   if (overlay === 'eval-menu') {
     return [
       { keys: keyLabel('up', ascii) + keyLabel('down', ascii), label: 'move' },
@@ -214,9 +266,5 @@ export function helpSections(bindings: readonly KeyBinding[], focus: PanelId, as
   const row = (b: KeyBinding): [string, string] => [b.keys.map((k) => keyLabel(k, ascii)).join(' '), b.help];
   const global = bindings.filter((b) => b.panels === 'all' && b.keys.length);
   const local = bindings.filter((b) => b.panels !== 'all' && b.keys.length && b.panels.includes(focus));
-  return [
-    { title: 'keys', rows: global.map(row) },
-    ...(local.length ? [{ title: `in ${focus}`, rows: local.map(row) }] : []),
-  ];
+  return [{ title: 'keys', rows: global.map(row) }, ...(local.length ? [{ title: `in ${focus}`, rows: local.map(row) }] : [])];
 }
-

@@ -33,6 +33,23 @@ export interface LayoutPlan {
 /** Lines that every dashboard layout has besides header, charts and panel: tabs, status, key bar. */
 const FIXED_LINES = 3;
 
+/** The panel keeps at least this many lines before the charts grow taller (80x24 gives it 14). */
+const PANEL_LINES = 14;
+/** Tallest sparkline, in text rows: taller ones add little to a trend read at a glance. */
+const MAX_CHART_HEIGHT = 6;
+
+/**
+ * Text rows per sparkline when `body` lines are shared by charts and panel: the charts take up to half
+ * of them, never leaving the panel fewer than PANEL_LINES, so a tall screen is not left half empty
+ * below a short panel (120x40: 4-row sparklines and an 18-line panel).
+ */
+function tallCharts(body: number, chartRows: number): number {
+  if (chartRows <= 0) return 1;
+  const byShare = Math.floor(body / 2 / chartRows);
+  const byPanel = Math.floor((body - PANEL_LINES) / chartRows);
+  return Math.max(1, Math.min(MAX_CHART_HEIGHT, byShare, byPanel));
+}
+
 export function planLayout(columns: number, rows: number, pref: DisplaySettings['layout'] = 'auto'): LayoutPlan {
   const height = Math.max(1, rows - 1);
   const base = { columns, height, headerLines: 0, chartCols: 0, chartRows: 0, chartHeight: 0, panelHeight: 0 };
@@ -42,7 +59,8 @@ export function planLayout(columns: number, rows: number, pref: DisplaySettings[
   const compact = pref === 'compact' || (pref === 'auto' && rows < 20);
   let headerLines = compact ? 1 : 2;
   let chartRows = compact ? (rows >= 16 ? Math.min(2, Math.ceil(8 / chartCols)) : 0) : Math.min(4, Math.ceil(8 / chartCols));
-  const chartHeight = compact ? 1 : rows >= 44 ? 3 : rows >= 34 ? 2 : 1;
+  // Below 34 rows the panel needs every line it gets; one-row sparklines, as on an 80x24 screen.
+  const chartHeight = compact || rows < 34 ? 1 : tallCharts(height - headerLines - FIXED_LINES, chartRows);
   let panelHeight = height - headerLines - chartRows * chartHeight - FIXED_LINES;
   // 'full' on a short screen: give the panel at least 3 lines by dropping chart rows, then a header line.
   while (panelHeight < 3 && chartRows > 0) {
@@ -55,3 +73,6 @@ export function planLayout(columns: number, rows: number, pref: DisplaySettings[
   }
   return { ...base, kind: 'dashboard', headerLines, chartCols, chartRows, chartHeight, panelHeight };
 }
+
+/** Lines of the help overlay and the eval pick list: they cover the charts, the tab line and the panel. */
+export const overlayHeight = (plan: LayoutPlan): number => plan.chartRows * plan.chartHeight + 1 + plan.panelHeight;

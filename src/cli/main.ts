@@ -102,10 +102,13 @@ export function buildProgram(): Command {
 
   program
     .command('watch')
-    .description('the dashboard on a run folder, read-only: follows its files; pause/resume/step/save/stop go to its control.jsonl')
-    .argument('<run-dir>', 'the folder a run writes (config.json, metrics.jsonl, rollouts.jsonl)')
-    .action(async (runDir: string) => {
-      process.exitCode = await watchWithDashboard(runDir);
+    .description(
+      'the dashboard on a run folder, read-only: follows its files; pause/resume/step/save/stop go to its control.jsonl. A second run folder draws its reward beside the first (GRPO vs ThinkTuning); a folder of run folders opens the newest',
+    )
+    .argument('<run-dir>', 'the folder a run writes (config.json, metrics.jsonl, rollouts.jsonl), or a folder of them (the newest is watched)')
+    .argument('[compare-dir]', 'a second run folder whose reward curve is drawn under the first (read-only, metrics.jsonl only)')
+    .action(async (runDir: string, compareDir: string | undefined) => {
+      process.exitCode = await watchWithDashboard(runDir, compareDir);
     });
 
   program

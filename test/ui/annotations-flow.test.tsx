@@ -1,5 +1,5 @@
 /**
- * Marking a rollout asks for a one-line note (enter saves it, esc saves without); the annotations of
+ * Marking a rollout asks for a one-line note (enter saves it, with or without a note; esc cancels); the annotations of
  * earlier sessions are loaded from the run folder; `:export FILE` writes them as CSV or JSONL.
  */
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ after(() => rmSync(root, { recursive: true, force: true }));
 const guided = rollout(4, 1, 1, { guided: true, teacherSpan: [10, 20], templateVersion: 3 });
 const script = (runDir: string) => [runStart({ runDir }), { type: 'rollouts' as const, step: 4, rollouts: [rollout(4, 0, 0), rollout(4, 1, 0), guided] }];
 
-test('g asks for a note in the key-bar area; enter saves it with the mark, esc saves without', async () => {
+test('g asks for a note in the key-bar area; enter saves it with the mark (an empty note too), esc cancels', async () => {
   const runDir = join(root, 'note-run');
   const saved: Annotation[] = [];
   const app = await startApp({
@@ -31,7 +31,7 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
   });
   await app.press('g');
   await app.until(/^note on s5 g1 #1 trace good:/m);
-  assert.match(app.frame().split('\n').at(-1)!, /⏎ save with note {2}esc save without note/);
+  assert.match(app.frame().split('\n').at(-1)!, /⏎ save with note {2}esc cancel the mark/);
   assert.equal(saved.length, 0, 'nothing is saved before the note is given');
   await app.press(...'keeps the carry', '\u007f', 'y', KEYS.enter);
   await app.until(/marked step 5 group 1 #1 trace good/);
@@ -41,6 +41,9 @@ test('g asks for a note in the key-bar area; enter saves it with the mark, esc s
   // A new step arriving while the note is typed does not move the mark to another rollout.
   app.source.emitEvent({ type: 'rollouts', step: 5, rollouts: [rollout(5, 0, 0)] });
   await app.press('x', KEYS.esc);
+  await app.until(/mark cancelled/);
+  assert.equal(saved.length, 1, 'esc saves nothing');
+  await app.press('B', KEYS.enter);
   await app.until(/marked step 5 group 2 #2 feedback bad/);
 
   assert.deepEqual(

@@ -130,7 +130,7 @@ test('an invalid worker message becomes a warning, not a crash', async () => {
   const app = await startApp();
   app.source.emit({ v: 1, kind: 'event', event: { type: 'step', step: 'three' } });
   app.source.emit('not even an object');
-  await app.until(/\[2 warnings\] ignored a message from the worker: invalid message: expected an object/);
+  await app.until(/^ignored a message from the worker: invalid message: expected an object.* 2 (warnings )?in log \(6\)$/m);
   app.source.emitEvent({ type: 'state', state: 'paused' });
   await app.until(/‖ paused/);
   await app.press(KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab, KEYS.tab);
@@ -184,8 +184,8 @@ test('g and B mark the selected rollout and hand the annotation over for saving'
     script: [runStart(), { type: 'rollouts', step: 2, rollouts: [rollout(2, 0, 0), rollout(2, 1, 0), guided] }],
     onAnnotation: (a) => saved.push(a),
   });
-  await app.press('g', KEYS.esc);
-  await app.press(KEYS.right, KEYS.down, 'B', KEYS.esc);
+  await app.press('g', KEYS.enter);
+  await app.press(KEYS.right, KEYS.down, 'B', KEYS.enter);
   assert.deepEqual(
     saved.map((a) => [a.step, a.group, a.sample, a.target, a.verdict, a.templateVersion]),
     [
@@ -244,7 +244,7 @@ test('a broken preferences file is reported in the UI and replaced by defaults',
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, 'config.json'), '\u0000garbage{{');
   const app = await startApp({ prefs: openPreferences({ cwd: dir }) });
-  await app.until(/\[1 warning\]/);
+  await app.until(/ 1 warning in log \(6\)$/m);
   await app.press('6'); // the log panel
   await app.until(/warn {2}prefs: preferences file .*config\.json/);
   assert.equal(openPreferences({ cwd: dir }).error, null);
@@ -253,7 +253,7 @@ test('a broken preferences file is reported in the UI and replaced by defaults',
 
 test('a bad key override is reported and the rest of the keymap works', async () => {
   const app = await startApp({ prefs: memoryPreferences({ keys: { 'toggle-pause': ['space'], fly: ['f'] } }) });
-  await app.until(/\[1 warning\]/);
+  await app.until(/ 1 warning in log \(6\)$/m);
   await app.press('6'); // the log panel
   await app.until(/warn {2}prefs: unknown command 'fly'/);
   await app.press(' ');

@@ -14,9 +14,10 @@ test('four rows of two charts fit 80 columns exactly, with block sparklines and 
   const lines = frame.split('\n');
   assert.equal(lines.length, 4);
   for (const w of lineWidths(frame)) assert.ok(w <= 80, `line of ${w} columns:\n${frame}`);
-  assert.match(lines[0]!, /^reward +[▁▂▃▄▅▆▇█]+ +0\.\d{3} +adv std/);
+  // Each chart: label, sparkline, newest value, then the min–max it is drawn against (#17).
+  assert.match(lines[0]!, /^reward +[▁▂▃▄▅▆▇█]+ +0\.\d{3} +0–0\.6 +adv std/);
   assert.match(lines[1]!, /^guided/);
-  assert.match(lines[3]!, /length .* 620 +zero-std .* 0\.250$/);
+  assert.match(lines[3]!, /length .* 620 +\d+–\d+ +zero-std .* 0\.250 +0\.25–0\.25$/);
 });
 
 test('ASCII fallback draws with _.-=^ only', () => {
@@ -26,7 +27,7 @@ test('ASCII fallback draws with _.-=^ only', () => {
     [...frame].every((c) => c.charCodeAt(0) < 128),
     frame,
   );
-  assert.match(frame, /reward +[_.\-=^]{20,}/);
+  assert.match(frame, /reward +[_.\-=^]{12,} +0\.\d{3} +0\.\.0\.6/); // the axis leaves the sparkline 12+ columns
   for (const w of lineWidths(frame)) assert.ok(w <= 80);
 });
 

@@ -24,7 +24,7 @@ test('a fatal event keeps the history on screen, shows why, and R restarts from 
   assert.match(app.frame(), /step 3 {2}group 1/, 'the group view still shows the last step');
   assert.match(keyBar(app.frame()), /^R restart/);
   await app.press('?');
-  await app.until(/R +after a crash: restart from the/);
+  await app.until(/shift\+r +after a crash: restart from the/);
   await app.press(KEYS.esc);
 
   await app.press('R');

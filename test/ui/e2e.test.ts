@@ -87,3 +87,57 @@ test('thinktune train in a terminal: steps advance, p pauses and resumes, q save
     rmSync(tmp, { recursive: true, force: true });
   }
 });
+
+test('thinktune watch in a terminal: a finished run says so, keys sent together all land, commands say the run is gone', {
+  skip,
+  timeout: 180_000,
+}, async () => {
+  const tmp = mkdtempSync(join(tmpdir(), 'thinktune-e2e-watch-'));
+  const server = `thinktune-e2e-watch-${process.pid}`;
+  const tmux = (...args: string[]) => execFileSync('tmux', ['-L', server, ...args], { encoding: 'utf8' });
+  const screen = () => tmux('capture-pane', '-p', '-t', 'w');
+  const waitUntil = async (what: string, check: () => boolean, timeoutMs: number) => {
+    const start = Date.now();
+    while (!check()) {
+      if (Date.now() - start > timeoutMs) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}; the screen:\n${screen()}`);
+      await sleep(100);
+    }
+  };
+  try {
+    await useTestBackend();
+    const model = saveTinyModel(3, tmp);
+    const runDir = join(tmp, 'run');
+    const sets = [
+      `model.checkpoint=${model}`,
+      'run.totalSteps=3',
+      'data.promptsPerStep=2',
+      'grpo.groupSize=2',
+      'grpo.maxNewTokens=16',
+      'guidance.enabled=false',
+    ];
+    const done = spawnSync(
+      process.execPath,
+      ['--import', 'tsx', 'src/cli/main.ts', 'train', '--headless', ...sets.flatMap((s) => ['--set', s]), '--run-dir', runDir],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    );
+    assert.equal(done.status, 0, done.stderr);
+    const script = join(tmp, 'watch.sh');
+    writeFileSync(script, `cd '${repo}'\nnode --import tsx src/cli/main.ts watch '${runDir}'\necho "EXIT=$?"\nPS1='e2e$ ' exec sh -i\n`);
+    tmux('new-session', '-d', '-s', 'w', '-x', '80', '-y', '24', '-e', `XDG_CONFIG_HOME=${join(tmp, 'config')}`, `sh '${script}'`);
+    await waitUntil('the header to say the run finished', () => /■ finished \(since/.test(screen().split('\n')[0] ?? ''), 60_000);
+    // Two keys in one send-keys call reach the dashboard as one chunk: both must act.
+    tmux('send-keys', '-t', 'w', 'Tab', 'Tab');
+    await waitUntil('two tabs to move the focus to templates', () => /\[templates\]/.test(screen()), 15_000);
+    tmux('send-keys', '-t', 'w', 'p');
+    await waitUntil('p to say the run is not running', () => /not running/.test(screen()), 15_000);
+    tmux('send-keys', '-t', 'w', 'q');
+    await waitUntil('the watcher to exit', () => /^EXIT=\d+/m.test(screen()), 30_000);
+    assert.match(screen(), /^EXIT=0$/m);
+  } finally {
+    spawnSync('tmux', ['-L', server, 'kill-server']);
+    rmSync(tmp, { recursive: true, force: true });
+  }
+});

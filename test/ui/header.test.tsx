@@ -16,7 +16,8 @@ test('the header shows run, step, state, backend and the gauges the state holds'
   const { lastFrame } = render(<Header state={s} width={100} lines={2} />);
   const [line1, line2] = lastFrame()!.split('\n');
   assert.match(line1!, /thinktune │ gsm8k-qwen │ step 2\/200 │ ▶ running │ wasm/);
-  assert.match(line2!, /1234 tok\/s · 3\.5s\/step · ETA 11m 33s · 321 tensors · 512MB · guided 25%/); // 198 steps x 3.5 s
+  // 198 steps x 3.5 s; tensor memory and the process's resident memory, labelled (#17)
+  assert.match(line2!, /1234 tok\/s · 3\.5s\/step · ETA 11m 33s · 321 tensors · tf 512MB · rss [\d.]+[MG]B · feedback – · sched 25%/);
 });
 
 test('the step counter counts finished steps: 0/4 before the first, 1/4 after it, 4/4 after the last', () => {
@@ -30,7 +31,7 @@ test('the step counter counts finished steps: 0/4 before the first, 1/4 after it
   assert.match(line1([start, ...stepEvents(0)]), /│ step 1\/4 │/);
   const all = [start, ...[0, 1, 2, 3].flatMap((i) => stepEvents(i))];
   assert.match(line1(all), /│ step 4\/4 │/);
-  assert.match(line1([...all, { type: 'done', step: 4, reason: 'completed' }]), /│ step 4\/4 │ ■ stopped/);
+  assert.match(line1([...all, { type: 'done', step: 4, reason: 'completed' }]), /│ step 4\/4 │ ■ finished/);
   assert.match(line1([runStart({ totalSteps: 4, startStep: 2, resumedFrom: 'runs/demo/checkpoints/step-2' })]), /│ step 2\/4 │/, 'resumed after 2 steps');
 });
 

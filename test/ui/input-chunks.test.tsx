@@ -28,7 +28,7 @@ test('"jj" in one chunk moves the selection two samples, and a key after it acts
   const app = await startApp({ onAnnotation: (a) => saved.push(a) });
   app.type('jjg');
   await app.until(NOTE_PROMPT);
-  app.type(KEYS.esc);
+  app.type(KEYS.enter);
   await waitFor(() => saved.length === 1, app.frame);
   assert.deepEqual([saved[0]!.group, saved[0]!.sample], [0, 2]);
   app.ui.unmount();
@@ -39,10 +39,10 @@ test('two arrows in one chunk both move, before the key that follows them', asyn
   const app = await startApp({ onAnnotation: (a) => saved.push(a) });
   app.type(KEYS.down + KEYS.down + KEYS.right + 'g');
   await app.until(NOTE_PROMPT);
-  app.type(KEYS.esc);
+  app.type(KEYS.enter);
   await waitFor(() => saved.length === 1, app.frame);
   assert.equal(saved[0]!.group, 1);
-  app.type(KEYS.left + KEYS.up + KEYS.up + 'b' + KEYS.esc);
+  app.type(KEYS.left + KEYS.up + KEYS.up + 'b' + KEYS.enter);
   await waitFor(() => saved.length === 2, app.frame);
   assert.equal(saved[1]!.group, 0);
   assert.equal(saved[1]!.verdict, 'bad');

@@ -108,7 +108,7 @@ test('R restart shows only after a crash, and first; e edits in templates and ev
   assert.ok(bar('templates').includes('e edit'));
   assert.deepEqual(
     keyBarItems(keys, 'groups', 'note', true).map((i) => i.label),
-    ['save with note', 'save without note'],
+    ['save with note', 'cancel the mark'],
   );
   assert.deepEqual(
     keyBarItems(keys, 'groups', 'eval-menu', false).map((i) => i.label),

@@ -34,5 +34,21 @@ test('small screens go compact, tiny ones ask for more room', () => {
   assert.equal(planLayout(60, 16).headerLines, 1);
   assert.equal(planLayout(30, 24).kind, 'too-small');
   assert.equal(planLayout(80, 10).kind, 'too-small');
-  assert.equal(planLayout(200, 50).chartHeight, 3);
+  assert.equal(planLayout(200, 50).chartHeight, 6);
+});
+
+test('120x40: taller charts take the spare rows, the panel keeps 18 lines', () => {
+  const p = planLayout(120, 40);
+  assert.deepEqual([p.chartRows, p.chartHeight, p.panelHeight], [4, 4, 18]);
+  assert.equal(used(p), 39);
+});
+
+test('every size from 40x12 to 200x60 fills rows - 1 lines exactly', () => {
+  for (let columns = 40; columns <= 200; columns++) {
+    for (let rows = 12; rows <= 60; rows++) {
+      const p = planLayout(columns, rows);
+      assert.equal(used(p), rows - 1, `${columns}x${rows}`);
+      assert.ok(p.panelHeight >= 3, `${columns}x${rows} panel ${p.panelHeight}`);
+    }
+  }
 });

@@ -2,13 +2,14 @@
  * A person's verdicts on traces and teacher feedback, kept beside the run as `<runDir>/annotations.jsonl`:
  * one JSON object a line, appended and fsynced one at a time, so a crash loses at most the line being
  * written. A torn last line (no newline: the write never finished) is skipped when reading and cut off
- * before the next append, so it can never glue itself to a good line. Steps, groups and samples are
+ * before the next append, so it can never glue itself to a good line. Deleting a mark rewrites the file
+ * atomically (temp file, fsync, rename). Steps, groups and samples are
  * 0-based indices, as in rollouts.jsonl; the screen shows them from 1 (s11 g1 #1 is step 10, group 0, sample 0).
  */
 import fs from 'node:fs';
 import { join } from 'node:path';
 import * as z from 'zod';
-import { fsyncDir, writeAllSync } from '../../src/io/durable.js';
+import { fsyncDir, tempSuffix, writeAllSync, writeFileDurable } from '../../src/io/durable.js';
 import type { Annotation } from '../state/types.js';
 
 export const ANNOTATIONS_FILE = 'annotations.jsonl';
@@ -33,11 +34,18 @@ const AnnotationSchema = z.object({
  */
 export const CSV_COLUMNS = ['id', 'time', 'step_index', 'group_index', 'sample_index', 'target', 'verdict', 'note', 'templateVersion'] as const;
 const CSV_FIELD: Record<(typeof CSV_COLUMNS)[number], keyof Annotation> = {
-  id: 'id', time: 'time', step_index: 'step', group_index: 'group', sample_index: 'sample', target: 'target', verdict: 'verdict', note: 'note', templateVersion: 'templateVersion',
+  id: 'id',
+  time: 'time',
+  step_index: 'step',
+  group_index: 'group',
+  sample_index: 'sample',
+  target: 'target',
+  verdict: 'verdict',
+  note: 'note',
+  templateVersion: 'templateVersion',
 };
 
-const describe = (err: z.ZodError): string =>
-  err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
+const describe = (err: z.ZodError): string => err.issues.map((i) => `${i.path.join('.') || 'value'}: ${i.message}`).join('; ');
 
 function readText(file: string): string | null {
   try {
@@ -106,6 +114,39 @@ export function readAnnotations(runDir: string): Annotation[] {
     else if (!isTornTail) throw new Error(`${file}:${i + 1}: not an annotation (${describe(checked.error)}); fix or delete that line`);
   });
   return out;
+}
+
+/**
+ * Remove the annotation `id` from the run's file: the other lines are written, unchanged and in order,
+ * to a temp file beside it that is fsynced and renamed over it, so a crash leaves the old file or the
+ * new one, never half of one. A torn last line is dropped with it. Returns whether the id was there
+ * (false, and the file untouched, when it was not or there is no file).
+ */
+export function deleteAnnotation(runDir: string, id: string): boolean {
+  const file = annotationsPath(runDir);
+  const text = readText(file);
+  if (text === null) return false;
+  const rows = text.split('\n');
+  const idOf = (row: string): string | null => {
+    try {
+      const value = JSON.parse(row) as { id?: unknown };
+      return typeof value?.id === 'string' ? value.id : null;
+    } catch {
+      return null;
+    }
+  };
+  const kept = rows.filter((row, i) => row.trim() !== '' && idOf(row) !== id && (i < rows.length - 1 || parsesAsAnnotation(row)));
+  if (!rows.some((row) => idOf(row) === id)) return false;
+  const temp = `${file}.${tempSuffix()}.tmp`;
+  try {
+    writeFileDurable(temp, kept.map((row) => row + '\n').join(''));
+    fs.renameSync(temp, file);
+  } catch (err) {
+    fs.rmSync(temp, { force: true });
+    throw err;
+  }
+  fsyncDir(runDir);
+  return true;
 }
 
 /** RFC 4180 quoting: fields with a comma, quote or line break go in quotes, quotes doubled. */

@@ -53,6 +53,40 @@ export function extent(values: readonly Value[]): [number, number] | null {
   return lo <= hi ? [lo, hi] : null;
 }
 
+/** The [min, max] a sparkline of `width` columns is drawn against: `range` if given, else the extent of what is drawn. */
+export function shownRange(values: readonly Value[], width: number, range?: [number, number] | null): [number, number] | null {
+  return range ?? extent(resample(values, width));
+}
+
+/**
+ * A y-axis number in at most 5 characters or so: two significant digits ('0.53', '-1.2', '120',
+ * '1.2k', '3.4M', '1e-5'), enough to read the scale of a sparkline.
+ */
+export function axisNumber(v: number): string {
+  const a = Math.abs(v);
+  if (a === 0) return '0';
+  if (a >= 1e6) return `${trim((v / 1e6).toPrecision(2))}M`;
+  if (a >= 1e3) return `${trim((v / 1e3).toPrecision(2))}k`;
+  if (a >= 100) return String(Math.round(v));
+  if (a < 1e-3) return v.toExponential(0);
+  return trim(v.toPrecision(2));
+}
+
+/**
+ * The two ends of a y-axis, written to the precision the span needs ('0–0.6' rather than '2e-6–0.6',
+ * '0.02–0.48'), so the scale reads at a glance; very large, tiny or flat ranges fall back to axisNumber.
+ */
+export function axisPair([lo, hi]: [number, number]): [string, string] {
+  const span = hi - lo;
+  if (!(span >= 1e-3) || Math.max(Math.abs(lo), Math.abs(hi)) >= 1e4) return [axisNumber(lo), axisNumber(hi)];
+  const digits = Math.max(0, 1 - Math.floor(Math.log10(span)));
+  const fixed = (v: number) => trim(v.toFixed(digits)).replace(/^-0$/, '0');
+  return [fixed(lo), fixed(hi)];
+}
+
+/** '0.50' -> '0.5', '12' stays. */
+const trim = (s: string): string => (s.includes('.') && !s.includes('e') ? s.replace(/\.?0+$/, '') : s);
+
 /**
  * `height` text rows (top first), each exactly `width` characters.
  * A value maps to a level in [1, height * L] (L = levels per row), so the minimum still shows a mark.

@@ -154,7 +154,12 @@ export class RolloutFile {
     this.dirty = true;
     const n = this.order.length;
     if (n === 0 || step > this.order[n - 1]!) this.order.push(step);
-    else this.order.splice(this.order.findIndex((s) => s > step), 0, step);
+    else
+      this.order.splice(
+        this.order.findIndex((s) => s > step),
+        0,
+        step,
+      );
   }
 
   private read(fd: number, position: number, length: number): Buffer {

@@ -2,7 +2,8 @@
  * The dashboard's one keypress handler. While the command line or a mark's note line is open, keys
  * edit it; while the eval pick list is open, keys move and mark in it; otherwise a key is named
  * (keyName), looked up in the keymap for the focused panel and run as a named command.
- * With the help overlay open only global commands act, so hidden panels do not move underneath it.
+ * With the help overlay open, up/down and page up/down scroll it and only global commands act, so
+ * hidden panels do not move underneath it. Tab in the command line completes (ui/commands.ts).
  *
  * Every key of a chunk lands, in order: Ink gives one call per run of characters ("jj", "\t\t", a
  * paste), which keyPresses (ui/input/split-keys.ts) splits back into keys. Each key reads the state
@@ -13,14 +14,19 @@
  * its later lines cannot act as commands; an Enter that ends the chunk is a typed Enter and runs or
  * saves the line (":set optim.lr 1e-5\r" typed fast or pasted runs the command).
  */
-import { useInput, type Key } from 'ink';
+import { useInput, useStdout, type Key } from 'ink';
 import { useCallback, type RefObject } from 'react';
 import type { UiActions } from '../actions.js';
+import { completeCommandLine } from '../commands.js';
 import { keyPresses, typedRun } from '../input/split-keys.js';
 import { keyName, lookupCommand, type KeyBinding } from '../keys.js';
+import { overlayHeight, planLayout } from '../layout.js';
+import { helpView } from '../panels/HelpOverlay.js';
+import { readSize, type TerminalSize } from './useTerminalSize.js';
 import type { UiAction, UiState } from '../state/types.js';
 
 export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActions, stateRef: RefObject<UiState>): void {
+  const { stdout } = useStdout();
   const handleKey = useCallback(
     (input: string, key: Key) => {
       const s = stateRef.current;
@@ -36,6 +42,7 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
         editEvalMenu(input, key, actions);
         return;
       }
+      if (s.view.overlay === 'help' && scrollHelp(input, key, () => helpScrollLimits(bindings, s, readSize(stdout)), actions)) return;
       const name = keyName(input, key);
       if (!name) return;
       const command = lookupCommand(bindings, name, s.view.focus);
@@ -43,7 +50,7 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
       if (s.view.overlay === 'help' && !bindings.some((b) => b.command === command && b.panels === 'all')) return;
       actions.run(command);
     },
-    [bindings, actions, stateRef],
+    [bindings, actions, stateRef, stdout],
   );
   const typedIntoLine = useCallback(
     (keys: readonly { input: string; key: Key }[], from: number, text: string) => {
@@ -77,7 +84,12 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
           // Text pasted onto the dashboard is not a string of commands (its q would quit).
           actions.dispatch({
             type: 'notice',
-            notice: { at: Date.now(), level: 'warning', source: 'ui', text: `ignored ${run.text.length} pasted characters: open the command line (:) or a note first to paste into it` },
+            notice: {
+              at: Date.now(),
+              level: 'warning',
+              source: 'ui',
+              text: `ignored ${run.text.length} pasted characters: open the command line (:) or a note first to paste into it`,
+            },
           });
           i = run.next;
         } else {
@@ -102,6 +114,7 @@ export function looksPasted(text: string): boolean {
 
 function editCommandLine(text: string, input: string, key: Key, actions: UiActions): void {
   if (key.return) return actions.submitCommandLine(text);
+  if (key.tab && !key.shift) return actions.dispatch({ type: 'command-complete', ...completeCommandLine(text) });
   if (key.escape) return actions.dispatch({ type: 'overlay', overlay: 'none' });
   if (key.backspace || key.delete) {
     // Backspace on an empty line closes it, as in vim.
@@ -112,10 +125,13 @@ function editCommandLine(text: string, input: string, key: Key, actions: UiActio
   editText(input, key, actions);
 }
 
-/** The note of a mark: enter saves it with the note, esc (or ctrl+c) saves it without one. */
+/** The note of a mark: enter saves the mark (with the note typed, which may be empty); esc (or ctrl+c) cancels it. */
 function editNote(text: string, input: string, key: Key, actions: UiActions): void {
   if (key.return) return actions.submitNote(text);
-  if (key.escape || (key.ctrl && input === 'c')) return actions.submitNote('');
+  if (key.escape || (key.ctrl && input === 'c')) {
+    actions.dispatch({ type: 'overlay', overlay: 'none' });
+    return actions.dispatch({ type: 'notice', notice: { at: Date.now(), level: 'info', source: 'ui', text: 'mark cancelled' } });
+  }
   if (key.backspace || key.delete) return actions.dispatch({ type: 'command-edit', backspace: true });
   editText(input, key, actions);
 }
@@ -126,6 +142,28 @@ function editText(input: string, key: Key, actions: UiActions): void {
   if (key.ctrl || key.meta || key.tab || key.upArrow || key.downArrow || key.leftArrow || key.rightArrow) return;
   const typed = printable(input);
   if (typed) actions.dispatch({ type: 'command-edit', append: typed });
+}
+
+/**
+ * Up/down (j/k) and page up/down scroll the open help overlay; true when the key was one of them.
+ * `limits` gives the overlay's page (rows per column) and its largest scroll at the current size.
+ */
+function scrollHelp(input: string, key: Key, limits: () => { page: number; max: number }, actions: UiActions): boolean {
+  if (key.ctrl || key.meta) return false;
+  const line = key.upArrow || input === 'k' ? -1 : key.downArrow || input === 'j' ? 1 : 0;
+  const page = key.pageUp ? -1 : key.pageDown ? 1 : 0;
+  if (line === 0 && page === 0) return false;
+  const { page: pageLines, max } = limits();
+  actions.dispatch({ type: 'help-scroll', delta: line + page * pageLines, max });
+  return true;
+}
+
+/** The help overlay's page and largest scroll at this terminal size, as DashboardLayout draws it. */
+function helpScrollLimits(bindings: readonly KeyBinding[], s: UiState, size: TerminalSize): { page: number; max: number } {
+  const plan = planLayout(size.columns, size.rows, s.display.layout);
+  if (plan.kind !== 'dashboard') return { page: 1, max: 0 };
+  const view = helpView(bindings, s.view.focus, s.display.ascii, plan.columns, overlayHeight(plan));
+  return { page: Math.max(1, view.bodyLines - 1), max: view.maxScroll };
 }
 
 const printable = (input: string): string => input.replace(/[\r\n\t]+/g, ' ').replace(/[\u0000-\u001f\u007f]/g, '');

@@ -6,6 +6,7 @@
  *   > 14:02  s12 g3 #2    trace     +good  clean reflection, keeps the answer
  *     14:05  s13 g0 #5    feedback  -bad   teacher gives the answer away
  *
+ * `d` (or `x`) pressed twice deletes the selected mark (ui/actions/marks.ts).
  * Verdicts carry a sign (`+good` / `-bad`) so they read without colour. When the selected note is longer
  * than its column, it is shown wrapped under the list.
  */

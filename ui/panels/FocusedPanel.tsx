@@ -4,7 +4,7 @@
  */
 import { Box } from 'ink';
 import { stepNumber } from '../format.js';
-import { selection } from '../state/selectors.js';
+import { browsableSteps, selection, shownStepNumber } from '../state/selectors.js';
 import type { UiState } from '../state/types.js';
 import { AnnotationsPanel } from './AnnotationsPanel.js';
 import { EvalPanel } from './EvalPanel.js';
@@ -77,9 +77,10 @@ export function panelContext(state: UiState): string {
     case 'groups':
     case 'trace': {
       const sel = selection(state);
-      if (!sel.step) return 'no rollouts yet';
-      const held = v.stepCursor === null ? '' : ' (held)';
-      return `step ${stepNumber(sel.step.step)}${held} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
+      const where = stepPlace(state);
+      if (where === null) return 'no rollouts yet';
+      if (!sel.step) return `${where} · reading rollouts.jsonl…`;
+      return `${where} · g ${sel.groupIndex + 1}/${sel.groups.length} · #${sel.sampleIndex + 1}/${sel.group.length}`;
     }
     case 'templates':
       if (state.templates.version === null) return 'no templates reported';
@@ -93,9 +94,19 @@ export function panelContext(state: UiState): string {
     case 'log':
       return v.logScroll ? `${v.logScroll} lines up` : 'newest';
     case 'teacher': {
-      const step = selection(state).step;
-      if (!step) return 'no rollouts yet';
-      return `step ${stepNumber(step.step)}${v.stepCursor === null ? '' : ' (held)'} · guided only`;
+      const where = stepPlace(state);
+      if (where === null) return 'no rollouts yet';
+      return `${where} · guided only`;
     }
   }
+}
+
+/** "step 12" while following the newest; held: "step 7 of 40 (held)", 40 being the newest step there is to show. */
+function stepPlace(state: UiState): string | null {
+  const shown = shownStepNumber(state);
+  if (shown === null) return null;
+  if (state.view.stepCursor === null) return `step ${stepNumber(shown)}`;
+  const steps = browsableSteps(state);
+  const newest = Math.max(shown, steps[steps.length - 1] ?? shown);
+  return `step ${stepNumber(shown)} of ${stepNumber(newest)} (held)${state.view.atOldest ? ' · the oldest step' : ''}`;
 }

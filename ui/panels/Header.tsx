@@ -39,19 +39,28 @@ export function Header({ state, width, lines, rssMb: rssProp }: HeaderProps) {
   const status = runStatus(state);
   const run = state.run;
   const over = status === 'crashed' || status === 'stopped';
-  const reason = (state.statusReason && over ? `: ${state.statusReason}` : '') + (state.ended && over ? ` (since ${clockTime(state.ended.at)})` : '');
-  const rssMb = rssProp !== undefined ? rssProp : state.watching ? null : process.memoryUsage().rss / 2 ** 20;
-  const gaugeWidth = lines < 2 ? 0 : width; // one line: the gauges are cut after the run line anyway
+  const since = state.ended && over ? ` (since ${clockTime(state.ended.at)})` : '';
+  const reason = (state.statusReason && over ? `: ${state.statusReason}` : '') + since;
+  // A run that did all its steps is finished, not merely stopped.
+  const finished = status === 'stopped' && state.ended?.how === 'finished';
+  const statusWord = finished ? 'finished' : status;
+  const rssMb = rssProp !== undefined ? rssProp : state.watching ? null : process.memoryUsage.rss() / 2 ** 20;
+  const gaugeWidth = lines < 2 ? 1 : width; // one line: the short gauges, cut after the run line
   const gauges = text(gaugeLine(state, rssMb, gaugeWidth));
   const first: Seg[] = [
     { text: 'thinktune', bold: true, color: c.accent },
     { text: sep },
     ...(compared ? [{ text: 'A ', color: c.muted }] : []),
     { text: run?.name ?? 'waiting for the trainer', bold: true },
-    ...(compared ? [{ text: ' vs B ', color: c.muted }, { text: compared.name, bold: true, color: c.warn }] : []),
+    ...(compared
+      ? [
+          { text: ' vs B ', color: c.muted },
+          { text: compared.name, bold: true, color: c.warn },
+        ]
+      : []),
     // Steps finished out of the run's total, as the plain lines count them: 'step 1/200' after the first.
     { text: `${sep}step ${state.stepsDone ?? text('–')}/${run ? stepsOf(run.totalSteps, lastStepOf(run)) : '?'}${sep}` },
-    { text: `${statusGlyph(status, ascii)} ${status}${text(reason)}`, bold: true, color: statusColor(status, c) },
+    { text: `${statusGlyph(status, ascii)} ${statusWord}${text(finished ? since : reason)}`, bold: true, color: statusColor(status, c) },
     // A watched run folder has no backend of its own here: say that this window only watches.
     {
       text: state.watching ? `${sep}watching` : run ? `${sep}${run.backend}` : '',

@@ -8,10 +8,10 @@
  *     self-critique.txt         v1  [rejected]
  *       ! prompts/self-critique.txt: is empty once # comment lines are removed; ...
  *
- * The selected file's error is wrapped in full; the others' are cut to one row.
+ * Every error is wrapped in full (it says how to fix the file); the list scrolls to keep the selected file's block in view.
  */
 import React from 'react';
-import { Lines, clip, line, padEnd, wrap, type Line } from './fit.js';
+import { Lines, line, padEnd, wrap, type Line } from './fit.js';
 
 export interface TemplateFileStatus {
   name: string;
@@ -44,7 +44,7 @@ function fileBlock(f: TemplateFileStatus, isSelected: boolean, nameWidth: number
   if (f.error !== null) head.push({ text: '  ' }, { text: '[rejected]', color: color ? 'red' : undefined, bold: true });
   if (f.error === null) return [head];
   const errColor = color ? 'red' : undefined;
-  const rows = isSelected ? wrap(f.error, width - ERROR_INDENT.length) : [clip(f.error.replace(/\s+/g, ' '), width - ERROR_INDENT.length)];
+  const rows = wrap(f.error, Math.max(1, width - ERROR_INDENT.length));
   return [head, ...rows.map((r, i) => line((i === 0 ? ERROR_INDENT : ' '.repeat(ERROR_INDENT.length)) + r, { color: errColor }))];
 }
 
@@ -62,10 +62,7 @@ function blockWindow(starts: number[], total: number, sel: number, body: number)
 export function templateLines(files: TemplateFileStatus[], selected: number, width: number, height: number, color = true): Line[] {
   const pending = files.filter((f) => f.pending).length;
   const rejected = files.filter((f) => f.error !== null).length;
-  const header: Line = [
-    { text: 'prompts', bold: true },
-    { text: `  ${files.length} files  ${pending} pending  ${rejected} rejected` },
-  ];
+  const header: Line = [{ text: 'prompts', bold: true }, { text: `  ${files.length} files  ${pending} pending  ${rejected} rejected` }];
   if (files.length === 0) return [header, line('no template files found in prompts/', { dim: true })].slice(0, Math.max(0, height));
   const nameWidth = Math.min(NAME_MAX, Math.max(...files.map((f) => f.name.length)), Math.max(4, width - 12));
   const starts: number[] = [];

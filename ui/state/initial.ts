@@ -8,6 +8,8 @@ export const CAPACITY = {
   steps: 2000,
   /** Steps whose rollouts can be browsed in the groups/trace panels. */
   rolloutSteps: 16,
+  /** Older steps read back from rollouts.jsonl and kept for the held view (ui/hooks/useStepHistory.ts). */
+  browsedSteps: 6,
   /** Rollouts kept per step (a step rarely has more; guards against a runaway message). */
   rolloutsPerStep: 1024,
   feedback: 500,
@@ -42,6 +44,7 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       stepTimes: new Ring(CAPACITY.stepTimes),
       effect: new Ring(CAPACITY.effectSteps),
     },
+    browse: { diskSteps: [], loaded: [] },
     templates: { dir: null, version: null, files: [] },
     evals: [],
     view: {
@@ -49,6 +52,8 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       overlay: 'none',
       commandText: '',
       stepCursor: null,
+      atOldest: false,
+      readingNewest: false,
       group: 0,
       sample: 0,
       traceScroll: 0,
@@ -59,6 +64,8 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       evalMenu: null,
       logScroll: 0,
       effectRow: 0,
+      helpScroll: 0,
+      commandCandidates: [],
     },
     display: { ...DEFAULT_DISPLAY, ...display },
     quitting: false,

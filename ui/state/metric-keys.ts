@@ -24,6 +24,10 @@ export const METRIC = {
   memoryBytes: 'mem/bytes',
   /** The guidance schedule's fraction (0..1) of eligible rollouts sent to the teacher (the trainer calls it pct). */
   guidanceFraction: 'guidance/pct',
+  /** Rollouts of the step sent to the teacher (asked for feedback). */
+  guidanceChosen: 'guidance/chosen',
+  /** Of those, the ones whose teacher answer gave no usable feedback (an error or an unparseable reply). */
+  guidanceNoFeedback: 'guidance/no_feedback',
 } as const;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
@@ -36,6 +40,8 @@ export interface ChartDef {
   scale?: string;
   /** Theme role for the line colour (ui/theme.ts). */
   role?: 'guided' | 'unguided';
+  /** Drawn from the compared run (`thinktune watch RUN_A RUN_B`) rather than the watched one. */
+  compared?: boolean;
 }
 
 /** In priority order: a narrow or short screen shows the first ones. */

@@ -6,6 +6,7 @@
  * at a step boundary and answers with a version bump, so an edit's badge (`pendingHash` set) stays
  * until a bump arrives; an error answer (the folder is rejected) keeps it, since the edit takes effect
  * as soon as the rest of the folder is valid again. The badge of an `r` reload clears on any answer.
+ * A `[rejected]` badge clears on any answer without an error: the trainer loaded the whole folder.
  */
 import type { Draft } from './draft.js';
 import { CAPACITY } from './initial.js';
@@ -50,7 +51,11 @@ export function applyTemplateEdited(d: Draft, name: string, error: string | null
 export function applyTemplates(d: Draft, version: number, changed: string[], error: string | null, at: number): void {
   const prev = d.s.templates;
   const bumped = error === null && (prev.version === null || version > prev.version);
-  const settle = (f: TemplateFile): TemplateFile => {
+  // A reload that succeeds loaded the whole folder, so no file in it is rejected any more (a file fixed
+  // outside the dashboard may come back with the text in force: no version bump, not in `changed`).
+  const cleared = (f: TemplateFile): TemplateFile => (error === null && f.error !== null ? { ...f, error: null } : f);
+  const settle = (file: TemplateFile): TemplateFile => {
+    const f = cleared(file);
     if (f.pendingHash === null) return { ...f, pending: false };
     if (!bumped) return f;
     return { ...f, pending: false, pendingHash: null, hash: changed.includes(f.name) ? f.pendingHash : f.hash };

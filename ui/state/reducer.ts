@@ -10,7 +10,16 @@ import { applyEvalEvent, applyEvalRequest, applyEvalsLoaded } from './reduce-eva
 import { editEvalMenu, openEvalMenu } from './reduce-eval-menu.js';
 import { applyTemplateEdited, applyTemplatesListed } from './reduce-templates.js';
 import { applyTrainEvent } from './reduce-train.js';
-import { applyFocus, applyGroupCursor, applyMove, applySampleCursor, applyStepCursor } from './reduce-view.js';
+import {
+  applyFocus,
+  applyGroupCursor,
+  applyHistoryIndex,
+  applyHistoryStepLoaded,
+  applyMove,
+  applySampleCursor,
+  applyStepCursor,
+  browseBeforeEvent,
+} from './reduce-view.js';
 import type { Annotation, UiAction, UiState } from './types.js';
 
 export function uiReducer(state: UiState, action: UiAction): UiState {
@@ -27,8 +36,10 @@ function apply(d: Draft, a: UiAction): void {
       return;
     case 'message':
       s.counters = { ...s.counters, messages: s.counters.messages + 1 };
-      if (a.msg.kind === 'event') applyTrainEvent(d, a.msg.event, a.at);
-      else applyEvalEvent(d, a.msg.event, a.at);
+      if (a.msg.kind === 'event') {
+        browseBeforeEvent(d, a.msg.event);
+        applyTrainEvent(d, a.msg.event, a.at);
+      } else applyEvalEvent(d, a.msg.event, a.at);
       return;
     case 'invalid-message':
       s.counters = { ...s.counters, invalidMessages: s.counters.invalidMessages + 1 };
@@ -55,6 +66,8 @@ function apply(d: Draft, a: UiAction): void {
         commandText: a.overlay === 'command' ? (a.text ?? '') : '',
         pendingMark: a.overlay === 'note' ? s.view.pendingMark : null,
         evalMenu: a.overlay === 'eval-menu' ? s.view.evalMenu : null,
+        helpScroll: 0,
+        commandCandidates: [],
       };
       return;
     case 'note-open':
@@ -88,9 +101,18 @@ function apply(d: Draft, a: UiAction): void {
       let text = a.clear ? '' : s.view.commandText;
       if (a.backspace) text = [...text].slice(0, -1).join('');
       if (a.append) text += a.append;
-      s.view = { ...s.view, commandText: text };
+      s.view = { ...s.view, commandText: text, commandCandidates: [] };
       return;
     }
+    case 'command-complete':
+      s.view = { ...s.view, commandText: a.text, commandCandidates: a.candidates };
+      return;
+    case 'help-scroll':
+      s.view = { ...s.view, helpScroll: Math.max(0, Math.min(a.max, (s.view.helpScroll ?? 0) + a.delta)) };
+      return;
+    case 'annotation-deleted':
+      deleteAnnotation(d, a.id, a.at);
+      return;
     case 'move':
       applyMove(d, a.delta);
       return;
@@ -102,6 +124,12 @@ function apply(d: Draft, a: UiAction): void {
       return;
     case 'step-cursor':
       applyStepCursor(d, a.delta);
+      return;
+    case 'history-index':
+      applyHistoryIndex(d, a.steps);
+      return;
+    case 'history-step-loaded':
+      applyHistoryStepLoaded(d, a.step, a.rollouts);
       return;
     case 'eval-requested':
       applyEvalRequest(d, a.request, a.available, a.at);
@@ -129,4 +157,15 @@ function mergeAnnotations(d: Draft, loaded: Annotation[], at: number): void {
   d.clear('annotations');
   for (const x of [...loaded, ...session]) d.push('annotations', x);
   if (loaded.length) d.notice(at, 'info', 'ui', `loaded ${loaded.length} earlier annotation${loaded.length === 1 ? '' : 's'} from the run folder`);
+}
+
+/** Drop the annotation `id` from the kept ones; the selection stays on the row below it (or the last). */
+function deleteAnnotation(d: Draft, id: string, at: number): void {
+  const kept = d.s.history.annotations.toArray();
+  const gone = kept.find((x) => x.id === id);
+  if (!gone) return;
+  d.clear('annotations');
+  for (const x of kept) if (x.id !== id) d.push('annotations', x);
+  d.s.view = { ...d.s.view, annotation: Math.min(d.s.view.annotation, Math.max(0, kept.length - 2)) };
+  d.notice(at, 'info', 'ui', `deleted mark s${stepNumber(gone.step)} g${ordinal(gone.group)} #${ordinal(gone.sample)} ${gone.target} ${gone.verdict}`);
 }

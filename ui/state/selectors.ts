@@ -3,24 +3,55 @@ import type { RolloutRecord } from '../../src/trainer/events.js';
 import { METRIC } from './metric-keys.js';
 import type { RunInfo, RunStatus, StepRollouts, StepRow, UiState } from './types.js';
 
-/** The step shown in the groups/trace panels: the cursor's step if still kept, else the newest. */
+/**
+ * The step shown in the groups/trace panels: the cursor's step, from the ring of newest steps or else
+ * from the steps read back from rollouts.jsonl (null while it loads); with no cursor, the newest.
+ */
 export function shownStep(s: UiState): StepRollouts | null {
   const ring = s.history.rollouts;
-  if (s.view.stepCursor !== null) {
-    for (let i = ring.size - 1; i >= 0; i--) {
-      const entry = ring.at(i);
-      if (entry && entry.step === s.view.stepCursor) return entry;
-    }
+  const cursor = s.view.stepCursor;
+  if (cursor === null) return ring.last() ?? null;
+  for (let i = ring.size - 1; i >= 0; i--) {
+    const entry = ring.at(i);
+    if (entry && entry.step === cursor) return entry;
   }
-  return ring.last() ?? null;
+  return s.browse.loaded.find((e) => e.step === cursor) ?? null;
 }
 
-/** Index of the shown step within the kept steps, or -1 when none is kept. */
-export function shownStepIndex(s: UiState): number {
-  const shown = shownStep(s);
-  if (!shown) return -1;
-  for (let i = 0; i < s.history.rollouts.size; i++) if (s.history.rollouts.at(i) === shown) return i;
-  return -1;
+/** The 0-based index of the step the groups/trace panels show (held or newest), loaded or not; null before any. */
+export function shownStepNumber(s: UiState): number | null {
+  return s.view.stepCursor ?? s.history.rollouts.last()?.step ?? null;
+}
+
+const browsableCache = new WeakMap<readonly number[], { ring: unknown; steps: number[] }>();
+
+/** Every step the groups/trace panels can show, ascending: those in rollouts.jsonl and those kept in memory. */
+export function browsableSteps(s: UiState): readonly number[] {
+  const disk = s.browse.diskSteps;
+  const ring = s.history.rollouts;
+  const cached = browsableCache.get(disk);
+  if (cached && cached.ring === ring) return cached.steps;
+  const extra: number[] = [];
+  for (let i = 0; i < ring.size; i++) {
+    const step = ring.at(i)!.step;
+    if (!hasStep(disk, step)) extra.push(step);
+  }
+  const steps = extra.length === 0 ? [...disk] : [...new Set([...disk, ...extra])].sort((a, b) => a - b);
+  browsableCache.set(disk, { ring, steps });
+  return steps;
+}
+
+/** Binary search in an ascending list. */
+function hasStep(steps: readonly number[], step: number): boolean {
+  let lo = 0;
+  let hi = steps.length - 1;
+  while (lo <= hi) {
+    const mid = (lo + hi) >> 1;
+    if (steps[mid] === step) return true;
+    if (steps[mid]! < step) lo = mid + 1;
+    else hi = mid - 1;
+  }
+  return false;
 }
 
 const groupCache = new WeakMap<StepRollouts, RolloutRecord[][]>();

@@ -170,6 +170,17 @@ export interface History {
   effect: Ring<StepEffect>;
 }
 
+/**
+ * Steps of the run beyond the in-memory ring, read from the run folder's rollouts.jsonl by
+ * ui/hooks/useStepHistory.ts (ui/history/rollout-file.ts) so the groups/trace panels reach any step.
+ */
+export interface BrowseState {
+  /** Every step rollouts.jsonl holds (0-based, ascending), as the file's index last found them. */
+  diskSteps: readonly number[];
+  /** Steps loaded from the file for the held view, least recently shown first; at most CAPACITY.browsedSteps. */
+  loaded: readonly StepRollouts[];
+}
+
 export interface ViewState {
   focus: PanelId;
   overlay: Overlay;
@@ -177,6 +188,10 @@ export interface ViewState {
   commandText: string;
   /** Step shown by the groups/trace panels; null follows the newest step. */
   stepCursor: number | null;
+  /** `[` was pressed on the oldest step of the run: the held view stays there and says so. */
+  atOldest: boolean;
+  /** The selection was moved or the trace scrolled while following: the next step holds the view here. */
+  readingNewest: boolean;
   /** Selected group: an index into the shown step's groups (ordered by group number), not the group number. */
   group: number;
   /** Selected sample: an index into the selected group's rollouts (ordered by sample number). */
@@ -195,6 +210,10 @@ export interface ViewState {
   logScroll: number;
   /** Selected row (a guided rollout of the shown step) in the teacher panel. */
   effectRow: number;
+  /** Lines scrolled in the help overlay. */
+  helpScroll?: number;
+  /** What Tab could complete in the command line when it is ambiguous (shown after the typed text). */
+  commandCandidates?: string[];
 }
 
 export interface DisplaySettings {
@@ -219,6 +238,7 @@ export interface UiState {
   lastCheckpoint: { step: number; path: string } | null;
   perf: Perf;
   history: History;
+  browse: BrowseState;
   /** `dir` is the run's prompts folder once known (from the run-start config). */
   templates: { dir: string | null; version: number | null; files: TemplateFile[] };
   /** Newest last; bounded (oldest finished jobs are dropped first). */
@@ -251,6 +271,12 @@ export type UiAction =
   | { type: 'overlay'; overlay: Overlay; text?: string }
   /** Edit the open command line; relative, so keys arriving before a re-render are not lost. */
   | { type: 'command-edit'; append?: string; backspace?: boolean; clear?: boolean }
+  /** Tab in the command line: the completed text, and the candidates left when it is ambiguous. */
+  | { type: 'command-complete'; text: string; candidates: string[] }
+  /** Scroll the help overlay by `delta` lines, to at most `max` (what the overlay's size leaves hidden). */
+  | { type: 'help-scroll'; delta: number; max: number }
+  /** A mark deleted from the annotations panel (and from annotations.jsonl). */
+  | { type: 'annotation-deleted'; id: string; at: number }
   /** Move the selection (or scroll) of the focused panel by `delta` rows. */
   | { type: 'move'; delta: number }
   /** Previous (-1) / next (+1) sample, or group, of the shown step. */
@@ -258,6 +284,10 @@ export type UiAction =
   | { type: 'group-cursor'; delta: number }
   /** Show an older (-1) or newer (+1) step in the groups/trace panels; 0 follows the newest again. */
   | { type: 'step-cursor'; delta: number }
+  /** The steps the run folder's rollouts.jsonl holds (ui/hooks/useStepHistory.ts). */
+  | { type: 'history-index'; steps: readonly number[] }
+  /** One step's rollouts read from rollouts.jsonl for the held view. */
+  | { type: 'history-step-loaded'; step: number; rollouts: RolloutRecord[] }
   /** `available` is false when no eval launcher is attached: the job is listed as failed at once. */
   | { type: 'eval-requested'; request: EvalRequest; available: boolean; at: number }
   | { type: 'annotate'; annotation: Annotation }
