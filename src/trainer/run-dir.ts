@@ -191,12 +191,13 @@ export class RunDir {
   /**
    * Start over: remove the run's own files and every checkpoint (--overwrite, or --resume of a run with
    * none). Damaged checkpoints set aside (setAsideDamaged) stay: a person may still want to look at them.
-   * sameRun: the same run starting over (same seed, so the same rollouts) keeps a person's marks and the
+   * sameRun: the same run starting over (same seed, so the same rollouts) keeps its config.json (what a
+   * failed start must not lose), a person's marks and the
    * evaluations recorded so far (of the base model: the run had no checkpoint yet).
    */
   clearRun(opts: { sameRun?: boolean } = {}): void {
     try {
-      const kept: readonly string[] = opts.sameRun ? ['annotations.jsonl', 'evals.jsonl'] : [];
+      const kept: readonly string[] = opts.sameRun ? ['config.json', 'annotations.jsonl', 'evals.jsonl'] : [];
       for (const name of RUN_FILES) if (!kept.includes(name)) rmSync(this.file(name), { force: true });
       const dir = join(this.path, CHECKPOINTS);
       if (existsSync(dir)) {

@@ -141,7 +141,6 @@ export class Trainer {
           `${runDir.path} already holds a run (${existing}); continue it with --resume, start it over with --overwrite (removes its logs and checkpoints), or choose another --run-dir`,
         );
       }
-      runDir.clearRun();
       notes.push({ type: 'warning', message: `--overwrite: removed the earlier run in ${runDir.path} (${existing})` });
     }
     const resumeFrom = opts.resume ? await newestUsableCheckpoint(runDir, config.run.seed) : null;
@@ -189,6 +188,9 @@ export class Trainer {
       stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId),
       styleCounter: state?.styleCounter ?? 0,
     };
+    // --overwrite deletes the earlier run only now, once everything above has loaded and fits: a start
+    // that fails (a bad model, a teacher that cannot answer) leaves the earlier run as it was.
+    if (existing !== null) runDir.clearRun();
     runDir.writeJson('config.json', config);
     const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation, lock);
     // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.

@@ -119,6 +119,14 @@ test('a new run in a folder that holds one is refused; --overwrite starts it ove
       ),
     );
     assert.deepEqual(steps(dir), [0, 1], 'the refused start touched nothing');
+    // An --overwrite whose start fails (here: a teacher server that cannot answer) leaves the earlier run.
+    const noServer = parseTrainConfig({
+      ...raw(),
+      guidance: { enabled: true },
+      teacher: { kind: 'openai', url: 'http://127.0.0.1:9/v1', model: 'm', retries: 0 },
+    });
+    await assert.rejects(Trainer.create({ config: noServer, runDir: dir, overwrite: true }), /cannot answer/);
+    assert.deepEqual(steps(dir), [0, 1], 'a failed --overwrite start removed nothing');
     const over = await runAll(await Trainer.create({ config: parseTrainConfig(raw()), runDir: dir, overwrite: true, maxSteps: 1 }));
     assert.ok(
       warnings(over).some((w) => w.startsWith(`--overwrite: removed the earlier run in ${dir} (2 steps`)),
