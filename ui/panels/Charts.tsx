@@ -129,7 +129,8 @@ export function Charts({ steps, width, cols, rows, chartHeight, display, off: of
                 {x.axis && !axisColumn && (
                   <Box width={axisWidth} justifyContent="flex-end">
                     <Text color={c.muted} wrap="truncate">
-                      {x.axis[0]}
+                      {/* a leading space keeps value and range apart even when the range is cut */}
+                      {` ${x.axis[0]}`}
                     </Text>
                   </Box>
                 )}
