@@ -5,11 +5,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from '../helpers/tiny-model.js';
+import { writeMicroCompareConfig } from '../helpers/micro-compare.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { resultsTable, runComparison } from '../../src/compare/compare.js';
 import { analyse } from '../../src/compare/analysis.js';
@@ -21,18 +21,7 @@ let configFile = '';
 before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'thinktune-compare-methods-'));
-  configFile = join(work, 'micro.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      model: { checkpoint: saveTinyModel(5) },
-      data: { promptsPerStep: 2 },
-      grpo: { groupSize: 2, maxNewTokens: 16 },
-      teacher: { maxNewTokens: 16 },
-      guidance: { decaySteps: 10 },
-      run: { totalSteps: 2, saveEvery: 0 },
-    }),
-  );
+  configFile = writeMicroCompareConfig(work, 5);
 });
 
 const m = (name: string, set: Record<string, unknown>, matchTokensOf: string | null = null): MethodSpec => ({

@@ -3,11 +3,11 @@
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from '../helpers/tiny-model.js';
+import { writeMicroCompareConfig } from '../helpers/micro-compare.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { methodConfig, runComparison, testDataSpec } from '../../src/compare/compare.js';
 import { parseProgressLine } from '../../src/trainer/print.js';
@@ -17,18 +17,7 @@ let configFile = '';
 before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'thinktune-compare-'));
-  configFile = join(work, 'micro.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      model: { checkpoint: saveTinyModel(5) },
-      data: { promptsPerStep: 2 },
-      grpo: { groupSize: 2, maxNewTokens: 16 },
-      teacher: { maxNewTokens: 16 },
-      guidance: { decaySteps: 10 },
-      run: { totalSteps: 2, saveEvery: 0 },
-    }),
-  );
+  configFile = writeMicroCompareConfig(work, 5);
 });
 
 const readJsonl = (f: string) =>

@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { useTestBackend } from '../helpers/backend.js';
-import { saveTinyModel } from '../helpers/tiny-model.js';
+import { writeMicroCompareConfig } from '../helpers/micro-compare.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { runComparison, type CompareResults } from '../../src/compare/compare.js';
 
@@ -16,18 +16,7 @@ let work = '';
 before(async () => {
   await useTestBackend();
   work = mkdtempSync(join(tmpdir(), 'thinktune-continue-'));
-  configFile = join(work, 'micro.json');
-  writeFileSync(
-    configFile,
-    JSON.stringify({
-      model: { checkpoint: saveTinyModel(7) },
-      data: { promptsPerStep: 2 },
-      grpo: { groupSize: 2, maxNewTokens: 16 },
-      teacher: { maxNewTokens: 16 },
-      guidance: { decaySteps: 10 },
-      run: { totalSteps: 2, saveEvery: 0 },
-    }),
-  );
+  configFile = writeMicroCompareConfig(work, 7);
 });
 
 const readResults = (dir: string) => JSON.parse(readFileSync(join(dir, 'results.json'), 'utf8')) as CompareResults;

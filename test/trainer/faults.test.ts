@@ -2,7 +2,6 @@
 // hangs mid-run, an unwritable run folder, a checkpoint that cannot be written.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { createServer, type ServerResponse } from 'node:http';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +15,7 @@ import { loadTemplates } from '../../src/prompts/templates.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
 import { ProgressPrinter, parseProgressLine } from '../../src/trainer/print.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let modelDir = '';
 before(async () => {
@@ -51,21 +51,6 @@ const stepLines = (out: string) =>
     const p = parseProgressLine(l);
     return p?.kind === 'step' ? [`${p.done}/${p.total}`] : [];
   });
-
-function runCli(args: string[], onLine?: (line: string, kill: () => void) => void): Promise<{ code: number | null; signal: string | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
-        out += line + '\n';
-        onLine?.(line, () => child.kill('SIGKILL'));
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, out }));
-  });
-}
 
 test('SIGKILL mid-step, then --resume: no lost and no duplicated lines for checkpointed steps', { timeout: 240_000 }, async () => {
   const dir = mkdtempSync(join(tmpdir(), 'tt-kill-'));

@@ -2,7 +2,6 @@
 // and a resume line (exit 130 / 143); a second one exits at once.
 import { test, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,28 +9,13 @@ import { tinyWorldModel } from '../helpers/tiny-world.js';
 import { useTestBackend } from '../helpers/backend.js';
 import { parseProgressLine } from '../../src/trainer/print.js';
 import { stopOnSignals } from '../../src/cli/train.js';
+import { runCli } from '../helpers/run-cli.js';
 
 let modelDir = '';
 before(async () => {
   await useTestBackend();
   modelDir = tinyWorldModel();
 });
-
-/** A headless run; `onLine` sees each stdout line and may signal the child (as faults.test.ts's runCli). */
-function runCli(args: string[], onLine: (line: string, send: (s: NodeJS.Signals) => void) => void): Promise<{ code: number | null; out: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let out = '';
-    child.stdout.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
-        out += line + '\n';
-        onLine(line, (s) => child.kill(s));
-      }
-    });
-    child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code) => resolve({ code, out }));
-  });
-}
 
 function setup(dir: string): { cfgFile: string; runDir: string } {
   const cfgFile = join(dir, 'config.json');

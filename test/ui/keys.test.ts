@@ -1,31 +1,10 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Key } from 'ink';
 import { COMMAND_NAMES, DEFAULT_KEYMAP, helpSections, keyBarItems, keyName, lookupCommand, resolveKeymap } from '../../ui/keys.js';
 import { PANELS } from '../../ui/state/types.js';
+import { NO_KEY } from '../../ui/input/split-keys.js';
 
-const noKey: Key = {
-  upArrow: false,
-  downArrow: false,
-  leftArrow: false,
-  rightArrow: false,
-  pageDown: false,
-  pageUp: false,
-  home: false,
-  end: false,
-  return: false,
-  escape: false,
-  ctrl: false,
-  shift: false,
-  tab: false,
-  backspace: false,
-  delete: false,
-  meta: false,
-  super: false,
-  hyper: false,
-  capsLock: false,
-  numLock: false,
-};
+const noKey = NO_KEY;
 
 test('keyName normalises what Ink reports', () => {
   assert.equal(keyName('p', noKey), 'p');

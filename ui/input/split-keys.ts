@@ -22,7 +22,8 @@ export interface KeyPress {
 
 const ESC = '\u001b';
 
-const NO_KEY: Key = {
+/** A Key with no flag set: what Ink reports for a plain printable character. */
+export const NO_KEY: Key = {
   upArrow: false,
   downArrow: false,
   leftArrow: false,
