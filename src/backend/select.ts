@@ -10,8 +10,9 @@ import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from './wasm-kernels.js';
 import { watchWasmErrors } from './wasm-health.js';
 
-export const BACKEND_NAMES = ['tensorflow-gpu', 'tensorflow', 'wasm', 'cpu'] as const;
-export type BackendName = (typeof BACKEND_NAMES)[number];
+import { BACKEND_NAMES, type BackendName } from './names.js';
+
+export { BACKEND_NAMES, type BackendName } from './names.js';
 
 export interface BackendChoice {
   name: BackendName;

@@ -12,7 +12,7 @@ import { extname } from 'node:path';
 import YAML from 'yaml';
 import { diskErrorReason } from '../io/errors.js';
 import * as z from 'zod';
-import { BACKEND_NAMES } from '../backend/select.js';
+import { BACKEND_NAMES } from '../backend/names.js';
 import { STYLE_MIXES, STYLE_NAMES, TEACHER_LAYOUT_SETTINGS } from '../prompts/styles.js';
 import { effectiveRewardName, rewardEntryProblems } from '../rl/reward-file.js';
 import { CHAT_TEMPLATE_MODES } from '../tasks/student-prompt.js';
