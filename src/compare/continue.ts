@@ -12,7 +12,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { RunDirError } from '../trainer/run-dir.js';
-import type { TrainConfig } from '../config/train-config.js';
+import { parseTrainConfig, type TrainConfig } from '../config/train-config.js';
 import type { PrimaryMetric } from './compare-config.js';
 import type { RunResult } from './jobs.js';
 import type { MethodSpec } from './methods.js';
@@ -63,7 +63,7 @@ export function planDifference(earlier: EarlierComparison, now: ComparePlanFacts
   };
   if (now.seeds.length < earlier.seeds.length) return `seeds (${earlier.seeds.length} earlier, ${now.seeds.length} now: --seeds may grow, not shrink)`;
   const checks: [string, unknown, unknown][] = [
-    ['the base config', earlier.config, now.config],
+    ['the base config', withTodaysDefaults(earlier.config), now.config],
     ['the methods', earlier.methodSpecs, now.methodSpecs],
     ['the primary metric', earlier.primary, now.primary],
     ['the reference method', earlier.reference, now.reference],
@@ -71,9 +71,43 @@ export function planDifference(earlier: EarlierComparison, now: ComparePlanFacts
   ];
   for (const [what, a, b] of checks) {
     // Through JSON, as results.json holds it: undefined fields and key order do not count.
-    if (!isDeepStrictEqual(JSON.parse(JSON.stringify(a)), JSON.parse(JSON.stringify(b)))) return what;
+    const before = JSON.parse(JSON.stringify(a ?? null)) as unknown;
+    const after = JSON.parse(JSON.stringify(b ?? null)) as unknown;
+    if (!isDeepStrictEqual(before, after)) {
+      const at = firstDifference(before, after, '');
+      return at === null ? what : `${what} (${at})`;
+    }
   }
   return null;
+}
+
+/**
+ * The earlier base config with keys added to the schema since filled in at their defaults (a new key's
+ * default keeps the behaviour that ran before it existed, e.g. teacher.allowInsecureKey). A config that no
+ * longer parses is compared as it is, so that the refusal names the key that changed.
+ */
+function withTodaysDefaults(config: TrainConfig): unknown {
+  try {
+    return parseTrainConfig(config);
+  } catch {
+    return config;
+  }
+}
+
+/** Where two JSON values first differ, as "path: earlier vs now", so that a refusal names the key. */
+function firstDifference(a: unknown, b: unknown, path: string): string | null {
+  if (isDeepStrictEqual(a, b)) return null;
+  const bothObjects = typeof a === 'object' && a !== null && typeof b === 'object' && b !== null;
+  if (bothObjects && Array.isArray(a) === Array.isArray(b)) {
+    const ra = a as Record<string, unknown>;
+    const rb = b as Record<string, unknown>;
+    for (const key of new Set([...Object.keys(ra), ...Object.keys(rb)])) {
+      const inner = firstDifference(ra[key], rb[key], path === '' ? key : `${path}.${key}`);
+      if (inner !== null) return inner;
+    }
+  }
+  const show = (v: unknown) => (v === undefined ? 'absent' : JSON.stringify(v).slice(0, 60));
+  return `${path === '' ? 'value' : path}: ${show(a)} earlier vs ${show(b)} now`;
 }
 
 /** Finished runs of the earlier comparison by (method, seed) key; failed ones are not kept. */

@@ -78,11 +78,32 @@ test('--continue refuses another experiment in the same folder, naming what diff
     const opts = { config: loadTrainConfig(configFile), seeds: 2, outDir, limit: 3, command: 'x', continue: true, ...over };
     await assert.rejects(runComparison(opts), what);
   };
-  await refused({ config: loadTrainConfig(configFile, ['optim.lr=0.5']) }, /holds a comparison that differs in the base config; run it with the same config/);
+  await refused(
+    { config: loadTrainConfig(configFile, ['optim.lr=0.5']) },
+    /holds a comparison that differs in the base config \(optim\.lr: [0-9.e-]+ earlier vs 0\.5 now\); run it with the same config/,
+  );
   await refused({ limit: 2 }, /differs in the test problems or how they are evaluated/);
   await refused({ samples: 2 }, /differs in the test problems or how they are evaluated/);
   await refused({ seeds: 1 }, /differs in seeds \(2 earlier, 1 now: --seeds may grow, not shrink\)/);
   await refused({ reference: 'thinktuning' }, /differs in the reference method/);
   // Nothing was run or written by the refused attempts.
   assert.equal(readResults(outDir).continuedBy!.length, 1);
+});
+
+test('--continue takes a key added to the schema since the earlier runs at its default', { timeout: 60_000 }, async () => {
+  const outDir = join(work, 'cmp'); // the comparison the tests above left: 5 finished runs
+  const saved = readResults(outDir);
+  // As a results.json written before teacher.allowInsecureKey existed holds it.
+  delete (saved.config.teacher as Partial<typeof saved.config.teacher>).allowInsecureKey;
+  writeFileSync(join(outDir, 'results.json'), JSON.stringify(saved));
+  const lines: string[] = [];
+  await runComparison({ config: loadTrainConfig(configFile), seeds: 2, outDir, limit: 3, command: 'y', continue: true, log: (l) => lines.push(l) });
+  assert.ok(lines.includes(`continuing ${outDir}: 5 of 5 runs finished earlier and are kept`), lines.join('\n'));
+  // The key set to something other than its default is still a different experiment.
+  const before = readResults(outDir).continuedBy!.length;
+  await assert.rejects(
+    runComparison({ config: loadTrainConfig(configFile, ['teacher.allowInsecureKey=true']), seeds: 2, outDir, limit: 3, command: 'z', continue: true }),
+    /differs in the base config \(teacher\.allowInsecureKey: false earlier vs true now\)/,
+  );
+  assert.equal(readResults(outDir).continuedBy!.length, before);
 });
