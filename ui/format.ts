@@ -1,15 +1,9 @@
 /** Short, fixed-width friendly number formats for the header, charts and plain output. */
 
 // Metric values and durations share one definition with the plain progress lines (src/trainer/print.ts).
-export { formatDuration, formatMetric } from '../src/trainer/number-format.js';
+export { formatDuration, formatMemory, formatMetric } from '../src/trainer/number-format.js';
 // Step indices (0-based, as events and run files hold them) are shown 1-based, like the plain lines.
 export { stepNumber } from '../src/trainer/print.js';
-
-/** Megabytes as '512MB' or '3.2GB'. */
-export function formatMemory(mb: number | null | undefined): string {
-  if (mb === null || mb === undefined || !Number.isFinite(mb)) return '–';
-  return mb >= 1024 ? `${(mb / 1024).toFixed(1)}GB` : `${Math.round(mb)}MB`;
-}
 
 /** Cut `s` to `width` columns, ending with '…' (or '.' in ASCII mode) when cut. */
 export function fit(s: string, width: number, ascii = false): string {

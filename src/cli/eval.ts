@@ -1,9 +1,12 @@
 /**
  * `thinktune eval`: accuracy and reflection of one checkpoint on a problem set.
  *
- * With --json, stdout carries only JSON lines (the dashboard's eval queue, ui/eval/runner.ts, parses them):
- *   {"type":"progress","done":n,"total":N}     after each batch of problems
- *   {"type":"result","metrics":{...}}          once, at the end
+ * With --json, stdout carries only protocol lines (src/trainer/protocol.ts; the dashboard's eval queue and
+ * compare's children read them through src/trainer/child-process.ts), each {"v":1,"kind":"eval","event":E}:
+ *   {"type":"eval-start","id":ID,"model":M,"data":D,"total":N}   once the problems are loaded
+ *   {"type":"eval-progress","id":ID,"done":n,"total":N}          after each batch of problems
+ *   {"type":"eval-result","id":ID,"result":{...}}                once, at the end (finite metrics only)
+ * ID is --job-id (default "eval"). A failure is a `thinktune:` line on stderr and exit status 1.
  * metric keys: "pass@1", "maj@K", "pass@K" and "mean@K" (K = --samples, only when K > 1), "reflection_rate",
  * "sampled_reflection_rate" (K > 1), "mean_length" (tokens), "termination_rate", "n". Without --json a small table is printed; a progress
  * bar goes to stderr when stderr is a terminal. --out writes metrics and per-problem records as JSON.
@@ -17,6 +20,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appendEvalRecord, checkpointField, EVALS_FILE, finiteMetrics, PARENT_RECORDS_ENV, shellLine } from '../eval/records.js';
 import { evaluateModel } from '../eval/evaluate.js';
+import { evalMessage, jsonLine, type EvalEvent } from '../trainer/protocol.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
 import { loadProblems } from '../tasks/datasets.js';
@@ -38,6 +42,8 @@ export interface EvalArgs {
   maxNewTokens?: string;
   seed?: string;
   json?: boolean;
+  /** The id the --json events carry. */
+  jobId?: string;
   out?: string;
   task?: string;
   promptConfig?: string;
@@ -158,6 +164,11 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
     model.dispose();
     throw new UsageError(`${dir} has no tokenizer.json; copy the model's tokenizer next to its weights`);
   }
+  const id = a.jobId ?? 'eval';
+  const emit = (event: EvalEvent) => {
+    if (a.json) process.stdout.write(jsonLine(evalMessage(event)));
+  };
+  emit({ type: 'eval-start', id, model: dir, data: a.data, total: problems.length });
   const bar = process.stderr.isTTY ? progressBar(process.stderr) : null;
   const started = performance.now();
   let result: Awaited<ReturnType<typeof evaluateModel>>;
@@ -171,7 +182,7 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
       stopIds: stopTokenIds(generation, tokenizer.eosId),
       onProgress: (done, total) => {
         bar?.update(done, total);
-        if (a.json) process.stdout.write(JSON.stringify({ type: 'progress', done, total }) + '\n');
+        emit({ type: 'eval-progress', id, done, total });
       },
     });
   } finally {
@@ -192,7 +203,8 @@ export async function evalCommand(a: EvalArgs): Promise<void> {
     process.stderr.write(`thinktune: warning: the result is not saved in the run folder: ${(e as Error).message.split('\n')[0]}\n`);
   }
   if (a.json) {
-    process.stdout.write(JSON.stringify({ type: 'result', metrics: result.metrics }) + '\n');
+    // JSON has no NaN: a metric that came out NaN (no problems) is left out rather than sent as null.
+    emit({ type: 'eval-result', id, result: finiteMetrics(result.metrics) });
     return;
   }
   process.stdout.write(formatTable(result.metrics));

@@ -28,7 +28,7 @@ const collect = (v: string, prev: string[]) => [...prev, v];
 
 /** Dashboard on a terminal (the worker picks and reports the backend), else one line per step. */
 async function train(o: TrainArgs & { backend?: string }): Promise<number> {
-  if (!o.headless && (await isInteractiveTerminal())) return trainWithDashboard(o);
+  if (!o.headless && !o.json && (await isInteractiveTerminal())) return trainWithDashboard(o);
   return trainHeadless(o, await withBackend(o));
 }
 
@@ -73,13 +73,17 @@ export function buildProgram(): Command {
 
   program
     .command('bench')
-    .description('training and generation speed on the reference size (vocab 64, hidden 128, 4 layers)')
+    .description('training and generation speed (reference: vocab 64, hidden 128, 4 layers; large: vocab 32000, hidden 512, 8 layers)')
+    .option('--size <name>', 'reference, large or all', 'reference')
+    .option('--pytorch <python>', 'also run scripts/bench_pytorch.py with this python (torch + transformers) and report the ratios')
+    .option('--threads <n>', 'torch threads for --pytorch', '2')
+    .option('--profile', 'per-stage and per-kernel breakdown of a training step')
     .option('--json', 'print the figures as JSON')
     .option('--quick', 'one repetition of each (for smoke tests)')
     .addOption(backendOpt())
     .action(async (o) => {
       await withBackend(o);
-      benchCommand(o);
+      await benchCommand(o);
     });
 
   program
@@ -95,6 +99,7 @@ export function buildProgram(): Command {
     )
     .option('--overwrite', 'start a new run in a --run-dir that holds one, removing its logs and checkpoints (without it, such a folder is refused)')
     .option('--headless', 'no dashboard: one line per step (keeps running under nohup/tmux)')
+    .option('--json', 'no dashboard: every event as a JSON line on stdout, {"v":1,"kind":"event","event":{...}} (the protocol the dashboard reads)')
     .addOption(backendOpt())
     .action(async (o) => {
       process.exitCode = await train(o);
@@ -191,7 +196,8 @@ export function buildProgram(): Command {
     .option('--temperature <t>', 'temperature of the k samples (default 1.0; pass@1 is always greedy)')
     .option('--max-new-tokens <n>', 'response length cap in tokens (default 256)')
     .option('--seed <n>', 'seed of the sampler (default 0)')
-    .option('--json', 'print JSON lines: {"type":"progress",...} while running, then {"type":"result","metrics":{...}}')
+    .option('--json', 'print protocol lines: {"v":1,"kind":"eval","event":{"type":"eval-progress",...}} while running, then an eval-result event')
+    .option('--job-id <id>', 'the id the --json events carry (default: eval)')
     .option('--out <file>', 'write metrics and per-problem records as JSON')
     .option('--task <name>', "arith | gsm8k | math: the prompt's default instruction (default: a run checkpoint's own task, else from the data)")
     .option('--prompt-config <file>', "a run's config.json: prompt the model as that run prompts its student (its data.task and prompt section)")

@@ -1,11 +1,13 @@
 /**
  * `thinktune train`: a ThinkTuning (or plain GRPO) run from a config file. With --headless, or when
  * stdout is not a terminal, it prints one line per step and keeps running after the terminal goes
- * away (under nohup or tmux); otherwise it opens the dashboard.
+ * away (under nohup or tmux); with --json it prints every event as a protocol line (protocol.ts), for
+ * programs (compare's children read these); otherwise it opens the dashboard.
  */
 import { runConfig } from '../trainer/resume-config.js';
 import { Trainer } from '../trainer/trainer.js';
 import { ProgressPrinter } from '../trainer/print.js';
+import { eventMessage, jsonLine } from '../trainer/protocol.js';
 import type { BackendChoice } from '../backend/select.js';
 import { wholeArg } from './args.js';
 
@@ -83,6 +85,8 @@ export interface TrainArgs {
   runDir?: string;
   maxSteps?: string;
   headless?: boolean;
+  /** Every event as a protocol line on stdout (protocol.ts) instead of the lines for people. */
+  json?: boolean;
   resume?: boolean;
   overwrite?: boolean;
 }
@@ -108,18 +112,23 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
   const output = stopOnClosedOutput(trainer);
   let code = 0;
   let stopped = false;
-  // Every line, warnings and errors included, goes to stdout: one log in order (compare's children read it).
+  // Every line, warnings and errors included, goes to stdout: one log in order. With --json the lines are
+  // protocol messages, and what is said to a person (the resume line) goes to stderr.
   const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
+  const say = (text: string) => (a.json ? process.stderr.write(text) : output.write(text));
   try {
     for await (const e of trainer.run()) {
-      const line = printer.line(e);
-      if (line) output.write(line.text + '\n');
+      if (a.json) output.write(jsonLine(eventMessage(e)));
+      else {
+        const line = printer.line(e);
+        if (line) output.write(line.text + '\n');
+      }
       if (e.type === 'fatal') code = 1;
       if (e.type === 'done') stopped = e.reason === 'stopped';
     }
     const signal = signals.signal();
     if (signal && stopped) {
-      output.write(`stopped by ${signal}; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
+      say(`stopped by ${signal}; resume with: ${resumeCommand(trainer.runDir.path)}\n`);
       if (code === 0) code = SIGNAL_EXIT[signal];
     } else if (output.closed() && stopped) {
       // The reader is gone; the terminal (stderr) still hears where the run stands.

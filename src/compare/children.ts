@@ -2,30 +2,32 @@
  * One run of a comparison done in child processes (`thinktune compare --jobs N`, N > 1), so N runs can
  * use N cores without sharing one process's backend, memory or event loop:
  *
- *   node <thinktune> train --headless --config <jobsDir>/<name>.config.json --run-dir <runDir>
+ *   node <thinktune> train --json --config <jobsDir>/<name>.config.json --run-dir <runDir>
  *   node <thinktune> eval --model <final checkpoint> --data <jobsDir>/test-problems.jsonl --limit L
- *                         --max-new-tokens M --json --out <jobsDir>/<name>.eval.json
+ *                         --max-new-tokens M --json --job-id <tag> --out <jobsDir>/<name>.eval.json
  *
  * A compute-matched run (a generated-token budget) trains in `thinktune compare --train-job FILE`
- * instead (train-job.ts), which prints the same lines plus the budget line.
+ * instead (train-job.ts), which prints the same protocol lines, its done event carrying the budget.
  *
- * The zero-shot run is the eval child alone, on the base checkpoint. The children evaluate a JSONL copy
- * of the exact problems the in-process path evaluates (built-in ones depend on data.difficulty, which
- * `thinktune eval` has no flag for). Train stdout lines are relayed to the log with the run's tag; eval
- * progress becomes `<tag> eval n/N`. Times are each child's wall time, start to exit, in seconds.
+ * Every child is started by the one launcher (src/trainer/child-process.ts) and read as protocol
+ * messages: the train child's events make its outcome exactly as the in-process path makes it
+ * (train-outcome.ts), and are printed to the log for people with the run's tag (the headless format);
+ * eval progress becomes `<tag> eval n/N`. The zero-shot run is the eval child alone, on the base
+ * checkpoint. The children evaluate a JSONL copy of the exact problems the in-process path evaluates
+ * (built-in ones depend on data.difficulty, which `thinktune eval` has no flag for). Times are each
+ * child's wall time, start to exit, in seconds.
  */
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
-import { execa } from 'execa';
 import type { EvalResult } from '../eval/evaluate.js';
 import type { ThinktuneCommand } from '../paths.js';
 import type { Problem } from '../tasks/datasets.js';
-import { parseProgressLine } from '../trainer/print.js';
-import { parseBudgetLine } from './budget.js';
-import { NOT_EVALUATED, evaluated, type EvalSettings, type Job, type JobRunner, type RunResult } from './jobs.js';
-import { runFacts } from './run-facts.js';
+import { startChild, type ChildOutcome } from '../trainer/child-process.js';
+import { ProgressPrinter } from '../trainer/print.js';
+import type { WorkerMessage } from '../trainer/protocol.js';
+import { jobRunner, type EvalSettings, type Job, type JobRunner, type TrainingJob } from './jobs.js';
 import { writeTrainJob } from './train-job.js';
+import { finishTrainOutcome, newTrainOutcome, observeTrainEvent, type TrainOutcome } from './train-outcome.js';
 
 export type { EvalSettings } from './jobs.js';
 
@@ -59,76 +61,20 @@ export interface ChildContext {
   log: (line: string) => void;
 }
 
-/** One run: zero-shot (config and runDir null, `model` the base checkpoint) or a trained method and seed. */
-export type ChildJob = Job;
-
 /** Writes `problems` in the MATH-500 layout (`{id, problem, answer}`), which `thinktune eval` reads back as is. */
 export function writeTestProblems(file: string, problems: readonly Problem[]): void {
   writeFileSync(file, problems.map((p) => JSON.stringify({ id: p.id, problem: p.question, answer: p.answer })).join('\n') + '\n');
 }
 
-interface ChildOutcome {
-  /** undefined when the process could not be started. */
-  exitCode: number | undefined;
-  seconds: number;
-  /** Why it failed, from stderr (errorLine), else why it could not start, else null. */
-  lastError: string | null;
-}
-
-async function runChild(ctx: ChildContext, args: string[], onLine: (line: string) => void): Promise<ChildOutcome> {
-  const t0 = performance.now();
+/** Runs one child to its end, handing on its protocol messages; a line that is not the protocol is logged. */
+function runChild(ctx: ChildContext, tag: string, args: string[], onMessage: (m: WorkerMessage) => void): Promise<ChildOutcome> {
   const backend = ctx.backend ? ['--backend', ctx.backend] : [];
-  const child = execa(ctx.entry.file, [...ctx.entry.args, ...args, ...backend], { reject: false, stdin: 'ignore', buffer: { stdout: false } });
-  // Lines as they come (progress must show while the child runs); the loop ends when stdout closes.
-  if (child.stdout) for await (const line of createInterface({ input: child.stdout, crlfDelay: Infinity })) onLine(line);
-  const r = await child;
-  const lines =
-    typeof r.stderr === 'string'
-      ? r.stderr
-          .split('\n')
-          .map((l) => l.trim())
-          .filter((l) => l !== '')
-      : [];
-  return {
-    exitCode: r.exitCode,
-    seconds: (performance.now() - t0) / 1000,
-    lastError: errorLine(lines) ?? (r.exitCode === undefined ? (r.shortMessage ?? null) : null),
-  };
-}
-
-/**
- * The line that says why a child failed: the CLI's own one-line error (`thinktune: ...`, prefix dropped),
- * else an uncaught error's message line (node ends a crash with `Node.js vX`, which says nothing), else
- * the last stderr line.
- */
-function errorLine(lines: readonly string[]): string | null {
-  const latest = [...lines].reverse();
-  const own = latest.find((l) => l.startsWith('thinktune: ') && !l.startsWith('thinktune: internal error'));
-  if (own) return own.slice('thinktune: '.length);
-  return latest.find((l) => /^\w*Error\b.*: /.test(l)) ?? latest[0] ?? null;
-}
-
-/** What the in-process path reads from the trainer's events, read back from a train child's headless lines. */
-export interface TrainProgress {
-  /** Newest checkpoint saved, null before any. */
-  checkpoint: string | null;
-  /** Steps finished, from the done line. */
-  steps: number;
-  /** The run's fatal error, or why it ended early; null while all is well. */
-  error: string | null;
-}
-
-export const newTrainProgress = (): TrainProgress => ({ checkpoint: null, steps: 0, error: null });
-
-/** Updates `p` from one stdout line of `thinktune train --headless` (format: trainer/print.ts). */
-export function readTrainLine(p: TrainProgress, line: string): void {
-  const parsed = parseProgressLine(line);
-  if (parsed?.kind === 'checkpoint') p.checkpoint = parsed.path;
-  else if (parsed?.kind === 'error') p.error ??= parsed.message;
-  else if (parsed?.kind === 'done') {
-    p.steps = parsed.step;
-    if (parsed.reason !== 'completed') p.error ??= `the run ended early (${parsed.reason}) after ${parsed.step} steps`;
-  }
+  return startChild({
+    file: ctx.entry.file,
+    args: [...ctx.entry.args, ...args, ...backend],
+    onMessage,
+    onInvalid: (error) => ctx.log(`${tag} warning: ${error}`),
+  }).outcome;
 }
 
 const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exited with status ${o.exitCode}`;
@@ -136,12 +82,13 @@ const failure = (what: string, o: ChildOutcome) => o.lastError ?? `${what} exite
 /** Evaluates `model` in an eval child; metrics and per-problem records (its --out file), or the child's error line. */
 async function evaluateInChild(
   ctx: ChildContext,
-  job: ChildJob,
+  job: Job,
   model: string,
 ): Promise<{ result: Pick<EvalResult, 'metrics' | 'records'> | null; seconds: number; error: string | null }> {
   const out = join(ctx.jobsDir, `${job.name}.eval.json`);
   const o = await runChild(
     ctx,
+    job.tag,
     [
       'eval',
       '--model',
@@ -155,12 +102,13 @@ async function evaluateInChild(
       ...(ctx.eval.samples > 1 ? ['--samples', String(ctx.eval.samples), '--temperature', String(ctx.eval.temperature)] : []),
       ...promptFlags(ctx.eval),
       '--json',
+      '--job-id',
+      job.tag,
       '--out',
       out,
     ],
-    (line) => {
-      const m = /^\{"type":"progress","done":(\d+),"total":(\d+)\}$/.exec(line);
-      if (m) ctx.log(`${job.tag} eval ${m[1]}/${m[2]}`);
+    (m) => {
+      if (m.kind === 'eval' && m.event.type === 'eval-progress') ctx.log(`${job.tag} eval ${m.event.done}/${m.event.total}`);
     },
   );
   if (o.exitCode !== 0) return { result: null, seconds: o.seconds, error: `evaluation failed: ${failure('thinktune eval', o)}` };
@@ -168,64 +116,42 @@ async function evaluateInChild(
   return { result: JSON.parse(readFileSync(out, 'utf8')) as Pick<EvalResult, 'metrics' | 'records'>, seconds: o.seconds, error: null };
 }
 
-const evaluation = (ev: Awaited<ReturnType<typeof evaluateInChild>>) => (ev.result ? evaluated(ev.result) : NOT_EVALUATED);
-
 /**
- * The train child's command line: `thinktune train --headless` with the job's config, or, with a token
+ * The train child's command line: `thinktune train --json` with the job's config, or, with a token
  * budget, `thinktune compare --train-job` (train-job.ts), which knows how to stop on it.
  */
-function trainArgs(ctx: ChildContext, job: ChildJob, budget: number | null): string[] {
+function trainArgs(ctx: ChildContext, job: TrainingJob, budget: number | null): string[] {
   if (budget !== null) {
     const jobFile = join(ctx.jobsDir, `${job.name}.job.json`);
-    writeTrainJob(jobFile, { config: job.config, runDir: job.runDir!, budget });
+    writeTrainJob(jobFile, { config: job.config, runDir: job.runDir, budget });
     return ['compare', '--train-job', jobFile];
   }
   const configFile = join(ctx.jobsDir, `${job.name}.config.json`);
   writeFileSync(configFile, JSON.stringify(job.config, null, 2) + '\n');
-  return ['train', '--headless', '--config', configFile, '--run-dir', job.runDir!];
+  return ['train', '--json', '--config', configFile, '--run-dir', job.runDir];
 }
 
 /**
- * Runs one job as children: trains (unless zero-shot), then evaluates the final checkpoint. Never throws
- * for a failed child: the run gets `error` (one line) and metrics null, and the other runs go on.
+ * Trains one job in a child and reads its outcome from the child's events (train-outcome.ts, as the
+ * in-process path does), printing its lines for people with the run's tag. A child that exits non-zero
+ * without saying why in an event fails the run with its stderr line; never throws for a failed child.
  */
-export async function runJobInChildren(ctx: ChildContext, job: ChildJob, budget: number | null = null): Promise<RunResult> {
-  const startedAt = new Date().toISOString();
-  const result = { method: job.method, seed: job.seed, runDir: job.runDir, startedAt, tokenBudget: budget };
-  const finish = (r: Omit<RunResult, keyof typeof result | 'endedAt'>): RunResult => ({ ...result, ...r, endedAt: new Date().toISOString() });
-
-  if (job.config === null || job.runDir === null) {
-    const ev = await evaluateInChild(ctx, job, job.model!);
-    return finish({
-      ...evaluation(ev),
-      trainSeconds: 0,
-      evalSeconds: ev.seconds,
-      checkpoint: job.model,
-      steps: 0,
-      error: ev.error,
-      generatedTokens: null,
-      updateSteps: null,
-      budgetReached: null,
-    });
-  }
-  const seen = newTrainProgress();
-  let budgetReached: boolean | null = budget === null ? null : false;
-  const train = await runChild(ctx, trainArgs(ctx, job, budget), (line) => {
-    ctx.log(`${job.tag} ${line}`);
-    readTrainLine(seen, line);
-    if (parseBudgetLine(line)) budgetReached = true;
+async function trainInChild(ctx: ChildContext, job: TrainingJob, budget: number | null): Promise<{ outcome: TrainOutcome; seconds: number }> {
+  const seen = newTrainOutcome(budget);
+  const printer = new ProgressPrinter({ totalSteps: job.config.run.totalSteps });
+  const train = await runChild(ctx, job.tag, trainArgs(ctx, job, budget), (m) => {
+    if (m.kind !== 'event') return;
+    observeTrainEvent(seen, m.event);
+    const line = printer.line(m.event);
+    if (line) ctx.log(`${job.tag} ${line.text}`);
   });
-  const { checkpoint, steps } = seen;
-  let error = seen.error;
-  if (train.exitCode !== 0) error ??= failure('thinktune train', train);
-  if (error === null && checkpoint === null) error = 'the run saved no checkpoint';
-  const trained = { trainSeconds: train.seconds, checkpoint, steps, ...runFacts(job.runDir), budgetReached };
-  if (error !== null) return finish({ ...trained, ...NOT_EVALUATED, evalSeconds: 0, error });
-  const ev = await evaluateInChild(ctx, job, checkpoint!);
-  return finish({ ...trained, ...evaluation(ev), evalSeconds: ev.seconds, error: ev.error });
+  if (train.exitCode !== 0) seen.error ??= failure('thinktune train', train);
+  return { outcome: finishTrainOutcome(seen), seconds: train.seconds };
 }
 
-export const childRunner =
-  (ctx: ChildContext): JobRunner =>
-  (job, budget) =>
-    runJobInChildren(ctx, job, budget);
+/** Runs each job as children: trains (unless zero-shot), then evaluates the final checkpoint; the others go on when one fails. */
+export const childRunner = (ctx: ChildContext): JobRunner =>
+  jobRunner({
+    train: (job, budget) => trainInChild(ctx, job, budget),
+    evaluate: (job, model) => evaluateInChild(ctx, job, model),
+  });

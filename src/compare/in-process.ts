@@ -9,10 +9,11 @@ import { loadModel } from '../model/io.js';
 import type { Problem } from '../tasks/datasets.js';
 import { studentPromptFor } from '../tasks/student-prompt.js';
 import { RunDirError } from '../trainer/run-dir.js';
+import { ProgressPrinter } from '../trainer/print.js';
 import { Trainer } from '../trainer/trainer.js';
 import { driveRun } from './budget.js';
-import { NOT_EVALUATED, evaluated, type EvalSettings, type Job, type JobRunner, type RunResult } from './jobs.js';
-import { runFacts } from './run-facts.js';
+import { jobRunner, type EvalSettings, type JobRunner, type TrainingJob } from './jobs.js';
+import type { TrainOutcome } from './train-outcome.js';
 
 export interface InProcessContext {
   problems: Problem[];
@@ -35,52 +36,30 @@ export async function evaluateCheckpoint(dir: string, problems: Problem[], setti
   }
 }
 
-async function run(ctx: InProcessContext, job: Job, budget: number | null): Promise<RunResult> {
-  const startedAt = new Date().toISOString();
-  const none = { generatedTokens: null, updateSteps: null, tokenBudget: budget, budgetReached: null };
-  if (job.config === null || job.runDir === null) {
-    const ev = await evaluateCheckpoint(job.model!, ctx.problems, ctx.eval);
-    return {
-      method: job.method,
-      seed: null,
-      ...evaluated(ev),
-      trainSeconds: 0,
-      evalSeconds: ev.seconds,
-      runDir: null,
-      checkpoint: job.model,
-      steps: 0,
-      error: null,
-      startedAt,
-      endedAt: new Date().toISOString(),
-      ...none,
-    };
-  }
+/** Trains with a Trainer in this process (budget.ts drives it), printing its lines for people with the run's tag. */
+async function train(ctx: InProcessContext, job: TrainingJob, budget: number | null): Promise<{ outcome: TrainOutcome; seconds: number }> {
   const t0 = performance.now();
   const trainer = await Trainer.create({ config: job.config, runDir: job.runDir, backend: ctx.backend });
-  let out: Awaited<ReturnType<typeof driveRun>>;
   try {
-    out = await driveRun(trainer, { budget, totalSteps: job.config.run.totalSteps, log: (l) => ctx.log(`${job.tag} ${l}`) });
+    const printer = new ProgressPrinter({ totalSteps: job.config.run.totalSteps });
+    const outcome = await driveRun(trainer, {
+      budget,
+      onEvent: (e) => {
+        const line = printer.line(e);
+        if (line) ctx.log(`${job.tag} ${line.text}`);
+      },
+    });
+    return { outcome, seconds: (performance.now() - t0) / 1000 };
   } finally {
     trainer.dispose();
   }
-  const trained = {
-    method: job.method,
-    seed: job.seed,
-    trainSeconds: (performance.now() - t0) / 1000,
-    runDir: job.runDir,
-    checkpoint: out.checkpoint,
-    steps: out.steps,
-    startedAt,
-    ...runFacts(job.runDir),
-    tokenBudget: budget,
-    budgetReached: out.budgetReached,
-  };
-  if (out.error !== null) return { ...trained, ...NOT_EVALUATED, evalSeconds: 0, error: out.error, endedAt: new Date().toISOString() };
-  const ev = await evaluateCheckpoint(out.checkpoint!, ctx.problems, ctx.eval);
-  return { ...trained, ...evaluated(ev), evalSeconds: ev.seconds, error: null, endedAt: new Date().toISOString() };
 }
 
-export const inProcessRunner =
-  (ctx: InProcessContext): JobRunner =>
-  (job, budget) =>
-    run(ctx, job, budget);
+export const inProcessRunner = (ctx: InProcessContext): JobRunner =>
+  jobRunner({
+    train: (job, budget) => train(ctx, job, budget),
+    evaluate: async (_job, model) => {
+      const ev = await evaluateCheckpoint(model, ctx.problems, ctx.eval);
+      return { result: ev, seconds: ev.seconds, error: null };
+    },
+  });

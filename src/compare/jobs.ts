@@ -1,7 +1,9 @@
 /**
  * The runs of a comparison as data: one Job per (method, seed) plus zero-shot, and the RunResult each
- * becomes. Two runners turn a Job into a RunResult, with the same fields and the same meaning:
- * in-process.ts (one after another in this process) and children.ts (`--jobs N`, child processes).
+ * becomes. A run is done over one executor interface, JobExecutor (train, then evaluate), with two
+ * implementations: in-process.ts (one after another in this process) and children.ts (`--jobs N`,
+ * child processes); runJob alone turns what they report into a RunResult, so both give the same
+ * fields with the same meaning.
  */
 import type { TrainConfig } from '../config/train-config.js';
 import type { EvalResult } from '../eval/evaluate.js';
@@ -9,7 +11,8 @@ import type { EvalMetrics } from '../eval/scoring.js';
 import type { PromptSettings } from '../tasks/student-prompt.js';
 import type { TaskName } from '../tasks/task.js';
 import { perProblem, repairs, type PerProblem, type Repairs } from './per-problem.js';
-import type { RunFacts } from './run-facts.js';
+import { runFacts, type RunFacts } from './run-facts.js';
+import type { TrainOutcome } from './train-outcome.js';
 
 /** How every checkpoint of a comparison is evaluated (in this process or in a child). */
 export interface EvalSettings {
@@ -74,6 +77,42 @@ export interface RunResult {
 
 /** Trains (unless zero-shot) and evaluates one job; `budget` is the generated tokens to train to, or null. */
 export type JobRunner = (job: Job, budget: number | null) => Promise<RunResult>;
+
+/** A job that trains: its config and run folder are set. */
+export type TrainingJob = Job & { config: TrainConfig; runDir: string };
+
+/** How one job's two stages are carried out; either may throw for a failure that should stop the comparison. */
+export interface JobExecutor {
+  /** Trains the job into its run folder (to `budget` generated tokens when given); its outcome and wall time. */
+  train(job: TrainingJob, budget: number | null): Promise<{ outcome: TrainOutcome; seconds: number }>;
+  /** Evaluates `model` on the comparison's problems: the metrics and per-problem records, or why not. */
+  evaluate(job: Job, model: string): Promise<{ result: Pick<EvalResult, 'metrics' | 'records'> | null; seconds: number; error: string | null }>;
+}
+
+/** Runs one job over `ex` and assembles its RunResult: the one place a run's record is put together. */
+export async function runJob(ex: JobExecutor, job: Job, budget: number | null): Promise<RunResult> {
+  const startedAt = new Date().toISOString();
+  const base = { method: job.method, seed: job.seed, runDir: job.runDir, startedAt, tokenBudget: budget };
+  const evaluation = (ev: Awaited<ReturnType<JobExecutor['evaluate']>>) => (ev.result ? evaluated(ev.result) : NOT_EVALUATED);
+  const ended = () => new Date().toISOString();
+  if (job.config === null || job.runDir === null) {
+    const ev = await ex.evaluate(job, job.model!);
+    const zeroShot = { trainSeconds: 0, checkpoint: job.model, steps: 0, ...NO_FACTS, budgetReached: null };
+    return { ...base, ...zeroShot, ...evaluation(ev), evalSeconds: ev.seconds, error: ev.error, endedAt: ended() };
+  }
+  const t = await ex.train({ ...job, config: job.config, runDir: job.runDir }, budget);
+  const { checkpoint, steps, error, budgetReached } = t.outcome;
+  const trained = { trainSeconds: t.seconds, checkpoint, steps, ...runFacts(job.runDir), budgetReached };
+  if (error !== null) return { ...base, ...trained, ...NOT_EVALUATED, evalSeconds: 0, error, endedAt: ended() };
+  const ev = await ex.evaluate(job, checkpoint!);
+  return { ...base, ...trained, ...evaluation(ev), evalSeconds: ev.seconds, error: ev.error, endedAt: ended() };
+}
+
+/** The JobRunner of an executor. */
+export const jobRunner =
+  (ex: JobExecutor): JobRunner =>
+  (job, budget) =>
+    runJob(ex, job, budget);
 
 export const runTag = (method: string, seed: number | null): string => (seed === null ? `[${method}]` : `[${method} seed ${seed}]`);
 

@@ -4,13 +4,14 @@
  *   thinktune compare --train-job <jobsDir>/<name>.job.json
  *
  * `thinktune train` knows no token budget (the trainer runs to run.totalSteps), so a budgeted run is
- * this small entry instead: the same Trainer, driven by budget.ts, printing exactly the headless lines
- * `thinktune train --headless` prints (children.ts reads them back the same way) plus the budget line.
+ * this small entry instead: the same Trainer, driven by budget.ts, printing the protocol lines
+ * `thinktune train --json` prints (children.ts reads them the same way); its done event carries the budget.
  * The job file is { config, runDir, budget }, written by children.ts.
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parseTrainConfig } from '../config/train-config.js';
 import { RunDirError } from '../trainer/run-dir.js';
+import { eventMessage, jsonLine } from '../trainer/protocol.js';
 import { Trainer } from '../trainer/trainer.js';
 import { driveRun } from './budget.js';
 
@@ -38,13 +39,13 @@ function readTrainJob(file: string): TrainJob {
   return job as TrainJob;
 }
 
-/** Runs the job; the exit status is 1 when the run failed (its error line is on stdout, as train's). */
+/** Runs the job; the exit status is 1 when the run failed (its fatal event is on stdout, as train's). */
 export async function trainJobCommand(file: string, backend: { name: string; reason: string }): Promise<number> {
   const job = readTrainJob(file);
   const config = parseTrainConfig(job.config);
   const trainer = await Trainer.create({ config, runDir: job.runDir, backend });
   try {
-    const out = await driveRun(trainer, { budget: job.budget, totalSteps: config.run.totalSteps, log: (l) => process.stdout.write(l + '\n') });
+    const out = await driveRun(trainer, { budget: job.budget, onEvent: (e) => process.stdout.write(jsonLine(eventMessage(e))) });
     return out.error === null ? 0 : 1;
   } finally {
     trainer.dispose();

@@ -29,3 +29,9 @@ export function formatDuration(s: number | null | undefined, missing = '–'): s
   if (h < 48) return `${h}h ${String(m % 60).padStart(2, '0')}m`;
   return `${Math.floor(h / 24)}d ${h % 24}h`;
 }
+
+/** Megabytes as '512MB' or '3.2GB'; '–' when unknown. */
+export function formatMemory(mb: number | null | undefined): string {
+  if (mb === null || mb === undefined || !Number.isFinite(mb)) return '–';
+  return mb >= 1024 ? `${(mb / 1024).toFixed(1)}GB` : `${Math.round(mb)}MB`;
+}

@@ -13,10 +13,11 @@
  * 0-based step indices (`e.step`); checkpoint and done events already carry counts. The ETA is the
  * steps this process has left (to --max-steps when set, else to the total) x the mean of the recent
  * step times (trainer/pace.ts).
- * parseProgressLine reads the lines other programs act on back (compare's child runs do).
+ * These lines are for people: programs read `thinktune train --json` instead (protocol.ts), never these.
  */
 import type { StepMetrics, TrainEvent } from './events.js';
-import { formatDuration, formatMetric } from './number-format.js';
+import { formatStepMetric, type StepMetricName } from './metrics.js';
+import { formatDuration } from './number-format.js';
 import { StepPace } from './pace.js';
 
 /** Where a line belongs: callers may send warnings and errors to stderr. */
@@ -27,7 +28,7 @@ export interface ProgressLine {
   level: LineLevel;
 }
 
-/** Metric names the step line reads (what trainer/think-step.ts emits, TRL names). */
+/** Metric names the step line reads (the metric table, metrics.ts). */
 const M = {
   reward: 'reward',
   rewardGuided: 'reward/guided',
@@ -42,7 +43,7 @@ const M = {
   gradNorm: 'grad_norm',
   tokensPerS: 'perf/tokens_per_s',
   stepTimeS: 'perf/step_time',
-} as const;
+} as const satisfies Record<string, StepMetricName>;
 
 /**
  * The number a user reads for the step with 0-based index `index` (events, rollouts.jsonl and
@@ -50,7 +51,6 @@ const M = {
  */
 export const stepNumber = (index: number): number => index + 1;
 
-const num = (v: number | null | undefined) => formatMetric(v, '-');
 const secs = (s: number | null) => formatDuration(s, '-');
 
 export interface StepLineInput {
@@ -65,21 +65,22 @@ export interface StepLineInput {
 }
 
 export function stepLine({ done, total, metrics: m, stepS, etaS }: StepLineInput): string {
-  const has = (key: string) => m[key] !== undefined;
-  const split = has(M.rewardGuided) || has(M.rewardUnguided) ? ` (guided ${num(m[M.rewardGuided])}, unguided ${num(m[M.rewardUnguided])})` : '';
+  const has = (key: StepMetricName) => m[key] !== undefined;
+  const num = (key: StepMetricName) => formatStepMetric(key, m[key], '-');
+  const split = has(M.rewardGuided) || has(M.rewardUnguided) ? ` (guided ${num(M.rewardGuided)}, unguided ${num(M.rewardUnguided)})` : '';
   const teacher =
-    has(M.teacherCount) || has(M.teacherChosen) ? [`teacher ${m[M.teacherCount] ?? 0}/${m[M.teacherChosen] ?? 0} (pct ${num(m[M.guidancePct])})`] : [];
+    has(M.teacherCount) || has(M.teacherChosen) ? [`teacher ${m[M.teacherCount] ?? 0}/${m[M.teacherChosen] ?? 0} (pct ${num(M.guidancePct)})`] : [];
   return [
     `step ${done}/${total ?? '?'}`,
-    `reward ${num(m[M.reward])}${split}`,
+    `reward ${num(M.reward)}${split}`,
     ...teacher,
-    `adv std ${num(m[M.advantageStd])}`,
-    `kl ${num(m[M.kl])}`,
-    `entropy ${num(m[M.entropy])}`,
-    `len ${num(m[M.meanLength])}`,
-    `gnorm ${num(m[M.gradNorm])}`,
+    `adv std ${num(M.advantageStd)}`,
+    `kl ${num(M.kl)}`,
+    `entropy ${num(M.entropy)}`,
+    `len ${num(M.meanLength)}`,
+    `gnorm ${num(M.gradNorm)}`,
     '|',
-    `${num(m[M.tokensPerS])} tok/s`,
+    `${num(M.tokensPerS)} tok/s`,
     `${secs(stepS)}/step`,
     `ETA ${secs(etaS)}`,
   ].join('  ');
@@ -118,6 +119,7 @@ export function eventLine(e: Exclude<TrainEvent, { type: 'step' }>): ProgressLin
     case 'fatal':
       return { text: `error: ${e.message}`, level: 'error' };
     case 'done':
+      if (e.budget) return info(`done after step ${e.step} (${e.reason}: generated-token budget reached, ${e.budget.tokens} >= ${e.budget.budget} tokens)`);
       return info(`done after step ${e.step} (${e.reason})`);
     case 'step-start':
     case 'rollouts':
@@ -155,23 +157,4 @@ export class ProgressPrinter {
     }
     return eventLine(e);
   }
-}
-
-/** What parseProgressLine recognises: the lines that say how far a run got and how it ended. */
-export type ParsedProgressLine =
-  | { kind: 'step'; done: number; total: number | null }
-  | { kind: 'checkpoint'; step: number; path: string }
-  | { kind: 'done'; step: number; reason: string }
-  | { kind: 'error'; message: string };
-
-export function parseProgressLine(line: string): ParsedProgressLine | null {
-  let m = /^step (\d+)\/(\d+|\?) {2}/.exec(line);
-  if (m) return { kind: 'step', done: Number(m[1]), total: m[2] === '?' ? null : Number(m[2]) };
-  m = /^checkpoint saved at step (\d+): (.+)$/.exec(line);
-  if (m) return { kind: 'checkpoint', step: Number(m[1]), path: m[2]! };
-  m = /^done after step (\d+) \((\w+)\)$/.exec(line);
-  if (m) return { kind: 'done', step: Number(m[1]), reason: m[2]! };
-  m = /^error: (.+)$/.exec(line);
-  if (m) return { kind: 'error', message: m[1]! };
-  return null;
 }

@@ -1,96 +1,33 @@
 /**
- * The typed, versioned messages between the training worker (and eval child processes) and the dashboard.
- *   worker -> UI:  {v: 1, kind: 'event', event: TrainEvent}
- *   eval   -> UI:  {v: 1, kind: 'eval', event: EvalEvent}
- *   UI -> worker:  {v: 1, kind: 'command', command: TrainCommand}
- * Both directions are validated with zod at the boundary: a message that does not parse becomes a
- * one-line warning in the UI (or the worker's log), never a crash.
+ * The typed, versioned messages at every process boundary, one format for all of them:
+ *   training -> reader:  {v: 1, kind: 'event', event: TrainEvent}    (events.ts)
+ *   eval     -> reader:  {v: 1, kind: 'eval', event: EvalEvent}
+ *   reader   -> worker:  {v: 1, kind: 'command', command: TrainCommand}
+ * The dashboard's worker thread posts them; `thinktune train --json` and `thinktune eval --json` print
+ * them one per line on stdout (jsonLine), which is how `compare`'s children and the dashboard's eval
+ * queue are read (child-process.ts). The human-readable lines (print.ts) are for people, never parsed.
+ * Every message is validated with zod where it arrives: one that does not parse becomes a one-line
+ * warning in the UI (or the worker's log), never a crash.
  * Numbers that may be NaN or infinite (metrics, rewards) accept any JS number: worker_threads messages
  * are structured clones, so a NaN loss arrives as NaN and must still be shown.
  */
 import { z } from 'zod';
-import type { TrainCommand, TrainEvent } from './events.js';
+import { TrainCommandSchema, TrainEventSchema, type TrainCommand, type TrainEvent } from './events.js';
+
+// The messages' bodies, for readers that import the protocol alone (the dashboard reads rollouts.jsonl with these).
+export { RolloutRecordSchema, TrainCommandSchema, TrainEventSchema } from './events.js';
+export type { RolloutRecord, StepMetrics, TrainCommand, TrainEvent } from './events.js';
 
 export const PROTOCOL_VERSION = 1 as const;
 
 /** Any JS number, NaN and infinities included (z.number() rejects those). */
 const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
 const count = z.number().int().nonnegative();
-const metricValue = z.union([anyNumber, z.null()]);
 
-const FeedbackSchema = z.object({ opinion: z.string().nullable(), reason: z.string(), phrase: z.string() });
-
-export const RolloutRecordSchema = z.object({
-  step: count,
-  group: count,
-  sample: count,
-  promptId: z.string(),
-  prompt: z.string(),
-  text: z.string(),
-  studentSpan: z.tuple([count, count]),
-  teacherSpan: z.tuple([count, count]).nullable(),
-  studentTokens: count,
-  teacherTokens: count,
-  guided: z.boolean(),
-  style: z.string().nullable(),
-  feedback: FeedbackSchema.nullable(),
-  noFeedbackReason: z.string().nullable(),
-  reward: metricValue,
-  rewards: z.record(z.string(), metricValue),
-  advantage: anyNumber,
-  terminated: z.boolean(),
-  truncated: z.boolean(),
-  endedBy: z.enum(['end-token', 'stop-string', 'length']).optional(),
-  answer: z.string(),
-  teacherTokenWeights: z.array(anyNumber).nullable(),
-  templateVersion: count,
-});
-
-export const TrainEventSchema = z.discriminatedUnion('type', [
-  z.object({
-    type: z.literal('run-start'),
-    runDir: z.string(),
-    runName: z.string(),
-    totalSteps: count,
-    startStep: count,
-    backend: z.string(),
-    backendReason: z.string(),
-    config: z.unknown(),
-    resumedFrom: z.string().nullable(),
-    stopAt: count.optional(),
-  }),
-  z.object({ type: z.literal('step-start'), step: count }),
-  z.object({ type: z.literal('rollouts'), step: count, rollouts: z.array(RolloutRecordSchema) }),
-  z.object({
-    type: z.literal('teacher-feedback'),
-    step: count,
-    group: count,
-    sample: count,
-    style: z.string().nullable(),
-    ok: z.boolean(),
-    text: z.string(),
-  }),
-  z.object({ type: z.literal('step'), step: count, metrics: z.record(z.string(), metricValue) }),
-  z.object({ type: z.literal('checkpoint'), step: count, path: z.string() }),
-  z.object({ type: z.literal('templates'), version: count, changed: z.array(z.string()), error: z.string().nullable() }),
-  z.object({ type: z.literal('setting'), key: z.string(), value: z.unknown(), ok: z.boolean(), error: z.string().nullable() }),
-  z.object({ type: z.literal('state'), state: z.enum(['running', 'paused', 'stopping']) }),
-  z.object({ type: z.literal('warning'), message: z.string() }),
-  z.object({ type: z.literal('done'), step: count, reason: z.enum(['completed', 'stopped', 'nan']) }),
-  z.object({ type: z.literal('fatal'), message: z.string() }),
-]);
-
-export const TrainCommandSchema = z.discriminatedUnion('type', [
-  z.object({ type: z.literal('pause') }),
-  z.object({ type: z.literal('resume') }),
-  z.object({ type: z.literal('step-once') }),
-  z.object({ type: z.literal('stop'), save: z.boolean().optional() }),
-  z.object({ type: z.literal('save') }),
-  z.object({ type: z.literal('reload-templates') }),
-  z.object({ type: z.literal('set'), key: z.string().min(1), value: z.unknown() }),
-]);
-
-/** Progress of one evaluation child process, keyed by the job id the UI gave it. */
+/**
+ * Progress of one evaluation, keyed by a job id: what `thinktune eval --json --job-id ID` prints (the
+ * dashboard's queue passes its job id) and what the dashboard's eval queue reports.
+ */
 export const EvalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('eval-start'), id: z.string(), model: z.string(), data: z.string(), total: count }),
   z.object({ type: z.literal('eval-progress'), id: z.string(), done: count, total: count }),
@@ -99,14 +36,6 @@ export const EvalEventSchema = z.discriminatedUnion('type', [
   z.object({ type: z.literal('eval-cancelled'), id: z.string() }),
 ]);
 export type EvalEvent = z.output<typeof EvalEventSchema>;
-
-// Compile-time proof that the schemas describe exactly the contract in src/trainer/events.ts:
-// if either side changes without the other, these lines stop type-checking.
-type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const eventsMatch: Same<z.output<typeof TrainEventSchema>, TrainEvent> = true;
-const commandsMatch: Same<z.output<typeof TrainCommandSchema>, TrainCommand> = true;
-void eventsMatch;
-void commandsMatch;
 
 export interface EventMessage {
   v: typeof PROTOCOL_VERSION;
@@ -131,6 +60,23 @@ export type ParseResult<T> = { ok: true; msg: T } | { ok: false; error: string }
 export const eventMessage = (event: TrainEvent): EventMessage => ({ v: PROTOCOL_VERSION, kind: 'event', event });
 export const evalMessage = (event: EvalEvent): EvalMessage => ({ v: PROTOCOL_VERSION, kind: 'eval', event });
 export const commandMessage = (command: TrainCommand): CommandMessage => ({ v: PROTOCOL_VERSION, kind: 'command', command });
+
+/**
+ * One message as a line of `--json` output. JSON has no NaN: a NaN or infinite metric becomes null, which
+ * the schemas accept where a value may be missing (metrics, rewards).
+ */
+export const jsonLine = (message: WorkerMessage): string => JSON.stringify(message) + '\n';
+
+/** A line of `--json` output read back; null for a line that is not JSON at all (a stray print). Never throws. */
+export function parseJsonLine(line: string): ParseResult<WorkerMessage> | null {
+  let raw: unknown;
+  try {
+    raw = JSON.parse(line);
+  } catch {
+    return null;
+  }
+  return parseWorkerMessage(raw);
+}
 
 /** Validate a message arriving at the UI. Never throws. */
 export function parseWorkerMessage(raw: unknown): ParseResult<WorkerMessage> {

@@ -10,6 +10,7 @@ import type { RolloutRecord, StepMetrics } from './events.js';
 import type { GuidanceOutcome } from './guide.js';
 import { completionIds, completionText, type Rollout } from './rollout.js';
 import type { UpdateOutcome } from './update.js';
+import type { RewardMetricName, StepMetricName } from './metrics.js';
 
 /** performance.now() at the start of the step and at the end of each timed stage (ms). */
 export interface StageTimes {
@@ -43,15 +44,12 @@ export function stepMetrics(x: StepReportInput): StepMetrics {
   const unguided = rollouts.filter((r) => !r.guided);
   const lengths = rollouts.map((r) => completionIds(r).length);
   const s = (a: number, b: number) => (b - a) / 1000;
-  return {
+  // Exactly the names of the metric table (metrics.ts): a missing, extra or misspelt one does not compile.
+  const named = {
     step: x.step,
     loss: u.loss,
     reward: x.advantageStats.reward,
     reward_std: x.advantageStats.rewardStd,
-    ...rewardMetrics(
-      rollouts.map((r) => r.rewards),
-      x.rewardNames,
-    ),
     frac_reward_zero_std: x.advantageStats.fracRewardZeroStd,
     'completions/mean_length': mean(lengths),
     'completions/max_length': Math.max(...lengths),
@@ -91,7 +89,12 @@ export function stepMetrics(x: StepReportInput): StepMetrics {
     'mem/num_tensors': tf.memory().numTensors,
     'mem/bytes': tf.memory().numBytes,
     skipped: u.skipped ? 1 : 0,
-  };
+  } satisfies Record<StepMetricName, number | null>;
+  const perRewardFunction: Partial<Record<RewardMetricName, number | null>> = rewardMetrics(
+    rollouts.map((r) => r.rewards),
+    x.rewardNames,
+  );
+  return { ...named, ...perRewardFunction };
 }
 
 /**

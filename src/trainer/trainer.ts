@@ -152,52 +152,67 @@ export class Trainer {
     }
     for (const line of resumeFrom?.setAside ?? []) notes.push({ type: 'warning', message: line });
     for (const c of opts.resumeChanges ?? []) notes.push({ type: 'setting', key: c.key, value: c.to, ok: true, error: null });
-    const studentLoaded = resumeFrom ? resumeFrom.loaded : await loadModel(startDir);
-    const tokenizer = studentLoaded.tokenizer;
-    if (!tokenizer) throw new RunDirError(`${startDir} has no tokenizer.json; the student needs its tokenizer next to its weights`);
-    const rewards = await loadRewardFunctions(config.grpo.rewards, { cwd: process.cwd() });
-    const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2, eps: config.optim.eps });
-    const state: TrainerState | null = resumeFrom?.state ?? null;
-    if (resumeFrom) {
-      optimizer.setState(resumeFrom.optimizer);
-      runDir.truncateAfter('metrics.jsonl', resumeFrom.step - 1);
-      runDir.truncateAfter('rollouts.jsonl', resumeFrom.step - 1);
+    // What this start loads is disposed if a later check fails (a run that does not fit, a missing
+    // tokenizer): a dashboard or an in-process comparison that goes on must not keep its tensors.
+    const owned: { dispose(): void }[] = [];
+    try {
+      const studentLoaded = resumeFrom ? resumeFrom.loaded : await loadModel(startDir);
+      owned.push(studentLoaded.model);
+      const tokenizer = studentLoaded.tokenizer;
+      if (!tokenizer) throw new RunDirError(`${startDir} has no tokenizer.json; the student needs its tokenizer next to its weights`);
+      const rewards = await loadRewardFunctions(config.grpo.rewards, { cwd: process.cwd() });
+      const optimizer = new AdamW({ weightDecay: config.optim.weightDecay, beta1: config.optim.beta1, beta2: config.optim.beta2, eps: config.optim.eps });
+      owned.push(optimizer);
+      const state: TrainerState | null = resumeFrom?.state ?? null;
+      if (resumeFrom) {
+        optimizer.setState(resumeFrom.optimizer);
+        runDir.truncateAfter('metrics.jsonl', resumeFrom.step - 1);
+        runDir.truncateAfter('rollouts.jsonl', resumeFrom.step - 1);
+      }
+      const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
+      // The frozen starting weights are both the default teacher and the KL reference: one copy serves both
+      // (neither is ever trained), so a run with beta > 0 holds two models, not three.
+      let frozenStart: Promise<LoadedModel> | null = null;
+      const loadFrozenStart = () =>
+        (frozenStart ??= loadModel(startDir).then((m) => {
+          owned.push(m.model);
+          return m;
+        }));
+      const teacher = opts.teacher ?? (await buildTeacher(config, startDir, loadFrozenStart));
+      if (teacher && !opts.teacher) owned.push(teacher);
+      const reference = config.grpo.beta > 0 ? (await loadFrozenStart()).model : null;
+      const d = config.data;
+      const problems = loadTaskProblems({ task: d.task, split: d.split, file: d.file, difficulty: d.difficulty, count: 20000 });
+      const studentPrompt = studentPromptFor(tokenizer, d.task, config.prompt);
+      checkRunFits(studentLoaded.model.config, problems, studentPrompt, config);
+      if (teacher) checkTeacherFits(teacher, templates.current, problems, config);
+      const ctx: StepContext = {
+        config,
+        student: studentLoaded.model,
+        reference,
+        tokenizer,
+        optimizer,
+        teacher,
+        templates,
+        rewards,
+        studentPrompt,
+        stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId),
+        styleCounter: state?.styleCounter ?? 0,
+      };
+      // --overwrite deletes the earlier run only now, once everything above has loaded and fits: a start
+      // that fails (a bad model, a teacher that cannot answer) leaves the earlier run as it was.
+      if (existing !== null) runDir.clearRun();
+      runDir.writeJson('config.json', config);
+      const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation, lock);
+      // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
+      trainer.controlOffset = runDir.controlEnd();
+      trainer.staleRemoved = staleRemoved;
+      trainer.startNotes = notes;
+      return trainer;
+    } catch (e) {
+      for (const o of owned.reverse()) o.dispose();
+      throw e;
     }
-    const templates = new TemplateStore(resolvePromptsDir(config.guidance.promptsDir));
-    // The frozen starting weights are both the default teacher and the KL reference: one copy serves both
-    // (neither is ever trained), so a run with beta > 0 holds two models, not three.
-    let frozenStart: Promise<LoadedModel> | null = null;
-    const loadFrozenStart = () => (frozenStart ??= loadModel(startDir));
-    const teacher = opts.teacher ?? (await buildTeacher(config, startDir, loadFrozenStart));
-    const reference = config.grpo.beta > 0 ? (await loadFrozenStart()).model : null;
-    const d = config.data;
-    const problems = loadTaskProblems({ task: d.task, split: d.split, file: d.file, difficulty: d.difficulty, count: 20000 });
-    const studentPrompt = studentPromptFor(tokenizer, d.task, config.prompt);
-    checkRunFits(studentLoaded.model.config, problems, studentPrompt, config);
-    if (teacher) checkTeacherFits(teacher, templates.current, problems, config);
-    const ctx: StepContext = {
-      config,
-      student: studentLoaded.model,
-      reference,
-      tokenizer,
-      optimizer,
-      teacher,
-      templates,
-      rewards,
-      studentPrompt,
-      stopIds: stopTokenIds(studentLoaded.generation, tokenizer.eosId),
-      styleCounter: state?.styleCounter ?? 0,
-    };
-    // --overwrite deletes the earlier run only now, once everything above has loaded and fits: a start
-    // that fails (a bad model, a teacher that cannot answer) leaves the earlier run as it was.
-    if (existing !== null) runDir.clearRun();
-    runDir.writeJson('config.json', config);
-    const trainer = new Trainer(config, runDir, ctx, problems, state?.completedSteps ?? 0, resumeFrom?.path ?? null, opts, studentLoaded.generation, lock);
-    // Commands a watcher wrote before this start (a past `stop`, say) belong to an earlier process.
-    trainer.controlOffset = runDir.controlEnd();
-    trainer.staleRemoved = staleRemoved;
-    trainer.startNotes = notes;
-    return trainer;
   }
 
   /** Queue a command; it takes effect at the next step boundary. */

@@ -11,8 +11,9 @@ import { useTestBackend } from '../helpers/backend.js';
 import { saveTinyModel } from '../helpers/tiny-model.js';
 import { parseTrainConfig, type TrainConfig } from '../../src/config/train-config.js';
 import { Trainer } from '../../src/trainer/trainer.js';
-import type { RolloutRecord } from '../../src/trainer/events.js';
-import { budgetLine, driveRun, parseBudgetLine } from '../../src/compare/budget.js';
+import type { RolloutRecord, TrainEvent } from '../../src/trainer/events.js';
+import { ProgressPrinter } from '../../src/trainer/print.js';
+import { driveRun } from '../../src/compare/budget.js';
 import { generatedTokensOf, runFacts } from '../../src/compare/run-facts.js';
 
 let work = '';
@@ -32,15 +33,24 @@ before(async () => {
 async function drive(name: string, budget: number | null) {
   const runDir = join(work, name);
   const lines: string[] = [];
+  const events: TrainEvent[] = [];
+  const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
   const trainer = await Trainer.create({ config, runDir });
   try {
-    const out = await driveRun(trainer, { budget, totalSteps: config.run.totalSteps, log: (l) => lines.push(l) });
+    const out = await driveRun(trainer, {
+      budget,
+      onEvent: (e) => {
+        events.push(e);
+        const line = printer.line(e);
+        if (line) lines.push(line.text);
+      },
+    });
     const rollouts = readFileSync(join(runDir, 'rollouts.jsonl'), 'utf8')
       .trim()
       .split('\n')
       .map((l) => JSON.parse(l) as RolloutRecord);
     const perStep = Array.from({ length: out.steps }, (_, s) => rollouts.filter((r) => r.step === s).reduce((n, r) => n + generatedTokensOf(r), 0));
-    return { out, lines, perStep, runDir };
+    return { out, lines, events, perStep, runDir };
   } finally {
     trainer.dispose();
   }
@@ -51,8 +61,6 @@ test('generated tokens of a rollout: student tokens, teacher tokens, the end tok
   assert.equal(generatedTokensOf({ studentTokens: 10, teacherTokens: 30, endedBy: 'end-token', terminated: true, truncated: false }), 41);
   assert.equal(generatedTokensOf({ studentTokens: 12, teacherTokens: 0, endedBy: 'length', terminated: false, truncated: true }), 12);
   assert.equal(generatedTokensOf({ studentTokens: 7, teacherTokens: 0, endedBy: 'stop-string', terminated: true, truncated: false }), 7);
-  assert.deepEqual(parseBudgetLine(budgetLine(120, 100, 3)), { tokens: 120, budget: 100, steps: 3 });
-  assert.equal(parseBudgetLine('done after step 3 (completed)'), null);
 });
 
 test("a budget stops the run after the first step that reaches it; the steps before are the unbudgeted run's", { timeout: 120_000 }, async () => {
@@ -72,13 +80,15 @@ test("a budget stops the run after the first step that reaches it; the steps bef
   assert.deepEqual(cut.perStep, full.perStep.slice(0, 3), 'the same seed gives the same steps');
   assert.equal(cut.out.generatedTokens, full.perStep[0] + full.perStep[1] + full.perStep[2]);
   assert.ok(cut.out.checkpoint!.endsWith(join('checkpoints', 'step-3')), cut.out.checkpoint!);
-  // Headless lines as `thinktune train` prints them, the budget line, and a normal end (no "stopping").
-  assert.ok(cut.lines.includes(budgetLine(cut.out.generatedTokens, budget, 3)), cut.lines.join('\n'));
-  assert.equal(cut.lines.at(-1), 'done after step 3 (completed)');
+  // Headless lines as `thinktune train` prints them, a normal end that says the budget was reached (no
+  // "stopping"), and the done event a child's parent reads (children.ts) carrying the tokens spent.
+  assert.equal(cut.lines.at(-1), `done after step 3 (completed: generated-token budget reached, ${cut.out.generatedTokens} >= ${budget} tokens)`);
+  assert.deepEqual(cut.events.at(-1), { type: 'done', step: 3, reason: 'completed', budget: { tokens: cut.out.generatedTokens, budget } });
   assert.ok(!cut.lines.some((l) => l.includes('stopping')));
   assert.equal(cut.lines.filter((l) => l.startsWith('step ')).length, 3);
 
   const short = await drive('short', full.out.generatedTokens + 1);
   assert.deepEqual([short.out.steps, short.out.budgetReached, short.out.error], [5, false, null]);
-  assert.ok(!short.lines.some((l) => parseBudgetLine(l)));
+  assert.ok(!short.lines.some((l) => l.includes('budget reached')), short.lines.join('\n'));
+  assert.deepEqual(short.events.at(-1), { type: 'done', step: 5, reason: 'completed' });
 });

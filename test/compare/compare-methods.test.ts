@@ -67,7 +67,7 @@ test('a method list in this process: keyed by name, the matched run trains to it
   // The matched run started only after its budget's run had ended.
   assert.ok(Date.parse(gm.startedAt) >= Date.parse(tt.endedAt));
   assert.ok(
-    lines.some((l) => /^\[gm seed 1\] generated-token budget reached: \d+ >= \d+ tokens after step \d+$/.test(l)),
+    lines.some((l) => /^\[gm seed 1\] done after step \d+ \(completed: generated-token budget reached, \d+ >= \d+ tokens\)$/.test(l)),
     lines.join('\n'),
   );
   assert.ok(lines.some((l) => /^\[gm seed 1\] done: \d+ steps in [\d.]+ s \(\d+ generated tokens, budget \d+\); pass@1/.test(l)));

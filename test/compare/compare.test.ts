@@ -10,7 +10,7 @@ import { useTestBackend } from '../helpers/backend.js';
 import { writeMicroCompareConfig } from '../helpers/micro-compare.js';
 import { loadTrainConfig } from '../../src/config/train-config.js';
 import { methodConfig, runComparison, testDataSpec } from '../../src/compare/compare.js';
-import { parseProgressLine } from '../../src/trainer/print.js';
+import { parseProgressLine } from '../helpers/progress-lines.js';
 
 let work = '';
 let configFile = '';

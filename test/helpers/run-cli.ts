@@ -16,13 +16,23 @@ export function runCli(args: string[], onLine?: (line: string, send: (signal?: N
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', 'src/cli/main.ts', ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
+    let pending = ''; // a line cut across two chunks (a long --json line is) waits for its end
+    const send = (signal: NodeJS.Signals = 'SIGKILL') => child.kill(signal);
     child.stdout.on('data', (d: Buffer) => {
-      for (const line of d.toString().split('\n')) {
+      const lines = (pending + d.toString()).split('\n');
+      pending = lines.pop()!;
+      for (const line of lines) {
         out += line + '\n';
-        onLine?.(line, (signal = 'SIGKILL') => child.kill(signal));
+        onLine?.(line, send);
+      }
+    });
+    child.stdout.on('end', () => {
+      if (pending !== '') {
+        out += pending + '\n';
+        onLine?.(pending, send);
       }
     });
     child.stderr.on('data', (d: Buffer) => (out += d.toString()));
-    child.on('exit', (code, signal) => resolve({ code, signal, out }));
+    child.on('close', (code, signal) => resolve({ code, signal, out })); // after stdout's end
   });
 }

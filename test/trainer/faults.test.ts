@@ -13,7 +13,8 @@ import { Trainer } from '../../src/trainer/trainer.js';
 import { OpenAITeacher } from '../../src/trainer/teacher.js';
 import { loadTemplates } from '../../src/prompts/templates.js';
 import type { TrainEvent } from '../../src/trainer/events.js';
-import { ProgressPrinter, parseProgressLine } from '../../src/trainer/print.js';
+import { ProgressPrinter } from '../../src/trainer/print.js';
+import { parseProgressLine } from '../helpers/progress-lines.js';
 import { readSafetensors } from '../../src/io/safetensors.js';
 import { runCli } from '../helpers/run-cli.js';
 

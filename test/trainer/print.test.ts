@@ -3,7 +3,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { StepMetrics, TrainEvent } from '../../src/trainer/events.js';
-import { ProgressPrinter, eventLine, parseProgressLine, stepLine, stepNumber } from '../../src/trainer/print.js';
+import { ProgressPrinter, eventLine, stepLine, stepNumber } from '../../src/trainer/print.js';
+import { parseProgressLine } from '../helpers/progress-lines.js';
 
 const metrics: StepMetrics = {
   reward: 0.5312,

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tinyWorldModel } from '../helpers/tiny-world.js';
 import { useTestBackend } from '../helpers/backend.js';
-import { parseProgressLine } from '../../src/trainer/print.js';
+import { parseProgressLine } from '../helpers/progress-lines.js';
 import { stopOnSignals } from '../../src/cli/train.js';
 import { runCli } from '../helpers/run-cli.js';
 

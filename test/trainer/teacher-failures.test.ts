@@ -7,7 +7,8 @@ import { loadTemplates } from '../../src/prompts/templates.js';
 import { CharTokenizer, DEFAULT_ALPHABET } from '../../src/tokenizer/char.js';
 import { guideRollouts, teacherFailureMessage, unparseableReason } from '../../src/trainer/guide.js';
 import { SAVED_REPLY_CHARS, TEACHER_ERROR_PREFIX, type RolloutRecord } from '../../src/trainer/events.js';
-import { ProgressPrinter, parseProgressLine } from '../../src/trainer/print.js';
+import { ProgressPrinter } from '../../src/trainer/print.js';
+import { parseProgressLine } from '../helpers/progress-lines.js';
 import type { Teacher, TeacherReply } from '../../src/trainer/teacher.js';
 import { rollout } from '../helpers/rollouts.js';
 

@@ -5,21 +5,26 @@ import { EvalQueue, thinktuneEvalCommand, type EvalSpec } from '../../ui/eval/ru
 import type { EvalJob } from '../../ui/state/types.js';
 
 /**
- * A fake `thinktune eval`: what it does depends on the model name, and it prints the same JSON lines the
- * real command prints. `--data` carries a marker file path for the order test.
+ * A fake `thinktune eval --json --job-id ID`: what it does depends on the model name, and it prints the
+ * same protocol lines the real command prints ({v: 1, kind: 'eval', event}, src/trainer/protocol.ts).
  */
 const FAKE = String.raw`
-const [mode] = process.argv.slice(-2);
-const out = (o) => process.stdout.write(JSON.stringify(o) + '\n');
+const [mode, , id] = process.argv.slice(-3);
+const event = (e) => JSON.stringify({ v: 1, kind: 'eval', event: { id, ...e } });
+const out = (o) => process.stdout.write(event(o.type === 'progress' ? { type: 'eval-progress', done: o.done, total: o.total } : { type: 'eval-result', result: o.metrics }) + '\n');
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 (async () => {
   if (mode === 'ok' || mode === 'ok-slow') {
     for (let i = 1; i <= 3; i++) { out({ type: 'progress', done: i, total: 3 }); await sleep(mode === 'ok-slow' ? 60 : 5); }
-    out({ type: 'result', metrics: { 'pass@1': 0.5, 'maj@4': 0.75, mean_length: 120.5, broken: null } });
+    out({ type: 'result', metrics: { 'pass@1': 0.5, 'maj@4': 0.75, mean_length: 120.5 } });
   } else if (mode === 'split') {
-    process.stdout.write('loading model...\n{"type":"progr');
+    const progress = event({ type: 'eval-progress', done: 1, total: 2 });
+    process.stdout.write('loading model...\n' + progress.slice(0, 20));
     await sleep(30);
-    process.stdout.write('ess","done":1,"total":2}\n{"type":"result","metrics":{"pass@1":1}}');
+    process.stdout.write(progress.slice(20) + '\n' + event({ type: 'eval-result', result: { 'pass@1': 1 } }));
+  } else if (mode === 'other-id') {
+    process.stdout.write(JSON.stringify({ v: 1, kind: 'eval', event: { id: 'someone-else', type: 'eval-result', result: { 'pass@1': 1 } } }) + '\n');
+    process.stdout.write(JSON.stringify({ v: 1, kind: 'eval', event: { id, type: 'eval-result', result: { 'pass@1': 'high' } } }) + '\n');
   } else if (mode === 'fail') {
     out({ type: 'progress', done: 1, total: 4 });
     process.stderr.write('warning: slow backend\nthinktune: cannot read data/x.jsonl; pass --data an existing file\n\n');
@@ -35,7 +40,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 })();
 `;
 
-const fakeCommand = (spec: EvalSpec) => ({ file: process.execPath, args: ['-e', FAKE, spec.model, spec.data] });
+const fakeCommand = (spec: EvalSpec & { id: string }) => ({ file: process.execPath, args: ['-e', FAKE, spec.model, spec.data, spec.id] });
 
 function queue(): { q: EvalQueue; updates: EvalJob[][] } {
   const updates: EvalJob[][] = [];
@@ -79,15 +84,20 @@ test('a failing child fails the job with its last stderr line; without stderr, w
   q.enqueue({ model: 'fail', data: 'd' });
   q.enqueue({ model: 'silent-fail', data: 'd' });
   q.enqueue({ model: 'no-result', data: 'd' });
+  q.enqueue({ model: 'other-id', data: 'd' });
   await q.idle();
-  const [a, b, c] = q.jobs;
+  const [a, b, c, d] = q.jobs;
   assert.equal(a.status, 'failed');
-  assert.equal(a.error, 'thinktune: cannot read data/x.jsonl; pass --data an existing file');
+  // The CLI's own line, as compare's children report it (child-process.ts failureLine).
+  assert.equal(a.error, 'cannot read data/x.jsonl; pass --data an existing file');
   assert.equal(a.done, 1);
   assert.equal(b.status, 'failed');
   assert.equal(b.error, 'the eval command exited with status 5');
   assert.equal(c.status, 'failed');
   assert.equal(c.error, 'the eval command finished without a result line');
+  // Another job's result and a result that is not the protocol's are not this job's result.
+  assert.equal(d.status, 'failed');
+  assert.equal(d.error, 'the eval command finished without a result line');
 });
 
 test('a command that cannot start fails its job and the queue goes on', { timeout: 10_000 }, async () => {
@@ -152,12 +162,25 @@ test('close cancels everything and waits for the running child', { timeout: 10_0
 });
 
 test('the default command runs the thinktune CLI (from source here: src/cli/main.ts under tsx) with the spec as flags', () => {
-  const { file, args } = thinktuneEvalCommand({ model: 'ckpt/step-10', data: 'test.jsonl', limit: 50, samples: 4 });
+  const { file, args } = thinktuneEvalCommand({ id: 'eval-3', model: 'ckpt/step-10', data: 'test.jsonl', limit: 50, samples: 4 });
   assert.equal(file, process.execPath);
   assert.equal(args[0], '--import');
   assert.match(args[1], /^file:.*tsx/);
   assert.match(args[2], /src[/\\]cli[/\\]main\.ts$/);
   assert.ok(existsSync(args[2]));
-  assert.deepEqual(args.slice(3), ['eval', '--model', 'ckpt/step-10', '--data', 'test.jsonl', '--json', '--limit', '50', '--samples', '4']);
-  assert.deepEqual(thinktuneEvalCommand({ model: 'm', data: 'd' }).args.slice(3), ['eval', '--model', 'm', '--data', 'd', '--json']);
+  assert.deepEqual(args.slice(3), [
+    'eval',
+    '--model',
+    'ckpt/step-10',
+    '--data',
+    'test.jsonl',
+    '--json',
+    '--limit',
+    '50',
+    '--samples',
+    '4',
+    '--job-id',
+    'eval-3',
+  ]);
+  assert.deepEqual(thinktuneEvalCommand({ id: 'e', model: 'm', data: 'd' }).args.slice(3), ['eval', '--model', 'm', '--data', 'd', '--json', '--job-id', 'e']);
 });

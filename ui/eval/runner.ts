@@ -2,18 +2,20 @@
  * Evaluation jobs started from the dashboard, run one at a time as child processes so an evaluation
  * never shares the trainer's memory or event loop:
  *
- *   node bin/thinktune.js eval --model M --data D --json [--limit N] [--samples K]
+ *   node bin/thinktune.js eval --model M --data D --json --job-id ID [--limit N] [--samples K]
  *   (from source: node --import tsx src/cli/main.ts eval ..., see src/paths.ts thinktuneCommand)
  *
- * The child prints JSON lines on stdout, `{"type":"progress","done":n,"total":N}` while it works and one
- * `{"type":"result","metrics":{...}}` at the end; other stdout lines are ignored. A child that exits
- * non-zero (or without a result) fails the job with its last stderr line. The child runs with
+ * The child speaks the protocol (src/trainer/protocol.ts) through the one child launcher
+ * (src/trainer/child-process.ts): eval-progress events while it works and one eval-result at the end.
+ * A child that exits non-zero (or without a result) fails the job with the line its stderr gives for
+ * why (its `thinktune:` line). The child runs with
  * PARENT_RECORDS_ENV set: the dashboard appends the result to the run's evals.jsonl itself
  * (ui/eval/saved.ts), so the child does not write a second line.
  */
-import { execa, type ResultPromise } from 'execa';
-import { finiteMetrics, PARENT_RECORDS_ENV } from '../../src/eval/records.js';
+import { PARENT_RECORDS_ENV } from '../../src/eval/records.js';
 import { thinktuneCommand } from '../../src/paths.js';
+import { startChild, type ChildProcess } from '../../src/trainer/child-process.js';
+import type { EvalEvent } from '../../src/trainer/protocol.js';
 import type { EvalJob } from '../state/types.js';
 
 export interface EvalSpec {
@@ -32,7 +34,7 @@ export interface EvalSpec {
 }
 
 /** The program and arguments that evaluate one spec; injectable so tests can run a fake. */
-export type EvalCommand = (spec: EvalSpec) => { file: string; args: string[] };
+export type EvalCommand = (spec: EvalSpec & { id: string }) => { file: string; args: string[] };
 
 export interface EvalQueueOptions {
   /** Called with a fresh copy of every job after each change (status, progress, result). */
@@ -43,7 +45,7 @@ export interface EvalQueueOptions {
 /** `bin/thinktune.js`, found by walking up from this file (it runs from ui/ under tsx and dist/ui/ when built). */
 export const thinktuneEvalCommand: EvalCommand = (spec) => {
   const cli = thinktuneCommand();
-  return { file: cli.file, args: [...cli.args, ...evalArgs(spec, { json: true })] };
+  return { file: cli.file, args: [...cli.args, ...evalArgs(spec, { json: true }), '--job-id', spec.id] };
 };
 
 /** `eval --model M --data D [--json] [--limit N] [--samples K] [--prompt-config F]`: the CLI words after `thinktune`. */
@@ -55,17 +57,10 @@ export function evalArgs(spec: EvalSpec, { json }: { json: boolean }): string[] 
   return args;
 }
 
-const lastLine = (text: string): string | null =>
-  text
-    .split('\n')
-    .map((l) => l.trim())
-    .filter((l) => l !== '')
-    .pop() ?? null;
-
 export class EvalQueue {
   private readonly list: EvalJob[] = [];
   private readonly specs = new Map<string, EvalSpec>();
-  private running: { id: string; child: ResultPromise } | null = null;
+  private running: { id: string; child: ChildProcess } | null = null;
   private nextId = 1;
   private idleWaiters: (() => void)[] = [];
   private readonly command: EvalCommand;
@@ -132,7 +127,7 @@ export class EvalQueue {
   private async run(job: EvalJob): Promise<void> {
     let command: { file: string; args: string[] };
     try {
-      command = this.command(this.specs.get(job.id)!);
+      command = this.command({ ...this.specs.get(job.id)!, id: job.id });
     } catch (err) {
       job.status = 'failed';
       job.error = err instanceof Error ? err.message : String(err);
@@ -140,41 +135,28 @@ export class EvalQueue {
       this.pump();
       return;
     }
-    const { file, args } = command;
     job.status = 'running';
-    const env = { [PARENT_RECORDS_ENV]: '1' };
-    const child = execa(file, args, { reject: false, stdin: 'ignore', buffer: { stdout: false }, stripFinalNewline: true, env });
+    const child = startChild({
+      ...command,
+      env: { [PARENT_RECORDS_ENV]: '1' },
+      onMessage: (m) => {
+        if (m.kind === 'eval') this.handleEvent(job, m.event);
+      },
+    });
     this.running = { id: job.id, child };
     this.emit();
-
-    // Split stdout into lines ourselves: progress must show while the child runs, not when it ends.
-    let pending = '';
-    const onText = (text: string): void => {
-      pending += text;
-      let nl: number;
-      while ((nl = pending.indexOf('\n')) >= 0) {
-        this.handleLine(job, pending.slice(0, nl));
-        pending = pending.slice(nl + 1);
-      }
-    };
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', onText);
-    const result = await child;
-    if (pending !== '') this.handleLine(job, pending);
+    const result = await child.outcome;
 
     if (job.status === 'running') {
       if (result.exitCode === 0 && job.result !== null) {
         job.status = 'done';
       } else {
         job.status = 'failed';
-        const stderr = typeof result.stderr === 'string' ? lastLine(result.stderr) : null;
         job.error =
-          stderr ??
-          (result.exitCode === undefined
-            ? `could not start the eval command: ${result.originalMessage ?? result.shortMessage}`
-            : result.exitCode === 0
-              ? 'the eval command finished without a result line'
-              : `the eval command exited with status ${result.exitCode}`);
+          result.exitCode === undefined
+            ? `could not start the eval command: ${result.lastError ?? command.file}`
+            : (result.lastError ??
+              (result.exitCode === 0 ? 'the eval command finished without a result line' : `the eval command exited with status ${result.exitCode}`));
       }
     }
     this.running = null;
@@ -182,23 +164,22 @@ export class EvalQueue {
     this.pump();
   }
 
-  private handleLine(job: EvalJob, raw: string): void {
-    let msg: unknown;
-    try {
-      msg = JSON.parse(raw);
-    } catch {
-      return; // not one of ours (a warning printed to stdout): ignore
-    }
-    if (typeof msg !== 'object' || msg === null || job.status !== 'running') return;
-    const m = msg as { type?: unknown; done?: unknown; total?: unknown; metrics?: unknown };
-    if (m.type === 'progress' && typeof m.done === 'number' && typeof m.total === 'number') {
-      job.done = m.done;
-      job.total = m.total;
+  /** One event of the running child; events of another id (not this job's child) are ignored. */
+  private handleEvent(job: EvalJob, e: EvalEvent): void {
+    if (job.status !== 'running' || e.id !== job.id) return;
+    if (e.type === 'eval-progress') {
+      job.done = e.done;
+      job.total = e.total;
       this.emit();
-    } else if (m.type === 'result') {
-      job.result = finiteMetrics(m.metrics); // a metric that came out NaN is serialised as null: nothing to show
+    } else if (e.type === 'eval-start') {
+      job.total = e.total;
+      this.emit();
+    } else if (e.type === 'eval-result') {
+      job.result = { ...e.result };
       if (job.total > 0) job.done = job.total;
       this.emit();
+    } else if (e.type === 'eval-error') {
+      job.error = e.error;
     }
   }
 }

@@ -1,10 +1,10 @@
 /**
- * The step-metric names the dashboard reads, in one table so the trainer and the UI agree on them.
- * Training metrics follow TRL's GRPOTrainer names; the guided/unguided split follows LUFFY's
- * on/off-policy split (guided = rollouts that got teacher feedback spliced in).
- * Names match what src/trainer/think-step.ts emits. A metric the trainer does not send shows as
- * blank; nothing here is required.
+ * The step metrics the dashboard reads, by the names of the one metric table (src/trainer/metrics.ts,
+ * which the trainer's step emits exactly): a name that is not in it does not compile. A metric a run
+ * does not send (an older run's files) shows as blank; nothing here is required.
  */
+import { STEP_METRICS, type StepMetricName } from '../../src/trainer/metrics.js';
+
 export const METRIC = {
   reward: 'reward',
   rewardStd: 'reward_std',
@@ -28,14 +28,14 @@ export const METRIC = {
   guidanceChosen: 'guidance/chosen',
   /** Of those, the ones whose teacher answer gave no usable feedback (an error or an unparseable reply). */
   guidanceNoFeedback: 'guidance/no_feedback',
-} as const;
+} as const satisfies Record<string, StepMetricName>;
 
 export type MetricName = (typeof METRIC)[keyof typeof METRIC];
 
 /** One sparkline: which metric, its label, and which charts share a vertical scale. */
 export interface ChartDef {
   label: string;
-  metric: string;
+  metric: StepMetricName;
   /** Charts with the same scale group are drawn against one min/max so they can be compared. */
   scale?: string;
   /** Theme role for the line colour (ui/theme.ts). */
@@ -44,14 +44,16 @@ export interface ChartDef {
   compared?: boolean;
 }
 
-/** In priority order: a narrow or short screen shows the first ones. */
+const chart = (metric: StepMetricName, extra: Omit<ChartDef, 'label' | 'metric'> = {}): ChartDef => ({ label: STEP_METRICS[metric].label, metric, ...extra });
+
+/** In priority order: a narrow or short screen shows the first ones. Labels are the metric table's. */
 export const CHARTS: readonly ChartDef[] = [
-  { label: 'reward', metric: METRIC.reward, scale: 'reward' },
-  { label: 'guided', metric: METRIC.rewardGuided, scale: 'reward', role: 'guided' },
-  { label: 'unguided', metric: METRIC.rewardUnguided, scale: 'reward', role: 'unguided' },
-  { label: 'length', metric: METRIC.meanLength },
-  { label: 'adv std', metric: METRIC.advantageStd },
-  { label: 'kl', metric: METRIC.kl },
-  { label: 'entropy', metric: METRIC.entropy },
-  { label: 'zero-std', metric: METRIC.fracRewardZeroStd },
+  chart(METRIC.reward, { scale: 'reward' }),
+  chart(METRIC.rewardGuided, { scale: 'reward', role: 'guided' }),
+  chart(METRIC.rewardUnguided, { scale: 'reward', role: 'unguided' }),
+  chart(METRIC.meanLength),
+  chart(METRIC.advantageStd),
+  chart(METRIC.kl),
+  chart(METRIC.entropy),
+  chart(METRIC.fracRewardZeroStd),
 ];
