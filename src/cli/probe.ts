@@ -3,16 +3,20 @@ import { loadModel } from '../model/io.js';
 import { loadTemplates } from '../prompts/templates.js';
 import { builtinModelDir, resolvePromptsDir } from '../paths.js';
 import { heldOutProblems, probeBaseModel } from '../world/base-model.js';
+import { wholeArg } from './args.js';
 import { UsageError } from './errors.js';
 
 export async function probeCommand(a: { model: string; split: string; limit: string; json?: boolean; prompts: string }): Promise<void> {
   if (a.split !== 'test' && a.split !== 'validation') throw new UsageError(`--split must be test or validation (got "${a.split}")`);
-  const n = Number(a.limit);
-  if (!Number.isInteger(n) || n < 1) throw new UsageError(`--limit must be a whole number >= 1 (got "${a.limit}")`);
+  const n = wholeArg('--limit', a.limit, 1)!;
   const { model, tokenizer } = await loadModel(a.model === 'builtin' ? builtinModelDir() : a.model);
-  if (!tokenizer) throw new UsageError(`${a.model} has no tokenizer.json`);
-  const p = probeBaseModel(model, tokenizer, loadTemplates(resolvePromptsDir(a.prompts)), heldOutProblems(a.split, n));
-  model.dispose();
+  let p: ReturnType<typeof probeBaseModel>;
+  try {
+    if (!tokenizer) throw new UsageError(`${a.model} has no tokenizer.json; copy the model's tokenizer next to its weights`);
+    p = probeBaseModel(model, tokenizer, loadTemplates(resolvePromptsDir(a.prompts)), heldOutProblems(a.split, n));
+  } finally {
+    model.dispose();
+  }
   if (a.json) {
     process.stdout.write(JSON.stringify({ split: a.split, ...p }) + '\n');
     return;
