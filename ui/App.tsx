@@ -4,7 +4,7 @@ import { planLayout } from './layout.js';
 import { DashboardLayout } from './layouts/DashboardLayout.js';
 import { TooSmall } from './layouts/TooSmall.js';
 import { useTerminalSize } from './hooks/useTerminalSize.js';
-import { useUiState } from './state/contexts.js';
+import { useUiState } from './providers/contexts.js';
 
 export function App({ bindings }: { bindings: readonly KeyBinding[] }) {
   const state = useUiState();

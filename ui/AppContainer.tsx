@@ -8,7 +8,7 @@
 import { useApp, useStdin, useStdout } from 'ink';
 import { useCallback, useEffect, useMemo, useReducer, useRef } from 'react';
 import { App } from './App.js';
-import { createUiActions } from './actions.js';
+import { createUiActions } from './actions/ui-actions.js';
 import { useKeyCommands } from './hooks/useKeyCommands.js';
 import { useRunFolder } from './hooks/useRunFolder.js';
 import { useStepHistory } from './hooks/useStepHistory.js';
@@ -17,7 +17,7 @@ import { resolveKeymap } from './keys.js';
 import { planLayout } from './layout.js';
 import { memoryPreferences, type PrefsStore } from './prefs.js';
 import { parseWorkerMessage } from './protocol.js';
-import { UiActionsContext, UiStateContext } from './state/contexts.js';
+import { UiActionsContext, UiStateContext } from './providers/contexts.js';
 import { initialUiState } from './state/initial.js';
 import { uiReducer } from './state/reducer.js';
 import type { Annotation, UiAction, UiState } from './state/types.js';

@@ -43,6 +43,13 @@ export const COMMAND_NAMES = [
   'panel-5',
   'panel-6',
   'panel-7',
+  'panel-8',
+  'search',
+  'filter-guided',
+  'filter-truncated',
+  'filter-reward',
+  'clear-filters',
+  'open-trace',
 ] as const;
 export type CommandName = (typeof COMMAND_NAMES)[number];
 
@@ -63,14 +70,14 @@ export interface KeyBinding {
 const LISTS = ['templates', 'annotations', 'eval'] as const;
 const STEPPED = ['groups', 'trace'] as const;
 /** Panels that show one step and can browse to others. */
-const BROWSING = [...STEPPED, 'teacher'] as const;
+const BROWSING = [...STEPPED, 'teacher', 'completions'] as const;
 
 export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'toggle-pause', keys: ['p'], panels: 'all', help: 'pause or resume training', bar: 'pause' },
   { command: 'step-once', keys: ['s'], panels: 'all', help: 'run one step while paused', bar: 'step' },
   { command: 'next-panel', keys: ['tab'], panels: 'all', help: 'focus the next panel', bar: 'panel' },
   { command: 'prev-panel', keys: ['shift+tab'], panels: 'all', help: 'focus the previous panel' },
-  // Number keys jump to a panel, in tab order (1 groups ... 7 teacher).
+  // Number keys jump to a panel, in tab order (1 groups ... 7 teacher, 8 completions).
   ...PANELS.map((p, i): KeyBinding => ({ command: `panel-${i + 1}` as CommandName, keys: [String(i + 1)], panels: 'all', help: `focus the ${p} panel` })),
   { command: 'command-line', keys: [':'], panels: 'all', help: 'open the command line (:set, :save, :eval, ...)', bar: 'cmd' },
   { command: 'help', keys: ['?'], panels: 'all', help: 'show or hide this help', bar: 'help' },
@@ -86,13 +93,21 @@ export const DEFAULT_KEYMAP: readonly KeyBinding[] = [
   { command: 'select-down', keys: ['down', 'j'], panels: ['trace', 'log'], help: 'scroll down', bar: 'scroll' },
   { command: 'select-up', keys: ['up', 'k'], panels: LISTS, help: 'previous item', bar: 'select' },
   { command: 'select-down', keys: ['down', 'j'], panels: LISTS, help: 'next item', bar: 'select' },
-  { command: 'page-up', keys: ['pageup'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page up' },
-  { command: 'page-down', keys: ['pagedown'], panels: ['groups', 'trace', 'log', ...LISTS], help: 'one page down' },
+  { command: 'select-up', keys: ['up', 'k'], panels: ['completions'], help: 'previous rollout', bar: 'select' },
+  { command: 'select-down', keys: ['down', 'j'], panels: ['completions'], help: 'next rollout', bar: 'select' },
+  { command: 'page-up', keys: ['pageup'], panels: ['groups', 'trace', 'log', 'completions', ...LISTS], help: 'one page up' },
+  { command: 'page-down', keys: ['pagedown'], panels: ['groups', 'trace', 'log', 'completions', ...LISTS], help: 'one page down' },
   { command: 'older-step', keys: ['['], panels: BROWSING, help: 'show an older step', bar: 'steps' },
   { command: 'newer-step', keys: [']'], panels: BROWSING, help: 'show a newer step', bar: 'steps' },
   { command: 'follow-latest', keys: ['f'], panels: BROWSING, help: 'follow the newest step', bar: 'newest' },
   { command: 'select-up', keys: ['up', 'k'], panels: ['teacher'], help: 'previous guided rollout', bar: 'select' },
   { command: 'select-down', keys: ['down', 'j'], panels: ['teacher'], help: 'next guided rollout', bar: 'select' },
+  { command: 'search', keys: ['/'], panels: ['completions'], help: 'search prompts and completions as you type; esc undoes', bar: 'search' },
+  { command: 'filter-guided', keys: ['t'], panels: ['completions'], help: 'only guided rollouts (again: all)', bar: 'guided' },
+  { command: 'filter-truncated', keys: ['c'], panels: ['completions'], help: 'only rollouts cut at the length limit (again: all)', bar: 'cut' },
+  { command: 'filter-reward', keys: ['r'], panels: ['completions'], help: 'reward filter: any, > 0, = 0', bar: 'reward' },
+  { command: 'clear-filters', keys: ['x'], panels: ['completions'], help: 'clear the search and every filter', bar: 'clear' },
+  { command: 'open-trace', keys: ['return'], panels: ['completions'], help: 'the selected rollout in the trace inspector', bar: 'trace' },
   { command: 'mark-good', keys: ['g'], panels: STEPPED, help: 'mark the rollout trace good', bar: 'mark' },
   { command: 'mark-bad', keys: ['b'], panels: STEPPED, help: 'mark the rollout trace bad', bar: 'mark' },
   { command: 'mark-feedback-good', keys: ['G'], panels: STEPPED, help: "mark the rollout's teacher feedback good" },
@@ -225,6 +240,12 @@ export function keyBarItems(bindings: readonly KeyBinding[], focus: PanelId, ove
       { keys: ':help', label: 'commands' },
     ];
   if (overlay === 'help') return [{ keys: 'esc', label: 'close' }];
+  if (overlay === 'search')
+    return [
+      { keys: enter, label: 'apply' },
+      { keys: 'esc', label: 'cancel' },
+      { keys: '^U', label: 'clear the line' },
+    ];
   if (overlay === 'note')
     return [
       { keys: enter, label: 'save with note' },

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { after, test } from 'node:test';
 import { render } from 'ink-testing-library';
 import { openPreferences, memoryPreferences } from '../../ui/prefs.js';
-import { useUiState } from '../../ui/state/contexts.js';
+import { useUiState } from '../../ui/providers/contexts.js';
 import type { Annotation } from '../../ui/state/types.js';
 import type { EvalLauncher } from '../../ui/sources/types.js';
 import { evalMessage } from '../../ui/protocol.js';
@@ -89,7 +89,12 @@ test('tab cycles the panels and the key bar follows the focus', async () => {
   await app.until(/\[teacher\]/);
   assert.match(keyBar(), /\[\] steps/);
   await app.press(KEYS.tab);
+  await app.until(/\[completions\]/);
+  assert.match(keyBar(), /\/ search/);
+  await app.press(KEYS.tab);
   await app.until(/\[groups\]/);
+  await app.press(KEYS.shiftTab);
+  await app.until(/\[completions\]/);
   await app.press(KEYS.shiftTab);
   await app.until(/\[teacher\]/);
   await app.press(KEYS.shiftTab);
@@ -103,6 +108,7 @@ test('number keys jump to the panels in tab order', async () => {
     ['6', 'log'],
     ['3', 'templates'],
     ['7', 'teacher'],
+    ['8', 'completions'],
     ['1', 'groups'],
   ] as const) {
     await app.press(key);

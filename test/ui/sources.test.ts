@@ -91,9 +91,10 @@ test('eval queue snapshots become start, progress, result / error / cancelled ev
 });
 
 test('the eval queue launcher runs a child and reports its progress as protocol messages', async () => {
-  const child = `const out = (o) => console.log(JSON.stringify(o));
-out({ type: 'progress', done: 1, total: 2 }); out({ type: 'progress', done: 2, total: 2 }); out({ type: 'result', metrics: { acc: 0.5 } });`;
-  const launcher = evalQueueLauncher({ command: () => ({ file: process.execPath, args: ['-e', child] }) });
+  // As \`thinktune eval --json --job-id ID\` prints them (src/trainer/protocol.ts).
+  const child = `const id = process.argv.at(-1); const out = (e) => console.log(JSON.stringify({ v: 1, kind: 'eval', event: { id, ...e } }));
+out({ type: 'eval-progress', done: 1, total: 2 }); out({ type: 'eval-progress', done: 2, total: 2 }); out({ type: 'eval-result', result: { acc: 0.5 } });`;
+  const launcher = evalQueueLauncher({ command: (spec) => ({ file: process.execPath, args: ['-e', child, spec.id] }) });
   const got: unknown[] = [];
   await new Promise<void>((resolve) => {
     launcher.start({ id: 'e1', model: 'm', data: 'd' }, (m) => {

@@ -4,7 +4,7 @@
  * commands to control.jsonl where a headless run reads them.
  */
 import assert from 'node:assert/strict';
-import { appendFileSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, test } from 'node:test';
@@ -215,5 +215,37 @@ test('the dashboard on a watched folder: header says watching, follows growth, p
   } finally {
     source.close();
     ui.unmount();
+  }
+});
+
+test("every step's rollouts reach the dashboard: the teacher panel's totals cover the whole run, not the steps held", async () => {
+  const dir = runFolder('teacher-totals', 30, 30);
+  // One guided rollout at step 1 (index 0), far older than the 16 steps of rollouts the dashboard holds.
+  const student = '2 + 2 = 5. The answer is \\boxed{5}.';
+  const text = `${student}\n\nWait, 2 + 2 is 4. The answer is \\boxed{4}.`;
+  const guided = rollout(0, 0, 1, {
+    text,
+    studentSpan: [0, student.length],
+    teacherSpan: [student.length + 2, text.length],
+    guided: true,
+    style: 'self-critique',
+  });
+  const file = join(dir, 'rollouts.jsonl');
+  writeFileSync(file, line(guided) + readFileSync(file, 'utf8')); // step 0's lines come first
+  // The events, from a source of their own (the first subscriber gets the initial read).
+  const counted = watchRunFolder(dir, { pollMs: 60_000 });
+  const events = collect(counted);
+  counted.close();
+  assert.equal(events.filter((e) => e.type === 'rollouts').length, 30, 'one message per step');
+  const source = watchRunFolder(dir, { pollMs: 40 });
+  const ui = renderSized(<AppContainer source={source} env={{}} coalesceMs={0} onExit={() => {}} />, { columns: 80, rows: 24 });
+  const frame = () => ui.lastFrame() ?? '';
+  try {
+    await waitFor(() => /step 30\/30/.test(frame()), frame);
+    ui.stdin.write('7');
+    await waitFor(() => /1 guided in 1 of 30 steps: fixed 1/.test(frame()), frame);
+  } finally {
+    ui.unmount();
+    source.close();
   }
 });

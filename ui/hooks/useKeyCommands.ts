@@ -1,6 +1,6 @@
 /**
- * The dashboard's one keypress handler. While the command line or a mark's note line is open, keys
- * edit it; while the eval pick list is open, keys move and mark in it; otherwise a key is named
+ * The dashboard's one keypress handler. While the command line, a mark's note line or the completion
+ * table's search line is open, keys edit it; while the eval pick list is open, keys move and mark in it; otherwise a key is named
  * (keyName), looked up in the keymap for the focused panel and run as a named command.
  * With the help overlay open, up/down and page up/down scroll it and only global commands act, so
  * hidden panels do not move underneath it. Tab in the command line completes (ui/commands.ts).
@@ -16,7 +16,7 @@
  */
 import { useInput, useStdout, type Key } from 'ink';
 import { useCallback, type RefObject } from 'react';
-import type { UiActions } from '../actions.js';
+import type { UiActions } from '../actions/ui-actions.js';
 import { completeCommandLine } from '../commands.js';
 import { keyPresses, typedRun } from '../input/split-keys.js';
 import { keyName, lookupCommand, type KeyBinding } from '../keys.js';
@@ -36,6 +36,10 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
       }
       if (s.view.overlay === 'note') {
         editNote(s.view.commandText, input, key, actions);
+        return;
+      }
+      if (s.view.overlay === 'search') {
+        editSearch(s.view.commandText, input, key, actions);
         return;
       }
       if (s.view.overlay === 'eval-menu') {
@@ -60,7 +64,7 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
       return before.some((k) => {
         const name = keyName(k.input, k.key);
         const command = name ? lookupCommand(bindings, name, stateRef.current.view.focus) : null;
-        return command === 'command-line' || command === 'mark-good' || command === 'mark-bad';
+        return command === 'command-line' || command === 'mark-good' || command === 'mark-bad' || command === 'search';
       });
     },
     [bindings, stateRef],
@@ -70,7 +74,7 @@ export function useKeyCommands(bindings: readonly KeyBinding[], actions: UiActio
       const keys = keyPresses(input, key);
       for (let i = 0; i < keys.length; ) {
         const overlay = stateRef.current.view.overlay;
-        const editing = overlay === 'command' || overlay === 'note';
+        const editing = overlay === 'command' || overlay === 'note' || overlay === 'search';
         const run = editing || overlay === 'none' || overlay === 'help' ? typedRun(keys, i) : null;
         if (run && !editing && typedIntoLine(keys, i, run.text)) {
           // ":set x\r" or "jbtoo short\r" typed fast: a key before the first space opens the line the
@@ -133,6 +137,17 @@ function editNote(text: string, input: string, key: Key, actions: UiActions): vo
     return actions.dispatch({ type: 'notice', notice: { at: Date.now(), level: 'info', source: 'ui', text: 'mark cancelled' } });
   }
   if (key.backspace || key.delete) return actions.dispatch({ type: 'command-edit', backspace: true });
+  editText(input, key, actions);
+}
+
+/** The completion table's '/' line: enter applies it as the text filter (empty: no text filter); esc cancels. */
+function editSearch(text: string, input: string, key: Key, actions: UiActions): void {
+  if (key.return) return actions.submitSearch(text);
+  if (key.escape || (key.ctrl && input === 'c')) return actions.dispatch({ type: 'overlay', overlay: 'none' });
+  if (key.backspace || key.delete) {
+    if (text === '') return actions.dispatch({ type: 'overlay', overlay: 'none' });
+    return actions.dispatch({ type: 'command-edit', backspace: true });
+  }
   editText(input, key, actions);
 }
 

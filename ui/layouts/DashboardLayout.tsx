@@ -51,6 +51,7 @@ export function DashboardLayout({ plan, state, bindings }: DashboardLayoutProps)
       )}
       <StatusLine
         commandOpen={view.overlay === 'command'}
+        searchOpen={view.overlay === 'search'}
         noteFor={view.overlay === 'note' ? view.pendingMark : null}
         commandText={view.commandText}
         notice={state.history.notices.last() ?? null}

@@ -17,7 +17,7 @@ import { axisPair, extent, shownRange } from '../components/sparkline.js';
 import { formatMetric, toAscii } from '../format.js';
 import { type ComparedRun, useComparison } from '../sources/compare-run.js';
 import { CHARTS, type ChartDef, METRIC } from '../state/metric-keys.js';
-import { UiStateContext } from '../state/contexts.js';
+import { UiStateContext } from '../providers/contexts.js';
 import { latestMetric, metricSeries, offMetrics } from '../state/selectors.js';
 import type { DisplaySettings, StepRow } from '../state/types.js';
 import { themeColors, type ThemeColors } from '../theme.js';

@@ -4,9 +4,11 @@
  */
 import { Box } from 'ink';
 import { stepNumber } from '../format.js';
+import { changeFilter, filterLabel, tableRows, type CompletionFilter } from '../state/completion-filter.js';
 import { browsableSteps, selection, shownStepNumber } from '../state/selectors.js';
 import type { UiState } from '../state/types.js';
 import { AnnotationsPanel } from './AnnotationsPanel.js';
+import { CompletionTable } from './CompletionTable.js';
 import { EvalPanel } from './EvalPanel.js';
 import { GroupView } from './GroupView.js';
 import { LogPanel } from './LogPanel.js';
@@ -56,6 +58,18 @@ function PanelBody({ state, width, height }: FocusedPanelProps) {
           ascii={display.ascii}
         />
       );
+    case 'completions':
+      return (
+        <CompletionTable
+          step={selection(state).step ?? null}
+          filter={shownFilter(state)}
+          selected={view.tableRow}
+          width={width}
+          height={height}
+          color={color}
+          ascii={display.ascii}
+        />
+      );
     case 'log':
       return (
         <LogPanel
@@ -68,6 +82,15 @@ function PanelBody({ state, width, height }: FocusedPanelProps) {
         />
       );
   }
+}
+
+/**
+ * The completion table's filter as drawn: while the '/' line is open, with the text typed so far, so the
+ * table narrows as one types; Esc then leaves the filter in the state as it was.
+ */
+function shownFilter(state: UiState): CompletionFilter {
+  const v = state.view;
+  return v.overlay === 'search' ? changeFilter(v.tableFilter, { kind: 'text', text: v.commandText }) : v.tableFilter;
 }
 
 /** "step 12 · g 2/8 · #3/4" (step, group, sample) for the tab line, per focused panel; "(held)" when not following new steps. */
@@ -97,6 +120,15 @@ export function panelContext(state: UiState): string {
       const where = stepPlace(state);
       if (where === null) return 'no rollouts yet';
       return `${where} · guided only`;
+    }
+    case 'completions': {
+      const where = stepPlace(state);
+      if (where === null) return 'no rollouts yet';
+      const step = selection(state).step;
+      if (!step) return `${where} · reading rollouts.jsonl…`;
+      const rows = tableRows(step, v.tableFilter).length;
+      const filter = filterLabel(v.tableFilter);
+      return `${where} · ${rows ? Math.min(v.tableRow, rows - 1) + 1 : 0}/${rows}${filter ? ` · ${filter}` : ''}`;
     }
   }
 }

@@ -42,7 +42,8 @@ export const formatReward = (r: number | null): string => (r === null || !Number
 /** Signed, two decimals: `+0.87`, `-1.15`, ` 0.00`. */
 export const formatAdvantage = (a: number): string => (!Number.isFinite(a) ? String(a) : a > 0 ? `+${a.toFixed(2)}` : a < 0 ? a.toFixed(2) : ' 0.00');
 
-const flagOf = (r: RolloutRecord): string =>
+/** The two flag characters of a rollout (T or !, then ~), shared with the completion table. */
+export const flagOf = (r: RolloutRecord): string =>
   (r.guided && r.noFeedbackReason === null ? 'T' : r.noFeedbackReason !== null ? '!' : ' ') + (r.truncated ? '~' : ' ');
 
 const tokensOf = (r: RolloutRecord): string => (r.guided ? `${r.studentTokens}+${r.teacherTokens}` : String(r.studentTokens));

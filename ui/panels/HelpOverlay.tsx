@@ -10,7 +10,7 @@ import { useContext } from 'react';
 import { SegmentLine } from '../components/SegmentLine.js';
 import { COMMAND_LINE_HELP } from '../commands.js';
 import { helpSections, keyLabel, type KeyBinding } from '../keys.js';
-import { UiStateContext } from '../state/contexts.js';
+import { UiStateContext } from '../providers/contexts.js';
 import type { DisplaySettings, PanelId } from '../state/types.js';
 import { themeColors } from '../theme.js';
 

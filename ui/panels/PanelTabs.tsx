@@ -25,6 +25,7 @@ const SHORT_NAMES: Record<PanelId, string> = {
   eval: 'eval',
   log: 'log',
   teacher: 'teach',
+  completions: 'table',
 };
 
 export function PanelTabs({ focus, context, width, display }: PanelTabsProps) {

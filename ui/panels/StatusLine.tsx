@@ -1,6 +1,6 @@
 /**
  * The line above the key bar: the command line while ':' is open (with what Tab could complete, when
- * that is ambiguous), the note of a mark while one is asked for; otherwise the newest notice (warnings
+ * that is ambiguous), the note of a mark while one is asked for, the completion table's '/' search line; otherwise the newest notice (warnings
  * in colour), or a hint, with the count of warnings and errors in the log set apart at the right end
  * ("2 warnings in log (6)": 6 focuses the log), so it does not read as part of the message.
  */
@@ -8,13 +8,15 @@ import { Box } from 'ink';
 import { useContext } from 'react';
 import { cutSegments, SegmentLine, type Seg } from '../components/SegmentLine.js';
 import { stepNumber } from '../format.js';
-import { UiStateContext } from '../state/contexts.js';
+import { UiStateContext } from '../providers/contexts.js';
 import { ordinal } from '../state/selectors.js';
 import { PANELS, type DisplaySettings, type Notice, type PendingMark } from '../state/types.js';
 import { themeColors } from '../theme.js';
 
 export interface StatusLineProps {
   commandOpen: boolean;
+  /** The completion table's search line is open: `commandText` is what is typed after '/'. */
+  searchOpen?: boolean;
   /** The mark whose one-line note is being typed (into `commandText`), or null. */
   noteFor?: PendingMark | null;
   commandText: string;
@@ -34,7 +36,17 @@ export function warningsLabel(n: number, short = false): string {
   return short ? `${n} ${where}` : `${n} warning${n === 1 ? '' : 's'} ${where}`;
 }
 
-export function StatusLine({ commandOpen, noteFor = null, commandText, notice, warnings, width, display, candidates: candidatesProp }: StatusLineProps) {
+export function StatusLine({
+  commandOpen,
+  searchOpen = false,
+  noteFor = null,
+  commandText,
+  notice,
+  warnings,
+  width,
+  display,
+  candidates: candidatesProp,
+}: StatusLineProps) {
   const state = useContext(UiStateContext); // null outside AppContainer
   const candidates = commandOpen ? (candidatesProp ?? state?.view.commandCandidates ?? []) : [];
   const c = themeColors(display);
@@ -57,6 +69,7 @@ export function StatusLine({ commandOpen, noteFor = null, commandText, notice, w
     );
   };
   if (commandOpen) return input(':');
+  if (searchOpen) return input('/');
   if (noteFor)
     return input(`note on s${stepNumber(noteFor.step)} g${ordinal(noteFor.group)} #${ordinal(noteFor.sample)} ${noteFor.target} ${noteFor.verdict}: `);
   const text = notice ? notice.text.replace(/\s+/g, ' ') : 'press ? for help, : for commands';

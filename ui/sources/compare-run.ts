@@ -5,7 +5,7 @@
  *
  * The dashboard's state is fed by one EventSource (the first run), so the compared run reaches the
  * charts and the header through this small store instead: `showComparison(run)` once at start, and
- * `useComparison()` in the components that draw it.
+ * `useComparison()` in the components that draw it (`comparedRun()` for the plain lines, with no terminal).
  */
 import { useSyncExternalStore } from 'react';
 import { CAPACITY } from '../state/initial.js';
@@ -99,6 +99,9 @@ const subscribe = (cb: () => void) => {
   return () => watchers.delete(cb);
 };
 const snapshotOf = () => shown?.current() ?? null;
+
+/** The compared run as last read, outside React (the plain lines of ui/plain.ts); null when only one run is watched. */
+export const comparedRun = (): ComparedRun | null => snapshotOf();
 
 /** The compared run, re-rendering when it grows; null when only one run is watched. */
 export function useComparison(): ComparedRun | null {

@@ -27,7 +27,6 @@ import type { RolloutRecord, StepMetrics, TrainCommand, TrainEvent } from '../..
 import { eventMessage } from '../../src/trainer/protocol.js';
 import { RunDir, RunDirError } from '../../src/trainer/run-dir.js';
 import { LOCK_FILE, processAlive } from '../../src/trainer/run-lock.js';
-import { CAPACITY } from '../state/initial.js';
 import { JsonlTail } from './jsonl-tail.js';
 import type { EventSource } from './types.js';
 
@@ -183,7 +182,11 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
   });
   const runStart = () => emit(startEvent(0, null));
 
-  /** Rollouts of the newest steps read (older ones would fall out of the dashboard's history at once). */
+  /**
+   * Rollouts of every step read, in order: the dashboard keeps the newest steps' rollouts (older ones
+   * are read back from the file when browsed) but counts the teacher's verdicts of every step, so the
+   * teacher panel's totals and chart cover the whole run, not only the steps still held.
+   */
   const emitRollouts = (records: unknown[]) => {
     const bySteps: { step: number; rollouts: RolloutRecord[] }[] = [];
     for (const rec of records) {
@@ -196,7 +199,7 @@ export function watchRunFolder(dir: string, options: FilesSourceOptions = {}): F
       if (last && last.step === r.step) last.rollouts.push(r);
       else bySteps.push({ step: r.step, rollouts: [r] });
     }
-    for (const g of bySteps.slice(-CAPACITY.rolloutSteps)) emit({ type: 'rollouts', step: g.step, rollouts: g.rollouts });
+    for (const g of bySteps) emit({ type: 'rollouts', step: g.step, rollouts: g.rollouts });
     // Rollouts carry the template version they were made with: a higher one is a template reload.
     const newest = Math.max(templateVersion, ...bySteps.flatMap((g) => g.rollouts.map((r) => (isStep(r.templateVersion) ? r.templateVersion : 0))));
     if (newest > templateVersion) {

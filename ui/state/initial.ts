@@ -1,4 +1,5 @@
 /** The empty dashboard state and the bounds that keep a long run's memory flat. */
+import { NO_FILTER } from './completion-filter.js';
 import { Ring } from './ring.js';
 import type { DisplaySettings, UiState } from './types.js';
 
@@ -64,6 +65,8 @@ export function initialUiState(display: Partial<DisplaySettings> = {}): UiState 
       evalMenu: null,
       logScroll: 0,
       effectRow: 0,
+      tableRow: 0,
+      tableFilter: NO_FILTER,
       helpScroll: 0,
       commandCandidates: [],
     },

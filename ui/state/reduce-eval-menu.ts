@@ -1,7 +1,7 @@
 /**
  * The ':eval' pick list: two lists (models, data sets) side by side; the data list ends with a row
  * where a JSONL path is typed. Pure edits of `view.evalMenu`; queuing the picked pairs is an action
- * (ui/actions.ts) because it starts child processes.
+ * (ui/actions/evals.ts) because it starts child processes.
  */
 import type { Draft } from './draft.js';
 import type { EvalChoice, EvalMenuState, UiAction } from './types.js';

@@ -1,5 +1,6 @@
 /** Focus, overlays and selection: what the keys move. Every index is clamped to what exists. */
 import type { RolloutRecord, TrainEvent } from '../../src/trainer/events.js';
+import { changeFilter, tableRows, type FilterChange } from './completion-filter.js';
 import type { Draft } from './draft.js';
 import { CAPACITY } from './initial.js';
 import { browsableSteps, groupsOf, selection, shownStep, shownStepNumber } from './selectors.js';
@@ -51,7 +52,32 @@ export function applyMove(d: Draft, delta: number): void {
       s.view = { ...v, effectRow, ...holdIf(d, effectRow !== v.effectRow) };
       return;
     }
+    case 'completions': {
+      // From the row drawn (a step with fewer rows clamps it), not from a stale larger index.
+      const last = tableRows(selection(s).step, v.tableFilter).length - 1;
+      const tableRow = clamp(clamp(v.tableRow, 0, last) + delta, 0, last);
+      s.view = { ...v, tableRow, ...holdIf(d, tableRow !== v.tableRow) };
+      return;
+    }
   }
+}
+
+/** A new filter lists other rows: the cursor goes back to the first. */
+export function applyTableFilter(d: Draft, change: FilterChange): void {
+  d.s.view = { ...d.s.view, tableFilter: changeFilter(d.s.view.tableFilter, change), tableRow: 0 };
+}
+
+/**
+ * Enter on a completion table row: the trace inspector on that rollout (its whole text, which the
+ * table's cells cut), with the groups panel's selection moved to it.
+ */
+export function applyShowRollout(d: Draft, group: number, sample: number): void {
+  const groups = groupsOf(shownStep(d.s));
+  const g = groups.findIndex((rs) => rs[0]?.group === group);
+  if (g < 0) return;
+  const i = groups[g]!.findIndex((r) => r.sample === sample);
+  if (i < 0) return;
+  d.s.view = { ...d.s.view, focus: 'trace', group: g, sample: i, traceScroll: 0, ...holdIf(d, true) };
 }
 
 export function applySampleCursor(d: Draft, delta: number): void {
@@ -103,7 +129,8 @@ export function applyStepCursor(d: Draft, delta: number): void {
   if (!entry) return;
   const groups = groupsOf(entry);
   const group = clamp(s.view.group, 0, groups.length - 1);
-  s.view = { ...s.view, group, sample: clamp(s.view.sample, 0, (groups[group]?.length ?? 1) - 1) };
+  const tableRow = clamp(s.view.tableRow, 0, tableRows(entry, s.view.tableFilter).length - 1);
+  s.view = { ...s.view, group, sample: clamp(s.view.sample, 0, (groups[group]?.length ?? 1) - 1), tableRow };
 }
 
 /** Index of the last step <= `step` in an ascending list (-1 when all are greater). */

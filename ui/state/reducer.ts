@@ -17,7 +17,9 @@ import {
   applyHistoryStepLoaded,
   applyMove,
   applySampleCursor,
+  applyShowRollout,
   applyStepCursor,
+  applyTableFilter,
   browseBeforeEvent,
 } from './reduce-view.js';
 import type { Annotation, UiAction, UiState } from './types.js';
@@ -115,6 +117,12 @@ function apply(d: Draft, a: UiAction): void {
       return;
     case 'move':
       applyMove(d, a.delta);
+      return;
+    case 'table-filter':
+      applyTableFilter(d, a.change);
+      return;
+    case 'show-rollout':
+      applyShowRollout(d, a.group, a.sample);
       return;
     case 'sample-cursor':
       applySampleCursor(d, a.delta);

@@ -9,11 +9,14 @@ import type { WorkerMessage } from '../protocol.js';
 import type { Ring } from './ring.js';
 
 /** The panels the focus cycles through with tab, in that order. */
-export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log', 'teacher'] as const;
+export const PANELS = ['groups', 'trace', 'templates', 'annotations', 'eval', 'log', 'teacher', 'completions'] as const;
 export type PanelId = (typeof PANELS)[number];
 
-/** What covers the panels or takes the keys: help, the ':' line, the one-line note of a mark, the eval pick list. */
-export type Overlay = 'none' | 'help' | 'command' | 'note' | 'eval-menu';
+/**
+ * What covers the panels or takes the keys: help, the ':' line, the one-line note of a mark, the eval pick
+ * list, the completion table's '/' search line.
+ */
+export type Overlay = 'none' | 'help' | 'command' | 'note' | 'eval-menu' | 'search';
 
 /** What the trainer last said about itself ('waiting' until run-start arrives). */
 export type TrainerStatus = 'waiting' | 'running' | 'paused' | 'stopping' | 'stopped' | 'crashed';
@@ -184,7 +187,7 @@ export interface BrowseState {
 export interface ViewState {
   focus: PanelId;
   overlay: Overlay;
-  /** Text typed after ':' while the command line is open. */
+  /** Text typed after ':' while the command line is open (and after '/' while the search line is). */
   commandText: string;
   /** Step shown by the groups/trace panels; null follows the newest step. */
   stepCursor: number | null;
@@ -210,6 +213,10 @@ export interface ViewState {
   logScroll: number;
   /** Selected row (a guided rollout of the shown step) in the teacher panel. */
   effectRow: number;
+  /** Selected row of the completion table: an index into the shown step's rollouts that pass `tableFilter`. */
+  tableRow: number;
+  /** Which rollouts the completion table lists; kept while browsing steps (ui/state/completion-filter.ts). */
+  tableFilter: CompletionFilter;
   /** Lines scrolled in the help overlay. */
   helpScroll?: number;
   /** What Tab could complete in the command line when it is ambiguous (shown after the typed text). */
@@ -279,6 +286,10 @@ export type UiAction =
   | { type: 'annotation-deleted'; id: string; at: number }
   /** Move the selection (or scroll) of the focused panel by `delta` rows. */
   | { type: 'move'; delta: number }
+  /** Change the completion table's filter (a filter key, or the search line's Enter). */
+  | { type: 'table-filter'; change: FilterChange }
+  /** Show one rollout of the shown step (0-based group and sample, as records hold them) in the trace inspector. */
+  | { type: 'show-rollout'; group: number; sample: number }
   /** Previous (-1) / next (+1) sample, or group, of the shown step. */
   | { type: 'sample-cursor'; delta: number }
   | { type: 'group-cursor'; delta: number }
@@ -309,3 +320,18 @@ export type UiAction =
   | { type: 'quit'; at: number }
   | { type: 'display'; patch: Partial<DisplaySettings> }
   | { type: 'batch'; actions: UiAction[] };
+
+/** The completion table's reward filter: any, total reward > 0, or = 0 (completion-filter.ts). */
+export type RewardFilter = 'any' | 'positive' | 'zero';
+
+/** Which rollouts of the shown step the completion table lists (completion-filter.ts applies it). */
+export interface CompletionFilter {
+  /** Searched text; '' matches every rollout. */
+  text: string;
+  guidedOnly: boolean;
+  truncatedOnly: boolean;
+  reward: RewardFilter;
+}
+
+/** One change of the filter, as a key or the search line asks for it. */
+export type FilterChange = { kind: 'text'; text: string } | { kind: 'guided' } | { kind: 'truncated' } | { kind: 'reward' } | { kind: 'clear' };

@@ -1,19 +1,21 @@
 /**
  * What the named commands (ui/keys.ts) and the ':' command line do: dispatch UI actions, send
  * TrainCommands to the worker, restart a crashed trainer, save preferences; marks, evaluations and
- * template edits live in ui/actions/*.ts. Built once by AppContainer; reads the newest state through
- * `getState`.
+ * template edits live beside this file (marks.ts, evals.ts, template-edit.ts). Built once by
+ * AppContainer; reads the newest state through `getState`.
  */
-import type { TrainCommand } from '../src/trainer/events.js';
-import { errorText, type ActionContext } from './actions/context.js';
-import { createEvalActions } from './actions/evals.js';
-import { createMarkActions } from './actions/marks.js';
-import { createTemplateEditor } from './actions/template-edit.js';
-import { parseCommandLine, type CommandLineEffect } from './commands.js';
-import { formatDuration, stepNumber } from './format.js';
-import type { CommandName } from './keys.js';
-import { PANELS, type Annotation, type DisplaySettings, type UiAction, type UiState } from './state/types.js';
-import type { EvalLauncher, EventSource } from './sources/types.js';
+import type { TrainCommand } from '../../src/trainer/events.js';
+import { errorText, type ActionContext } from './context.js';
+import { createEvalActions } from './evals.js';
+import { createMarkActions } from './marks.js';
+import { createTemplateEditor } from './template-edit.js';
+import { parseCommandLine, type CommandLineEffect } from '../commands.js';
+import { formatDuration, stepNumber } from '../format.js';
+import type { CommandName } from '../keys.js';
+import { tableRows } from '../state/completion-filter.js';
+import { shownStep } from '../state/selectors.js';
+import { PANELS, type Annotation, type DisplaySettings, type UiAction, type UiState } from '../state/types.js';
+import type { EvalLauncher, EventSource } from '../sources/types.js';
 
 export interface UiActions {
   dispatch(action: UiAction): void;
@@ -25,6 +27,8 @@ export interface UiActions {
   submitNote(note: string): void;
   /** Queue every picked model x data set of the eval pick list and close it. */
   submitEvalMenu(): void;
+  /** Apply the '/' line as the completion table's text filter ('' removes it) and close the line. */
+  submitSearch(text: string): void;
 }
 
 export interface UiActionDeps {
@@ -156,6 +160,7 @@ export function createUiActions(deps: UiActionDeps): UiActions {
       case 'panel-5':
       case 'panel-6':
       case 'panel-7':
+      case 'panel-8':
         return dispatch({ type: 'focus', to: PANELS[Number(command.slice(6)) - 1]! });
       case 'help':
         return dispatch({ type: 'overlay', overlay: s.view.overlay === 'help' ? 'none' : 'help' });
@@ -207,6 +212,22 @@ export function createUiActions(deps: UiActionDeps): UiActions {
         return marks.deleteSelected();
       case 'restart':
         return restart();
+      case 'search':
+        return dispatch({ type: 'overlay', overlay: 'search' });
+      case 'filter-guided':
+        return dispatch({ type: 'table-filter', change: { kind: 'guided' } });
+      case 'filter-truncated':
+        return dispatch({ type: 'table-filter', change: { kind: 'truncated' } });
+      case 'filter-reward':
+        return dispatch({ type: 'table-filter', change: { kind: 'reward' } });
+      case 'clear-filters':
+        return dispatch({ type: 'table-filter', change: { kind: 'clear' } });
+      case 'open-trace': {
+        const rows = tableRows(shownStep(s), s.view.tableFilter);
+        const row = rows[Math.min(s.view.tableRow, rows.length - 1)];
+        if (!row) return notice('info', 'no rollout selected: the table lists none');
+        return dispatch({ type: 'show-rollout', group: row.group, sample: row.sample });
+      }
     }
   };
 
@@ -218,5 +239,10 @@ export function createUiActions(deps: UiActionDeps): UiActions {
     applyEffect(parsed.effect);
   };
 
-  return { dispatch, send, run, submitCommandLine, submitNote: marks.submitNote, submitEvalMenu: evals.submitMenu };
+  const submitSearch = (text: string) => {
+    dispatch({ type: 'overlay', overlay: 'none' });
+    dispatch({ type: 'table-filter', change: { kind: 'text', text } });
+  };
+
+  return { dispatch, send, run, submitCommandLine, submitNote: marks.submitNote, submitEvalMenu: evals.submitMenu, submitSearch };
 }

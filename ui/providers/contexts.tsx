@@ -3,8 +3,8 @@
  * re-render when the state changes, and each hook fails loudly when used outside AppContainer.
  */
 import { createContext, useContext } from 'react';
-import type { UiActions } from '../actions.js';
-import type { UiState } from './types.js';
+import type { UiActions } from '../actions/ui-actions.js';
+import type { UiState } from '../state/types.js';
 
 export const UiStateContext = createContext<UiState | null>(null);
 export const UiActionsContext = createContext<UiActions | null>(null);
