@@ -198,7 +198,7 @@ const grpo = section({
   miniBatches: int(1)
     .default(1)
     .describe(
-      "optimiser steps per batch of rollouts: the batch is split by prompt groups (shuffled with run.seed, the same on a rerun) into this many mini-batches of near-equal size, one AdamW step each, token-mean over the mini-batch's tokens. Old log-probs are taken once, before the first step, so later mini-batches are off-policy and the PPO clip acts (verl ppo_mini_batch_size, TRL steps_per_generation). Paper: 4 (128 prompts per batch, mini-batch 32). Default 1, one on-policy step (every ratio 1, clip_ratio/* 0): optim.lr and the README's Table 1 were tuned and measured with 1, and 4 AdamW steps move the weights about 4x as far per batch, so 4 wants its own lr. At most data.promptsPerStep",
+      "optimiser steps per batch of rollouts: the batch is split by prompt groups (shuffled with run.seed, the same on a rerun) into this many mini-batches of near-equal size, one AdamW step each, token-mean over the mini-batch's tokens. Old log-probs are taken once, before the first step, so later mini-batches are off-policy and the PPO clip acts (verl ppo_mini_batch_size, TRL steps_per_generation). Paper: 4 (128 prompts per batch, mini-batch 32). Default 1, one on-policy step (every ratio 1, clip_ratio/* 0): optim.lr and Table 1 (results/compare-arith/) were tuned and measured with 1, and 4 AdamW steps move the weights about 4x as far per batch, so 4 wants its own lr. At most data.promptsPerStep",
     ),
   stop: z
     .array(z.string().min(1))
@@ -244,7 +244,7 @@ const guidance = section({
   gamma: oneOf(['released', 'as-written'])
     .default('released')
     .describe(
-      "AAS gamma(A): 'released' = what the authors' code computes: torch.clamp(gamma, gMin, gMax) with gMin > gMax returns gMax, so gamma = -0.001 for every token and a teacher token's weight relative to REINFORCE, p/(p + gamma), is ~1 below p = 0.001 (the p + gamma < 0 guard), 2.0 at p = 0.002, then falls to 1; 'as-written' = the paper's formula with the bounds ordered, gamma = A/4000: for A = 1.79 the weight is 0.022 at p = 1e-5 and 0.0022 at p = 1e-6. Default 'released': the paper's numbers came from it, and 'as-written' damps the rare tokens of succeeded rollouts while failed rollouts' fall back to full weight (new behaviour pushed down faster than up). The README's Table 1 predates this key and used 'as-written'",
+      "AAS gamma(A): 'released' = what the authors' code computes: torch.clamp(gamma, gMin, gMax) with gMin > gMax returns gMax, so gamma = -0.001 for every token and a teacher token's weight relative to REINFORCE, p/(p + gamma), is ~1 below p = 0.001 (the p + gamma < 0 guard), 2.0 at p = 0.002, then falls to 1; 'as-written' = the paper's formula with the bounds ordered, gamma = A/4000: for A = 1.79 the weight is 0.022 at p = 1e-5 and 0.0022 at p = 1e-6. Default 'released': the paper's numbers came from it, and 'as-written' damps the rare tokens of succeeded rollouts while failed rollouts' fall back to full weight (new behaviour pushed down faster than up). Table 1 (results/compare-arith/) predates this key and used 'as-written'",
     ),
   luffyGamma: num({ gt: 0 }).default(0.1).describe("LUFFY shaping constant in p/(p + gamma), used when shaping is 'luffy' (LUFFY: 0.1)"),
   fallbackP: fraction().default(0.01).describe('teacher tokens with A < 0 and p below this use the ordinary clipped loss (released code: 0.01)'),
