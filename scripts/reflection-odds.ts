@@ -5,6 +5,7 @@
 // Prints the median and mean over problems of log p("\n\nWait" | prompt + answer) and of log p(end).
 import { sequenceLogprobs } from '../src/model/score.js';
 import { greedyStudentAnswers } from './greedy-answers.js';
+import { mean } from '../src/math.js';
 const dir = process.argv[2] ?? 'checkpoints/arith-base';
 const n = Number(process.argv[3] ?? 50);
 const { model, tok, prompts, answers, bodies } = await greedyStudentAnswers(dir, n);
@@ -27,7 +28,6 @@ const stop = sequenceLogprobs(
   seqs.map((s) => s.stop),
 ).map((lp, i) => sum(lp, seqs[i].from));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 console.log(
   `${dir}: log p("\\n\\nWait" | answer) median ${median(reflect).toFixed(2)} mean ${mean(reflect).toFixed(2)} (${tail.length} tokens); log p(end) median ${median(stop).toFixed(3)}; n ${n}`,
 );

@@ -16,6 +16,7 @@
 import { answersEquivalent, extractAnswer } from '../rl/math-answer.js';
 import { groundTruthAnswer, mathAnswerReward } from '../rl/rewards.js';
 import { isReflective } from './reflection.js';
+import { mean } from '../math.js';
 
 /** One generated response as the scorer sees it. */
 export interface Completion {
@@ -139,7 +140,6 @@ export function scoreProblem(problem: ProblemLike, greedy: Completion, samples: 
  */
 export type EvalMetrics = Record<string, number>;
 
-const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
 const share = (flags: boolean[]) => flags.filter(Boolean).length / flags.length;
 
 /** Aggregates scored problems; `k` is the number of samples per problem (1: greedy only). */

@@ -13,6 +13,7 @@
  * Null rewards (unscorable rollouts) are left out of every mean and std and get advantage 0, so they
  * neither push nor pull the policy.
  */
+import { mean } from '../math.js';
 
 export type RewardScaling = 'group' | 'batch' | 'none';
 export type StdKind = 'population' | 'sample';
@@ -40,10 +41,6 @@ export interface GroupAdvantages {
 
 /** torch.isclose(std, 0) with its default atol: a group this flat carries no signal. */
 const ZERO_STD_ATOL = 1e-8;
-
-function mean(xs: number[]): number {
-  return xs.reduce((s, x) => s + x, 0) / xs.length;
-}
 
 /** Std of xs (sample: / (N - 1), population: / N); 0 for a sample std of fewer than two values. */
 export function standardDeviation(xs: number[], kind: StdKind): number {

@@ -3,12 +3,7 @@
  * teacher guided it) of the teacher's appended part, plus what the reward and loss need.
  */
 import type { TeacherFeedback } from '../rl/feedback.js';
-
-export interface Problem {
-  id: string;
-  question: string;
-  answer: string;
-}
+import type { Problem } from '../tasks/datasets.js';
 
 export interface Rollout {
   group: number;

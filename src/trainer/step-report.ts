@@ -11,6 +11,7 @@ import type { GuidanceOutcome } from './guide.js';
 import { completionIds, completionText, type Rollout } from './rollout.js';
 import type { UpdateOutcome } from './update.js';
 import type { RewardMetricName, StepMetricName } from './metrics.js';
+import { meanOrNull } from '../math.js';
 
 /** performance.now() at the start of the step and at the end of each timed stage (ms). */
 export interface StageTimes {
@@ -32,10 +33,6 @@ export interface StepReportInput {
   times: StageTimes;
 }
 
-function mean(xs: number[]): number | null {
-  return xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : null;
-}
-
 export function stepMetrics(x: StepReportInput): StepMetrics {
   const { rollouts, update: u, times } = x;
   const pm = u.policy;
@@ -51,7 +48,7 @@ export function stepMetrics(x: StepReportInput): StepMetrics {
     reward: x.advantageStats.reward,
     reward_std: x.advantageStats.rewardStd,
     frac_reward_zero_std: x.advantageStats.fracRewardZeroStd,
-    'completions/mean_length': mean(lengths),
+    'completions/mean_length': meanOrNull(lengths),
     'completions/max_length': Math.max(...lengths),
     'completions/clipped_ratio': rollouts.filter((r) => r.truncated).length / rollouts.length,
     // Fractions over the tokens of every optimiser step of the step (update.ts).
@@ -73,10 +70,10 @@ export function stepMetrics(x: StepReportInput): StepMetrics {
     'guidance/count': guided.length,
     'guidance/chosen': x.guidance.outcome.chosen,
     'guidance/no_feedback': x.guidance.outcome.noFeedback,
-    'reward/guided': mean(rewardsOf(guided)),
-    'reward/unguided': mean(rewardsOf(unguided)),
-    'advantage/guided_mean': mean(guided.map((r) => r.advantage)),
-    'advantage/std': Math.sqrt(mean(rollouts.map((r) => r.advantage ** 2)) ?? 0),
+    'reward/guided': meanOrNull(rewardsOf(guided)),
+    'reward/unguided': meanOrNull(rewardsOf(unguided)),
+    'advantage/guided_mean': meanOrNull(guided.map((r) => r.advantage)),
+    'advantage/std': Math.sqrt(meanOrNull(rollouts.map((r) => r.advantage ** 2)) ?? 0),
     'teacher/tokens': pm ? pm['teacher/tokens'] : null,
     'teacher/mean_p': pm ? pm['teacher/mean_p'] : null,
     'teacher/fallback_frac': pm ? pm['teacher/fallback_frac'] : null,

@@ -31,7 +31,7 @@ import type { ResumeChange } from './resume-config.js';
 import { promptIndices } from './sampler.js';
 import { thinkTuningStep, type StepContext } from './think-step.js';
 import { teacherFailureMessage } from './guide.js';
-import type { Problem } from './rollout.js';
+import type { Problem } from '../tasks/datasets.js';
 
 export interface TrainerOptions {
   config: TrainConfig;

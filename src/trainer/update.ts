@@ -46,6 +46,7 @@ import type { AdamW } from '../train/optim.js';
 import { accumulatedTrainStep, type TrainPart } from '../train/step.js';
 import { MICRO_BATCH_TOKENS, gatherRows, lengthBuckets, lossTokensPerRow, packRollouts, scatterRows, type MaskOptions, type RolloutPack } from './pack.js';
 import type { Rollout } from './rollout.js';
+import { mean } from '../math.js';
 
 export interface UpdateSettings {
   loss: PolicyLossConfig;
@@ -340,7 +341,6 @@ export function updatePolicy(models: PolicyModels, rollouts: Rollout[], s: Updat
   skipped ||= halt;
 
   const total = updates.reduce((t, u) => addTallies(t, u.tally), emptyTally());
-  const mean = (xs: number[]) => (xs.length ? xs.reduce((a, b) => a + b, 0) / xs.length : NaN);
   const guided = (b: number) => full.guided[b] === 1;
   return {
     full,
