@@ -1,35 +1,35 @@
 /**
- * `thinktune bench`: the speed figures of the engine on the reference size (issue: Foundation).
- * - training: forward + backward + AdamW on 16 sequences of 128 tokens, tokens/s and effective GFLOP/s;
- * - generation: 8 prompts x 5 samples, 32-token prompts, 128 new tokens, with the KV cache;
+ * `thinktune bench`: the speed figures of the engine at the sizes of sizes.ts.
+ * - training: forward + backward + clipping + AdamW on the spec's batch (micro-batches summed), tokens/s
+ *   and effective GFLOP/s, the mean of the spec's timed steps after one warm-up;
+ * - generation: the spec's prompts x samples with the KV cache, every row running all its new tokens,
+ *   the best of the spec's timed runs after a short warm-up;
  * - the backend's own large plain matmul rate, and the fraction of it the train step reaches.
+ * scripts/bench_pytorch.py measures the same specs in PyTorch the same way (pytorch.ts runs it).
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { presetConfig, type ModelConfig } from '../model/config.js';
+import type { ModelConfig } from '../model/config.js';
 import { CausalLM } from '../model/model.js';
-import { packSequences } from '../model/score.js';
+import { packSequences, type PackedBatch } from '../model/score.js';
 import { generate } from '../engine/generate.js';
 import { AdamW } from '../train/optim.js';
-import { crossEntropyLoss, trainStep } from '../train/step.js';
+import { accumulatedTrainStep, type TokenLoss, type TrainPart } from '../train/step.js';
 import { mulberry32 } from '../rl/rng.js';
+import { describeSpec, modelConfigOf, type BenchSpec, type BenchSizeName } from './sizes.js';
 
-export interface BenchResult {
-  backend: string;
+/** The figures of one size on one backend. */
+export interface SizeFigures {
+  size: BenchSizeName;
   train_tokens_per_s: number;
-  generate_tokens_per_s: number;
-  matmul_gflops: number;
-  train_gflops: number;
-  /** train_gflops / matmul_gflops */
-  matmul_fraction: number;
   train_step_ms: number;
+  train_gflops: number;
+  generate_tokens_per_s: number;
+  /** tf.memory().numTensors the same before and after the timed steps and runs. */
   num_tensors_flat: boolean;
   shapes: { train: string; generate: string };
 }
 
 export interface BenchOptions {
-  /** Timed repetitions (after one warm-up). */
-  trainSteps?: number;
-  genRuns?: number;
   onProgress?: (msg: string) => void;
 }
 
@@ -63,58 +63,81 @@ export function trainStepFlops(c: ModelConfig, B: number, T: number): number {
   return 3 * (2 * linear * B * T + attention);
 }
 
-export function runBench(opts: BenchOptions = {}): BenchResult {
+/**
+ * The spec's training step as trainer parts: random tokens, `micro_batches` parts of equal rows, each
+ * with the mean cross-entropy over all batch x seq_len targets of the step (so the parts sum to it).
+ */
+export function benchParts(spec: BenchSpec, rng: () => number): TrainPart[] {
+  const { batch: B, seq_len: T, micro_batches: parts } = spec.train;
+  if (B % parts !== 0) throw new Error(`bench: batch ${B} does not split into ${parts} micro-batches`);
+  const V = spec.model.vocab_size;
+  const n = B * T;
+  const lossFn: TokenLoss = (tokenLogp) => {
+    let loss = 0;
+    for (const lp of tokenLogp) loss -= lp / n;
+    return { loss, dLogp: new Float32Array(tokenLogp.length).fill(-1 / n) };
+  };
+  return Array.from({ length: parts }, () => {
+    const seqs = Array.from({ length: B / parts }, () => Array.from({ length: T + 1 }, () => Math.floor(rng() * V)));
+    const batch: PackedBatch = packSequences(seqs);
+    return { batch, lossFn };
+  });
+}
+
+export function trainOptionsOf(spec: BenchSpec) {
+  const t = spec.train;
+  return {
+    opt: new AdamW({ beta1: t.beta1, beta2: t.beta2, eps: t.eps, weightDecay: t.weight_decay }),
+    step: { lr: t.lr, maxGradNorm: t.max_grad_norm },
+  };
+}
+
+/** Training and generation figures of one size. Leaves no tensors behind. */
+export function runSize(spec: BenchSpec, opts: BenchOptions = {}): SizeFigures {
   const say = opts.onProgress ?? (() => {});
-  const cfg = presetConfig('reference', 64, { max_position_embeddings: 256 });
+  const cfg = modelConfigOf(spec);
   const model = CausalLM.init(cfg, 0);
   const rng = mulberry32(1234);
-  const B = 16,
-    T = 128;
+  const shapes = describeSpec(spec);
+  try {
+    say(`${spec.size}: training ${shapes.train}…`);
+    const parts = benchParts(spec, rng);
+    const { opt, step } = trainOptionsOf(spec);
+    accumulatedTrainStep(model, opt, parts, step); // warm-up (creates the AdamW moments)
+    const tensorsBefore = tf.memory().numTensors;
+    const steps = spec.repeats.train_steps;
+    const t0 = performance.now();
+    for (let i = 0; i < steps; i++) accumulatedTrainStep(model, opt, parts, step);
+    const stepS = (performance.now() - t0) / 1000 / steps;
+    let flat = tf.memory().numTensors === tensorsBefore;
+    opt.dispose();
 
-  say('matmul ceiling…');
-  const mm = matmulGflops();
-
-  say('training step (16 x 128 tokens)…');
-  const seqs = Array.from({ length: B }, () => Array.from({ length: T + 1 }, () => Math.floor(rng() * 64)));
-  const batch = packSequences(seqs);
-  const opt = new AdamW();
-  const loss = crossEntropyLoss(batch.mask);
-  trainStep(model, opt, batch, loss, { lr: 1e-4, maxGradNorm: 1 });
-  const tensorsBefore = tf.memory().numTensors;
-  const steps = opts.trainSteps ?? 5;
-  const t0 = performance.now();
-  for (let i = 0; i < steps; i++) trainStep(model, opt, batch, loss, { lr: 1e-4, maxGradNorm: 1 });
-  const stepS = (performance.now() - t0) / 1000 / steps;
-  const flat = tf.memory().numTensors === tensorsBefore;
-  opt.dispose();
-
-  say('generation (40 x 128 new tokens)…');
-  const prompts = Array.from({ length: 8 }, () => Array.from({ length: 32 }, () => Math.floor(rng() * 64)));
-  const genOpts = { maxNewTokens: 128, numSamples: 5, stopTokens: [], temperature: 1, topP: 1, rng };
-  generate(model, prompts, { ...genOpts, maxNewTokens: 8 });
-  let best = Infinity;
-  let tokens = 0;
-  for (let r = 0; r < (opts.genRuns ?? 3); r++) {
-    const g0 = performance.now();
-    const out = generate(model, prompts, genOpts);
-    best = Math.min(best, (performance.now() - g0) / 1000);
-    tokens = out.reduce((n, s) => n + s.tokens.length, 0);
+    const g = spec.generate;
+    say(`${spec.size}: generation ${shapes.generate}…`);
+    const prompts = Array.from({ length: g.prompts }, () => Array.from({ length: g.prompt_len }, () => Math.floor(rng() * cfg.vocab_size)));
+    const genOpts = { maxNewTokens: g.new_tokens, numSamples: g.samples, stopTokens: [], temperature: 1, topP: 1, rng };
+    generate(model, prompts, { ...genOpts, maxNewTokens: 8 });
+    const genBefore = tf.memory().numTensors;
+    let best = Infinity;
+    let tokens = 0;
+    for (let r = 0; r < spec.repeats.gen_runs; r++) {
+      const g0 = performance.now();
+      const out = generate(model, prompts, genOpts);
+      best = Math.min(best, (performance.now() - g0) / 1000);
+      tokens = out.reduce((n, s) => n + s.tokens.length, 0);
+    }
+    flat &&= tf.memory().numTensors === genBefore;
+    const { batch: B, seq_len: T } = spec.train;
+    return {
+      size: spec.size,
+      train_tokens_per_s: (B * T) / stepS,
+      train_step_ms: stepS * 1000,
+      train_gflops: trainStepFlops(cfg, B, T) / stepS / 1e9,
+      generate_tokens_per_s: tokens / best,
+      num_tensors_flat: flat,
+      shapes,
+    };
+  } finally {
+    model.dispose();
   }
-  model.dispose();
-
-  const trainGflops = trainStepFlops(cfg, B, T) / stepS / 1e9;
-  return {
-    backend: tf.getBackend(),
-    train_tokens_per_s: (B * T) / stepS,
-    generate_tokens_per_s: tokens / best,
-    matmul_gflops: mm,
-    train_gflops: trainGflops,
-    matmul_fraction: trainGflops / mm,
-    train_step_ms: stepS * 1000,
-    num_tensors_flat: flat,
-    shapes: {
-      train: `${B} x ${T} tokens, hidden 128, 4 layers, 4 heads, intermediate 512, vocab 64`,
-      generate: '8 prompts x 5 samples, 32-token prompts, 128 new tokens',
-    },
-  };
 }

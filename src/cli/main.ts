@@ -76,7 +76,7 @@ export function buildProgram(): Command {
     .description('training and generation speed (reference: vocab 64, hidden 128, 4 layers; large: vocab 32000, hidden 512, 8 layers)')
     .option('--size <name>', 'reference, large or all', 'reference')
     .option('--pytorch <python>', 'also run scripts/bench_pytorch.py with this python (torch + transformers) and report the ratios')
-    .option('--threads <n>', 'torch threads for --pytorch', '2')
+    .option('--threads <n>', 'torch threads for --pytorch; a comma list (1,2) runs PyTorch once per count and compares with the fastest', '2')
     .option('--profile', 'per-stage and per-kernel breakdown of a training step')
     .option('--json', 'print the figures as JSON')
     .option('--quick', 'one repetition of each (for smoke tests)')

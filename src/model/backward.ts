@@ -1,8 +1,9 @@
 /**
  * Hand-written backward pass of forward.ts, from the gradient of the loss with respect to each target
- * token's log-probability. Written out (rather than left to tfjs autograd) so that every matmul is
- * plain and per-head attention stays a loop of 2-D matmuls — the two paths that dominate a naive tfjs
- * train step on wasm (see DEVELOPERS notes). Checked against finite differences in test/model.
+ * token's log-probability. Written out (rather than left to tfjs autograd) so that on wasm every matmul
+ * is plain and per-head attention stays a loop of 2-D matmuls — the two paths that dominate a naive tfjs
+ * train step on wasm (docs/engine.md); on tensorflow it takes batched and transposed matmuls instead
+ * (`opPaths()`, ops.ts). Checked against finite differences in test/model.
  *
  * Notation: dX is dLoss/dX; shapes as in forward.ts.
  */
@@ -11,7 +12,7 @@ import { assertWasmHealthy } from '../backend/wasm-health.js';
 import type { Grads } from './params.js';
 import { CausalLM } from './model.js';
 import { fromHeadMajor, kvBlock, lmHeadWeight, toHeadMajor, type ForwardSaved, type RmsSaved } from './forward.js';
-import { colSum, matMulAT, matMulBT, rowBlocks } from './ops.js';
+import { colSum, matMulAT, matMulBT, opPaths, repeatKv, rowBlocks, sumRepeatedKv } from './ops.js';
 
 /**
  * RMSNorm backward. y = xhat * w, xhat = x * r, r = (mean(x^2) + eps)^-1/2:
@@ -39,6 +40,65 @@ function ropeBackward(dy: tf.Tensor2D, rotate: tf.Tensor2D, cos: tf.Tensor2D, si
   return tf.add(tf.mul(dy, cos), matMulBT(tf.mul(dy, sin) as tf.Tensor2D, rotate));
 }
 
+/** Softmax backward: dS = P * (dP - rowsum(dP * P)). Masked entries have P = 0, so dS = 0 there. */
+function softmaxBackward(probs: tf.Tensor3D, dP: tf.Tensor3D): tf.Tensor3D {
+  return tf.mul(probs, tf.sub(dP, tf.sum(tf.mul(dP, probs), -1, true))) as tf.Tensor3D;
+}
+
+/** Head-major gradients of attention's q, k, v [B*H*T | B*Hkv*T, hd] from dO head-major [B*H*T, hd]. */
+interface HeadGrads {
+  dQ: tf.Tensor2D;
+  dK: tf.Tensor2D;
+  dV: tf.Tensor2D;
+}
+
+/** The per-head loop of plain 2-D matmuls (the wasm path). */
+function loopedHeadsBackward(ls: ForwardSaved['layers'][number], dOhm: tf.Tensor2D, B: number, T: number, H: number, Hkv: number): HeadGrads {
+  const hd = dOhm.shape[1];
+  const dOB = rowBlocks(dOhm, B * H);
+  // V^T blocks [hd, T] and P^T blocks [T, T] via fast 4-D / 3-D transposes.
+  const vT = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(ls.v, [B, Hkv, T, hd]), [0, 1, 3, 2]), [B * Hkv * hd, T]);
+  const vTB = rowBlocks(vT, B * Hkv);
+  const pTB = rowBlocks(tf.reshape(tf.transpose(ls.p, [0, 2, 1]), [B * H * T, T]), B * H);
+
+  const dP: tf.Tensor2D[] = [];
+  const dV: (tf.Tensor2D | null)[] = new Array(B * Hkv).fill(null);
+  for (let i = 0; i < B * H; i++) {
+    const j = kvBlock(i, H, Hkv);
+    dP.push(tf.matMul(dOB[i], vTB[j])); // dP = dO V^T  [T, T]
+    const dv: tf.Tensor2D = tf.matMul(pTB[i], dOB[i]); // dV = P^T dO [T, hd]
+    dV[j] = dV[j] ? (tf.add(dV[j]!, dv) as tf.Tensor2D) : dv;
+  }
+  const dS = softmaxBackward(ls.p, tf.stack(dP) as tf.Tensor3D); // [B*H, T, T]
+  const dSB = rowBlocks(tf.reshape(dS, [B * H * T, T]), B * H);
+  const dSTB = rowBlocks(tf.reshape(tf.transpose(dS, [0, 2, 1]), [B * H * T, T]), B * H);
+  const qB = rowBlocks(ls.q, B * H);
+  const kB = rowBlocks(ls.k, B * Hkv);
+  const dQ: tf.Tensor2D[] = [];
+  const dK: (tf.Tensor2D | null)[] = new Array(B * Hkv).fill(null);
+  for (let i = 0; i < B * H; i++) {
+    const j = kvBlock(i, H, Hkv);
+    dQ.push(tf.matMul(dSB[i], kB[j])); // dQ = dS K   [T, hd]
+    const dk: tf.Tensor2D = tf.matMul(dSTB[i], qB[i]); // dK = dS^T Q [T, hd]
+    dK[j] = dK[j] ? (tf.add(dK[j]!, dk) as tf.Tensor2D) : dk;
+  }
+  return { dQ: tf.concat(dQ, 0), dK: tf.concat(dK as tf.Tensor2D[], 0), dV: tf.concat(dV as tf.Tensor2D[], 0) };
+}
+
+/** All heads at once with batched, transposed matmuls (the tensorflow path); same numbers as the loop. */
+function batchedHeadsBackward(ls: ForwardSaved['layers'][number], dOhm: tf.Tensor2D, B: number, T: number, H: number, Hkv: number): HeadGrads {
+  const hd = dOhm.shape[1];
+  const dO3 = tf.reshape(dOhm, [B * H, T, hd]);
+  const q3 = tf.reshape(ls.q, [B * H, T, hd]);
+  const k3 = repeatKv(tf.reshape(ls.k, [B * Hkv, T, hd]), B, H, Hkv); // [B*H, T, hd]
+  const v3 = repeatKv(tf.reshape(ls.v, [B * Hkv, T, hd]), B, H, Hkv);
+  const dS = softmaxBackward(ls.p, tf.matMul(dO3, v3, false, true)); // dP = dO V^T [B*H, T, T]
+  const dV = sumRepeatedKv(tf.matMul(ls.p, dO3, true, false), B, H, Hkv); // P^T dO [B*Hkv, T, hd]
+  const dQ = tf.matMul(dS, k3); // dS K [B*H, T, hd]
+  const dK = sumRepeatedKv(tf.matMul(dS, q3, true, false), B, H, Hkv); // dS^T Q
+  return { dQ: tf.reshape(dQ, [B * H * T, hd]), dK: tf.reshape(dK, [B * Hkv * T, hd]), dV: tf.reshape(dV, [B * Hkv * T, hd]) };
+}
+
 function attentionBackward(
   model: CausalLM,
   layer: number,
@@ -55,40 +115,13 @@ function attentionBackward(
   const p = `model.layers.${layer}.self_attn.`;
 
   const dO = linearBackward(grads, p + 'o_proj', ls.o, model.w(p + 'o_proj.weight'), dOut, false); // [N, H*hd]
-  const dOB = rowBlocks(toHeadMajor(tf.reshape(dO, [B * T * H, hd]), B, T, H, hd), B * H);
-  // V^T blocks [hd, T] and P^T blocks [T, T] via fast 4-D / 3-D transposes.
-  const vT = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(ls.v, [B, Hkv, T, hd]), [0, 1, 3, 2]), [B * Hkv * hd, T]);
-  const vTB = rowBlocks(vT, B * Hkv);
-  const pTB = rowBlocks(tf.reshape(tf.transpose(ls.p, [0, 2, 1]), [B * H * T, T]), B * H);
-
-  const dP: tf.Tensor2D[] = [];
-  const dV: (tf.Tensor2D | null)[] = new Array(B * Hkv).fill(null);
-  for (let i = 0; i < B * H; i++) {
-    const j = kvBlock(i, H, Hkv);
-    dP.push(tf.matMul(dOB[i], vTB[j])); // dP = dO V^T  [T, T]
-    const dv: tf.Tensor2D = tf.matMul(pTB[i], dOB[i]); // dV = P^T dO [T, hd]
-    dV[j] = dV[j] ? (tf.add(dV[j]!, dv) as tf.Tensor2D) : dv;
-  }
-  // Softmax backward: dS = P * (dP - rowsum(dP * P)). Masked entries have P = 0, so dS = 0 there.
-  const dPs = tf.stack(dP) as tf.Tensor3D;
-  const dS = tf.mul(ls.p, tf.sub(dPs, tf.sum(tf.mul(dPs, ls.p), -1, true))) as tf.Tensor3D; // [B*H, T, T]
-  const dSB = rowBlocks(tf.reshape(dS, [B * H * T, T]), B * H);
-  const dSTB = rowBlocks(tf.reshape(tf.transpose(dS, [0, 2, 1]), [B * H * T, T]), B * H);
-  const qB = rowBlocks(ls.q, B * H);
-  const kB = rowBlocks(ls.k, B * Hkv);
-  const dQ: tf.Tensor2D[] = [];
-  const dK: (tf.Tensor2D | null)[] = new Array(B * Hkv).fill(null);
-  for (let i = 0; i < B * H; i++) {
-    const j = kvBlock(i, H, Hkv);
-    dQ.push(tf.matMul(dSB[i], kB[j])); // dQ = dS K   [T, hd]
-    const dk: tf.Tensor2D = tf.matMul(dSTB[i], qB[i]); // dK = dS^T Q [T, hd]
-    dK[j] = dK[j] ? (tf.add(dK[j]!, dk) as tf.Tensor2D) : dk;
-  }
+  const dOhm = toHeadMajor(tf.reshape(dO, [B * T * H, hd]), B, T, H, hd); // [B*H*T, hd]
+  const heads = opPaths().attention === 'batched' ? batchedHeadsBackward(ls, dOhm, B, T, H, Hkv) : loopedHeadsBackward(ls, dOhm, B, T, H, Hkv);
   // Back to token rows (b, t, head), through rope, to the projections.
   const rope = saved.rope;
-  const dQrot = fromHeadMajor(tf.concat(dQ, 0), B, T, H, hd); // [N, H*hd]
-  const dKrot = fromHeadMajor(tf.concat(dK as tf.Tensor2D[], 0), B, T, Hkv, hd);
-  const dVlin = fromHeadMajor(tf.concat(dV as tf.Tensor2D[], 0), B, T, Hkv, hd);
+  const dQrot = fromHeadMajor(heads.dQ, B, T, H, hd); // [N, H*hd]
+  const dKrot = fromHeadMajor(heads.dK, B, T, Hkv, hd);
+  const dVlin = fromHeadMajor(heads.dV, B, T, Hkv, hd);
   const dQlin = tf.reshape(ropeBackward(tf.reshape(dQrot, [B * T * H, hd]), model.rotate, rope.cosQ, rope.sinQ), [B * T, H * hd]) as tf.Tensor2D;
   const dKlin = tf.reshape(ropeBackward(tf.reshape(dKrot, [B * T * Hkv, hd]), model.rotate, rope.cosK, rope.sinK), [B * T, Hkv * hd]) as tf.Tensor2D;
 

@@ -3,8 +3,10 @@
  *
  * Shapes: B sequences of T tokens, N = B*T rows; d = hidden, H / Hkv = query / key-value heads,
  * hd = head_dim, I = intermediate, V = vocab. Activations are row-major [N, features], rows (b, t).
- * Attention runs head by head as plain 2-D matmuls: batched matMul over many small matrices is ~5x
- * slower on wasm than a loop of plain ones, and every matmul here is plain (no transpose flags).
+ * On wasm attention runs head by head as plain 2-D matmuls: batched matMul over many small matrices is
+ * ~5x slower there than a loop of plain ones, and every matmul is plain (no transpose flags). On the
+ * native tensorflow backend, where each op costs ~0.1 ms of dispatch, all heads go through one batched
+ * matmul instead (`opPaths()` in ops.ts; both paths give the same numbers, test/model/op-paths.test.ts).
  *
  * With `save` the pass keeps what `backward.ts` needs; the caller owns and disposes it.
  *
@@ -14,7 +16,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { assertWasmHealthy } from '../backend/wasm-health.js';
 import { CausalLM, MASK_NEG } from './model.js';
-import { rowBlocks } from './ops.js';
+import { opPaths, repeatKv, rowBlocks } from './ops.js';
 
 export interface ForwardInput {
   /** Token ids [B*T], row-major. */
@@ -137,23 +139,43 @@ function attention(model: CausalLM, layer: number, h: tf.Tensor2D, input: Forwar
   const q = toHeadMajor(qRot, B, T, H, hd); // [B*H*T, hd]
   const k = toHeadMajor(kRot, B, T, Hkv, hd); // [B*Hkv*T, hd]
   const v = toHeadMajor(tf.reshape(vLin, [B * T * Hkv, hd]), B, T, Hkv, hd);
+  const heads = opPaths().attention === 'batched' ? batchedHeads(q, k, v, B, T, H, Hkv, mask) : loopedHeads(q, kRot, v, B, T, H, Hkv, mask);
+  const o = fromHeadMajor(heads.o, B, T, H, hd); // [N, H*hd]
+  const out = linear(o, model.w(p + 'o_proj.weight'));
+  return { out, q, k, v, p: heads.probs, o };
+}
+
+/** softmax(scores + mask) over the keys; scores [B*H, T, T], mask [T, T] or [B, 1, T, T]. */
+function maskedSoftmax(s: tf.Tensor3D, mask: tf.Tensor, B: number, H: number, T: number): tf.Tensor3D {
+  const masked = mask.rank === 2 ? tf.add(s, mask) : tf.reshape(tf.add(tf.reshape(s, [B, H, T, T]), mask), [B * H, T, T]);
+  return tf.softmax(masked) as tf.Tensor3D;
+}
+
+/** Per-head attention as a loop of plain 2-D matmuls (the wasm path). Returns probs [B*H, T, T], o head-major [B*H*T, hd]. */
+function loopedHeads(q: tf.Tensor2D, kRot: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number, Hkv: number, mask: tf.Tensor) {
+  const hd = q.shape[1];
   // K^T per block without a transposed matmul: [B, T, Hkv, hd] -> [B, Hkv, hd, T].
   const kT = tf.reshape<tf.Rank.R2>(tf.transpose(tf.reshape(kRot, [B, T, Hkv, hd]), [0, 2, 3, 1]), [B * Hkv * hd, T]);
-
   const qB = rowBlocks(q, B * H);
   const kTB = rowBlocks(kT, B * Hkv);
   const vB = rowBlocks(v, B * Hkv);
   const scores: tf.Tensor2D[] = [];
   for (let i = 0; i < B * H; i++) scores.push(tf.matMul(qB[i], kTB[kvBlock(i, H, Hkv)])); // [T, T]
-  const s = tf.stack(scores) as tf.Tensor3D; // [B*H, T, T]
-  const masked = mask.rank === 2 ? tf.add(s, mask) : tf.reshape(tf.add(tf.reshape(s, [B, H, T, T]), mask), [B * H, T, T]);
-  const probs = tf.softmax(masked) as tf.Tensor3D;
+  const probs = maskedSoftmax(tf.stack(scores) as tf.Tensor3D, mask, B, H, T); // [B*H, T, T]
   const pB = rowBlocks(tf.reshape(probs, [B * H * T, T]), B * H);
   const outs: tf.Tensor2D[] = [];
   for (let i = 0; i < B * H; i++) outs.push(tf.matMul(pB[i], vB[kvBlock(i, H, Hkv)])); // [T, hd]
-  const o = fromHeadMajor(tf.concat(outs, 0), B, T, H, hd); // [N, H*hd]
-  const out = linear(o, model.w(p + 'o_proj.weight'));
-  return { out, q, k, v, p: probs, o };
+  return { probs, o: tf.concat(outs, 0) as tf.Tensor2D };
+}
+
+/** All heads in one batched matmul each for Q K^T and P V (the tensorflow path). Same outputs as loopedHeads. */
+function batchedHeads(q: tf.Tensor2D, k: tf.Tensor2D, v: tf.Tensor2D, B: number, T: number, H: number, Hkv: number, mask: tf.Tensor) {
+  const hd = q.shape[1];
+  const q3 = tf.reshape(q, [B * H, T, hd]);
+  const k3 = repeatKv(tf.reshape(k, [B * Hkv, T, hd]), B, H, Hkv); // [B*H, T, hd]
+  const v3 = repeatKv(tf.reshape(v, [B * Hkv, T, hd]), B, H, Hkv);
+  const probs = maskedSoftmax(tf.matMul(q3, k3, false, true), mask, B, H, T); // [B*H, T, T]
+  return { probs, o: tf.reshape(tf.matMul(probs, v3), [B * H * T, hd]) as tf.Tensor2D };
 }
 
 function mlp(model: CausalLM, layer: number, h2: tf.Tensor2D) {
