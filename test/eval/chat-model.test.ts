@@ -62,7 +62,8 @@ test('thinktune eval of the chat-tuned folder on its GSM8K file: 20/20, as in tr
     { encoding: 'utf8', timeout: 60_000 },
   );
   assert.equal(r.status, 0, r.stderr);
-  const result = JSON.parse(r.stdout.trim().split('\n').pop()!);
-  assert.equal(result.metrics['pass@1'], 1);
-  assert.equal(result.metrics.n, 20);
+  const { event } = JSON.parse(r.stdout.trim().split('\n').pop()!); // the eval-result protocol line
+  assert.equal(event.type, 'eval-result');
+  assert.equal(event.result['pass@1'], 1);
+  assert.equal(event.result.n, 20);
 });

@@ -119,7 +119,7 @@ test('a prompt longer than the model context is a one-line data error; bad optio
 const CLI = ['--import', 'tsx', 'src/cli/main.ts'];
 const cli = (...args: string[]) => spawnSync(process.execPath, [...CLI, ...args], { encoding: 'utf8', timeout: 30_000 });
 
-test('thinktune eval --json prints progress lines, then one result line; --out has the records', () => {
+test('thinktune eval --json prints protocol lines: start, progress, then one result; --out has the records', () => {
   const out = join(mkdtempSync(join(tmpdir(), 'thinktune-evalout-')), 'eval.json');
   const r = cli('eval', '--model', modelDir, '--data', 'arith-test', '--limit', '3', '--samples', '2', '--max-new-tokens', '10', '--json', '--out', out);
   assert.equal(r.status, 0, r.stderr);
@@ -127,9 +127,14 @@ test('thinktune eval --json prints progress lines, then one result line; --out h
     .trim()
     .split('\n')
     .map((l) => JSON.parse(l));
-  assert.deepEqual(lines.slice(0, -1), [{ type: 'progress', done: 3, total: 3 }]);
-  const last = lines[lines.length - 1];
-  assert.equal(last.type, 'result');
+  for (const l of lines) assert.deepEqual([l.v, l.kind], [1, 'eval']);
+  const events = lines.map((l) => l.event);
+  assert.deepEqual(events.slice(0, -1), [
+    { type: 'eval-start', id: 'eval', model: modelDir, data: 'arith-test', total: 3 },
+    { type: 'eval-progress', id: 'eval', done: 3, total: 3 },
+  ]);
+  const last = { type: events.at(-1).type, metrics: events.at(-1).result };
+  assert.equal(last.type, 'eval-result');
   assert.deepEqual(Object.keys(last.metrics), [
     'pass@1',
     'maj@2',
@@ -187,6 +192,8 @@ test("the dashboard eval queue reads the real command's output", { timeout: 30_0
         String(s.samples),
         '--max-new-tokens',
         '6',
+        '--job-id',
+        s.id,
       ],
     }),
   });
