@@ -19,7 +19,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { appendEvalRecord, checkpointField, EVALS_FILE, finiteMetrics, PARENT_RECORDS_ENV, shellLine } from '../eval/records.js';
-import { evaluateModel } from '../eval/evaluate.js';
+import { EVAL_DEFAULTS, evaluateModel } from '../eval/evaluate.js';
 import { evalMessage, jsonLine, type EvalEvent } from '../trainer/protocol.js';
 import type { EvalMetrics } from '../eval/scoring.js';
 import { loadModel } from '../model/io.js';
@@ -147,10 +147,10 @@ function formatTable(metrics: EvalMetrics): string {
 
 export async function evalCommand(a: EvalArgs): Promise<void> {
   const limit = wholeArg('--limit', a.limit, 1) ?? 0;
-  const samples = wholeArg('--samples', a.samples, 1) ?? 1;
-  const maxNewTokens = wholeArg('--max-new-tokens', a.maxNewTokens, 1) ?? 256;
-  const seed = wholeArg('--seed', a.seed, 0) ?? 0;
-  const temperature = numberArg('--temperature', a.temperature) ?? 1.0;
+  const samples = wholeArg('--samples', a.samples, 1) ?? EVAL_DEFAULTS.samples;
+  const maxNewTokens = wholeArg('--max-new-tokens', a.maxNewTokens, 1) ?? EVAL_DEFAULTS.maxNewTokens;
+  const seed = wholeArg('--seed', a.seed, 0) ?? EVAL_DEFAULTS.seed;
+  const temperature = numberArg('--temperature', a.temperature) ?? EVAL_DEFAULTS.temperature;
   const dir = a.model === 'builtin' ? builtinModelDir() : resolve(a.model);
   if (a.model === 'builtin' && !existsSync(dir)) {
     throw new UsageError(`the built-in model is missing (${dir}); run \`thinktune pretrain\` to make it, or pass --model a model folder`);

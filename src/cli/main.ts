@@ -12,6 +12,7 @@ import { scoreCommand } from './score.js';
 import { benchCommand } from './bench.js';
 import { trainHeadless, type TrainArgs } from './train.js';
 import { isInteractiveTerminal, trainWithDashboard, watchWithDashboard } from './dashboard.js';
+import { EVAL_DEFAULTS } from '../eval/evaluate.js';
 import { evalCommand } from './eval.js';
 import { compareCommand } from './compare.js';
 import { pretrainCommand } from './pretrain.js';
@@ -193,9 +194,9 @@ export function buildProgram(): Command {
       '--samples <k>',
       'also draw k samples per problem for maj@k, pass@k, mean@k (sampled accuracy) and the sampled reflection rate (default 1: greedy only)',
     )
-    .option('--temperature <t>', 'temperature of the k samples (default 1.0; pass@1 is always greedy)')
-    .option('--max-new-tokens <n>', 'response length cap in tokens (default 256)')
-    .option('--seed <n>', 'seed of the sampler (default 0)')
+    .option('--temperature <t>', `temperature of the k samples (default ${EVAL_DEFAULTS.temperature.toFixed(1)}; pass@1 is always greedy)`)
+    .option('--max-new-tokens <n>', `response length cap in tokens (default ${EVAL_DEFAULTS.maxNewTokens})`)
+    .option('--seed <n>', `seed of the sampler (default ${EVAL_DEFAULTS.seed})`)
     .option('--json', 'print protocol lines: {"v":1,"kind":"eval","event":{"type":"eval-progress",...}} while running, then an eval-result event')
     .option('--job-id <id>', 'the id the --json events carry (default: eval)')
     .option('--out <file>', 'write metrics and per-problem records as JSON')

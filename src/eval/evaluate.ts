@@ -69,14 +69,17 @@ function batchBudget(model: CausalLM, prompts: number[][], maxNewTokens: number,
   return budget;
 }
 
+/** What an evaluation does when not told otherwise: one definition for this function and `thinktune eval`. */
+export const EVAL_DEFAULTS = { samples: 1, maxNewTokens: 256, batchPrompts: 8, temperature: 1.0, seed: 0 } as const;
+
 export async function evaluateModel(model: CausalLM, tokenizer: Tokenizer, problems: readonly ProblemLike[], opts: EvaluateOptions = {}): Promise<EvalResult> {
-  const K = checkWhole('samples', opts.samples ?? 1, 1);
-  const maxNewTokens = checkWhole('maxNewTokens', opts.maxNewTokens ?? 256, 1);
-  const batch = checkWhole('batchPrompts', opts.batchPrompts ?? 8, 1);
-  const temperature = opts.temperature ?? 1.0;
+  const K = checkWhole('samples', opts.samples ?? EVAL_DEFAULTS.samples, 1);
+  const maxNewTokens = checkWhole('maxNewTokens', opts.maxNewTokens ?? EVAL_DEFAULTS.maxNewTokens, 1);
+  const batch = checkWhole('batchPrompts', opts.batchPrompts ?? EVAL_DEFAULTS.batchPrompts, 1);
+  const temperature = opts.temperature ?? EVAL_DEFAULTS.temperature;
   if (!(temperature > 0)) throw new RangeError(`evaluateModel: temperature of the K samples must be > 0, got ${temperature}`);
   if (problems.length === 0) throw new DatasetError('no problems to evaluate; pass a data set with at least one problem');
-  const rng = mulberry32(opts.seed ?? 0);
+  const rng = mulberry32(opts.seed ?? EVAL_DEFAULTS.seed);
   const stopTokens = opts.stopIds ?? [tokenizer.eosId];
   const prompt = opts.prompt ?? studentPromptFor(tokenizer, 'arith', { instruction: 'auto', chatTemplate: 'auto' });
   const records: ScoredProblem[] = [];
