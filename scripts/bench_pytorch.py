@@ -21,7 +21,7 @@ import json
 import sys
 import time
 
-# Built-in sizes, kept equal to SIZES in src/bench/bench.ts (thinktune passes its own with --spec).
+# Built-in sizes, kept equal to SIZES in src/bench/sizes.ts (thinktune passes its own with --spec).
 SIZES = {
     "reference": dict(
         size="reference",

@@ -15,19 +15,20 @@ export type BenchSizeName = (typeof BENCH_SIZES)[number];
 
 export interface BenchSpec {
   size: BenchSizeName;
-  model: {
-    vocab_size: number;
-    hidden_size: number;
-    intermediate_size: number;
-    num_hidden_layers: number;
-    num_attention_heads: number;
-    num_key_value_heads: number;
-    head_dim: number;
-    rms_norm_eps: number;
-    rope_theta: number;
-    max_position_embeddings: number;
-    tie_word_embeddings: boolean;
-  };
+  /** The model's config.json fields (ModelConfig's names; default RoPE, so its theta alone). */
+  model: Pick<
+    ModelConfig,
+    | 'vocab_size'
+    | 'hidden_size'
+    | 'intermediate_size'
+    | 'num_hidden_layers'
+    | 'num_attention_heads'
+    | 'num_key_value_heads'
+    | 'head_dim'
+    | 'rms_norm_eps'
+    | 'max_position_embeddings'
+    | 'tie_word_embeddings'
+  > & { rope_theta: number };
   /** One optimizer step on batch x seq_len next-token targets, split into micro_batches (rows). */
   train: {
     batch: number;

@@ -6,7 +6,7 @@
  */
 import { runConfig } from '../trainer/resume-config.js';
 import { Trainer } from '../trainer/trainer.js';
-import { ProgressPrinter } from '../trainer/print.js';
+import { eventPrinter } from '../trainer/print.js';
 import { eventMessage, jsonLine } from '../trainer/protocol.js';
 import type { BackendChoice } from '../backend/select.js';
 import { wholeArg } from './args.js';
@@ -114,15 +114,12 @@ export async function trainHeadless(a: TrainArgs, backend: BackendChoice): Promi
   let stopped = false;
   // Every line, warnings and errors included, goes to stdout: one log in order. With --json the lines are
   // protocol messages, and what is said to a person (the resume line) goes to stderr.
-  const printer = new ProgressPrinter({ totalSteps: config.run.totalSteps });
+  const print = eventPrinter(config.run.totalSteps, (text) => output.write(text + '\n'));
   const say = (text: string) => (a.json ? process.stderr.write(text) : output.write(text));
   try {
     for await (const e of trainer.run()) {
       if (a.json) output.write(jsonLine(eventMessage(e)));
-      else {
-        const line = printer.line(e);
-        if (line) output.write(line.text + '\n');
-      }
+      else print(e);
       if (e.type === 'fatal') code = 1;
       if (e.type === 'done') stopped = e.reason === 'stopped';
     }

@@ -23,7 +23,7 @@ import type { EvalResult } from '../eval/evaluate.js';
 import type { ThinktuneCommand } from '../paths.js';
 import type { Problem } from '../tasks/datasets.js';
 import { startChild, type ChildOutcome } from '../trainer/child-process.js';
-import { ProgressPrinter } from '../trainer/print.js';
+import { eventPrinter } from '../trainer/print.js';
 import type { WorkerMessage } from '../trainer/protocol.js';
 import { jobRunner, type EvalSettings, type Job, type JobRunner, type TrainingJob } from './jobs.js';
 import { writeTrainJob } from './train-job.js';
@@ -138,12 +138,11 @@ function trainArgs(ctx: ChildContext, job: TrainingJob, budget: number | null): 
  */
 async function trainInChild(ctx: ChildContext, job: TrainingJob, budget: number | null): Promise<{ outcome: TrainOutcome; seconds: number }> {
   const seen = newTrainOutcome(budget);
-  const printer = new ProgressPrinter({ totalSteps: job.config.run.totalSteps });
+  const print = eventPrinter(job.config.run.totalSteps, (text) => ctx.log(`${job.tag} ${text}`));
   const train = await runChild(ctx, job.tag, trainArgs(ctx, job, budget), (m) => {
     if (m.kind !== 'event') return;
     observeTrainEvent(seen, m.event);
-    const line = printer.line(m.event);
-    if (line) ctx.log(`${job.tag} ${line.text}`);
+    print(m.event);
   });
   if (train.exitCode !== 0) seen.error ??= failure('thinktune train', train);
   return { outcome: finishTrainOutcome(seen), seconds: train.seconds };

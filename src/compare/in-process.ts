@@ -9,7 +9,7 @@ import { loadModel } from '../model/io.js';
 import type { Problem } from '../tasks/datasets.js';
 import { studentPromptFor } from '../tasks/student-prompt.js';
 import { RunDirError } from '../trainer/run-dir.js';
-import { ProgressPrinter } from '../trainer/print.js';
+import { eventPrinter } from '../trainer/print.js';
 import { Trainer } from '../trainer/trainer.js';
 import { driveRun } from './budget.js';
 import { jobRunner, type EvalSettings, type JobRunner, type TrainingJob } from './jobs.js';
@@ -41,14 +41,8 @@ async function train(ctx: InProcessContext, job: TrainingJob, budget: number | n
   const t0 = performance.now();
   const trainer = await Trainer.create({ config: job.config, runDir: job.runDir, backend: ctx.backend });
   try {
-    const printer = new ProgressPrinter({ totalSteps: job.config.run.totalSteps });
-    const outcome = await driveRun(trainer, {
-      budget,
-      onEvent: (e) => {
-        const line = printer.line(e);
-        if (line) ctx.log(`${job.tag} ${line.text}`);
-      },
-    });
+    const onEvent = eventPrinter(job.config.run.totalSteps, (text) => ctx.log(`${job.tag} ${text}`));
+    const outcome = await driveRun(trainer, { budget, onEvent });
     return { outcome, seconds: (performance.now() - t0) / 1000 };
   } finally {
     trainer.dispose();

@@ -11,8 +11,9 @@
 import { z } from 'zod';
 
 /** Any JS number, NaN and infinities included (z.number() rejects those). */
-const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
-const count = z.number().int().nonnegative();
+export const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
+/** A whole number >= 0: steps, indices, counts. */
+export const count = z.number().int().nonnegative();
 /** A metric or reward: a number, or null when it does not apply (or was NaN in a JSON line). */
 const metricValue = z.union([anyNumber, z.null()]);
 

@@ -83,11 +83,6 @@ export type StepMetricName = keyof typeof STEP_METRICS;
 /** Per reward function (rl/rewards.ts rewardMetrics). */
 export type RewardMetricName = `rewards/${string}/mean` | `rewards/${string}/std`;
 
-/** The label of a metric, for one a run reported that this table may not know (an older or newer run). */
-export function metricLabel(name: string): string {
-  return (STEP_METRICS as Record<string, MetricInfo>)[name]?.label ?? name;
-}
-
 /** A step metric's value written as its table entry says; `missing` when the step did not report it. */
 export function formatStepMetric(name: StepMetricName, value: number | null | undefined, missing = '–'): string {
   if (value === null || value === undefined) return missing;

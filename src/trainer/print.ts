@@ -158,3 +158,12 @@ export class ProgressPrinter {
     return eventLine(e);
   }
 }
+
+/** Each event's line for people, handed to `write` (events too detailed for a progress log have none). */
+export function eventPrinter(totalSteps: number, write: (text: string) => void): (e: TrainEvent) => void {
+  const printer = new ProgressPrinter({ totalSteps });
+  return (e) => {
+    const line = printer.line(e);
+    if (line) write(line.text);
+  };
+}

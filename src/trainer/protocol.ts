@@ -12,17 +12,13 @@
  * are structured clones, so a NaN loss arrives as NaN and must still be shown.
  */
 import { z } from 'zod';
-import { TrainCommandSchema, TrainEventSchema, type TrainCommand, type TrainEvent } from './events.js';
+import { anyNumber, count, TrainCommandSchema, TrainEventSchema, type TrainCommand, type TrainEvent } from './events.js';
 
 // The messages' bodies, for readers that import the protocol alone (the dashboard reads rollouts.jsonl with these).
 export { RolloutRecordSchema, TrainCommandSchema, TrainEventSchema } from './events.js';
 export type { RolloutRecord, StepMetrics, TrainCommand, TrainEvent } from './events.js';
 
 export const PROTOCOL_VERSION = 1 as const;
-
-/** Any JS number, NaN and infinities included (z.number() rejects those). */
-const anyNumber = z.custom<number>((v) => typeof v === 'number', 'expected a number');
-const count = z.number().int().nonnegative();
 
 /**
  * Progress of one evaluation, keyed by a job id: what `thinktune eval --json --job-id ID` prints (the
