@@ -9,6 +9,7 @@
 import * as tf from '@tensorflow/tfjs-core';
 import { installWasmKernels } from './wasm-kernels.js';
 import { watchWasmErrors } from './wasm-health.js';
+import { startThreadedWasm, wasmThreadsWanted } from './wasm-threads.js';
 
 import { BACKEND_NAMES, type BackendName } from './names.js';
 
@@ -21,6 +22,14 @@ export interface BackendChoice {
   reason: string;
   /** What the native backend reports about itself; absent for wasm and cpu. */
   native?: NativeTruth;
+  /** wasm: the threads its matmuls (XNNPACK) run on, and why not more when fewer were wanted. */
+  wasm?: WasmThreads;
+}
+
+export interface WasmThreads {
+  threads: number;
+  /** Why the single-threaded build runs although more threads were wanted; absent otherwise. */
+  singleBecause?: string;
 }
 
 /** What TensorFlow itself says: its version and whether it placed its ops on a GPU. */
@@ -62,7 +71,9 @@ export function parseBackendName(raw: string): BackendName {
 }
 
 /** Try to activate one backend; returns a failure reason instead of throwing. */
-async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: string } | { ok: false; why: string }> {
+type TryResult = { ok: true; tfBackend: string; wasm?: WasmThreads } | { ok: false; why: string };
+
+async function tryBackend(name: BackendName): Promise<TryResult> {
   try {
     switch (name) {
       case 'tensorflow-gpu':
@@ -74,21 +85,48 @@ async function tryBackend(name: BackendName): Promise<{ ok: true; tfBackend: str
         await import('@tensorflow/tfjs-node' as string);
         break;
       case 'wasm':
-        watchWasmErrors(); // before the module binds its printErr to console.warn
-        await import('@tensorflow/tfjs-backend-wasm');
-        installWasmKernels();
-        break;
+        return await tryWasm();
       case 'cpu':
         await import('@tensorflow/tfjs-backend-cpu');
         break;
     }
-    const tfBackend = name === 'tensorflow-gpu' ? 'tensorflow' : name;
-    if (!(await tf.setBackend(tfBackend))) return { ok: false, why: `tf.setBackend('${tfBackend}') failed` };
-    await tf.ready();
-    return { ok: true, tfBackend };
+    return await activate(name === 'tensorflow-gpu' ? 'tensorflow' : name);
   } catch (err) {
     return { ok: false, why: loadFailure(name, err) };
   }
+}
+
+/**
+ * The wasm backend, threaded when more than one thread is wanted (wasm-threads.ts); a threaded start
+ * that fails falls back to the single-threaded build, and the choice says why.
+ */
+async function tryWasm(): Promise<TryResult> {
+  watchWasmErrors(); // before the module binds its printErr to console.warn
+  const wasmModule = await import('@tensorflow/tfjs-backend-wasm');
+  installWasmKernels();
+  const wanted = wasmThreadsWanted();
+  const start = wanted > 1 ? startThreadedWasm(wanted, wasmModule.setThreadsCount) : null;
+  if (start && 'why' in start) return activate('wasm', { threads: 1, singleBecause: start.why });
+  let ok: boolean;
+  try {
+    ok = await tf.setBackend('wasm');
+    if (ok) await tf.ready();
+  } finally {
+    start?.finish();
+  }
+  if (!ok && start) {
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    return activate('wasm', { threads: 1, singleBecause: 'the threaded build did not start' });
+  }
+  if (!ok) return { ok: false, why: "tf.setBackend('wasm') failed" };
+  const threads = wasmModule.getThreadsCount();
+  return { ok: true, tfBackend: 'wasm', wasm: { threads, ...(threads < wanted ? { singleBecause: `XNNPACK started ${threads} of ${wanted} threads` } : {}) } };
+}
+
+async function activate(tfBackend: string, wasm?: WasmThreads): Promise<TryResult> {
+  if (!(await tf.setBackend(tfBackend))) return { ok: false, why: `tf.setBackend('${tfBackend}') failed` };
+  await tf.ready();
+  return { ok: true, tfBackend, ...(wasm ? { wasm } : {}) };
 }
 
 /** TensorFlow's C++ start-up INFO lines (oneDNN, CPU features) would bury our own; TF_CPP_MIN_LOG_LEVEL set by the user wins. */
@@ -122,14 +160,19 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
         name.startsWith('tensorflow') && !r.why.includes('setup-backend') ? ` (build it with \`thinktune setup-backend ${name}\`; see README "Backends")` : '';
       throw new BackendError(`backend "${name}" was forced but cannot load: ${r.why}${hint}`);
     }
-    return withTruth({ name, tfBackend: r.tfBackend, reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND' });
+    return withTruth({
+      name,
+      tfBackend: r.tfBackend,
+      reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND',
+      ...(r.wasm ? { wasm: r.wasm } : {}),
+    });
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     const r = await tryBackend(name);
     if (r.ok) {
       const reason = skipped.length ? `first that loads (${skipped.join('; ')})` : 'first that loads';
-      return withTruth({ name, tfBackend: r.tfBackend, reason });
+      return withTruth({ name, tfBackend: r.tfBackend, reason, ...(r.wasm ? { wasm: r.wasm } : {}) });
     }
     skipped.push(`${name}: ${r.why}`);
   }
@@ -145,6 +188,10 @@ function withTruth(c: BackendChoice): BackendChoice {
  * and tensorflow-gpu without a GPU says so rather than pretending.
  */
 export function describeBackend(c: BackendChoice): string {
+  if (c.wasm) {
+    const threads = `${c.wasm.threads} thread${c.wasm.threads > 1 ? 's' : ''}`;
+    return `backend: ${c.name} (${threads}${c.wasm.singleBecause ? `: ${c.wasm.singleBecause}` : ''}) — ${c.reason}`;
+  }
   if (!c.native) return `backend: ${c.name} — ${c.reason}`;
   const tfv = `TensorFlow ${c.native.tfVersion ?? '(version unknown)'}`;
   if (c.name === 'tensorflow-gpu' && !c.native.usingGpu) return `backend: tensorflow-gpu (no GPU visible: running on CPU) — ${tfv}; ${c.reason}`;

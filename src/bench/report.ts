@@ -36,6 +36,8 @@ export interface BenchReport {
   backend: string;
   /** TensorFlow's own version on the native backend (binding TF_Version), else null. */
   tf_version: string | null;
+  /** Threads of the wasm backend's matmuls (XNNPACK's pool; THINKTUNE_WASM_THREADS), else null. */
+  wasm_threads: number | null;
   tfjs_version: string;
   /** Plain 512^3 matmul rate of the backend (GFLOP/s). */
   matmul_gflops: number;
@@ -82,6 +84,7 @@ export function ratiosOf(t: SizeFigures, p: { train_tokens_per_s: number; genera
 export function buildReport(a: {
   backend: string;
   tfVersion: string | null;
+  wasmThreads?: number | null;
   tfjsVersion: string;
   matmulGflops: number;
   sizes: SizeFigures[];
@@ -112,6 +115,7 @@ export function buildReport(a: {
   return {
     backend: a.backend,
     tf_version: a.tfVersion,
+    wasm_threads: a.wasmThreads ?? null,
     tfjs_version: a.tfjsVersion,
     matmul_gflops: a.matmulGflops,
     sizes,
@@ -129,7 +133,7 @@ const times = (x: number) => `${x.toFixed(2)}x`;
 /** The human table: one block per size, with PyTorch and the ratios when measured. */
 export function formatReport(r: BenchReport): string[] {
   const lines = [
-    `backend ${r.backend}${r.tf_version ? ` (TensorFlow ${r.tf_version})` : ''}, tfjs ${r.tfjs_version}; plain matmul 512^3: ${r.matmul_gflops.toFixed(1)} GFLOP/s`,
+    `backend ${r.backend}${r.tf_version ? ` (TensorFlow ${r.tf_version})` : ''}${r.wasm_threads ? ` (${r.wasm_threads} thread${r.wasm_threads > 1 ? 's' : ''})` : ''}, tfjs ${r.tfjs_version}; plain matmul 512^3: ${r.matmul_gflops.toFixed(1)} GFLOP/s`,
   ];
   if (r.pytorch?.length) {
     const p = r.pytorch[0];

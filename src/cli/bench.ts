@@ -67,6 +67,7 @@ export async function benchCommand(a: BenchArgs): Promise<void> {
   const report = buildReport({
     backend,
     tfVersion: backend === 'tensorflow' ? nativeTruth(tf.backend()).tfVersion : null,
+    wasmThreads: backend === 'wasm' ? (await import('@tensorflow/tfjs-backend-wasm')).getThreadsCount() : null,
     tfjsVersion: tf.version_core,
     matmulGflops: mm,
     sizes,

@@ -52,6 +52,8 @@ export interface ChildContext {
   entry: ThinktuneEntry;
   /** Passed as --backend to every child (the parent's choice); absent = each child picks as usual. */
   backend?: string;
+  /** Added to every child's environment (the wasm threads each of the parallel jobs may use). */
+  env?: Record<string, string>;
   /** Where the children's config and evaluation files go. */
   jobsDir: string;
   /** JSONL file of the test problems (writeTestProblems). */
@@ -72,6 +74,7 @@ function runChild(ctx: ChildContext, tag: string, args: string[], onMessage: (m:
   return startChild({
     file: ctx.entry.file,
     args: [...ctx.entry.args, ...args, ...backend],
+    ...(ctx.env ? { env: ctx.env } : {}),
     onMessage,
     onInvalid: (error) => ctx.log(`${tag} warning: ${error}`),
   }).outcome;

@@ -28,6 +28,7 @@ import type { TrainConfig } from '../config/train-config.js';
 import { loadProblems, type Problem } from '../tasks/datasets.js';
 import { RunDirError } from '../trainer/run-dir.js';
 import { resolveModelDir } from '../trainer/trainer.js';
+import { wasmThreadsPerJob } from '../backend/wasm-threads.js';
 import { thinktuneCommand } from '../paths.js';
 import { analyse, type Analysis } from './analysis.js';
 import { childRunner, writeTestProblems, type ChildContext } from './children.js';
@@ -270,7 +271,17 @@ export async function runComparison(opts: CompareOptions): Promise<CompareResult
     mkdirSync(jobsDir, { recursive: true });
     const testFile = join(jobsDir, 'test-problems.jsonl');
     writeTestProblems(testFile, problems);
-    const ctx: ChildContext = { entry: thinktuneCommand(), backend: opts.backend?.name, jobsDir, testFile, problems: problems.length, eval: evalSettings, log };
+    const env = wasmThreadsPerJob(jobs);
+    const ctx: ChildContext = {
+      entry: thinktuneCommand(),
+      backend: opts.backend?.name,
+      env,
+      jobsDir,
+      testFile,
+      problems: problems.length,
+      eval: evalSettings,
+      log,
+    };
     runner = childRunner(ctx);
   }
   // One promise per job, settled when it finishes: a compute-matched job awaits its budget's run. That

@@ -43,7 +43,18 @@ test('the report carries backend, versions, sizes, PyTorch and the ratios thinkt
     pytorch: [pytorch],
   });
   const json = JSON.parse(JSON.stringify(r));
-  assert.deepEqual(Object.keys(json), ['backend', 'tf_version', 'tfjs_version', 'matmul_gflops', 'sizes', 'pytorch', 'pytorch_best', 'ratios', 'targets']);
+  assert.deepEqual(Object.keys(json), [
+    'backend',
+    'tf_version',
+    'wasm_threads',
+    'tfjs_version',
+    'matmul_gflops',
+    'sizes',
+    'pytorch',
+    'pytorch_best',
+    'ratios',
+    'targets',
+  ]);
   assert.equal(json.tf_version, '2.21.0');
   assert.deepEqual(Object.keys(json.sizes), ['reference', 'large']);
   assert.equal(json.sizes.reference.matmul_fraction, 10 / 40);

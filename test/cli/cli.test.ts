@@ -13,7 +13,7 @@ test('score --ids --json prints the reference log-probs with the documented keys
   const ref = JSON.parse(readFileSync(join(FIXTURE, 'reference.json'), 'utf8')).cases.find((c: { ids: number[] }) => c.ids.length === 7);
   const r = cli('score', '--model', FIXTURE, '--ids', ref.ids.join(','), '--json');
   assert.equal(r.status, 0, r.stderr);
-  assert.match(r.stderr, /^thinktune backend: \w+ — /m, 'the backend and the reason are printed (on stderr)');
+  assert.match(r.stderr, /^thinktune backend: \w+(?: \(\d+ threads?\))? — /m, 'the backend and the reason are printed (on stderr)');
   const out = JSON.parse(r.stdout);
   assert.deepEqual(Object.keys(out), ['ids', 'next_token_logprobs', 'last_logprobs']);
   assert.deepEqual(out.ids, ref.ids);
@@ -42,9 +42,10 @@ test('bench --quick --json reports the documented keys', { timeout: 240_000 }, (
   const r = cli('bench', '--quick', '--json');
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout);
-  for (const k of ['backend', 'tf_version', 'tfjs_version', 'matmul_gflops', 'sizes', 'pytorch', 'ratios']) assert.ok(k in out, k);
+  for (const k of ['backend', 'tf_version', 'wasm_threads', 'tfjs_version', 'matmul_gflops', 'sizes', 'pytorch', 'ratios']) assert.ok(k in out, k);
   const ref = out.sizes.reference;
   for (const k of ['train_tokens_per_s', 'generate_tokens_per_s', 'train_gflops']) assert.ok(ref[k] > 0, k);
   assert.ok(out.matmul_gflops > 0);
+  if (out.backend === 'wasm') assert.ok(out.wasm_threads >= 1, 'wasm reports its threads');
   assert.equal(ref.num_tensors_flat, true);
 });
