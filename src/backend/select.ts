@@ -70,9 +70,9 @@ export function parseBackendName(raw: string): BackendName {
   return name;
 }
 
-/** Try to activate one backend; returns a failure reason instead of throwing. */
 type TryResult = { ok: true; tfBackend: string; wasm?: WasmThreads } | { ok: false; why: string };
 
+/** Try to activate one backend; returns a failure reason instead of throwing. */
 async function tryBackend(name: BackendName): Promise<TryResult> {
   try {
     switch (name) {
