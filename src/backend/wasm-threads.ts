@@ -30,7 +30,7 @@ const require = createRequire(import.meta.url);
 /** The CommonJS `os` object: the one the wasm bundle's `require('os')` reads cpus() from. */
 const os = require('node:os') as typeof import('node:os');
 
-/** XNNPACK's pool holds 8 pre-started workers; more threads would start workers mid-call. */
+/** tfjs caps XNNPACK's pool at 8 threads (the Emscripten pool's pre-started workers). */
 export const MAX_WASM_THREADS = 8;
 
 const FACTORY_PREFIX = 'var WasmBackendModuleThreadedSimd';
