@@ -160,26 +160,23 @@ export async function selectBackend(forced?: string, env: NodeJS.ProcessEnv = pr
         name.startsWith('tensorflow') && !r.why.includes('setup-backend') ? ` (build it with \`thinktune setup-backend ${name}\`; see README "Backends")` : '';
       throw new BackendError(`backend "${name}" was forced but cannot load: ${r.why}${hint}`);
     }
-    return withTruth({
-      name,
-      tfBackend: r.tfBackend,
-      reason: forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND',
-      ...(r.wasm ? { wasm: r.wasm } : {}),
-    });
+    return chosen(name, r, forced ? 'forced by --backend' : 'forced by THINKTUNE_BACKEND');
   }
   const skipped: string[] = [];
   for (const name of BACKEND_NAMES) {
     const r = await tryBackend(name);
     if (r.ok) {
       const reason = skipped.length ? `first that loads (${skipped.join('; ')})` : 'first that loads';
-      return withTruth({ name, tfBackend: r.tfBackend, reason, ...(r.wasm ? { wasm: r.wasm } : {}) });
+      return chosen(name, r, reason);
     }
     skipped.push(`${name}: ${r.why}`);
   }
   throw new BackendError(`no TensorFlow.js backend could be loaded (${skipped.join('; ')})`);
 }
 
-function withTruth(c: BackendChoice): BackendChoice {
+/** The choice of a backend that loaded, with what it says about itself (native truth, wasm threads). */
+function chosen(name: BackendName, r: Extract<TryResult, { ok: true }>, reason: string): BackendChoice {
+  const c: BackendChoice = { name, tfBackend: r.tfBackend, reason, ...(r.wasm ? { wasm: r.wasm } : {}) };
   return c.tfBackend === 'tensorflow' ? { ...c, native: nativeTruth(tf.backend()) } : c;
 }
 

@@ -137,11 +137,16 @@ export function startThreadedWasm(threads: number, setThreadsCount: (n: number) 
     }
   }
   globalThis.Blob = RecordingBlob;
+  // Asked once per pool worker (8 times) for the same Blob text: the file is checked and written once.
+  let workerFile: string | null = null;
   URL.createObjectURL = (blob: Blob) => {
     const text = texts.get(blob);
     if (text === undefined || !text.includes(WORKER_LOADS_FACTORY)) return realCreateObjectURL(blob);
-    const worker = text.replace(WORKER_LOADS_FACTORY, `importScripts(${JSON.stringify(factoryFile)})`);
-    return ensureFile(join(dir, `pthread-worker-${hashOf(worker)}.js`), worker);
+    if (workerFile === null) {
+      const worker = text.replace(WORKER_LOADS_FACTORY, `importScripts(${JSON.stringify(factoryFile)})`);
+      workerFile = ensureFile(join(dir, `pthread-worker-${hashOf(worker)}.js`), worker);
+    }
+    return workerFile;
   };
   os.cpus = () => {
     const cpus = realCpus();
